@@ -1,0 +1,121 @@
+"""Decide: one request -> a `Decision`, with proofs, in a single engine session.
+
+Precedence, per requested item (documented in README "Decisions"):
+1. a prohibition in force that applies refuses the item, whatever permits it;
+2. otherwise a permission in force that applies permits it;
+3. otherwise the item is refused (default deny), and each permission is
+   listed with the first condition that failed.
+Overall: permitted (every item), partially_permitted, or refused (none).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import replace
+
+from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Const, Var, fact_predicate
+from .errors import WarrantError, did_you_mean
+from .prove import Prover
+from .request import Request
+from .trace import Decision, ItemDecision, walk
+
+
+def settings_for(rulebase, request: Request, assume: dict[str, bool] | None = None,
+                 drafts: tuple[str, ...] = ()) -> tuple[dict[str, bool], tuple[str, ...]]:
+    """Assumption switches and drafts in effect: declaration defaults, then the request, then overrides."""
+    checked = rulebase.checked
+    switches = {name: checked.assumption_default(name) for name in checked.assumptions}
+    for name, value in list(request.assume) + sorted((assume or {}).items()):
+        if name not in switches:
+            raise WarrantError.at("A001", f"unknown assumption `{name}`",
+                                  suggestion=did_you_mean(name, switches))
+        switches[name] = value
+    chosen = tuple(sorted(set(request.drafts) | set(drafts)))
+    for name in chosen:
+        policy = checked.policies.get(name)
+        if policy is None or not policy.draft:
+            drafts_known = [p for p, d in checked.policies.items() if d.draft]
+            raise WarrantError.at("A002", f"`{name}` is not a draft policy",
+                                  suggestion=did_you_mean(name, drafts_known),
+                                  notes=(f"drafts: {', '.join(sorted(drafts_known)) or 'none'}",))
+    return switches, chosen
+
+
+def request_atoms(request: Request, at: _dt.date | None, switches: dict[str, bool], drafts) -> tuple[list, dict]:
+    """The engine facts of a request, and where in the request each came from."""
+    atoms, origins = [], {}
+    for fact in request.facts:
+        args = fact.args
+        if fact.predicate == "request_date" and at is not None:
+            args = (at,)
+        pred = fact_predicate(fact.predicate)
+        atoms.append(Atom(pred, tuple(Const(a) for a in args)))
+        origins[(pred, args)] = "--at" if fact.predicate == "request_date" and at is not None else fact.origin
+    for name, on in sorted(switches.items()):
+        if on:
+            atoms.append(Atom(ASSUMED, (Const(name),)))
+    for name in drafts:
+        atoms.append(Atom(DRAFT_ON, (Const(name),)))
+    return atoms, origins
+
+
+def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = ()) -> Decision:
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    date = at or request.date
+    atoms, origins = request_atoms(request, at, switches, drafts)
+    program = rulebase.program
+    with rulebase.engine.session(atoms) as session:
+        prover = Prover(rulebase, session, origins, date)
+        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
+        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+        items = []
+        for item in request.items:
+            fired_permits = [r for i, r in permits if i == item]
+            fired_forbids = [r for i, r in forbids if i == item]
+            if fired_forbids:
+                proofs = tuple(prover.prove_atom(Atom(FORBID, (Const(item), Const(r)))) for r in fired_forbids)
+                items.append(ItemDecision(item, "refused", "prohibition", proofs, tuple(fired_permits)))
+            elif fired_permits:
+                proofs = tuple(prover.prove_atom(Atom(PERMIT, (Const(item), Const(r)))) for r in fired_permits)
+                items.append(ItemDecision(item, "permitted", "permission", proofs))
+            else:
+                attempts = []
+                for rule_id in sorted(program.rules):
+                    if program.rules[rule_id].kind != "permit":
+                        continue
+                    attempt = prover.attempt(rule_id, item)
+                    if attempt.in_force or attempt.would_apply:
+                        attempts.append(attempt)
+                items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
+        in_force = tuple(sorted(p for p in rulebase.checked.policies
+                                if session.holds(Atom("w_in_force", (Const(p),)))))
+    permitted = sum(1 for i in items if i.outcome == "permitted")
+    outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"
+    used = _assumptions_used(rulebase, items)
+    assumptions = tuple((name, switches[name], str(rulebase.checked.assumptions[name].get("position") or ""))
+                        for name in used)
+    return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force)
+
+
+def _assumptions_used(rulebase, items) -> list[str]:
+    names: list[str] = []
+    for item in items:
+        nodes = [n for proof in item.proofs for n in walk(proof)]
+        for attempt in item.attempts:
+            nodes += [n for held in attempt.held for n in walk(held)]
+            if attempt.failed is not None:
+                nodes += list(walk(attempt.failed))
+            names.extend(rulebase.rule_assumptions(attempt.rule))
+        for node in nodes:
+            names.extend(node.assumptions)
+            if node.kind == "assumption" or (node.kind == "absent" and node.atom and node.atom[0] == ASSUMED):
+                names.extend(v for k, v in node.detail if k == "assumption")
+    return sorted(set(names))
+
+
+def exit_code(decisions) -> int:
+    """0 when every requested item of every decision is permitted, else 1."""
+    return 0 if all(d.outcome == "permitted" for d in decisions) else 1
+
+
+__all__ = ["decide", "exit_code", "settings_for", "request_atoms", "replace"]

@@ -1,0 +1,126 @@
+"""A loaded rulebase: parse -> check -> compile -> engine, for a folder or files.
+
+`load_rulebase(paths)` is the pipeline's front half in a dozen lines. Only
+`*.warrant` files under the given folders are read, and a file that resolves
+(through a link) to somewhere outside its folder is refused (W005): a rules
+folder can never make Warrant read anything else.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from . import syntax as S
+from .check import Checked, check
+from .compile import compile_rulebase
+from .datalog import Program
+from .errors import Diagnostic, WarrantError
+from .parse import parse_file
+from .trace import Cite
+
+DEFAULT_RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+
+
+@dataclass
+class Rulebase:
+    checked: Checked
+    program: Program
+    files: list[str] = field(default_factory=list)
+
+    @cached_property
+    def engine(self):
+        from .evaluate import Engine
+        return Engine(self.program)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.checked.diagnostics if d.severity != "error"]
+
+    def cite(self, citation: S.Citation) -> Cite:
+        source = self.checked.sources.get(citation.source)
+        if source is None:
+            return Cite(citation.source, citation.locator, citation.source)
+        parts = [source.get("publisher"), source.get("title")]
+        date = source.get("date")
+        if date is not None:
+            parts.append(date.isoformat())
+        label = ", ".join(str(p) for p in parts if p)
+        return Cite(citation.source, citation.locator, label)
+
+    def source_rule(self, rule_id: str) -> S.Rule | None:
+        return self.checked.rules.get(rule_id)
+
+    def rule_assumptions(self, rule_id: str) -> tuple[str, ...]:
+        """Assumptions a rule rests on: its own `assumes`, its policy's, and its `assuming` conditions."""
+        compiled = self.program.rules[rule_id]
+        names: list[str] = []
+        policy = self.checked.policies.get(compiled.policy) if compiled.policy else None
+        if policy:
+            names.extend(policy.assumes)
+        rule = self.checked.rules.get(rule_id)
+        if rule:
+            names.extend(rule.assumes)
+            names.extend(c.name for c in rule.body if isinstance(c, S.Assuming))
+        return tuple(dict.fromkeys(names))
+
+    def rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
+        compiled = self.program.rules[rule_id]
+        rule = self.checked.rules.get(rule_id)
+        if rule is not None:
+            return tuple(self.cite(c) for c in rule.cites)
+        policy = self.checked.policies.get(compiled.policy)
+        return tuple(self.cite(c) for c in policy.cites) if policy else ()
+
+    def rule_location(self, rule_id: str) -> str | None:
+        rule = self.checked.rules.get(rule_id)
+        if rule is not None and rule.span:
+            return f"{_relative(rule.span.file)}:{rule.span.line}"
+        policy = self.checked.policies.get(self.program.rules[rule_id].policy)
+        if policy is not None and policy.span:
+            return f"{_relative(policy.span.file)}:{policy.span.line}"
+        return None
+
+
+def _relative(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def rule_files(paths: list[str]) -> list[str]:
+    """The *.warrant files named or found under the folders named, sorted."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            root = os.path.realpath(path)
+            for folder, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(names):
+                    if not name.endswith(".warrant"):
+                        continue
+                    full = os.path.join(folder, name)
+                    real = os.path.realpath(full)
+                    if os.path.commonpath([root, real]) != root:
+                        raise WarrantError.at("W005", f"{full} points outside the rules folder ({real}); "
+                                                      "it is not read")
+                    found.append(full)
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            raise WarrantError.at("W004", f"no such rule file or folder: {path}")
+    if not found:
+        raise WarrantError.at("W004", f"no .warrant rule files in {', '.join(paths)}")
+    return found
+
+
+def load_rulebase(paths: list[str] | None = None) -> Rulebase:
+    """Parse, check and compile rule files. Raises WarrantError with every error found."""
+    files = rule_files(paths or [DEFAULT_RULES])
+    parsed = [parse_file(path) for path in files]
+    checked = check(parsed)
+    if checked.errors:
+        raise WarrantError(checked.diagnostics)
+    return Rulebase(checked, compile_rulebase(checked), files)

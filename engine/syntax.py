@@ -1,0 +1,181 @@
+"""The AST of a rule file: frozen, slotted dataclasses, each with a `span`.
+
+Spans are excluded from equality, so two parses of the same text in
+different layouts compare equal. Grammar rule `permit_rule` <-> class
+`PermitRule` <-> `compile_permit_rule`: dispatch is by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import Span, span_field
+
+# ---- terms ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A literal value: a symbol (str), date, Money, Months or int."""
+
+    value: object
+    span: Span | None = span_field()
+
+
+Term = Variable | Constant
+
+# ---- conditions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    predicate: str
+    args: tuple[Term, ...]
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Positive:
+    atom: Atom
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Negative:
+    atom: Atom
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    left: Term
+    op: str  # one of = != < <= > >=
+    right: Term
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    term: Term
+    set_name: str
+    negated: bool = False
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Assuming:
+    name: str
+    negated: bool = False
+    span: Span | None = span_field()
+
+
+Condition = Positive | Negative | Comparison | Member | Assuming
+
+# ---- declarations -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source: str
+    locator: str | None = None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    key: str
+    value: object  # str text, date, or a word
+    is_word: bool = False
+    cites: tuple[Citation, ...] = ()
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDecl:
+    name: str
+    properties: tuple[Property, ...]
+    span: Span | None = span_field()
+
+    def get(self, key: str):
+        return next((p.value for p in self.properties if p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumptionDecl:
+    name: str
+    properties: tuple[Property, ...]
+    span: Span | None = span_field()
+
+    def get(self, key: str):
+        return next((p.value for p in self.properties if p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetDecl:
+    name: str
+    description: str | None
+    members: tuple[str, ...]
+    span: Span | None = span_field()
+    member_spans: tuple[Span, ...] = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: object | None  # datetime.date
+    end: object | None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A permit, forbid or define rule.
+
+    `kind` is 'permit', 'forbid' or 'define'. Permit and forbid rules are
+    about each requested item, named by `item_var`; define rules conclude
+    `head`. `policy` is the enclosing policy's name (None at top level).
+    """
+
+    kind: str
+    id: str
+    statement: str
+    body: tuple[Condition, ...]
+    cites: tuple[Citation, ...] = ()
+    assumes: tuple[str, ...] = ()
+    item_var: str | None = None
+    head: Atom | None = None
+    policy: str | None = None
+    span: Span | None = span_field()
+    id_span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDecl:
+    name: str
+    title: str
+    period: Period | None
+    draft: bool
+    cites: tuple[Citation, ...]
+    assumes: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    family: str | None = None
+    span: Span | None = span_field()
+
+    @property
+    def lineage(self) -> str:
+        """The policy this one is a version of (itself when it stands alone)."""
+        return self.family or self.name
+
+
+Declaration = SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Rule
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    path: str
+    declarations: tuple[Declaration, ...]
+    comments: tuple[tuple[int, str], ...] = ()  # (line, text), for the formatter
