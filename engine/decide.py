@@ -86,6 +86,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                     attempt = prover.attempt(rule_id, item)
                     if attempt.in_force or attempt.would_apply:
                         attempts.append(attempt)
+                attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
                 items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies
                                 if session.holds(Atom("w_in_force", (Const(p),)))))

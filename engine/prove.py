@@ -117,7 +117,8 @@ class Prover:
             decl = self.rb.checked.assumptions.get(args[0])
             return TraceNode("assumption", text if holds else f"assumption {args[0]} is off",
                              atom=(pred, args), holds=holds,
-                             detail=(("assumption", args[0]), ("position", decl.get("position") if decl else None)),
+                             detail=(("assumption", args[0]), ("on", holds),
+                                     ("position", decl.get("position") if decl else None)),
                              location=_where(decl))
         if pred.startswith("s_"):
             decl = self.rb.checked.sets.get(pred[2:])
@@ -126,7 +127,7 @@ class Prover:
                              detail=(("set", pred[2:]), ("value", args[0])))
         if pred == DRAFT_ON:
             return TraceNode("assumption", text if holds else f"draft policy {args[0]} is not switched on",
-                             atom=(pred, args), holds=holds, detail=(("draft", args[0]),))
+                             atom=(pred, args), holds=holds, detail=(("draft", args[0]), ("on", holds)))
         return TraceNode("fact", text, atom=(pred, args), holds=holds,
                          location=self.origins.get((pred, args), "request"))
 
@@ -194,7 +195,29 @@ class Prover:
             previous, previous_vars = rows, variables
         return None, (), {item_var: item}
 
-    def _failure_node(self, literal, env: dict) -> TraceNode:
+    def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
+        """Why one definition of a derived concept gave nothing: its first failed condition."""
+        rule = self.program.rules[rule_id]
+        env = _unify(rule.head, tuple(a.value for a in atom.args))
+        if env is None:
+            return None
+        fixed = tuple(_substitute(l, env) for l in rule.body)
+        previous, previous_vars = [()], []
+        for index in range(1, len(fixed) + 1):
+            variables = _positive_vars(fixed[:index])
+            rows = self.session.ask_body(fixed[:index], variables)
+            if not rows:
+                local = {**env, **dict(zip(previous_vars, previous[0]))}
+                failed = self._failure_node(rule.body[index - 1], local, depth)
+                source = self.rb.source_rule(rule_id)
+                return TraceNode("rule", f"{rule_id} does not apply: {failed.conclusion}", rule=rule_id,
+                                 statement=source.statement if source else None, holds=False,
+                                 citations=self.rb.rule_citations(rule_id),
+                                 location=self.rb.rule_location(rule_id), children=(failed,))
+            previous, previous_vars = rows, variables
+        return None
+
+    def _failure_node(self, literal, env: dict, depth: int = 0) -> TraceNode:
         if isinstance(literal, Compare):
             return self.comparison(literal, env, holds=False)
         if isinstance(literal, Not):
@@ -216,6 +239,10 @@ class Prover:
         text = self._pattern_text(atom)
         if pred in self.program.by_head:
             message = f"nothing establishes that {text}"
+            if _is_ground(atom) and depth < 3:
+                reasons = tuple(n for n in (self._define_failure(rule_id, atom, depth + 1)
+                                            for rule_id in self.program.by_head[pred]) if n is not None)
+                return TraceNode("fact", message, atom=(pred, _args(atom)), holds=False, children=reasons)
         else:
             message = f"the request does not say that {text}"
         if actual:
@@ -252,9 +279,9 @@ class Prover:
 
 
 def _as_absent(node: TraceNode) -> TraceNode:
+    """A leaf that failed, restated as the negation that holds."""
     from dataclasses import replace
-    return replace(node, holds=True, kind="absent" if node.kind == "fact" else node.kind,
-                   detail=node.detail + (("negated", True),))
+    return replace(node, holds=True, kind="assumption" if node.kind == "assumption" else "absent")
 
 
 def _period(policy) -> str:

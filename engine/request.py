@@ -285,6 +285,23 @@ def load_request(path: str) -> Request:
     return request_from_data(data, path, text, default_id=stem)
 
 
+def _loader():
+    """A safe YAML loader that leaves dates as text, for our own located checks."""
+    import yaml
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class RequestLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    RequestLoader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in base.yaml_implicit_resolvers.items()}
+    return RequestLoader
+
+
+_LOADER = None
+
+
 def parse_document(text: str, path: str) -> Any:
     """YAML or JSON text -> Python data, with a located error when malformed."""
     if path.endswith(".json"):
@@ -294,12 +311,17 @@ def parse_document(text: str, path: str) -> Any:
             raise WarrantError.at("R000", f"not valid JSON: {exc.msg}",
                                   Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno)) from None
     import yaml
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _loader()
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         span = Span(path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1) if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise WarrantError.at("R000", f"not valid YAML: {problem}", span) from None
-    except RecursionError:
-        raise WarrantError.at("R000", "the document is nested too deeply") from None
+    except (RecursionError, MemoryError):
+        raise WarrantError.at("R000", "the document is nested too deeply or too large") from None
+    except ValueError as exc:  # a scalar YAML itself could not build
+        raise WarrantError.at("R000", f"not valid YAML: {exc}", Span(path, 1, 1, 1, 1)) from None

@@ -1,0 +1,213 @@
+"""The `warrant` command: parse arguments, call the engine, render, exit.
+
+Exit codes: 0 every requested item permitted (or no findings), 1 anything
+refused (or findings of error severity), 2 bad input or usage, 3 a bug in
+Warrant itself. No traceback ever reaches the user.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Warrant: is this release of data permitted, and why?")
+
+EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; "
+             "2 bad input or usage; 3 an internal error (a bug in Warrant).")
+
+
+def _fail(exc) -> None:
+    from engine.errors import WarrantError, render_all
+    if isinstance(exc, WarrantError):
+        typer.echo(render_all(exc.diagnostics), err=True)
+        raise typer.Exit(2)
+    typer.echo(f"internal error: this is a bug in Warrant, not in your input.\n  {type(exc).__name__}: {exc}",
+               err=True)
+    raise typer.Exit(3)
+
+
+def _guard(function):
+    """Run a command body, turning our errors into messages and exit codes."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place every error is turned into a message
+            _fail(exc)
+    return wrapper
+
+
+def _date(text: Optional[str], option: str = "--at"):
+    if text is None:
+        return None
+    from engine.errors import WarrantError
+    from engine.values import parse_date
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise WarrantError.at("O002", f"{option} takes a date written YYYY-MM-DD, got {text!r}") from None
+
+
+def _assumptions(pairs: List[str]) -> dict:
+    from engine.errors import WarrantError
+    out = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if value not in ("on", "off"):
+            raise WarrantError.at("O003", f"--assume takes NAME=on or NAME=off, got {pair!r}")
+        out[name] = value == "on"
+    return out
+
+
+def _rules(rules: Optional[List[str]]):
+    from engine.rulebase import load_rulebase
+    return load_rulebase(rules or None)
+
+
+@app.command(epilog=EXIT_HELP)
+@_guard
+def decide(
+    requests: List[str] = typer.Argument(None, help="Request files (YAML or JSON)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    at: Optional[str] = typer.Option(None, "--at", help="Decide as if the request were made on this date."),
+    fmt: str = typer.Option("text", "--format", help="text, json, markdown or dot."),
+    set_: List[str] = typer.Option([], "--set", help="Override a fact: FIELD=VALUE (dotted path)."),
+    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption: NAME=on|off."),
+    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft policy on."),
+    verify: bool = typer.Option(False, "--verify", help="Check every proof with the independent proof checker."),
+    batch: Optional[str] = typer.Option(None, "--batch", help="A JSON Lines file of requests to decide in bulk."),
+    out: Optional[str] = typer.Option(None, "--out", help="With --batch: where to write decisions (JSON Lines)."),
+    trace: str = typer.Option("refused", "--trace", help="With --batch: none, refused or all."),
+    jobs: int = typer.Option(0, "--jobs", help="With --batch: worker processes (0: one per core)."),
+) -> None:
+    """Decide requests and explain each decision."""
+    from engine.errors import WarrantError
+    from engine.render import RENDERERS
+    if fmt not in RENDERERS:
+        raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
+    rulebase = _rules(rules)
+    when = _date(at)
+    switches = _assumptions(assume)
+    if batch:
+        from engine.batch import run_batch_cli
+        raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, jobs, when, switches, tuple(with_draft)))
+    if not requests:
+        raise WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
+    from engine.decide import decide as decide_request, exit_code
+    from engine.request import load_request
+    from engine.whatif import apply_overrides
+    decisions = []
+    for path in requests:
+        request, settings = apply_overrides(load_request(path), set_)
+        if when:
+            settings.insert(0, ("--at", when.isoformat()))
+        settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
+        settings += [("--with-draft", d) for d in with_draft]
+        decision = decide_request(rulebase, request, at=when, assume=switches, drafts=tuple(with_draft),
+                                  settings=tuple(settings))
+        if verify:
+            from engine.verify import verify_decision
+            problems = verify_decision(rulebase, request, decision, at=when, assume=switches,
+                                       drafts=tuple(with_draft))
+            if problems:
+                raise RuntimeError("proof check failed: " + "; ".join(problems))
+        decisions.append(decision)
+    sys.stdout.write(RENDERERS[fmt](decisions))
+    if verify:
+        typer.echo(f"verified: every proof of {len(decisions)} decision(s) checked", err=True)
+    raise typer.Exit(exit_code(decisions))
+
+
+@app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")
+@_guard
+def check(
+    paths: List[str] = typer.Argument(None, help="Rule files or folders (default: shipped rules/)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Check rule files without deciding anything: every finding, with its code and place."""
+    import json as _json
+    from engine.check import check as check_files
+    from engine.errors import WarrantError, render_all
+    from engine.parse import parse_file
+    from engine.rulebase import DEFAULT_RULES, rule_files
+    diagnostics = []
+    parsed = []
+    for path in rule_files(paths or [DEFAULT_RULES]):
+        try:
+            parsed.append(parse_file(path))
+        except WarrantError as exc:
+            diagnostics.extend(exc.diagnostics)
+    checked = check_files(parsed)
+    diagnostics.extend(checked.diagnostics)
+    if fmt == "json":
+        typer.echo(_json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_all(diagnostics))
+    raise typer.Exit(1 if any(d.severity == "error" for d in diagnostics) else 0)
+
+
+@app.command()
+@_guard
+def schema() -> None:
+    """Print the JSON Schema of a request file."""
+    import json as _json
+    from engine.vocabulary import json_schema
+    typer.echo(_json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command(name="rules")
+@_guard
+def list_rules(
+    at: Optional[str] = typer.Option(None, "--at", help="Only policies in force on this date."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules"),
+) -> None:
+    """The policies and rules (in force on a date), with statements and citations."""
+    from engine.browse import render_rules
+    typer.echo(render_rules(_rules(rules), _date(at)), nl=False)
+
+
+@app.command()
+@_guard
+def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules")) -> None:
+    """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
+    from engine.browse import render_rule
+    typer.echo(render_rule(_rules(rules), rule_id), nl=False)
+
+
+@app.command()
+@_guard
+def timeline(
+    rules: Optional[List[str]] = typer.Option(None, "--rules"),
+    svg: Optional[str] = typer.Option(None, "--svg", help="Also write the chart as an SVG image to this file."),
+) -> None:
+    """The periods in force of every policy, as a chart."""
+    from engine.browse import render_timeline, timeline_svg
+    from engine.files import write_atomic
+    rulebase = _rules(rules)
+    typer.echo(render_timeline(rulebase), nl=False)
+    if svg:
+        write_atomic(svg, timeline_svg(rulebase))
+        typer.echo(f"wrote {svg}")
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # pragma: no cover - last line of defence
+        _fail(exc)
+
+
+if __name__ == "__main__":
+    main()

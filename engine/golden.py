@@ -1,0 +1,77 @@
+"""Golden decision cases: a request file beside its expected decision.
+
+A case is `NAME.yaml` (or `.json`) with `NAME.expected.json` next to it,
+holding the decision in the stable JSON form. `run_case` decides the request
+and compares; `update=True` rewrites the expected file (atomically, and only
+when it changed). Used by `warrant test` and by pytest (tests/conftest.py),
+so both run exactly the same cases.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+
+from .decide import decide
+from .files import write_atomic
+from .render.json import render_json
+from .request import load_request
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    path: str
+    expected_path: str
+    status: str          # passed | failed | updated | missing
+    diff: str = ""
+    decision: object = None
+
+
+def expected_path_for(path: str) -> str:
+    return path.rsplit(".", 1)[0] + ".expected.json"
+
+
+def is_case(path: str) -> bool:
+    return path.endswith(CASE_SUFFIXES) and not path.endswith(".expected.json")
+
+
+def find_cases(paths: list[str]) -> list[str]:
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            for folder, dirs, names in os.walk(path):
+                dirs.sort()
+                found += [os.path.join(folder, n) for n in sorted(names) if is_case(n)]
+        else:
+            found.append(path)
+    return found
+
+
+def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> CaseResult:
+    request = load_request(path)
+    decision = decide(rulebase, request)
+    if verify:
+        from .verify import verify_decision
+        problems = verify_decision(rulebase, request, decision)
+        if problems:
+            return CaseResult(path, expected_path_for(path), "failed",
+                              "proof check failed:\n  " + "\n  ".join(problems), decision)
+    actual = render_json([decision])
+    expected_file = expected_path_for(path)
+    expected = None
+    if os.path.exists(expected_file):
+        with open(expected_file, encoding="utf-8") as handle:
+            expected = handle.read()
+    if expected == actual:
+        return CaseResult(path, expected_file, "passed", decision=decision)
+    if update:
+        write_atomic(expected_file, actual)
+        return CaseResult(path, expected_file, "updated", decision=decision)
+    if expected is None:
+        return CaseResult(path, expected_file, "missing",
+                          f"no expected file {expected_file}; run with --update to create it", decision)
+    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                        fromfile=expected_file, tofile="actual", n=2))
+    return CaseResult(path, expected_file, "failed", diff, decision)

@@ -1,0 +1,71 @@
+"""Collect golden decision cases as pytest items, one per request file.
+
+`pytest --update-golden` rewrites the expected files of the cases run;
+review the change with `git diff`.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GOLDEN_DECISIONS = os.path.join(HERE, "golden", "decisions")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite expected golden files instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def rulebase():
+    from engine.rulebase import load_rulebase
+    return load_rulebase()
+
+
+@pytest.fixture
+def update_golden(request):
+    return request.config.getoption("--update-golden")
+
+
+_RULEBASE = []
+
+
+def _shared_rulebase():
+    if not _RULEBASE:
+        from engine.rulebase import load_rulebase
+        _RULEBASE.append(load_rulebase())
+    return _RULEBASE[0]
+
+
+class DecisionCase(pytest.Item):
+    def runtest(self):
+        from engine.golden import run_case
+        result = run_case(_shared_rulebase(), str(self.path), update=self.config.getoption("--update-golden"))
+        if result.status in ("failed", "missing"):
+            raise GoldenMismatch(result.diff)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, GoldenMismatch):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"golden decision: {self.name}"
+
+
+class GoldenMismatch(Exception):
+    pass
+
+
+class CaseFile(pytest.File):
+    def collect(self):
+        yield DecisionCase.from_parent(self, name=self.path.stem)
+
+
+def pytest_collect_file(parent, file_path):
+    from engine.golden import is_case
+    if str(file_path).startswith(GOLDEN_DECISIONS) and is_case(file_path.name):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None

@@ -1,0 +1,139 @@
+"""The command line: exit codes, formats, overrides, and never a traceback."""
+import json
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+EXAMPLES = os.path.join(ROOT, "examples", "requests")
+CASES = os.path.join(ROOT, "tests", "golden", "decisions")
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def test_decide_permitted_exit_0():
+    result = run("decide", os.path.join(CASES, "mou_first_day.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "name: PERMITTED" in result.output
+
+
+def test_decide_refused_exit_1_with_why_not():
+    result = run("decide", os.path.join(CASES, "sentence_11_months.yaml"))
+    assert result.exit_code == 1, result.output
+    assert "11 months >= 12 months does not hold" in result.output
+
+
+@pytest.mark.parametrize("fmt,marker", [("json", '"outcome"'), ("markdown", "# Decision:"), ("dot", "digraph")])
+def test_formats(fmt, marker):
+    result = run("decide", os.path.join(CASES, "clinical_alongside.yaml"), "--format", fmt)
+    assert result.exit_code == 1 and marker in result.output
+
+
+def test_json_trace_walks_to_request_facts():
+    result = run("decide", os.path.join(CASES, "sentence_12_months.yaml"), "--format", "json")
+    data = json.loads(result.output)
+
+    def leaves(node):
+        if node["kind"] == "rule":
+            assert node["rule"] and node["citations"], node
+            for child in node["children"]:
+                yield from leaves(child)
+        else:
+            yield node
+
+    item = data["items"][0]
+    assert item["outcome"] == "permitted"
+    kinds = {leaf["kind"] for leaf in leaves(item["proofs"][0])}
+    assert {"fact", "comparison", "absent", "member"} <= kinds
+    facts = [leaf for leaf in leaves(item["proofs"][0]) if leaf["kind"] == "fact"]
+    assert any(leaf["location"] == "subject.convictions[0]" for leaf in facts)
+
+
+def test_at_override_changes_regime():
+    before = run("decide", os.path.join(CASES, "mou_last_day.yaml"), "--format", "json")
+    after = run("decide", os.path.join(CASES, "mou_last_day.yaml"), "--at", "2018-05-09", "--format", "json")
+    assert json.loads(before.output)["outcome"] == "permitted"
+    data = json.loads(after.output)
+    assert data["outcome"] == "refused" and {"setting": "--at", "value": "2018-05-09"} in data["settings"]
+
+
+def test_set_assume_and_draft():
+    path = os.path.join(CASES, "sentence_11_months.yaml")
+    assert run("decide", path, "--set", "subject.convictions=[{offence: robbery, sentence_months: 12}]").exit_code == 0
+    path = os.path.join(CASES, "investigated_only.yaml")
+    assert run("decide", path).exit_code == 0
+    assert run("decide", path, "--assume", "investigation_counts=off").exit_code == 1
+    path = os.path.join(CASES, "withdrawal_first_day.yaml")
+    assert run("decide", path).exit_code == 1
+    assert run("decide", path, "--with-draft", "nhs_digital_replacement_draft").exit_code == 0
+
+
+@pytest.mark.parametrize("args,code", [
+    (["decide", "/no/such.yaml"], "R000"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--at", "2018-02-30"], "O002"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--assume", "nope=on"], "A001"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--assume", "debt_threshold_inclusive=maybe"], "O003"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--with-draft", "nhs_digital_mou_2017"], "A002"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--set", "subject.nope=1"], "O001"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--format", "pdf"], "O004"),
+    (["decide", os.path.join(CASES, "mou_first_day.yaml"), "--rules", "/no/such/dir"], "W004"),
+    (["show", "no_such_rule"], "B001"),
+])
+def test_bad_input_exit_2(args, code):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert f"[{code}]" in result.output
+
+
+def test_broken_rule_folder_is_located(tmp_path):
+    (tmp_path / "a.warrant").write_text('forbid f for Item "s" cites nobody when holdr(x)\n')
+    result = run("decide", os.path.join(CASES, "mou_first_day.yaml"), "--rules", str(tmp_path))
+    assert result.exit_code == 2
+    assert "a.warrant:1:29: error[C105]" in result.output and "a.warrant:1:41: error[C101]" in result.output
+
+
+def test_unstratified_rules_exit_2(tmp_path):
+    (tmp_path / "a.warrant").write_text('source s { publisher "p" title "t" }\n'
+                                        'define p as r1 "s" cites s when not q\n'
+                                        'define q as r2 "s" cites s when not p\n'
+                                        'forbid f for Item "s" cites s when p\n')
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1 and "C108" in result.output and "q -> p -> q" in result.output
+    assert run("decide", os.path.join(CASES, "mou_first_day.yaml"), "--rules", str(tmp_path)).exit_code == 2
+
+
+def test_check_shipped_rules_clean_and_json():
+    assert run("check").exit_code == 0
+    result = run("check", "--format", "json")
+    assert json.loads(result.output) == []
+
+
+def test_verify_flag():
+    result = run("decide", os.path.join(CASES, "debt_500_00.yaml"), "--verify")
+    assert result.exit_code == 0
+
+
+def test_browsing_commands(tmp_path):
+    rules = run("rules", "--at", "2018-06-01")
+    assert rules.exit_code == 0 and "restriction_serious_offender" in rules.output
+    assert "mou_trace_suspected_offender" not in rules.output
+    show = run("show", "convicted_serious_offence")
+    assert "used by: replacement_serious_offending, restriction_serious_offender" in show.output
+    svg = tmp_path / "t.svg"
+    timeline = run("timeline", "--svg", str(svg))
+    assert timeline.exit_code == 0 and "nhs_digital_mou_2017" in timeline.output
+    assert svg.read_text().startswith("<svg")
+
+
+def test_examples_all_decide():
+    for name in sorted(os.listdir(EXAMPLES)):
+        result = run("decide", os.path.join(EXAMPLES, name), "--verify")
+        assert result.exit_code in (0, 1), (name, result.output)

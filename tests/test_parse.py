@@ -1,0 +1,46 @@
+import pytest
+
+from engine import syntax as S
+from engine.errors import render_diagnostic
+from engine.parse import SYNTAX_ERRORS, parse_text
+from helpers import assert_warrant_error
+
+
+@pytest.mark.parametrize("code,message,example", [(c, m, e) for c, m, examples in SYNTAX_ERRORS for e in examples])
+def test_errors(code, message, example):
+    """Every known mistake in the table gives its own message (lark's match_examples)."""
+    found = assert_warrant_error(lambda: parse_text(example, "x.warrant"), code)
+    assert found.message == message
+
+
+def test_unexpected_character_is_located():
+    found = assert_warrant_error(lambda: parse_text("set a = {x}\nset b = {y; z}\n", "f.warrant"), "W001", 2, 11)
+    assert "f.warrant:2:11" in render_diagnostic(found)
+    assert "^" in render_diagnostic(found)
+
+
+def test_impossible_date_in_rule():
+    assert_warrant_error(lambda: parse_text('policy p "t" in force from 2018-02-30 { }', "f.warrant"), "W003", 1)
+
+
+def test_missing_file():
+    from engine.parse import parse_file
+    assert_warrant_error(lambda: parse_file("/no/such/file.warrant"), "W004")
+
+
+def test_ast_spans_and_equality_ignore_layout():
+    a = parse_text('forbid f for Item "s" cites s when Item in clinical', "a.warrant")
+    b = parse_text('forbid   f for Item\n  "s"\n  cites s\n  when Item in clinical  # c', "b.warrant")
+    assert a.declarations == b.declarations
+    rule = b.declarations[0]
+    assert isinstance(rule, S.Rule) and rule.kind == "forbid"
+    assert rule.body[0].span.line == 4 and rule.span.file == "b.warrant"
+
+
+def test_typed_literals():
+    f = parse_text('define p as r "s" cites s when nhs_debt(D) and D >= £499.99 and convicted(O, M) '
+                   'and M < 1 month and request_date(X) and X > 2018-05-09', "t.warrant")
+    values = [c.right.value for c in f.declarations[0].body if isinstance(c, S.Comparison)]
+    from engine.values import Money, Months
+    import datetime
+    assert values == [Money(49999), Months(1), datetime.date(2018, 5, 9)]
