@@ -98,6 +98,23 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force)
 
 
+def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:
+    """Only the outcomes, from the same two engine queries `decide` starts with (no proofs).
+
+    Returns (overall, ((item, outcome), ...)); used by batches that do not want traces.
+    """
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    atoms, _ = request_atoms(request, at, switches, drafts)
+    with rulebase.engine.session(atoms) as session:
+        permitted = {i for i, _ in session.ask(Atom(PERMIT, (Var("I"), Var("R"))))}
+        forbidden = {i for i, _ in session.ask(Atom(FORBID, (Var("I"), Var("R"))))}
+    items = tuple((item, "permitted" if item in permitted and item not in forbidden else "refused")
+                  for item in request.items)
+    count = sum(1 for _, o in items if o == "permitted")
+    overall = "permitted" if count == len(items) else "refused" if count == 0 else "partially_permitted"
+    return overall, items
+
+
 def _assumptions_used(rulebase, items) -> list[str]:
     names: list[str] = []
     for item in items:

@@ -82,12 +82,19 @@ class Rulebase:
         return None
 
 
+_ROOT = os.path.dirname(DEFAULT_RULES)
+
+
 def _relative(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    """A rule file's name as traces show it: relative to the project (so output is the same from any folder)."""
+    for base in (_ROOT, os.getcwd()):
+        try:
+            rel = os.path.relpath(path, base)
+        except ValueError:
+            continue
+        if not rel.startswith(".."):
+            return rel
+    return path
 
 
 def rule_files(paths: list[str]) -> list[str]:

@@ -69,3 +69,7 @@ def pytest_collect_file(parent, file_path):
     if str(file_path).startswith(GOLDEN_DECISIONS) and is_case(file_path.name):
         return CaseFile.from_parent(parent, path=file_path)
     return None
+
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(HERE))   # so tests can import bench/ (a script folder, not installed)

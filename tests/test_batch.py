@@ -1,0 +1,47 @@
+"""Batch decisions: cached outcomes equal fresh evaluation; bad lines become error records."""
+import json
+import os
+import subprocess
+import sys
+
+from bench.generate import generate
+from engine.batch import BatchDecider, decide_lines
+from engine.decide import decide
+from engine.request import request_from_data
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+
+
+def test_cached_batch_equals_fresh_decisions(rulebase):
+    decider = BatchDecider(rulebase, trace="none")
+    raw = list(generate(400, seed=11)) * 2          # every class seen at least twice
+    for record in raw:
+        request = request_from_data(record)
+        cached = decider.decide_record(request)
+        fresh = decide(rulebase, request)
+        assert cached["outcome"] == fresh.outcome
+        assert [(i["item"], i["outcome"]) for i in cached["items"]] == [(i.item, i.outcome) for i in fresh.items]
+    assert decider.evaluations < len(raw)
+
+
+def test_refused_traces_are_full_decisions(rulebase):
+    records = list(decide_lines(rulebase, [json.dumps(r) for r in generate(60, seed=3)], trace="refused"))
+    refused = [r for r in records if r["outcome"] != "permitted"]
+    assert refused and all("items" in r and ("why_not" in r["items"][0] or "proofs" in r["items"][0])
+                           for r in refused)
+
+
+def test_bad_lines_become_error_records(rulebase):
+    lines = ['{"date": "2018-01-01"', json.dumps({"date": "2018-01-01", "requester": "home_office"}),
+             json.dumps(next(generate(1)))]
+    records = list(decide_lines(rulebase, lines, trace="none"))
+    assert records[0]["line"] == 1 and records[0]["error"]["code"] == "R000"
+    assert records[1]["line"] == 2 and records[1]["error"][0]["code"] == "R006"
+    assert "outcome" in records[2]
+
+
+def test_benchmark_runs_on_a_small_batch():
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "bench.py"), "50"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every item agrees" in result.stdout
