@@ -145,7 +145,6 @@ def decide_lines(rulebase, lines, **options):
                                              "column": exc.colno}}
         except WarrantError as exc:
             yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
-    decide_lines.last = decider  # type: ignore[attr-defined]
 
 
 def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:

@@ -7,6 +7,7 @@ evaluates anything. The compiler only runs when there are no errors.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -420,8 +421,6 @@ class _Checker:
                         else ("", 0, 0, d.code))
         return self.out
 
-
-import datetime as _dt  # noqa: E402  (used for the earliest date)
 
 _MIN = _dt.date.min
 

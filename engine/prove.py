@@ -226,7 +226,7 @@ class Prover:
             text = self.describe(atom.predicate, tuple(a.value for a in atom.args)) if _is_ground(atom) else str(atom)
             return TraceNode("absent", f"required not: {text}", atom=(atom.predicate, _args(atom)), holds=False,
                              children=(proof,) if proof else (), detail=(("negated", text),))
-        atom = _partial(literal, env)
+        atom = _ground(literal, env)
         actual = self._actual_values(atom)
         pred = atom.predicate
         if pred == IN_FORCE:
@@ -321,8 +321,6 @@ def _ground(atom: Atom, env: dict) -> Atom:
     return Atom(atom.predicate, tuple(Const(_value(a, env)) if isinstance(a, Const) or a.name in env else a
                                       for a in atom.args))
 
-
-_partial = _ground
 
 
 def _is_ground(atom: Atom) -> bool:
