@@ -133,27 +133,46 @@ def decide(
 def check(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (default: shipped rules/)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
+    invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Verify the invariants."),
+    counterexamples: str = typer.Option("counterexamples", "--counterexamples",
+                                        help="Folder for counter-example request files (written only on a violation)."),
 ) -> None:
-    """Check rule files without deciding anything: every finding, with its code and place."""
+    """Check rule files without deciding anything: every finding, with its code and place; then the invariants."""
     import json as _json
-    from engine.check import check as check_files
-    from engine.errors import WarrantError, render_all
-    from engine.parse import parse_file
-    from engine.rulebase import DEFAULT_RULES, rule_files
-    diagnostics = []
-    parsed = []
-    for path in rule_files(paths or [DEFAULT_RULES]):
-        try:
-            parsed.append(parse_file(path))
-        except WarrantError as exc:
-            diagnostics.extend(exc.diagnostics)
-    checked = check_files(parsed)
-    diagnostics.extend(checked.diagnostics)
+    from engine.errors import render_all
+    from engine.lint import lint
+    from engine.rulebase import DEFAULT_RULES
+    report = lint(paths or [DEFAULT_RULES], invariants, counterexamples)
     if fmt == "json":
-        typer.echo(_json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False))
+        typer.echo(_json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(render_all(diagnostics))
-    raise typer.Exit(1 if any(d.severity == "error" for d in diagnostics) else 0)
+        typer.echo(render_all(report.diagnostics))
+        if report.summary():
+            typer.echo(report.summary())
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command(epilog="Exit codes: 0 nothing to change; 1 with --check, a file would change; 2 a file does not parse.")
+@_guard
+def fmt(
+    paths: List[str] = typer.Argument(None, help="Rule files or folders (default: shipped rules/)."),
+    check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
+    diff: bool = typer.Option(False, "--diff", help="Show what would change."),
+) -> None:
+    """Rewrite rule files in the canonical layout (comments kept; atomic writes)."""
+    from engine.errors import render_all
+    from engine.format import format_paths
+    from engine.rulebase import DEFAULT_RULES
+    report = format_paths(paths or [DEFAULT_RULES], write=not check_only)
+    for path, patch in report.changed:
+        typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
+        if diff:
+            typer.echo(patch, nl=False)
+    if report.errors:
+        typer.echo(render_all(report.errors), err=True)
+    typer.echo(f"{len(report.changed)} file(s) {'would change' if check_only else 'reformatted'}, "
+               f"{report.unchanged} unchanged, {len(report.errors)} not parsed", err=True)
+    raise typer.Exit(2 if report.errors else 1 if check_only and report.changed else 0)
 
 
 @app.command()

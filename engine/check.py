@@ -2,7 +2,7 @@
 
 In: `syntax.RuleFile`s. Out: a `Checked` (sources, assumptions, sets,
 policies, rules, predicate signatures) and every `Diagnostic` found, all at
-once. Error codes C101-C121 are listed in docs/ERRORS.md; nothing here
+once. Error codes C101-C120 are listed in docs/ERRORS.md; nothing here
 evaluates anything. The compiler only runs when there are no errors.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ class Checked:
     sets: dict[str, S.SetDecl] = field(default_factory=dict)
     policies: dict[str, S.PolicyDecl] = field(default_factory=dict)
     rules: dict[str, S.Rule] = field(default_factory=dict)
+    invariants: dict[str, S.Invariant] = field(default_factory=dict)
     derived: dict[str, tuple[str | None, ...]] = field(default_factory=dict)   # predicate -> arg kinds
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -83,6 +84,8 @@ class _Checker:
             return o.sets, decl.name
         if isinstance(decl, S.PolicyDecl):
             return o.policies, decl.name
+        if isinstance(decl, S.Invariant):
+            return o.invariants, decl.name
         return o.rules, decl.id
 
     # ---- declarations ---------------------------------------------------------
@@ -187,7 +190,7 @@ class _Checker:
         return kinds
 
     def check_rule(self, rule: S.Rule) -> None:
-        if not rule.cites:
+        if not rule.cites and rule.kind != "invariant":
             self.error("C110", f"rule `{rule.id}` cites no source", rule.id_span,
                        notes=("every rule names the source it rests on: `cites SOURCE \"locator\"`",))
         self._citations(rule.cites)
@@ -305,18 +308,6 @@ class _Checker:
                         b[0] = low if b[0] is None else max(b[0], low)
                     if high is not None:
                         b[1] = high if b[1] is None else min(b[1], high)
-        policy = self.out.policies.get(rule.policy) if rule.policy else None
-        if policy and policy.period:
-            for cond in rule.body:
-                if isinstance(cond, S.Positive) and cond.atom.predicate == "request_date" and \
-                        isinstance(cond.atom.args[0], S.Variable):
-                    b = bounds[cond.atom.args[0].name]
-                    if policy.period.start:
-                        start = policy.period.start.toordinal()
-                        b[0] = start if b[0] is None else max(b[0], start)
-                    if policy.period.end:
-                        end = policy.period.end.toordinal()
-                        b[1] = end if b[1] is None else min(b[1], end)
         if positives & negatives:
             reason = f"it requires `{next(iter(positives & negatives)).predicate}` both to hold and not to hold"
         elif members & non_members:
@@ -335,6 +326,29 @@ class _Checker:
                 reason = f"no value of `{var}` meets all its comparisons"
         if reason:
             self.error("C115", f"rule `{rule.id}` can never fire: {reason}", rule.id_span)
+            return
+        self._outside_period(rule, bounds)
+
+    def _outside_period(self, rule: S.Rule, bounds) -> None:
+        """C120: the rule's own dates are possible, but none falls inside its policy's period."""
+        policy = self.out.policies.get(rule.policy) if rule.policy else None
+        if not (policy and policy.period):
+            return
+        start = policy.period.start.toordinal() if policy.period.start else None
+        end = policy.period.end.toordinal() if policy.period.end else None
+        for cond in rule.body:
+            if not (isinstance(cond, S.Positive) and cond.atom.predicate == "request_date"
+                    and cond.atom.args and isinstance(cond.atom.args[0], S.Variable)):
+                continue
+            low, high, _, equal = bounds.get(cond.atom.args[0].name, [None, None, set(), None])
+            if equal is not None:
+                low = high = equal
+            if (start is not None and high is not None and high < start) or \
+                    (end is not None and low is not None and low > end):
+                self.error("C120", f"rule `{rule.id}` can never fire: its dates never fall inside the period "
+                                   f"of policy `{policy.name}` ({_period_text(policy.period)})", rule.id_span,
+                           notes=("a rule only applies while its policy is in force",))
+                return
 
     # ---- stratification ---------------------------------------------------------
     def stratify(self) -> None:
@@ -357,7 +371,7 @@ class _Checker:
     # ---- usage ------------------------------------------------------------------
     def unused(self) -> None:
         used_preds, used_sets, used_sources, used_assumptions = set(), set(), set(), set()
-        for rule in self.out.rules.values():
+        for rule in list(self.out.rules.values()) + [i.as_rule() for i in self.out.invariants.values()]:
             used_sources |= {c.source for c in rule.cites}
             used_assumptions |= set(rule.assumes)
             for cond in rule.body:
@@ -414,6 +428,8 @@ class _Checker:
         self.infer_derived()
         for rule in self.out.rules.values():
             self.check_rule(rule)
+        for invariant in self.out.invariants.values():
+            self.check_rule(invariant.as_rule())
         self.stratify()
         self.unused()
         self.coverage()
@@ -435,11 +451,17 @@ def check(files: list[S.RuleFile]) -> Checked:
 
 def _kind_name(decl) -> str:
     return {S.SourceDecl: "source", S.AssumptionDecl: "assumption", S.SetDecl: "set",
-            S.PolicyDecl: "policy"}.get(type(decl), "rule")
+            S.PolicyDecl: "policy", S.Invariant: "invariant"}.get(type(decl), "rule")
 
 
 def _id_span(decl):
     return getattr(decl, "id_span", None) or decl.span
+
+
+def _period_text(period: S.Period) -> str:
+    start = f"from {period.start}" if period.start else ""
+    end = f"until {period.end}" if period.end else ""
+    return " ".join(p for p in (start, end) if p) or "always"
 
 
 def _show(term) -> str:

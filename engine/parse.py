@@ -206,6 +206,12 @@ class _ToAST(Transformer):
         return S.PolicyDecl(str(name), _unquote(title), period, draft is not None, cites, assumes, rules,
                             family, self._s(meta))
 
+    @v_args(meta=True)
+    def invariant_decl(self, meta, children):
+        name, statement, cites, item_var, body = children
+        return S.Invariant(str(name), _unquote(statement), str(item_var), tuple(body), cites[1] if cites else (),
+                           self._s(meta), _span(self.file, name))
+
     def family(self, children):
         return str(children[0])
 
@@ -255,8 +261,6 @@ def _describe_expected(expected: set[str]) -> str:
 def parse_text(text: str, file: str = "<text>") -> S.RuleFile:
     """Parse one rule file's text. Raises WarrantError on the first syntax error."""
     SOURCES.add(file, text)
-    comments: list[tuple[int, str]] = []
-
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
@@ -269,11 +273,32 @@ def parse_text(text: str, file: str = "<text>") -> S.RuleFile:
         if isinstance(exc.orig_exc, WarrantError):
             raise exc.orig_exc from None
         raise
+    return S.RuleFile(file, tuple(declarations.children), find_comments(text))
+
+
+def find_comments(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Every `#` comment as (line, column, text), skipping `#` inside strings.
+
+    Strings never span lines, so a per-line scan is exact. The formatter
+    uses these to keep comments; the parser itself ignores them.
+    """
+    found = []
     for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
-            comments.append((number, stripped))
-    return S.RuleFile(file, tuple(declarations.children), tuple(comments))
+        in_string = escaped = False
+        for index, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                found.append((number, index + 1, line[index:].rstrip()))
+                break
+    return tuple(found)
 
 
 def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:

@@ -171,11 +171,34 @@ class PolicyDecl:
         return self.family or self.name
 
 
-Declaration = SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Rule
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """`invariant ID "statement" never permit Item when body`.
+
+    A property that must hold for every possible request: no item for which
+    `body` holds is ever permitted. `warrant check` verifies it by
+    enumeration (engine/invariants.py).
+    """
+
+    name: str
+    statement: str
+    item_var: str
+    body: tuple[Condition, ...]
+    cites: tuple[Citation, ...] = ()
+    span: Span | None = span_field()
+    id_span: Span | None = span_field()
+
+    def as_rule(self) -> Rule:
+        """The invariant's condition as a rule, so the checker checks it like any other body."""
+        return Rule("invariant", self.name, self.statement, self.body, self.cites, (), self.item_var,
+                    span=self.span, id_span=self.id_span)
+
+
+Declaration = SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Invariant | Rule
 
 
 @dataclass(frozen=True, slots=True)
 class RuleFile:
     path: str
     declarations: tuple[Declaration, ...]
-    comments: tuple[tuple[int, str], ...] = ()  # (line, text), for the formatter
+    comments: tuple[tuple[int, int, str], ...] = ()  # (line, column, text), for the formatter

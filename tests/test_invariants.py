@@ -1,0 +1,71 @@
+"""Invariants: the shipped ones hold; a broken rulebase yields a ready-to-run counter-example."""
+import os
+import shutil
+
+import yaml
+from typer.testing import CliRunner
+
+from cli import app
+from engine.invariants import check_invariants
+from engine.rulebase import DEFAULT_RULES, load_rulebase
+
+runner = CliRunner()
+
+LEAKY = '''
+policy leaky "A leaky arrangement"
+    in force from 2019-06-01
+    cites independent_2019 "para 2"
+{
+    permit leaky_debt for Item
+        "Anyone may have debtor details."
+        cites independent_2019 "para 2"
+        when holder(nhs_trust)
+         and Item in trust_debtor_data
+         and nhs_debt(Debt)
+         and Debt >= £500
+}
+'''
+
+
+def _broken_copy(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    general = (rules / "general.warrant").read_text()
+    start = general.index("forbid only_home_office")
+    end = general.index("forbid", start + 10)
+    (rules / "general.warrant").write_text(general[:start] + general[end:])
+    (rules / "leaky.warrant").write_text(LEAKY)
+    return rules
+
+
+def test_shipped_invariants_hold():
+    results = check_invariants(load_rulebase())
+    assert {r.name for r in results} == {"clinical_data_never_released", "only_the_home_office",
+                                         "nhs_digital_stops_after_withdrawal", "no_pupil_nationality"}
+    assert all(r.holds for r in results), [r.to_json() for r in results if not r.holds]
+    assert not any(r.truncated for r in results)
+    # the withdrawal invariant is not vacuous: requests were built and decided
+    assert next(r for r in results if r.name == "nhs_digital_stops_after_withdrawal").tried > 100
+
+
+def test_violation_gives_smallest_runnable_counterexample(tmp_path, monkeypatch):
+    rules = _broken_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", str(rules), "--counterexamples", "found"])
+    assert result.exit_code == 1, result.output
+    assert "error[C121]: invariant `only_the_home_office` does not hold" in result.output
+    path = tmp_path / "found" / "only_the_home_office.yaml"
+    document = yaml.safe_load(path.read_text())
+    assert document["requester"] != "home_office" and document["holder"] == "nhs_trust"
+    assert document["subject"] == {"nhs_debt": "£500"}          # the boundary, and nothing more
+    assert document["date"] == "2019-06-01"                     # the first day the policy is in force
+    decided = runner.invoke(app, ["decide", str(path), "--rules", str(rules), "--format", "json"])
+    assert decided.exit_code == 0, decided.output               # it really is permitted
+    assert "leaky_debt" in decided.output
+    # the other invariants still hold, and nothing else was written
+    assert sorted(os.listdir(tmp_path / "found")) == ["only_the_home_office.yaml"]
+
+
+def test_no_invariants_flag_skips_them():
+    result = runner.invoke(app, ["check", "--no-invariants"])
+    assert result.exit_code == 0 and "invariants:" not in result.output
