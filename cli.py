@@ -175,6 +175,51 @@ def fmt(
     raise typer.Exit(2 if report.errors else 1 if check_only and report.changed else 0)
 
 
+@app.command(name="test", epilog="Exit codes: 0 every case passed; 1 a case failed (or coverage under "
+                                   "--fail-under); 2 a case file is bad.")
+@_guard
+def test_cases(
+    paths: List[str] = typer.Argument(None, help="Case files or folders (default: tests/golden/decisions)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report which rules, conditions, assumptions and "
+                                                            "policies the cases exercise."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="With --coverage: fail when under "
+                                                                          "this percentage of rules fired."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Proof-check every decision."),
+) -> None:
+    """Run golden cases: each request beside its expected decision and trace (NAME.expected.json)."""
+    import json as _json
+    from engine.golden import DEFAULT_CASES, run_suite
+    rulebase = _rules(rules)
+    results = run_suite(rulebase, paths or [DEFAULT_CASES], update=update, verify=verify)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
+    report = None
+    if coverage or fail_under is not None:
+        from engine.coverage import measure, render_coverage
+        report = measure(rulebase, [r.decision for r in results if r.decision is not None])
+    if fmt == "json":
+        data = {"cases": [{"case": r.path, "status": r.status, "diff": r.diff} for r in results], "counts": counts}
+        if report is not None:
+            data["coverage"] = report.to_json()
+        typer.echo(_json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            if r.status != "passed":
+                typer.echo(f"{r.status.upper()} {r.path}")
+                if r.diff:
+                    typer.echo(r.diff.rstrip("\n"))
+        if report is not None:
+            typer.echo(render_coverage(report), nl=False)
+        typer.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed")))
+    code = 2 if counts["error"] else 1 if counts["failed"] or counts["missing"] else 0
+    if fail_under is not None and report is not None and report.rule_percent < fail_under:
+        typer.echo(f"coverage {report.rule_percent}% of rules fired is under --fail-under {fail_under}%", err=True)
+        code = max(code, 1)
+    raise typer.Exit(code)
+
+
 @app.command()
 @_guard
 def schema() -> None:

@@ -212,7 +212,7 @@ class _Printer:
 
     def _rule(self, rule: S.Rule, indent: str) -> None:
         if rule.kind == "define":
-            head = f"define {self._atom(rule.head)} as {rule.id}"
+            head = f"define {atom_text(rule.head)} as {rule.id}"
         else:
             head = f"{rule.kind} {rule.id} for {rule.item_var}"
         self._line_out(indent + head, rule)
@@ -228,7 +228,7 @@ class _Printer:
         for index, condition in enumerate(body):
             self._emit_leading(condition, inner + " ")
             keyword = "when" if index == 0 else " and"
-            self._line_out(f"{inner}{keyword} {self._condition(condition)}", condition)
+            self._line_out(f"{inner}{keyword} {condition_text(condition)}", condition)
 
     @staticmethod
     def _cites(cites, prefix: str) -> str:
@@ -237,32 +237,28 @@ class _Printer:
         parts = [c.source + (f" {quote(c.locator)}" if c.locator is not None else "") for c in cites]
         return f"{prefix}cites {', '.join(parts)}"
 
-    @classmethod
-    def condition_text(cls, condition) -> str:
-        """One condition as the rule language writes it (also used by coverage reports)."""
-        return cls._condition(cls, condition)
 
-    def _condition(self, condition) -> str:
-        if isinstance(condition, S.Positive):
-            return self._atom(condition.atom)
-        if isinstance(condition, S.Negative):
-            return "not " + self._atom(condition.atom)
-        if isinstance(condition, S.Comparison):
-            return f"{self._term(condition.left)} {condition.op} {self._term(condition.right)}"
-        if isinstance(condition, S.Member):
-            return f"{self._term(condition.term)} {'not in' if condition.negated else 'in'} {condition.set_name}"
-        return ("not assuming " if condition.negated else "assuming ") + condition.name
+def condition_text(condition) -> str:
+    """One condition as the rule language writes it (also used by coverage reports)."""
+    if isinstance(condition, S.Positive):
+        return atom_text(condition.atom)
+    if isinstance(condition, S.Negative):
+        return "not " + atom_text(condition.atom)
+    if isinstance(condition, S.Comparison):
+        return f"{term_text(condition.left)} {condition.op} {term_text(condition.right)}"
+    if isinstance(condition, S.Member):
+        return f"{term_text(condition.term)} {'not in' if condition.negated else 'in'} {condition.set_name}"
+    return ("not assuming " if condition.negated else "assuming ") + condition.name
 
-    def _atom(self, atom: S.Atom) -> str:
-        if not atom.args:
-            return atom.predicate
-        return f"{atom.predicate}({', '.join(self._term(t) for t in atom.args)})"
 
-    @staticmethod
-    def _term(term) -> str:
-        if isinstance(term, S.Variable):
-            return term.name
-        return show(term.value)
+def atom_text(atom: S.Atom) -> str:
+    if not atom.args:
+        return atom.predicate
+    return f"{atom.predicate}({', '.join(term_text(t) for t in atom.args)})"
+
+
+def term_text(term) -> str:
+    return term.name if isinstance(term, S.Variable) else show(term.value)
 
 
 @dataclass

@@ -13,18 +13,21 @@ import os
 from dataclasses import dataclass
 
 from .decide import decide
+from .errors import WarrantError
 from .files import write_atomic
 from .render.json import render_json
 from .request import load_request
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_CASES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "golden",
+                             "decisions")
 
 
 @dataclass(frozen=True)
 class CaseResult:
     path: str
     expected_path: str
-    status: str          # passed | failed | updated | missing
+    status: str          # passed | failed | updated | missing | error (the case file is bad)
     diff: str = ""
     decision: object = None
 
@@ -50,7 +53,11 @@ def find_cases(paths: list[str]) -> list[str]:
 
 
 def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> CaseResult:
-    request = load_request(path)
+    try:
+        request = load_request(path)
+    except WarrantError as exc:
+        from .errors import render_all
+        return CaseResult(path, expected_path_for(path), "error", render_all(exc.diagnostics))
     decision = decide(rulebase, request)
     if verify:
         from .verify import verify_decision
@@ -74,4 +81,25 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> 
                           f"no expected file {expected_file}; run with --update to create it", decision)
     diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                         fromfile=expected_file, tofile="actual", n=2))
-    return CaseResult(path, expected_file, "failed", diff, decision)
+    return CaseResult(path, expected_file, "failed", _headline(expected, decision) + diff, decision)
+
+
+def _headline(expected_text: str, decision) -> str:
+    """One line saying how the outcome moved, above the diff, when it did."""
+    import json
+    try:
+        expected = json.loads(expected_text)
+        expected = expected[0] if isinstance(expected, list) else expected
+        before = {i["item"]: i["outcome"] for i in expected.get("items", [])}
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return ""
+    moved = [f"{i.item}: {before[i.item]} -> {i.outcome}" for i in decision.items
+             if i.item in before and before[i.item] != i.outcome]
+    if not moved:
+        return "outcomes unchanged; the trace differs:\n"
+    return "outcome changed: " + "; ".join(moved) + "\n"
+
+
+def run_suite(rulebase, paths: list[str], update: bool = False, verify: bool = True) -> list[CaseResult]:
+    """Every case under `paths`, in a stable order."""
+    return [run_case(rulebase, path, update, verify) for path in find_cases(paths)]

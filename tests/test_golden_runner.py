@@ -1,0 +1,64 @@
+"""`warrant test`: pass, a readable failure, --update rewriting only the cases run, coverage."""
+import json
+import os
+import shutil
+
+from typer.testing import CliRunner
+
+from cli import app
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+CASES = os.path.join(ROOT, "tests", "golden", "decisions")
+runner = CliRunner()
+
+
+def _copy(tmp_path, *names):
+    for name in names:
+        for suffix in (".yaml", ".expected.json"):
+            shutil.copy(os.path.join(CASES, name + suffix), tmp_path / (name + suffix))
+
+
+def test_failure_shows_the_outcome_change_and_update_rewrites_only_cases_run(tmp_path):
+    _copy(tmp_path, "sentence_12_months", "sentence_11_months")
+    expected = tmp_path / "sentence_12_months.expected.json"
+    other = tmp_path / "sentence_11_months.expected.json"
+    other_before = other.read_bytes()
+    expected.write_text(expected.read_text().replace('"permitted"', '"refused"'))
+    result = runner.invoke(app, ["test", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"FAILED {tmp_path / 'sentence_12_months.yaml'}" in result.output
+    assert "outcome changed: name: refused -> permitted" in result.output
+    assert '-  "outcome": "refused"' in result.output and '+  "outcome": "permitted"' in result.output
+    result = runner.invoke(app, ["test", str(tmp_path / "sentence_12_months.yaml"), "--update"])
+    assert result.exit_code == 0 and "1 updated" in result.output
+    assert other.read_bytes() == other_before
+    assert runner.invoke(app, ["test", str(tmp_path)]).exit_code == 0
+
+
+def test_missing_expected_file_fails_until_updated(tmp_path):
+    shutil.copy(os.path.join(CASES, "mou_first_day.yaml"), tmp_path / "new_case.yaml")
+    result = runner.invoke(app, ["test", str(tmp_path)])
+    assert result.exit_code == 1 and "MISSING" in result.output and "--update" in result.output
+    assert runner.invoke(app, ["test", str(tmp_path), "--update"]).exit_code == 0
+    assert (tmp_path / "new_case.expected.json").exists()
+
+
+def test_bad_case_file_exits_2_with_its_location(tmp_path):
+    (tmp_path / "bad.yaml").write_text("id: bad\ndate: 2018-13-01\n")
+    result = runner.invoke(app, ["test", str(tmp_path)])
+    assert result.exit_code == 2 and "bad.yaml:2:" in result.output and "Traceback" not in result.output
+
+
+def test_coverage_of_the_shipped_suite():
+    result = runner.invoke(app, ["test", "--coverage", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["counts"]["failed"] == 0 and data["counts"]["passed"] >= 35
+    rules = {r["rule"]: r["proofs"] for r in data["coverage"]["rules"]["by_rule"]}
+    assert rules["restriction_serious_offender"] > 0 and rules["suspected_s24a_offence"] > 0
+    deciding = [c for c in data["coverage"]["conditions"]["by_condition"] if c["held"] and c["failed"]]
+    assert {"rule": "restriction_serious_offender", "condition": "serious_offender",
+            "held": True, "failed": True} in deciding
+    policies = {p["policy"]: p["cases_inside"] for p in data["coverage"]["policies"]}
+    assert policies["nhs_digital_mou_2017"] > 0
+    assert runner.invoke(app, ["test", "--coverage", "--fail-under", "100"]).exit_code == 1
