@@ -89,12 +89,19 @@ def decide(
     out: Optional[str] = typer.Option(None, "--out", help="With --batch: where to write decisions (JSON Lines)."),
     trace: str = typer.Option("refused", "--trace", help="With --batch: none, refused or all."),
     jobs: int = typer.Option(0, "--jobs", help="With --batch: worker processes (0: one per core)."),
+    vary: List[str] = typer.Option([], "--vary", help="Let what-would-have-to-change suggestions alter this "
+                                                      "fixed field too (requester, holder, items)."),
 ) -> None:
-    """Decide requests and explain each decision."""
+    """Decide requests and explain each decision, with what would have to change for a refused item."""
     from engine.errors import WarrantError
     from engine.render import RENDERERS
     if fmt not in RENDERERS:
         raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
+    from engine.counterfactual import FIXED
+    for name in vary:
+        if name not in FIXED[1:]:
+            raise WarrantError.at("O008", f"--vary takes one of {', '.join(FIXED[1:])}, not {name!r}",
+                                  notes=("every other fact a request holds may already change",))
     rulebase = _rules(rules)
     when = _date(at)
     switches = _assumptions(assume)
@@ -114,7 +121,7 @@ def decide(
         settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
         settings += [("--with-draft", d) for d in with_draft]
         decision = decide_request(rulebase, request, at=when, assume=switches, drafts=tuple(with_draft),
-                                  settings=tuple(settings))
+                                  settings=tuple(settings), vary=tuple(vary))
         if verify:
             from engine.verify import verify_decision
             problems = verify_decision(rulebase, request, decision, at=when, assume=switches,

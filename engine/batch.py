@@ -99,7 +99,8 @@ class BatchDecider:
 
     def _fresh(self, request):
         self.evaluations += 1
-        return decide(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts)
+        return decide(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
+                      explain_changes=False)
 
     def decide_record(self, request) -> dict:
         """One output record: id, outcome, item outcomes, and the trace if asked for."""

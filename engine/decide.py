@@ -59,7 +59,13 @@ def request_atoms(request: Request, at: _dt.date | None, switches: dict[str, boo
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
-           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = ()) -> Decision:
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (),
+           explain_changes: bool = True, vary: tuple[str, ...] = ()) -> Decision:
+    """Decide every requested item, with proofs; for a refused item, why not and what would have to change.
+
+    `explain_changes=False` skips the counterfactual search (batches that only
+    want outcomes and traces); `vary` lets it change fixed fields such as the requester.
+    """
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     date = at or request.date
     atoms, origins = request_atoms(request, at, switches, drafts)
@@ -90,12 +96,18 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies
                                 if session.holds(Atom("w_in_force", (Const(p),)))))
+    if explain_changes:
+        from .counterfactual import counterfactuals
+        items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
+                                                            drafts=drafts, vary=vary))
+                 if i.outcome == "refused" else i for i in items]
     permitted = sum(1 for i in items if i.outcome == "permitted")
     outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], str(rulebase.checked.assumptions[name].get("position") or ""))
                         for name in used)
-    return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force)
+    return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
+                    {"changes_searched": explain_changes})
 
 
 def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:

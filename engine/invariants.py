@@ -39,13 +39,20 @@ from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, No
 from .decide import request_atoms, settings_for
 from .errors import WarrantError
 from .request import request_from_data
+from .unfold import FIELD_BY_PREDICATE, Unfolder
+from .unfold import apply as _apply
+from .unfold import around as _around
+from .unfold import holds as _holds
+from .unfold import order as _order
+from .unfold import rename_var as _rename_var
+from .unfold import terms as _terms
+from .unfold import unify as _unify
+from .unfold import value as _value
 from .values import DATE, MONEY, MONTHS, SYMBOL, Money, Months, kind_of, to_json
 from .vocabulary import FIELDS
 
 PER_CONJUNCTION = 4000   # concrete requests built from one conjunction, at most
 MAX_UNFOLDINGS = 400     # ways of proving one permission, at most
-MAX_DEPTH = 8            # nested definitions followed, at most
-FIELD_BY_PREDICATE = {"u_" + f.predicate: f for f in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -88,44 +95,11 @@ class _Enumerator:
         self.rb = rulebase
         self.program = rulebase.program
         self.invariant = invariant
-        self.fresh = itertools.count()
+        self.unfolder = Unfolder(self.program)
         self.date_cuts = self._date_cuts()
         self.truncated = False
         self.abstraction = self._abstraction()
         self.verdicts: dict = {}
-
-    # ---- unfolding ------------------------------------------------------------
-
-    def _rename(self, literal, suffix: str):
-        def term(t):
-            return Var(f"{t.name}{suffix}") if isinstance(t, Var) else t
-        if isinstance(literal, Not):
-            return Not(self._rename(literal.atom, suffix))
-        if isinstance(literal, Compare):
-            return Compare(term(literal.left), literal.op, term(literal.right))
-        return Atom(literal.predicate, tuple(term(a) for a in literal.args))
-
-    def unfold(self, goals: list, subst: dict, depth: int = 0):
-        """Yield (base literals, substitution) for each way of proving `goals`."""
-        if not goals:
-            yield [], subst
-            return
-        first, rest = goals[0], goals[1:]
-        if isinstance(first, Atom) and first.predicate in self.program.by_head and depth < MAX_DEPTH:
-            for rule_id in self.program.by_head[first.predicate]:
-                rule = self.program.rules[rule_id]
-                suffix = f"_{next(self.fresh)}"
-                head = self._rename(rule.head, suffix)
-                unified = _unify(first.args, head.args, subst)
-                if unified is None:
-                    continue
-                body = [self._rename(l, suffix) for l in rule.body]
-                yield from self.unfold(body + rest, unified, depth + 1)
-            return
-        if isinstance(first, Atom) and first.predicate in self.program.by_head:
-            return  # too deep: give up on this branch
-        for base, final in self.unfold(rest, subst, depth):
-            yield [first] + base, final
 
     # ---- concrete requests ------------------------------------------------------
 
@@ -256,11 +230,7 @@ class _Enumerator:
             rule = self.program.rules[rule_id]
             if rule.kind != "permit":
                 continue
-            head_item = rule.head.args[0]
-            suffix = f"_{next(self.fresh)}"
-            body = [self._rename(l, suffix) for l in rule.body]
-            start = {Var(head_item.name + suffix): Var(item_var)}
-            for index, (base, subst) in enumerate(self.unfold(body + goal, start)):
+            for index, (base, subst) in enumerate(self.unfolder.permission(rule_id, item_var, tuple(goal))):
                 if index >= MAX_UNFOLDINGS:
                     self.truncated = True
                     break
@@ -334,87 +304,6 @@ class _Enumerator:
 
 
 # ---- helpers ---------------------------------------------------------------------
-
-
-def _terms(literal):
-    if isinstance(literal, Not):
-        literal = literal.atom
-    if isinstance(literal, Compare):
-        return (literal.left, literal.right)
-    return literal.args
-
-
-def _rename_var(literal, old: str, new: str | None, const=None):
-    def term(t):
-        if isinstance(t, Var) and t.name == old:
-            return const if const is not None else Var(new)
-        return t
-    if isinstance(literal, Not):
-        return Not(_rename_var(literal.atom, old, new, const))
-    if isinstance(literal, Compare):
-        return Compare(term(literal.left), literal.op, term(literal.right))
-    return Atom(literal.predicate, tuple(term(a) for a in literal.args))
-
-
-def _walk(term, subst):
-    while isinstance(term, Var) and term in subst:
-        term = subst[term]
-    return term
-
-
-def _unify(left, right, subst: dict):
-    subst = dict(subst)
-    for a, b in zip(left, right):
-        a, b = _walk(a, subst), _walk(b, subst)
-        if a == b:
-            continue
-        if isinstance(a, Var):
-            subst[a] = b
-        elif isinstance(b, Var):
-            subst[b] = a
-        else:
-            return None
-    return subst
-
-
-def _apply(literal, subst):
-    if isinstance(literal, Not):
-        return Not(_apply(literal.atom, subst))
-    if isinstance(literal, Compare):
-        return Compare(_walk(literal.left, subst), literal.op, _walk(literal.right, subst))
-    return Atom(literal.predicate, tuple(_walk(a, subst) for a in literal.args))
-
-
-def _value(term, env):
-    return env[term.name] if isinstance(term, Var) else term.value
-
-
-def _order(value):
-    if isinstance(value, Money):
-        return value.pence
-    if isinstance(value, Months):
-        return value.count
-    if isinstance(value, _dt.date):
-        return value.toordinal()
-    return value
-
-
-def _holds(compare: Compare, env) -> bool:
-    left, right = _value(compare.left, env), _value(compare.right, env)
-    if kind_of(left) != kind_of(right):
-        return False
-    a, b = _order(left), _order(right)
-    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[compare.op]
-
-
-def _around(value) -> set:
-    if isinstance(value, _dt.date):
-        return {value - _dt.timedelta(days=1), value, value + _dt.timedelta(days=1)}
-    if isinstance(value, Money):
-        return {Money(p) for p in (value.pence - 1, value.pence, value.pence + 1) if p >= 0}
-    if isinstance(value, Months):
-        return {Months(c) for c in (value.count - 1, value.count, value.count + 1) if c >= 0}
-    return {value}
 
 
 def _document(facts, env) -> dict | None:

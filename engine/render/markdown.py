@@ -50,8 +50,12 @@ def render_decision(decision: Decision) -> str:
                 if attempt.citations:
                     out.append("  - Sources: " + "; ".join(c.label + (f", {c.locator}" if c.locator else "")
                                                           for c in attempt.citations))
-        for cf in item.counterfactuals:
-            out.append(f"- Would be permitted if: {cf.describe()}")
+        if item.outcome == "refused" and decision.extra.get("changes_searched"):
+            out.append("")
+            for cf in item.counterfactuals:
+                out.append(f"- **Would be permitted if:** {cf.describe()}")
+            if not item.counterfactuals:
+                out.append("- No change to the request's facts was found that would permit it on this date.")
     if decision.assumptions:
         out += ["", "## Assumptions", ""]
         for name, on, position in decision.assumptions:

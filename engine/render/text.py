@@ -72,8 +72,11 @@ def render_decision(decision: Decision) -> str:
                 out.append("  why not:")
                 for attempt in item.attempts:
                     _attempt_lines(attempt, out)
-        for cf in item.counterfactuals:
-            out.append(f"  would be permitted if: {cf.describe()}")
+        if item.outcome == "refused" and decision.extra.get("changes_searched"):
+            for cf in item.counterfactuals:
+                out.append(f"  would be permitted if: {cf.describe()}")
+            if not item.counterfactuals:
+                out.append("  no change to the request's facts was found that would permit it on this date")
     if decision.assumptions:
         out.append("")
         out.append("Assumptions this decision rests on:")
