@@ -135,6 +135,127 @@ def decide(
     raise typer.Exit(exit_code(decisions))
 
 
+@app.command(epilog="Exit codes: 0 the variants agree on every item; 1 they differ; 2 bad input or usage.")
+@_guard
+def compare(
+    request: str = typer.Argument(..., help="A request file (YAML or JSON)."),
+    at: List[str] = typer.Option([], "--at", help="A date to decide on; give it twice to compare two dates."),
+    set_: List[str] = typer.Option([], "--set", help="Override a fact in the second variant: FIELD=VALUE."),
+    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the second variant."),
+    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the second variant."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """One request under two or more variants: outcomes side by side, and what made each difference."""
+    import json as _json
+    from engine.compare import Variant, compare as compare_variants, render_comparison
+    from engine.decide import decide as decide_request
+    from engine.errors import WarrantError
+    from engine.request import load_request
+    from engine.whatif import apply_overrides
+    rulebase = _rules(rules)
+    base = load_request(request)
+    dates = [_date(d) for d in at]
+    switches = _assumptions(assume)
+    changed = bool(set_ or switches or with_draft)
+    if len(dates) < 2 and not changed and not dates:
+        raise WarrantError.at("O009", "name what to compare: two --at dates, or --set, --assume or --with-draft")
+    overrides = [f"--set {x}" for x in set_] + [f"--assume {k}={'on' if v else 'off'}" for k, v in
+                                                 sorted(switches.items())] + [f"--with-draft {d}" for d in with_draft]
+    variant_request, _ = apply_overrides(base, set_)
+
+    def run(req, when, label, use_overrides):
+        decision = decide_request(rulebase, req, at=when, assume=switches if use_overrides else {},
+                                  drafts=tuple(with_draft) if use_overrides else ())
+        return Variant(label, decision)
+
+    if len(dates) >= 2:
+        suffix = (" with " + " ".join(overrides)) if changed else ""
+        variants = [run(variant_request, d, f"--at {d}{suffix}", True) for d in dates]
+    elif changed:
+        when = dates[0] if dates else None
+        on = f" --at {when}" if when else ""
+        variants = [run(base, when, f"as requested{on}", False), run(variant_request, when,
+                                                                     " ".join(overrides) + on, True)]
+    else:
+        variants = [run(base, None, f"as requested ({base.date})", False), run(base, dates[0], f"--at {dates[0]}", False)]
+    comparison = compare_variants(variants)
+    if fmt == "json":
+        typer.echo(_json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, sort_keys=True))
+    else:
+        typer.echo(render_comparison(comparison), nl=False)
+    raise typer.Exit(1 if comparison.differences else 0)
+
+
+@app.command(epilog="Exit codes: 0 done; 2 bad input or usage (unreadable lines are reported, not fatal).")
+@_guard
+def impact(
+    batch: str = typer.Argument(..., help="A JSON Lines file of requests (e.g. from `warrant generate`)."),
+    at: List[str] = typer.Option([], "--at", help="Baseline date, then the changed date (give it twice)."),
+    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the changed scenario."),
+    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the changed scenario."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    fmt: str = typer.Option("text", "--format", help="text, json or csv."),
+    out: Optional[str] = typer.Option(None, "--out", help="Write the report to this file (atomically)."),
+) -> None:
+    """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule."""
+    import json as _json
+    from engine.errors import WarrantError
+    from engine.impact import Scenario, impact as run_impact, render_impact_csv, render_impact_text
+    from engine.progress import progress_over
+    if fmt not in ("text", "json", "csv"):
+        raise WarrantError.at("O004", f"--format is text, json or csv, not {fmt!r}")
+    if len(at) > 2:
+        raise WarrantError.at("O010", "--at is given once (the changed date) or twice (baseline, then changed)")
+    dates = [_date(d) for d in at]
+    switches = _assumptions(assume)
+    before_at = dates[0] if len(dates) == 2 else None
+    after_at = dates[-1] if dates else None
+    if after_at == before_at and not switches and not with_draft:
+        raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
+    rulebase = _rules(rules)
+    from engine.decide import settings_for  # validate assumption and draft names once, up front
+    from engine.request import request_from_data
+    probe = request_from_data({"date": "2018-01-01", "requester": "home_office", "holder": "nhs_digital",
+                               "purpose": "tracing", "items": ["name"]})
+    settings_for(rulebase, probe, switches, tuple(with_draft))
+    before = Scenario(f"as requested" if before_at is None else f"--at {before_at}", before_at)
+    label = " ".join(([f"--at {after_at}"] if after_at else []) +
+                     [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
+                     [f"--with-draft {d}" for d in with_draft])
+    after = Scenario(label, after_at, tuple(sorted(switches.items())), tuple(with_draft))
+    with progress_over(batch, "deciding") as (lines, tick):
+        report = run_impact(rulebase, lines, before, after, tick)
+    text = (_json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else
+            render_impact_csv(report) if fmt == "csv" else render_impact_text(report))
+    if out:
+        from engine.files import write_atomic
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(0)
+
+
+@app.command()
+@_guard
+def generate(
+    count: int = typer.Argument(1000, help="How many requests."),
+    seed: int = typer.Option(7, "--seed", help="The same seed gives the same requests."),
+    out: Optional[str] = typer.Option(None, "--out", help="Write to this file (atomically) instead of stdout."),
+) -> None:
+    """Synthetic requests as JSON Lines (distribution documented in engine/synthetic.py and README)."""
+    import json as _json
+    from engine.synthetic import generate as make
+    if out:
+        from engine.files import write_atomic
+        write_atomic(out, "".join(_json.dumps(r) + "\n" for r in make(count, seed)))
+        typer.echo(f"wrote {count} request(s) to {out}", err=True)
+    else:
+        for record in make(count, seed):
+            sys.stdout.write(_json.dumps(record) + "\n")
+
+
 @app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")
 @_guard
 def check(

@@ -18,8 +18,9 @@ import sys
 from dataclasses import dataclass
 
 from .datalog import Compare, Const, Not, Var
-from .decide import decide, decide_outcomes
+from .decide import decide, decide_outcomes, deciding_rules
 from .errors import WarrantError
+from .relevance import CHECKED_FIELDS
 from .render.json import decision_to_json
 from .request import request_from_data
 from .values import SYMBOL, kind_of
@@ -41,6 +42,8 @@ class Abstraction:
     symbols: frozenset
     thresholds: dict          # kind -> sorted constant keys
     relational: bool          # rules compare two request values with each other
+    relevance: object = None  # engine/relevance.Relevance, or None: every fact counts
+    live_cache: dict = None
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -60,13 +63,26 @@ class Abstraction:
                             symbols.add(term.value)
                         else:
                             thresholds.setdefault(kind, set()).add(_order_key(term.value))
-        return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational)
+        from .relevance import Relevance
+        return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
+                   Relevance.of(program), {})
 
     def signature(self, request, date=None) -> tuple:
         """The request's class: equal classes get equal outcomes for every item."""
         renamed: dict = {}
         out = []
+        live, relevant = None, None
+        if self.relevance is not None:
+            checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
+                                                            else f.args[0]))
+                                   for f in request.facts if "u_" + f.predicate in CHECKED_FIELDS))
+            found = self.live_cache.get(checked)
+            if found is None:
+                found = self.live_cache[checked] = self.relevance.key(dict(checked))
+            live, relevant = found
         for fact in request.facts:
+            if relevant is not None and "u_" + fact.predicate not in relevant:
+                continue
             args = (date,) if date is not None and fact.predicate == "request_date" else fact.args
             abstract = []
             for value in args:
@@ -80,7 +96,28 @@ class Abstraction:
                     exact = position < len(cuts) and cuts[position] == key
                     abstract.append((kind, position, exact, key if self.relational else None))
             out.append((fact.predicate, tuple(abstract)))
-        return (tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
+        return (live, tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
+
+    def item_keys(self, request, date=None) -> list:
+        """One key per requested item, when items are decided independently (see `items_independent`)."""
+        live, facts, items, assume, drafts = self.signature(request, date)
+        return [(live, facts, item, assume, drafts) for item in items]
+
+
+def items_independent(program) -> bool:
+    """True when no rule looks at the requested items other than its own `Item`.
+
+    Then each item's outcome depends only on the other facts and the item
+    itself, and can be cached per item.
+    """
+    for rule in program.rules.values():
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if isinstance(atom, Compare) or atom.predicate != "u_requested":
+                continue
+            if rule.kind not in ("permit", "forbid") or atom.args[0] != rule.head.args[0] or isinstance(literal, Not):
+                return False
+    return True
 
 
 class BatchDecider:
@@ -94,6 +131,8 @@ class BatchDecider:
         self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
         self.abstraction = Abstraction.of(rulebase.program)
         self.outcomes: dict = {}
+        self.item_outcomes: dict = {}
+        self.per_item = items_independent(rulebase.program)
         self.traces: dict = {}
         self.evaluations = 0
 
@@ -114,21 +153,40 @@ class BatchDecider:
                 decision = self._fresh(request)
                 data = decision_to_json(decision)
                 self.traces[exact] = data
-                self.outcomes[key] = (decision.outcome, tuple((i.item, i.outcome) for i in decision.items))
+                self.outcomes[key] = (decision.outcome, deciding_rules(decision))
             if self.trace == "refused" and data["outcome"] == "permitted":
                 return self._summary(request.id, self.outcomes[key])
             return {**data, "request": request.id}
+        return self._summary(request.id, cached if cached is not None else self.outcome(request))
+
+    def outcome(self, request) -> tuple:
+        """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches."""
+        if self.per_item:
+            keys = self.abstraction.item_keys(request, self.at)
+            found = [self.item_outcomes.get(k) for k in keys]
+            if None in found:
+                self.evaluations += 1
+                overall, items = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                                 drafts=self.drafts)
+                for key, row in zip(keys, items):
+                    self.item_outcomes[key] = row
+                return overall, items
+            count = sum(1 for _, o, _ in found if o == "permitted")
+            overall = "permitted" if count == len(found) else "refused" if count == 0 else "partially_permitted"
+            return overall, tuple(found)
+        key = self.abstraction.signature(request, self.at)
+        cached = self.outcomes.get(key)
         if cached is None:
             self.evaluations += 1
             cached = self.outcomes[key] = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
                                                           drafts=self.drafts)
-        return self._summary(request.id, cached)
+        return cached
 
     @staticmethod
     def _summary(request_id: str, cached) -> dict:
         outcome, items = cached
         return {"request": request_id, "outcome": outcome,
-                "items": [{"item": item, "outcome": result} for item, result in items]}
+                "items": [{"item": item, "outcome": result} for item, result, _ in items]}
 
 
 def decide_lines(rulebase, lines, **options):

@@ -113,18 +113,31 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
 def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:
     """Only the outcomes, from the same two engine queries `decide` starts with (no proofs).
 
-    Returns (overall, ((item, outcome), ...)); used by batches that do not want traces.
+    Returns (overall, ((item, outcome, deciding rule or None), ...)): the
+    deciding rule is the first prohibition that applies, else the first
+    permission. Used by batches and impact analysis that do not want traces.
     """
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     atoms, _ = request_atoms(request, at, switches, drafts)
     with rulebase.engine.session(atoms) as session:
-        permitted = {i for i, _ in session.ask(Atom(PERMIT, (Var("I"), Var("R"))))}
-        forbidden = {i for i, _ in session.ask(Atom(FORBID, (Var("I"), Var("R"))))}
-    items = tuple((item, "permitted" if item in permitted and item not in forbidden else "refused")
+        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
+        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+    first_permit, first_forbid = {}, {}
+    for item, rule in permits:
+        first_permit.setdefault(item, rule)
+    for item, rule in forbids:
+        first_forbid.setdefault(item, rule)
+    items = tuple((item, "refused", first_forbid[item]) if item in first_forbid else
+                  (item, "permitted", first_permit[item]) if item in first_permit else (item, "refused", None)
                   for item in request.items)
-    count = sum(1 for _, o in items if o == "permitted")
+    count = sum(1 for _, o, _ in items if o == "permitted")
     overall = "permitted" if count == len(items) else "refused" if count == 0 else "partially_permitted"
     return overall, items
+
+
+def deciding_rules(decision: Decision) -> tuple:
+    """(item, outcome, deciding rule or None) per item, as `decide_outcomes` gives them."""
+    return tuple((i.item, i.outcome, i.proofs[0].rule if i.proofs else None) for i in decision.items)
 
 
 def _assumptions_used(rulebase, items) -> list[str]:

@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bench.generate import generate
 from engine.batch import BatchDecider, decide_lines
-from engine.decide import decide
+from engine.decide import decide, decide_outcomes
 from engine.request import request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -18,10 +20,27 @@ def test_cached_batch_equals_fresh_decisions(rulebase):
     for record in raw:
         request = request_from_data(record)
         cached = decider.decide_record(request)
-        fresh = decide(rulebase, request)
+        fresh = decide(rulebase, request, explain_changes=False)
         assert cached["outcome"] == fresh.outcome
         assert [(i["item"], i["outcome"]) for i in cached["items"]] == [(i.item, i.outcome) for i in fresh.items]
     assert decider.evaluations < len(raw)
+
+
+@pytest.mark.parametrize("at,assume,drafts", [
+    ("2018-05-08", {}, ()), ("2018-05-09", {}, ()), ("2018-11-02", {}, ("nhs_digital_replacement_draft",)),
+    ("2019-06-01", {"debt_threshold_inclusive": False}, ()), (None, {"risk_to_public_route": True}, ()),
+])
+def test_relevance_and_per_item_caches_are_exact(rulebase, at, assume, drafts):
+    """Per-item, relevance-pruned class keys give exactly the outcomes and deciding rules of a fresh evaluation."""
+    import datetime
+    when = datetime.date.fromisoformat(at) if at else None
+    decider = BatchDecider(rulebase, trace="none", at=when, assume=assume, drafts=drafts)
+    assert decider.per_item and decider.abstraction.relevance is not None
+    requests = [request_from_data(r) for r in generate(500, seed=5)]
+    for request in requests:
+        fresh = decide_outcomes(rulebase, request, at=when, assume=assume, drafts=drafts)
+        assert decider.outcome(request) == fresh, request.id
+    assert decider.evaluations < len(requests) / 2     # the caches did real work
 
 
 def test_refused_traces_are_full_decisions(rulebase):
