@@ -191,7 +191,8 @@ def compare(
 @_guard
 def impact(
     batch: str = typer.Argument(..., help="A JSON Lines file of requests (e.g. from `warrant generate`)."),
-    at: List[str] = typer.Option([], "--at", help="Baseline date, then the changed date (give it twice)."),
+    at: List[str] = typer.Option([], "--at", help="Twice: baseline date, then changed date. Once: the date of "
+                                                  "both scenarios with --assume/--with-draft, else the changed date."),
     assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the changed scenario."),
     with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the changed scenario."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
@@ -209,7 +210,8 @@ def impact(
         raise WarrantError.at("O010", "--at is given once (the changed date) or twice (baseline, then changed)")
     dates = [_date(d) for d in at]
     switches = _assumptions(assume)
-    before_at = dates[0] if len(dates) == 2 else None
+    switched = bool(switches or with_draft)
+    before_at = dates[0] if len(dates) == 2 or (dates and switched) else None
     after_at = dates[-1] if dates else None
     if after_at == before_at and not switches and not with_draft:
         raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")

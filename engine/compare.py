@@ -69,7 +69,7 @@ def compare(variants: list[Variant]) -> Comparison:
     states = [{n: on for n, on, _ in v.decision.assumptions} for v in variants]
     for name in sorted(set().union(*states)):
         values = [s.get(name) for s in states]
-        if len(set(values)) > 1:
+        if len({v for v in values if v is not None}) > 1:
             assumptions.append(f"{name}: " + ", ".join(
                 f"{v.label} {'on' if x else 'off' if x is not None else 'not relied on'}"
                 for v, x in zip(variants, values)))
