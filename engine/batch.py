@@ -22,7 +22,7 @@ from .decide import decide, decide_outcomes, deciding_rules
 from .errors import WarrantError
 from .relevance import CHECKED_FIELDS
 from .render.json import decision_to_json
-from .request import request_from_data
+from .request import parse_json_line, request_from_data
 from .values import SYMBOL, kind_of
 
 
@@ -196,12 +196,8 @@ def decide_lines(rulebase, lines, **options):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            request = request_from_data(data, default_id=f"line-{number}")
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}")
             yield decider.decide_record(request)
-        except json.JSONDecodeError as exc:
-            yield {"line": number, "error": {"code": "R000", "message": f"not valid JSON: {exc.msg}",
-                                             "column": exc.colno}}
         except WarrantError as exc:
             yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
 

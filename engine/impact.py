@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .batch import BatchDecider
 from .errors import WarrantError
-from .request import request_from_data
+from .request import parse_json_line, request_from_data
 
 RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}
 
@@ -93,11 +93,8 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
         if not line.strip():
             continue
         try:
-            request = request_from_data(json.loads(line), default_id=f"line-{number}")
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}")
             (a, a_items), (b, b_items) = (d.outcome(request) for d in deciders)
-        except json.JSONDecodeError as exc:
-            report.errors.append((number, f"not valid JSON: {exc.msg}"))
-            continue
         except WarrantError as exc:
             report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
             continue

@@ -302,6 +302,32 @@ def _loader():
 _LOADER = None
 
 
+MAX_NESTING = 64   # no request needs more than a few levels; libyaml itself crashes on very deep input
+
+
+def _nesting(text: str) -> int:
+    """An upper bound on the bracket nesting and indentation depth of a YAML text (quotes ignored)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    return max(deepest, indent // 2)
+
+
+def parse_json_line(line: str) -> Any:
+    """One JSON Lines record; errors as (message, column) for the batch's error record."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise WarrantError.at("R000", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise WarrantError.at("R000", "not valid JSON: nested too deeply") from None
+
+
 def parse_document(text: str, path: str) -> Any:
     """YAML or JSON text -> Python data, with a located error when malformed."""
     if path.endswith(".json"):
@@ -310,7 +336,12 @@ def parse_document(text: str, path: str) -> Any:
         except json.JSONDecodeError as exc:
             raise WarrantError.at("R000", f"not valid JSON: {exc.msg}",
                                   Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno)) from None
+        except RecursionError:
+            raise WarrantError.at("R000", "the document is nested too deeply", Span(path, 1, 1, 1, 1)) from None
     import yaml
+    if _nesting(text) > MAX_NESTING:
+        raise WarrantError.at("R000", f"the document is nested more than {MAX_NESTING} levels deep",
+                              Span(path, 1, 1, 1, 1))
     global _LOADER
     if _LOADER is None:
         _LOADER = _loader()

@@ -73,3 +73,16 @@ def pytest_collect_file(parent, file_path):
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(HERE))   # so tests can import bench/ (a script folder, not installed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many generated inputs the differential and fuzz tests tried (for the closing notes)."""
+    lines = []
+    for name in ("test_differential", "test_fuzz"):
+        module = sys.modules.get(name)
+        if module is not None and any(getattr(module, "COUNTS", {}).values()):
+            lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in module.COUNTS.items()))
+    if lines:
+        terminalreporter.write_sep("-", "generated inputs")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -54,7 +54,7 @@ def test_bad_lines_become_error_records(rulebase):
     lines = ['{"date": "2018-01-01"', json.dumps({"date": "2018-01-01", "requester": "home_office"}),
              json.dumps(next(generate(1)))]
     records = list(decide_lines(rulebase, lines, trace="none"))
-    assert records[0]["line"] == 1 and records[0]["error"]["code"] == "R000"
+    assert records[0]["line"] == 1 and records[0]["error"][0]["code"] == "R000"
     assert records[1]["line"] == 2 and records[1]["error"][0]["code"] == "R006"
     assert "outcome" in records[2]
 

@@ -76,3 +76,16 @@ def test_failed_write_leaves_the_original(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "O007" in result.output and "No space left" in result.output
     assert messy.read_text() == "set x = {a}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.warrant"]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from strategies import rulebases  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=rulebases(recursion=True))
+def test_formatting_random_rulebases_is_idempotent_and_keeps_meaning(text):
+    formatted = format_text(text, "r.warrant")
+    assert format_text(formatted, "r.warrant") == formatted
+    assert parse_text(formatted, "r.warrant").declarations == parse_text(text, "r.warrant").declarations

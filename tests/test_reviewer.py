@@ -32,7 +32,7 @@ def test_impact_reports_bad_lines_and_goes_on(tmp_path):
     batch.write_text(good + "\n{not json\n" + json.dumps({"date": "2018-01-01"}) + "\n" + good + "\n")
     result = runner.invoke(app, ["impact", str(batch), "--at", "2018-05-09"])
     assert result.exit_code == 0 and "2 request(s)" in result.output
-    assert "line 2: not valid JSON" in result.output and "line 3: R006" in result.output
+    assert "line 2: R000: not valid JSON" in result.output and "line 3: R006" in result.output
 
 
 def test_impact_and_compare_need_a_change():

@@ -85,3 +85,21 @@ def test_output_identical_across_hash_seeds(fmt):
         assert result.returncode == 1, result.stderr
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--format", "json"],
+    ["impact", "examples/batches/synthetic_400.jsonl", "--at", "2018-05-08", "--at", "2018-05-09", "--format", "json"],
+    ["compare", "tests/golden/decisions/sentence_11_months.yaml", "--at", "2018-05-08", "--at", "2018-07-01"],
+    ["decide", "tests/golden/decisions/restriction_first_day_overstayer.yaml", "--format", "json"],
+    ["decide", "--batch", "examples/batches/synthetic_400.jsonl", "--trace", "all"],
+], ids=["check", "impact", "compare", "counterfactuals", "batch"])
+def test_commands_identical_across_hash_seeds(args):
+    outputs = set()
+    for seed in ("0", "7", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), *args],
+                                capture_output=True, env=env, cwd=ROOT)
+        assert result.returncode in (0, 1), result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
