@@ -97,8 +97,8 @@ def decide(
     from engine.render import RENDERERS
     if fmt not in RENDERERS:
         raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
-    from engine.counterfactual import FIXED
     for name in vary:
+        from engine.counterfactual import FIXED
         if name not in FIXED[1:]:
             raise WarrantError.at("O008", f"--vary takes one of {', '.join(FIXED[1:])}, not {name!r}",
                                   notes=("every other fact a request holds may already change",))

@@ -96,7 +96,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies
                                 if session.holds(Atom("w_in_force", (Const(p),)))))
-    if explain_changes:
+    if explain_changes and any(i.outcome == "refused" for i in items):
         from .counterfactual import counterfactuals
         items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
                                                             drafts=drafts, vary=vary))

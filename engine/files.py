@@ -31,3 +31,19 @@ def write_atomic(path: str, text: str) -> None:
             raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}; "
                                           "the file was left as it was") from None
         raise
+
+
+def write_atomic_bytes(path: str, data: bytes) -> None:
+    """`write_atomic` for bytes (the rulebase cache); errors propagate as OSError."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -51,8 +51,19 @@ class _Locator:
 
     def __init__(self, file: str | None, text: str | None):
         self.file = file
-        self.marks: dict[str, tuple[int, int, int]] = {}
-        if text is not None and file is not None:
+        self.text = text
+        self._marks: dict[str, tuple[int, int, int]] | None = None
+
+    @property
+    def marks(self) -> dict[str, tuple[int, int, int]]:
+        """Positions, read only when an error needs one (a valid request never pays for this)."""
+        if self._marks is None:
+            self._marks = {}
+            self._read_marks(self.text)
+        return self._marks
+
+    def _read_marks(self, text: str | None) -> None:
+        if text is not None and self.file is not None:
             try:
                 import yaml
                 node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

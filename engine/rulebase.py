@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import syntax as S
-from .check import Checked, check
-from .compile import compile_rulebase
+from .check import Checked
 from .datalog import Program
 from .errors import Diagnostic, WarrantError
-from .parse import parse_file
 from .trace import Cite
 
 DEFAULT_RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
@@ -123,11 +121,72 @@ def rule_files(paths: list[str]) -> list[str]:
     return found
 
 
-def load_rulebase(paths: list[str] | None = None) -> Rulebase:
-    """Parse, check and compile rule files. Raises WarrantError with every error found."""
+def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebase:
+    """Parse, check and compile rule files. Raises WarrantError with every error found.
+
+    The compiled result is cached on disk (see `_cache_path`), keyed by the
+    exact bytes of every rule file, the grammar and Warrant's own source, so
+    any change to any of them means a fresh parse. Set WARRANT_CACHE=off to
+    disable. A rulebase with errors is never cached.
+    """
     files = rule_files(paths or [DEFAULT_RULES])
+    target = _cache_path(files) if cache else None
+    if target is not None:
+        cached = _read_cache(target)
+        if cached is not None:
+            return cached
+    from .check import check
+    from .compile import compile_rulebase
+    from .parse import parse_file
     parsed = [parse_file(path) for path in files]
     checked = check(parsed)
     if checked.errors:
         raise WarrantError(checked.diagnostics)
-    return Rulebase(checked, compile_rulebase(checked), files)
+    rulebase = Rulebase(checked, compile_rulebase(checked), files)
+    if target is not None:
+        _write_cache(target, rulebase)
+    return rulebase
+
+
+def _cache_path(files: list[str]) -> str | None:
+    """Where the compiled form of exactly these files (and this Warrant) is kept, or None if caching is off."""
+    setting = os.environ.get("WARRANT_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    import hashlib
+    digest = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    own = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
+    own.append(os.path.join(os.path.dirname(here), "grammar", "warrant.lark"))
+    try:
+        for path in own + files:
+            digest.update(os.path.abspath(path).encode() + b"\0")
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+            digest.update(b"\0")
+    except OSError:
+        return None
+    folder = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "warrant")
+    return os.path.join(folder, digest.hexdigest() + ".pickle")
+
+
+def _read_cache(path: str) -> Rulebase | None:
+    import pickle
+    try:
+        with open(path, "rb") as handle:
+            rulebase = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return rulebase if isinstance(rulebase, Rulebase) else None
+
+
+def _write_cache(path: str, rulebase: Rulebase) -> None:
+    """Best effort: a cache that cannot be written is simply not used."""
+    import pickle
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        from .files import write_atomic_bytes
+        write_atomic_bytes(path, pickle.dumps(Rulebase(rulebase.checked, rulebase.program, rulebase.files),
+                                              protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 
-import yaml
-
 from .errors import WarrantError, did_you_mean
 from .request import Request, request_from_data
 from .vocabulary import BY_PATH, META_KEYS
@@ -24,6 +22,7 @@ def parse_assignment(text: str) -> tuple[str, object]:
     if path not in BY_PATH and path not in META_KEYS:
         raise WarrantError.at("O001", f"unknown field {path!r} in --set", suggestion=did_you_mean(path, BY_PATH))
     try:
+        import yaml
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         raise WarrantError.at("O001", f"cannot read the value in --set {text!r}") from None
@@ -51,6 +50,7 @@ def apply_overrides(request: Request, assignments: list[str]) -> tuple[Request, 
             target.pop(head, None)
         else:
             target[head] = value
+        import yaml
         shown.append(("--set", f"{path}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"))
     try:
         updated = request_from_data(data, None, None, default_id=request.id)
