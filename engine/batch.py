@@ -67,6 +67,14 @@ class Abstraction:
         return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
                    Relevance.of(program), {})
 
+    def _position(self, value) -> tuple:
+        """Where an ordered value falls among the program's constants of its kind."""
+        kind = kind_of(value)
+        key = _order_key(value)
+        cuts = self.thresholds.get(kind, [])
+        position = bisect.bisect_left(cuts, key)
+        return kind, position, position < len(cuts) and cuts[position] == key
+
     def signature(self, request, date=None) -> tuple:
         """The request's class: equal classes get equal outcomes for every item."""
         renamed: dict = {}
@@ -76,9 +84,11 @@ class Abstraction:
             checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
                                                             else f.args[0]))
                                    for f in request.facts if "u_" + f.predicate in CHECKED_FIELDS))
-            found = self.live_cache.get(checked)
+            # values on the same side of every constant pass the same checks: key the cache by that
+            cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
+            found = self.live_cache.get(cache_key)
             if found is None:
-                found = self.live_cache[checked] = self.relevance.key(dict(checked))
+                found = self.live_cache[cache_key] = self.relevance.key(dict(checked))
             live, relevant = found
         for fact in request.facts:
             if relevant is not None and "u_" + fact.predicate not in relevant:
@@ -143,6 +153,8 @@ class BatchDecider:
 
     def decide_record(self, request) -> dict:
         """One output record: id, outcome, item outcomes, and the trace if asked for."""
+        if self.trace == "none":
+            return self._summary(request.id, self.outcome(request))
         key = self.abstraction.signature(request, self.at)
         cached = self.outcomes.get(key)
         wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
@@ -189,10 +201,10 @@ class BatchDecider:
                 "items": [{"item": item, "outcome": result} for item, result, _ in items]}
 
 
-def decide_lines(rulebase, lines, **options):
+def decide_lines(rulebase, lines, start: int = 1, **options):
     """Yield one output record per input line; a bad line yields an error record and the batch goes on."""
-    decider = BatchDecider(rulebase, **options)
-    for number, line in enumerate(lines, 1):
+    decider = options.pop("decider", None) or BatchDecider(rulebase, **options)
+    for number, line in enumerate(lines, start):
         if not line.strip():
             continue
         try:
@@ -202,30 +214,107 @@ def decide_lines(rulebase, lines, **options):
             yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
 
 
+def encode(record: dict) -> tuple[int, str]:
+    """(severity, JSON line): 0 permitted, 1 refused in part or whole, 2 a bad line."""
+    severity = 2 if "error" in record else 0 if record["outcome"] == "permitted" else 1
+    return severity, json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+CHUNK = 2000          # lines a worker takes at a time
+_WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
+
+
+def _decide_chunk(task) -> list[tuple[int, str]]:
+    start, lines = task
+    if "decider" not in _WORKER:
+        _WORKER["decider"] = BatchDecider(_WORKER["rulebase"], **_WORKER["options"])
+    return [encode(r) for r in decide_lines(_WORKER["rulebase"], lines, start, decider=_WORKER["decider"])]
+
+
+def _chunks(lines, size: int):
+    chunk, start = [], 1
+    for number, line in enumerate(lines, 1):
+        chunk.append(line)
+        if len(chunk) == size:
+            yield start, chunk
+            chunk, start = [], number + 1
+    if chunk:
+        yield start, chunk
+
+
+def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
+    """Decide a stream of lines, in order, with `jobs` worker processes (0: one per core).
+
+    Workers are forked after the rulebase is loaded, each keeps its own class
+    caches, and at most two chunks per worker are in flight, so memory stays
+    flat however long the input. Output order is input order.
+    """
+    import os
+    jobs = jobs or os.cpu_count() or 1
+    chunks = _chunks(lines, CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return
+    if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
+        decider = BatchDecider(rulebase, **options)
+        for start, block in [first, *chunks]:
+            for record in decide_lines(rulebase, block, start, decider=decider):
+                yield encode(record)
+            if tick:
+                tick(len(block))
+        return
+    import collections
+    import multiprocessing
+    BatchDecider(rulebase, **options)                 # validate options before forking
+    rulebase.engine                                   # build it once, in the parent, before the fork
+    _WORKER.clear()
+    _WORKER.update(rulebase=rulebase, options=options)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        pending: collections.deque = collections.deque()
+        for task in _prepend(first, chunks):
+            pending.append((len(task[1]), pool.apply_async(_decide_chunk, (task,))))
+            while len(pending) >= 2 * jobs:
+                size, result = pending.popleft()
+                yield from result.get()
+                if tick:
+                    tick(size)
+        while pending:
+            size, result = pending.popleft()
+            yield from result.get()
+            if tick:
+                tick(size)
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
 def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:
     """`warrant decide --batch`: stream decisions; exit 0 all permitted, 1 any refused, 2 any bad line."""
-    try:
-        source = open(path, encoding="utf-8") if path != "-" else sys.stdin
-    except OSError as exc:
-        raise WarrantError.at("R000", f"cannot read {path}: {exc.strerror}") from None
+    import os
+
+    from .progress import progress_over
     sink = open(out + ".part", "w", encoding="utf-8") if out else sys.stdout
     worst = 0
     count = 0
     try:
-        with source:
-            for record in decide_lines(rulebase, source, trace=trace, at=at, assume=assume, drafts=drafts):
+        with progress_over(path, "deciding") as (source, tick):
+            for severity, line in encoded_records(rulebase, source, jobs, tick, trace=trace, at=at, assume=assume,
+                                                  drafts=drafts):
                 count += 1
-                if "error" in record:
-                    worst = 2
-                elif record["outcome"] != "permitted":
-                    worst = max(worst, 1)
-                sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                worst = max(worst, severity)
+                sink.write(line)
         if out:
             sink.close()
-            import os
             os.replace(out + ".part", out)
             print(f"decided {count} line(s) -> {out}", file=sys.stderr)
     finally:
         if out and not sink.closed:
             sink.close()
+            try:
+                os.unlink(out + ".part")
+            except OSError:
+                pass
     return worst

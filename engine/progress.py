@@ -30,8 +30,8 @@ def progress_over(path: str, label: str):
                       transient=True, console=_stderr_console()) as bar:
             task = bar.add_task(label, total=total)
 
-            def tick() -> None:
-                bar.advance(task)
+            def tick(count: int = 1) -> None:
+                bar.advance(task, count)
             yield handle, tick
 
 

@@ -201,7 +201,7 @@ def _facts_for(spec: Field, value: Any, problems: _Problems) -> list[Fact]:
                     continue
                 args.append(_convert(kind, record[key], f"{where}.{key}", problems))
             for key in record:
-                if key not in dict(spec.columns):
+                if key not in spec.column_names:
                     problems.add("R001", f"{where}.{key}", "unknown field", key=True,
                                   suggestion=did_you_mean(str(key), [k for k, _ in spec.columns]))
             if len(args) == len(spec.columns) and None not in args:
@@ -227,6 +227,11 @@ def _facts_for(spec: Field, value: Any, problems: _Problems) -> list[Fact]:
     return [] if converted is None else [Fact(spec.predicate, (converted,), path)]
 
 
+_KNOWN_TOP = frozenset({p.split(".")[0] for p in BY_PATH} | set(META_KEYS))
+_SUBJECT_KEYS = frozenset(p.split(".", 1)[1] for p in BY_PATH if p.startswith("subject."))
+_SPLIT_PATHS = tuple((spec, *spec.path.partition(".")[::2]) for spec in FIELDS)
+
+
 def request_from_data(data: Any, file: str | None = None, text: str | None = None,
                       default_id: str = "request") -> Request:
     """Validate a parsed document and turn it into a Request. Reports every problem found."""
@@ -235,7 +240,7 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
     if not isinstance(data, dict):
         raise WarrantError.at("R002", f"a request is a mapping of fields, got {_describe(data)}",
                               Span(file, 1, 1, 1, 1) if file else None)
-    known_top = {p.split(".")[0] for p in BY_PATH} | set(META_KEYS)
+    known_top = _KNOWN_TOP
     for key in data:
         if key not in known_top:
             problems.add("R001", str(key), "unknown field", key=True,
@@ -246,14 +251,13 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
     if not isinstance(subject, dict):
         problems.add("R002", "subject", f"expected a mapping, got {_describe(subject)}")
         subject = {}
-    subject_keys = {p.split(".", 1)[1] for p in BY_PATH if p.startswith("subject.")}
+    subject_keys = _SUBJECT_KEYS
     for key in subject:
         if key not in subject_keys:
             problems.add("R001", f"subject.{key}", "unknown field", key=True,
                          suggestion=did_you_mean(str(key), subject_keys))
     facts: list[Fact] = []
-    for spec in FIELDS:
-        head, _, rest = spec.path.partition(".")
+    for spec, head, rest in _SPLIT_PATHS:
         present = (rest in subject) if rest else (head in data)
         if not present:
             if spec.required:

@@ -24,6 +24,10 @@ class Field:
     required: bool = False
 
     @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.columns)
+
+    @property
     def arity(self) -> int:
         if self.kind == BOOL:
             return 0
