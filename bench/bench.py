@@ -16,7 +16,8 @@ import resource
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
 
 from bench.generate import generate  # noqa: E402
 from engine.batch import encoded_records  # noqa: E402
@@ -156,12 +157,43 @@ def run(n: int, rulebase, naive_limit: int, trace_limit: int) -> dict:
     return {"n": n, "rows": rows, "agree": agree, "hand": t_hand}
 
 
+def stream(n: int, jobs: int = 2) -> dict:
+    """N requests through `warrant decide --batch` in a child process: time, peak memory, agreement."""
+    import subprocess
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="warrant-bench-")
+    source, target = os.path.join(folder, "in.jsonl"), os.path.join(folder, "out.jsonl")
+    with open(source, "w", encoding="utf-8") as handle:
+        for record in generate(n):
+            handle.write(json.dumps(record) + "\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "decide", "--batch", source, "--trace", "none",
+                    "--jobs", str(jobs), "--out", target], check=False, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    start = time.perf_counter()
+    agree = True
+    with open(source, encoding="utf-8") as left, open(target, encoding="utf-8") as right:
+        for line, out in zip(left, right):
+            record = json.loads(out)
+            agree = agree and hand_written(json.loads(line)) == {i["item"]: i["outcome"] for i in record["items"]}
+    hand = time.perf_counter() - start
+    for path in (source, target):
+        os.unlink(path)
+    os.rmdir(folder)
+    return {"n": n, "seconds": seconds, "peak_mb": peak, "agree": agree, "hand_with_io": hand}
+
+
 def main(argv: list[str]) -> int:
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     parser.add_argument("--naive-limit", type=int, default=20_000, help="skip naive pyDatalog above this size")
     parser.add_argument("--trace-limit", type=int, default=5_000, help="requests decided with refusal traces")
+    parser.add_argument("--stream", type=int, nargs="*", default=[],
+                        help="also stream these many requests through `warrant decide --batch --jobs 2` "
+                             "in a child process (e.g. 100000 1000000): time, peak memory, agreement")
     args = parser.parse_args(argv)
     rulebase = load_rulebase()
     print(f"{'N':>8}  {'engine':<58} {'seconds':>8} {'decisions/s':>12} {'x hand':>7}  agrees")
@@ -177,6 +209,12 @@ def main(argv: list[str]) -> int:
             print(f"{n:>8}  {'pyDatalog used naively':<58} {'skipped (quadratic; see --naive-limit)':>30}")
         print(f"{n:>8}  agreement with the hand-written function on every item: "
               f"{'yes' if r['agree'] else 'NO'}; peak memory so far {peak_mb():.0f} MB")
+        ok = ok and r["agree"]
+    for n in args.stream:
+        r = stream(n)
+        print(f"{n:>8}  {'streamed: warrant decide --batch --jobs 2 (whole process)':<58} {r['seconds']:>8.2f} "
+              f"{n / r['seconds']:>12,.0f}  peak memory {r['peak_mb']:.0f} MB  agrees "
+              f"{'yes' if r['agree'] else 'NO'}")
         ok = ok and r["agree"]
     return 0 if ok else 1
 

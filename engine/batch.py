@@ -65,7 +65,7 @@ class Abstraction:
                             thresholds.setdefault(kind, set()).add(_order_key(term.value))
         from .relevance import Relevance
         return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
-                   Relevance.of(program), {})
+                   Relevance.of(program), Bounded(100_000))
 
     def _position(self, value) -> tuple:
         """Where an ordered value falls among the program's constants of its kind."""
@@ -130,6 +130,20 @@ def items_independent(program) -> bool:
     return True
 
 
+class Bounded(dict):
+    """A dict that forgets its oldest half when full, so a cache never grows with the batch."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= self.limit:
+            for old in list(self)[: self.limit // 2]:
+                del self[old]
+        super().__setitem__(key, value)
+
+
 class BatchDecider:
     """Decides many requests against one rulebase, reusing work where it is exact to do so."""
 
@@ -140,10 +154,10 @@ class BatchDecider:
         self.trace = trace
         self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
         self.abstraction = Abstraction.of(rulebase.program)
-        self.outcomes: dict = {}
-        self.item_outcomes: dict = {}
+        self.outcomes: dict = Bounded(200_000)
+        self.item_outcomes: dict = Bounded(200_000)
         self.per_item = items_independent(rulebase.program)
-        self.traces: dict = {}
+        self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.evaluations = 0
 
     def _fresh(self, request):
