@@ -106,21 +106,34 @@ class Session:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.queries = 0
+        self._answers: dict = {}     # the facts do not change during a session, so neither do answers
 
     def ask(self, atom: Atom) -> list[tuple]:
         """All ground instances of `atom`, sorted; for a 0-ary atom, [()] or []."""
+        known = self._answers.get(atom)
+        if known is not None:
+            return known
         self.queries += 1
         literal = _literal(atom, {})
         answer = literal.ask()
-        if answer is True:
-            return [()]
-        return sorted(answer or [], key=lambda row: tuple(value_key(v) for v in row))
+        rows = [()] if answer is True else sorted(answer or [], key=lambda row: tuple(value_key(v) for v in row))
+        if not atom.predicate.startswith("w_query_"):
+            self._answers[atom] = rows
+        return rows
 
     def holds(self, atom: Atom) -> bool:
         return bool(self.ask(atom))
 
     def ask_body(self, body, variables: list[str]) -> list[tuple]:
         """Bindings of `variables` that satisfy the conjunction `body` (sorted)."""
+        key = (tuple(body), tuple(variables))
+        known = self._answers.get(key)
+        if known is not None:
+            return known
+        self._answers[key] = rows = self._ask_body(body, variables)
+        return rows
+
+    def _ask_body(self, body, variables: list[str]) -> list[tuple]:
         name = f"w_query_{next(self._counter)}"
         head = Atom(name, tuple(Var(v) for v in variables))
         clause = _clause(head, body)

@@ -183,17 +183,27 @@ class Prover:
     def _first_failure(self, body, item_var: str, item: str):
         """Evaluate growing prefixes of `body`; the first with no answer names the failure."""
         fixed = tuple(_substitute(l, {item_var: item}) for l in body)
-        previous, previous_vars = [()], []
-        for index in range(1, len(fixed) + 1):
-            variables = _positive_vars(fixed[:index])
-            rows = self.session.ask_body(fixed[:index], variables)
-            if not rows:
-                env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
-                failed = self._failure_node(body[index - 1], env)
-                held = tuple(n for n in (self.prove_literal(l, env) for l in body[:index - 1]) if n is not None)
-                return failed, held, env
-            previous, previous_vars = rows, variables
-        return None, (), {item_var: item}
+
+        def answers(length: int):
+            variables = _positive_vars(fixed[:length])
+            return (self.session.ask_body(fixed[:length], variables) if length else [()]), variables
+
+        # A prefix with no answer makes every longer one answerless, so the first
+        # failing prefix is found by bisection: O(log n) engine queries, not O(n).
+        if answers(len(fixed))[0]:
+            return None, (), {item_var: item}
+        low, high = 0, len(fixed)            # prefix `low` has answers, prefix `high` has none
+        while high - low > 1:
+            middle = (low + high) // 2
+            if answers(middle)[0]:
+                low = middle
+            else:
+                high = middle
+        previous, previous_vars = answers(low)
+        env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
+        failed = self._failure_node(body[high - 1], env)
+        held = tuple(n for n in (self.prove_literal(l, env) for l in body[:high - 1]) if n is not None)
+        return failed, held, env
 
     def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
         """Why one definition of a derived concept gave nothing: its first failed condition."""
