@@ -6,7 +6,6 @@ Warrant itself. No traceback ever reaches the user.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import sys
 from typing import List, Optional
 
@@ -148,37 +147,11 @@ def compare(
 ) -> None:
     """One request under two or more variants: outcomes side by side, and what made each difference."""
     import json as _json
-    from engine.compare import Variant, compare as compare_variants, render_comparison
-    from engine.decide import decide as decide_request
-    from engine.errors import WarrantError
+    from engine.compare import build_variants, compare as compare_variants, render_comparison
     from engine.request import load_request
-    from engine.whatif import apply_overrides
     rulebase = _rules(rules)
-    base = load_request(request)
-    dates = [_date(d) for d in at]
-    switches = _assumptions(assume)
-    changed = bool(set_ or switches or with_draft)
-    if len(dates) < 2 and not changed and not dates:
-        raise WarrantError.at("O009", "name what to compare: two --at dates, or --set, --assume or --with-draft")
-    overrides = [f"--set {x}" for x in set_] + [f"--assume {k}={'on' if v else 'off'}" for k, v in
-                                                 sorted(switches.items())] + [f"--with-draft {d}" for d in with_draft]
-    variant_request, _ = apply_overrides(base, set_)
-
-    def run(req, when, label, use_overrides):
-        decision = decide_request(rulebase, req, at=when, assume=switches if use_overrides else {},
-                                  drafts=tuple(with_draft) if use_overrides else ())
-        return Variant(label, decision)
-
-    if len(dates) >= 2:
-        suffix = (" with " + " ".join(overrides)) if changed else ""
-        variants = [run(variant_request, d, f"--at {d}{suffix}", True) for d in dates]
-    elif changed:
-        when = dates[0] if dates else None
-        on = f" --at {when}" if when else ""
-        variants = [run(base, when, f"as requested{on}", False), run(variant_request, when,
-                                                                     " ".join(overrides) + on, True)]
-    else:
-        variants = [run(base, None, f"as requested ({base.date})", False), run(base, dates[0], f"--at {dates[0]}", False)]
+    variants = build_variants(rulebase, load_request(request), [_date(d) for d in at], set_,
+                              _assumptions(assume), tuple(with_draft))
     comparison = compare_variants(variants)
     if fmt == "json":
         typer.echo(_json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, sort_keys=True))
@@ -202,30 +175,12 @@ def impact(
     """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule."""
     import json as _json
     from engine.errors import WarrantError
-    from engine.impact import Scenario, impact as run_impact, render_impact_csv, render_impact_text
+    from engine.impact import impact as run_impact, render_impact_csv, render_impact_text, scenarios
     from engine.progress import progress_over
     if fmt not in ("text", "json", "csv"):
         raise WarrantError.at("O004", f"--format is text, json or csv, not {fmt!r}")
-    if len(at) > 2:
-        raise WarrantError.at("O010", "--at is given once (the changed date) or twice (baseline, then changed)")
-    dates = [_date(d) for d in at]
-    switches = _assumptions(assume)
-    switched = bool(switches or with_draft)
-    before_at = dates[0] if len(dates) == 2 or (dates and switched) else None
-    after_at = dates[-1] if dates else None
-    if after_at == before_at and not switches and not with_draft:
-        raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
     rulebase = _rules(rules)
-    from engine.decide import settings_for  # validate assumption and draft names once, up front
-    from engine.request import request_from_data
-    probe = request_from_data({"date": "2018-01-01", "requester": "home_office", "holder": "nhs_digital",
-                               "purpose": "tracing", "items": ["name"]})
-    settings_for(rulebase, probe, switches, tuple(with_draft))
-    before = Scenario(f"as requested" if before_at is None else f"--at {before_at}", before_at)
-    label = " ".join(([f"--at {after_at}"] if after_at else []) +
-                     [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
-                     [f"--with-draft {d}" for d in with_draft])
-    after = Scenario(label, after_at, tuple(sorted(switches.items())), tuple(with_draft))
+    before, after = scenarios(rulebase, [_date(d) for d in at], _assumptions(assume), tuple(with_draft))
     with progress_over(batch, "deciding") as (lines, tick):
         report = run_impact(rulebase, lines, before, after, tick)
     text = (_json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else

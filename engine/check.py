@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import syntax as S
 from .errors import Diagnostic, did_you_mean
-from .values import DATE, MONEY, MONTHS, NUMBER, ORDERED, SYMBOL, kind_of
+from .values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
 from .vocabulary import BY_PREDICATE
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,

@@ -46,6 +46,41 @@ class Comparison:
                 "policies": self.policies, "assumptions": self.assumptions}
 
 
+def build_variants(rulebase, request, dates: list, sets: list[str], switches: dict, drafts: tuple) -> list[Variant]:
+    """The variants `warrant compare` decides.
+
+    Two or more dates: the request on each date (with any overrides applied to
+    all). Otherwise the request as it is (on the one date, if given) against
+    the request with the overrides; or, with one date only, the request's own
+    date against that date.
+    """
+    from .decide import decide
+    from .errors import WarrantError
+    from .whatif import apply_overrides
+    changed = bool(sets or switches or drafts)
+    if len(dates) < 2 and not changed and not dates:
+        raise WarrantError.at("O009", "name what to compare: two --at dates, or --set, --assume or --with-draft")
+    overrides = [f"--set {x}" for x in sets] + [f"--assume {k}={'on' if v else 'off'}"
+                                                for k, v in sorted(switches.items())] + \
+                [f"--with-draft {d}" for d in drafts]
+    changed_request, _ = apply_overrides(request, sets)
+
+    def run(which, when, label: str, with_overrides: bool) -> Variant:
+        return Variant(label, decide(rulebase, which, at=when, assume=switches if with_overrides else {},
+                                     drafts=drafts if with_overrides else ()))
+
+    if len(dates) >= 2:
+        suffix = (" with " + " ".join(overrides)) if changed else ""
+        return [run(changed_request, d, f"--at {d}{suffix}", True) for d in dates]
+    if changed:
+        when = dates[0] if dates else None
+        on = f" --at {when}" if when else ""
+        return [run(request, when, f"as requested{on}", False),
+                run(changed_request, when, " ".join(overrides) + on, True)]
+    return [run(request, None, f"as requested ({request.date})", False),
+            run(request, dates[0], f"--at {dates[0]}", False)]
+
+
 def compare(variants: list[Variant]) -> Comparison:
     first = variants[0].decision
     differences = []

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pyDatalog import pyEngine as E
 from pyDatalog.Logic import Logic
 
-from .datalog import Atom, Compare, Const, Not, Program, Var
+from .datalog import Atom, Compare, Not, Program, Var
 from .errors import InternalError
 
 E.Float_Precision = None  # never round; our values are never floats anyway

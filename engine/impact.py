@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -69,6 +68,31 @@ class ImpactReport:
             "changed_requests": {k: v for k, v in sorted(self.changed_ids.items())},
             "errors": [{"line": n, "message": m} for n, m in self.errors],
         }
+
+
+def scenarios(rulebase, dates: list, switches: dict, drafts: tuple) -> tuple[Scenario, Scenario]:
+    """Baseline and change from `--at` (once or twice), `--assume` and `--with-draft`.
+
+    Two dates: the first is the baseline, the second the change. One date with
+    switches: both scenarios on that date, the change adds the switches. One
+    date alone: the requests' own dates against that date.
+    """
+    if len(dates) > 2:
+        raise WarrantError.at("O010", "--at is given once (the changed date) or twice (baseline, then changed)")
+    switched = bool(switches or drafts)
+    before_at = dates[0] if len(dates) == 2 or (dates and switched) else None
+    after_at = dates[-1] if dates else None
+    if after_at == before_at and not switched:
+        raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
+    from .decide import settings_for   # unknown assumption or draft names: say so before deciding anything
+    probe = request_from_data({"date": "2018-01-01", "requester": "home_office", "holder": "nhs_digital",
+                               "purpose": "tracing", "items": ["name"]})
+    settings_for(rulebase, probe, switches, drafts)
+    before = Scenario("as requested" if before_at is None else f"--at {before_at}", before_at)
+    label = " ".join(([f"--at {after_at}"] if after_at else []) +
+                     [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
+                     [f"--with-draft {d}" for d in drafts])
+    return before, Scenario(label, after_at, tuple(sorted(switches.items())), tuple(drafts))
 
 
 def _pct(part: int, whole: int) -> float:

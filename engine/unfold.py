@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 
-from .datalog import Atom, Compare, Const, Not, Var
+from .datalog import Atom, Compare, Not, Var
 from .values import Money, Months, kind_of
 from .vocabulary import FIELDS
 

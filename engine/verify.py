@@ -12,7 +12,7 @@ why-not lists every permission in force on that date.
 """
 from __future__ import annotations
 
-from .datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from .datalog import FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
 from .decide import request_atoms, settings_for
 from .reference import compare, evaluate
 from .trace import Decision, TraceNode

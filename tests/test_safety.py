@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from engine.errors import WarrantError
-from engine.parse import parse_text
 from engine.rulebase import load_rulebase
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
