@@ -62,3 +62,18 @@ def test_coverage_of_the_shipped_suite():
     policies = {p["policy"]: p["cases_inside"] for p in data["coverage"]["policies"]}
     assert policies["nhs_digital_mou_2017"] > 0
     assert runner.invoke(app, ["test", "--coverage", "--fail-under", "100"]).exit_code == 1
+
+
+def test_failed_update_leaves_the_expected_file_whole(tmp_path, monkeypatch):
+    _copy(tmp_path, "sentence_12_months")
+    expected = tmp_path / "sentence_12_months.expected.json"
+    expected.write_text('{"stale": true}\n')
+
+    def explode(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(os, "replace", explode)
+    result = runner.invoke(app, ["test", str(tmp_path), "--update"])
+    assert result.exit_code == 2 and "O007" in result.output and "Traceback" not in result.output
+    assert expected.read_text() == '{"stale": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentence_12_months.expected.json",
+                                                         "sentence_12_months.yaml"]
