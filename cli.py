@@ -273,12 +273,13 @@ def test_cases(
                                                                           "this percentage of rules fired."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Proof-check every decision."),
+    jobs: int = typer.Option(0, "--jobs", help="Worker processes for large suites (0: one per core)."),
 ) -> None:
     """Run golden cases: each request beside its expected decision and trace (NAME.expected.json)."""
     import json as _json
     from engine.golden import DEFAULT_CASES, run_suite
     rulebase = _rules(rules)
-    results = run_suite(rulebase, paths or [DEFAULT_CASES], update=update, verify=verify)
+    results = run_suite(rulebase, paths or [DEFAULT_CASES], update=update, verify=verify, jobs=jobs)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:

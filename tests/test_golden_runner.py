@@ -77,3 +77,15 @@ def test_failed_update_leaves_the_expected_file_whole(tmp_path, monkeypatch):
     assert expected.read_text() == '{"stale": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sentence_12_months.expected.json",
                                                          "sentence_12_months.yaml"]
+
+
+def test_parallel_suite_gives_the_same_report(tmp_path):
+    names = sorted(n[:-5] for n in os.listdir(CASES) if n.endswith(".yaml"))
+    for copy in range(2):
+        for name in names:
+            for suffix in (".yaml", ".expected.json"):
+                shutil.copy(os.path.join(CASES, name + suffix), tmp_path / f"{name}_{copy}{suffix}")
+    serial = runner.invoke(app, ["test", str(tmp_path), "--jobs", "1", "--coverage"])
+    parallel = runner.invoke(app, ["test", str(tmp_path), "--jobs", "2", "--coverage"])
+    assert serial.exit_code == parallel.exit_code == 0
+    assert serial.output == parallel.output and f"{2 * len(names)} passed" in serial.output
