@@ -64,3 +64,16 @@ def test_benchmark_runs_on_a_small_batch():
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "agreement with the hand-written function on every item: yes" in result.stdout
+
+
+def test_parallel_batch_equals_serial(rulebase, monkeypatch):
+    """--jobs: forked workers, chunked input, output in input order and byte-identical to one process."""
+    import engine.batch as batch
+    lines = [json.dumps(r) + "\n" for r in generate(300, seed=8)] + ["{broken\n"] + \
+            [json.dumps(r) + "\n" for r in generate(100, seed=9)]
+    serial = list(batch.encoded_records(rulebase, lines, 1, trace="refused"))
+    monkeypatch.setattr(batch, "CHUNK", 37)
+    ticks = []
+    parallel = list(batch.encoded_records(rulebase, iter(lines), 2, ticks.append, trace="refused"))
+    assert parallel == serial and len(serial) == 401
+    assert sum(ticks) == 401 and max(s for s, _ in serial) == 2
