@@ -1,8 +1,8 @@
 """A progress bar over the lines of a file, shown only on a terminal.
 
 Batches are streamed; the bar needs a total, so the file's lines are counted
-first (a cheap pass). On a pipe or in tests nothing is drawn, so output stays
-byte-identical.
+first (a cheap pass). On a pipe, in tests, or for a batch that takes only a
+moment, nothing is drawn, so output stays byte-identical.
 """
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import contextlib
 import sys
 
 from .errors import WarrantError
+
+SHOW_FROM = 2000   # lines; smaller batches finish in about a second
 
 
 @contextlib.contextmanager
@@ -25,6 +27,9 @@ def progress_over(path: str, label: str):
             return
         total = sum(1 for _ in handle)
         handle.seek(0)
+        if total < SHOW_FROM:            # done in a moment: no bar
+            yield handle, None
+            return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       transient=True, console=_stderr_console()) as bar:
