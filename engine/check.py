@@ -2,7 +2,7 @@
 
 In: `syntax.RuleFile`s. Out: a `Checked` (sources, assumptions, sets,
 policies, rules, predicate signatures) and every `Diagnostic` found, all at
-once. Error codes C101-C120 are listed in docs/ERRORS.md; nothing here
+once. Error codes C101-C122 are listed in docs/ERRORS.md; nothing here
 evaluates anything. The compiler only runs when there are no errors.
 """
 from __future__ import annotations
@@ -367,6 +367,16 @@ class _Checker:
                                    notes=(f"rule `{rule.id}` negates `{target}`, which depends on `{head}`; "
                                           "such rules have no single meaning (not stratifiable)",))
                         return
+        warned = set()
+        for component in _components({k: {t for t, _, _ in v} for k, v in graph.items()}):
+            for head in sorted(component):
+                for target, _, rule in sorted(graph[head], key=lambda e: (e[0], e[2].id)):
+                    if target in component and (len(component) > 1 or target == head) and rule.id not in warned:
+                        warned.add(rule.id)
+                        self.error("C122", f"rule `{rule.id}` is recursive (`{head}` depends on itself)",
+                                   rule.id_span, severity="warning",
+                                   notes=("pyDatalog can fail to finish on some recursive rules (right recursion "
+                                          "over a cycle); keep recursion left-recursive and over acyclic facts",))
 
     # ---- usage ------------------------------------------------------------------
     def unused(self) -> None:

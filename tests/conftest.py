@@ -74,15 +74,35 @@ import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(HERE))   # so tests can import bench/ (a script folder, not installed)
 
+# Every decision any test makes in this process is proof-checked: `engine.decide.decide`
+# is wrapped before the test modules import it, so a wrong proof fails the test that made it.
+import engine.decide as _decide_module  # noqa: E402
+
+_DECIDE = _decide_module.decide
+VERIFIED = {"decisions": 0}
+
+
+def _checked_decide(rulebase, request, **options):
+    decision = _DECIDE(rulebase, request, **options)
+    from engine.verify import verify_decision
+    problems = verify_decision(rulebase, request, decision, at=options.get("at"), assume=options.get("assume"),
+                               drafts=options.get("drafts", ()))
+    assert not problems, f"proof check failed for {request.id}: {problems}"
+    VERIFIED["decisions"] += 1
+    return decision
+
+
+_decide_module.decide = _checked_decide
+
 
 def pytest_terminal_summary(terminalreporter):
     """How many generated inputs the differential and fuzz tests tried (for the closing notes)."""
-    lines = []
+    lines = [f"proof-checked decisions made in this process: {VERIFIED['decisions']}"]
     for name in ("test_differential", "test_fuzz"):
         module = sys.modules.get(name)
         if module is not None and any(getattr(module, "COUNTS", {}).values()):
             lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in module.COUNTS.items()))
-    if lines:
-        terminalreporter.write_sep("-", "generated inputs")
+    if VERIFIED["decisions"]:
+        terminalreporter.write_sep("-", "generated inputs and proof checks")
         for line in lines:
             terminalreporter.write_line(line)

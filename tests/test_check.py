@@ -37,6 +37,9 @@ CASES = [
              'policy b "t" version of fam in force from 2018-03-01 {\n'
              'forbid g for Item "s" cites s when holder(nhs_trust) }', 3, 29),
     ("C119", 'define holder(X) as r "s" cites s when requester(X)', 1, 8),
+    ("C122", 'define p(X) as r "s" cites s when suspected_offence(X)\n'
+             'define p(X) as r2 "s" cites s when p(X) and holder(nhs_digital)\n'
+             'forbid f for Item "s" cites s when p(overstaying)', 2, 16),
     ("C120", 'policy p "t" in force from 2018-05-09 {\n'
              'forbid f for Item "s" cites s when request_date(D) and D < 2018-01-01 }', 2, 8),
 ]

