@@ -13,6 +13,7 @@ checks cached decisions against fresh ones on a generated batch.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import sys
 from dataclasses import dataclass
@@ -271,7 +272,7 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
         return
     if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
         decider = BatchDecider(rulebase, **options)
-        for start, block in [first, *chunks]:
+        for start, block in itertools.chain([first], chunks):   # lazily: the input is streamed
             for record in decide_lines(rulebase, block, start, decider=decider):
                 yield encode(record)
             if tick:
@@ -286,7 +287,7 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
         pending: collections.deque = collections.deque()
-        for task in _prepend(first, chunks):
+        for task in itertools.chain([first], chunks):
             pending.append((len(task[1]), pool.apply_async(_decide_chunk, (task,))))
             while len(pending) >= 2 * jobs:
                 size, result = pending.popleft()
@@ -298,11 +299,6 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
             yield from result.get()
             if tick:
                 tick(size)
-
-
-def _prepend(first, rest):
-    yield first
-    yield from rest
 
 
 def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:

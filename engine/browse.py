@@ -12,9 +12,7 @@ def _in_force(policy: S.PolicyDecl, date: _dt.date | None) -> bool:
         return True
     if policy.draft:
         return False
-    period = policy.period
-    return period is None or ((period.start is None or period.start <= date) and
-                              (period.end is None or date <= period.end))
+    return policy.covers(date)
 
 
 def _period(policy: S.PolicyDecl) -> str:

@@ -19,7 +19,6 @@ unless the caller names them in `vary`.
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 from dataclasses import dataclass
 
 from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
@@ -116,7 +115,7 @@ class _Search:
             if rule.kind != "permit":
                 continue
             policy = self.rb.checked.policies.get(rule.policy) if rule.policy else None
-            if policy is not None and not _in_period(policy, self.date):
+            if policy is not None and not policy.covers(self.date):
                 continue
             if policy is not None and policy.draft and policy.name not in self.drafts:
                 continue
@@ -315,13 +314,6 @@ class _Search:
 
 
 # ---- helpers ------------------------------------------------------------------------
-
-
-def _in_period(policy, day: _dt.date) -> bool:
-    period = policy.period
-    if period is None:
-        return True
-    return (period.start is None or period.start <= day) and (period.end is None or day <= period.end)
 
 
 def _current_values(request) -> dict:

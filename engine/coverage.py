@@ -83,10 +83,7 @@ def measure(rulebase, decisions) -> Coverage:
     for decision in decisions:
         day = _dt.date.fromisoformat(decision.date)
         for name, policy in checked.policies.items():
-            period = policy.period
-            if (period is None or period.start is None or period.start <= day) and \
-                    (period is None or period.end is None or day <= period.end):
-                cov.policies[name] += 1
+            cov.policies[name] += policy.covers(day)
         for name, on, _ in decision.assumptions:
             cov.assumptions.setdefault(name, set()).add(on)
         for item in decision.items:

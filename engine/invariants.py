@@ -99,6 +99,9 @@ class _Enumerator:
         self.date_cuts = self._date_cuts()
         self.truncated = False
         self.abstraction = self._abstraction()
+        self.body = [compile_condition(c) for c in invariant.body]          # compiled once, asked per request
+        self.body_variables = sorted({a.name for l in self.body for a in _terms(l) if isinstance(a, Var)}
+                                     - {invariant.item_var})
         self.verdicts: dict = {}
 
     # ---- concrete requests ------------------------------------------------------
@@ -287,8 +290,7 @@ class _Enumerator:
         except WarrantError:
             return None
         atoms, _ = request_atoms(request, None, switches, drafts)
-        body = [compile_condition(c) for c in self.invariant.body]
-        variables = sorted({a.name for l in body for a in _terms(l) if isinstance(a, Var)} - {self.invariant.item_var})
+        body, variables = self.body, self.body_variables
         with self.rb.engine.session(atoms) as session:
             permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
             forbidden = {i for i, _ in session.ask(Atom(FORBID, (Var("I"), Var("R"))))}

@@ -165,6 +165,12 @@ class PolicyDecl:
     family: str | None = None
     span: Span | None = span_field()
 
+    def covers(self, day) -> bool:
+        """Whether `day` falls inside the period (both ends inclusive; no period: always)."""
+        period = self.period
+        return period is None or ((period.start is None or period.start <= day) and
+                                  (period.end is None or day <= period.end))
+
     @property
     def lineage(self) -> str:
         """The policy this one is a version of (itself when it stands alone)."""
