@@ -44,3 +44,10 @@ def test_typed_literals():
     from engine.values import Money, Months
     import datetime
     assert values == [Money(49999), Months(1), datetime.date(2018, 5, 9)]
+
+
+def test_string_escapes_and_control_characters():
+    """Regression (found by byte fuzzing): a NUL byte in a string broke the old unescaping with a traceback."""
+    from engine.parse import parse_text
+    rule_file = parse_text('source s {\n    title "a \\"q\\" b\\\\c\\nd\x00e"\n}\n', "s.warrant")
+    assert rule_file.declarations[0].properties[0].value == 'a "q" b\\c\nd\x00e'
