@@ -205,8 +205,10 @@ def generate(
     import json as _json
     from engine.synthetic import generate as make
     if out:
-        from engine.files import write_atomic
-        write_atomic(out, "".join(_json.dumps(r) + "\n" for r in make(count, seed)))
+        from engine.files import atomic_stream
+        with atomic_stream(out) as sink:          # streamed: memory stays flat however many requests
+            for record in make(count, seed):
+                sink.write(_json.dumps(record) + "\n")
         typer.echo(f"wrote {count} request(s) to {out}", err=True)
     else:
         for record in make(count, seed):

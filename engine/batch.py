@@ -6,8 +6,9 @@ requests whose values relate the same way to every constant in the program
 (same symbols where the rules name them, same side of every threshold and
 date): an order-preserving renaming that fixes the program's constants maps
 one model onto the other. `signature` computes that class; the outcome of
-each item is cached per class. Traces carry the request's own values, so a
-trace is cached only per identical set of facts. `tests/test_batch.py`
+each item is cached per class. Traces carry the request's own values and
+where each sits, so a trace is cached only per identical sequence of facts
+with their origins. `tests/test_batch.py`
 checks cached decisions against fresh ones on a generated batch.
 """
 from __future__ import annotations
@@ -174,7 +175,9 @@ class BatchDecider:
         cached = self.outcomes.get(key)
         wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
         if wants_trace:
-            exact = (request.fact_set(), request.items, request.assume, request.drafts)
+            # A trace names each fact's origin (`subject.convictions[1]`), so it is reused only for a
+            # request with the same facts at the same places: the ordered facts with their origins.
+            exact = (request.facts, request.items, request.assume, request.drafts)
             data = self.traces.get(exact)
             if data is None:
                 decision = self._fresh(request)
@@ -182,7 +185,7 @@ class BatchDecider:
                 self.traces[exact] = data
                 self.outcomes[key] = (decision.outcome, deciding_rules(decision))
             if self.trace == "refused" and data["outcome"] == "permitted":
-                return self._summary(request.id, self.outcomes[key])
+                return _summary_of_trace(request.id, data)
             return {**data, "request": request.id}
         return self._summary(request.id, cached if cached is not None else self.outcome(request))
 
@@ -214,6 +217,12 @@ class BatchDecider:
         outcome, items = cached
         return {"request": request_id, "outcome": outcome,
                 "items": [{"item": item, "outcome": result} for item, result, _ in items]}
+
+
+def _summary_of_trace(request_id: str, data: dict) -> dict:
+    """The summary record of a decision already rendered as a trace (the trace is the evidence)."""
+    return {"request": request_id, "outcome": data["outcome"],
+            "items": [{"item": i["item"], "outcome": i["outcome"]} for i in data["items"]]}
 
 
 def decide_lines(rulebase, lines, start: int = 1, **options):
@@ -303,28 +312,19 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
 
 def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:
     """`warrant decide --batch`: stream decisions; exit 0 all permitted, 1 any refused, 2 any bad line."""
-    import os
+    import contextlib
 
+    from .files import atomic_stream
     from .progress import progress_over
-    sink = open(out + ".part", "w", encoding="utf-8") if out else sys.stdout
     worst = 0
     count = 0
-    try:
+    with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:
         with progress_over(path, "deciding") as (source, tick):
             for severity, line in encoded_records(rulebase, source, jobs, tick, trace=trace, at=at, assume=assume,
                                                   drafts=drafts):
                 count += 1
                 worst = max(worst, severity)
                 sink.write(line)
-        if out:
-            sink.close()
-            os.replace(out + ".part", out)
-            print(f"decided {count} line(s) -> {out}", file=sys.stderr)
-    finally:
-        if out and not sink.closed:
-            sink.close()
-            try:
-                os.unlink(out + ".part")
-            except OSError:
-                pass
+    if out:
+        print(f"decided {count} line(s) -> {out}", file=sys.stderr)
     return worst

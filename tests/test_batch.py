@@ -77,3 +77,64 @@ def test_parallel_batch_equals_serial(rulebase, monkeypatch):
     parallel = list(batch.encoded_records(rulebase, iter(lines), 2, ticks.append, trace="refused"))
     assert parallel == serial and len(serial) == 401
     assert sum(ticks) == 401 and max(s for s, _ in serial) == 2
+
+
+def _shuffled_variants(records, seed: int):
+    """Each request, then copies with list entries reordered and one conviction or offence repeated."""
+    import copy
+    import random
+    rng = random.Random(seed)
+    for record in records:
+        yield record
+        for n in range(2):
+            variant = copy.deepcopy(record)
+            variant["id"] = f"{record['id']}-v{n}"
+            variant["items"] = rng.sample(variant["items"], len(variant["items"]))
+            subject = variant.setdefault("subject", {})
+            subject["convictions"] = subject.get("convictions") or [
+                {"offence": "burglary", "sentence_months": 12}, {"offence": "fraud", "sentence_months": 3},
+                {"offence": "absconding", "sentence_months": 30}]
+            for key in ("convictions", "suspected_offences", "investigations"):
+                if subject.get(key):
+                    entries = subject[key]
+                    entries.reverse() if n == 0 else rng.shuffle(entries)
+                    if n == 1 and key != "suspected_offences":
+                        entries.append(copy.deepcopy(entries[0]))
+            yield variant
+
+
+@pytest.mark.parametrize("trace", ["none", "refused", "all"])
+def test_batch_records_equal_one_request_decisions_when_lists_are_shuffled(rulebase, trace):
+    """Fact order, repeated facts and positions cannot crash the trace cache or cite another request's facts."""
+    from engine.render.json import decision_to_json
+    restricted = {"id": "restricted", "date": "2018-06-01", "requester": "home_office", "holder": "nhs_digital",
+                  "purpose": "tracing", "items": ["name", "gp_practice"], "public_interest_satisfied": True,
+                  "subject": {"considered_for_deportation": True, "other_efforts_failed": True}}
+    seeds = [restricted, {**restricted, "id": "restricted-late", "date": "2018-10-30"}] + list(generate(120, seed=21))
+    raw = list(_shuffled_variants(seeds, seed=4))
+    lines = [json.dumps(r) for r in raw] + [json.dumps(r) for r in reversed(raw)]
+    records = list(decide_lines(rulebase, lines, trace=trace))
+    assert len(records) == len(lines)
+    for line, record in zip(lines, records):
+        request = request_from_data(json.loads(line))
+        full = decision_to_json(decide(rulebase, request, explain_changes=False))
+        summary = {"request": full["request"], "outcome": full["outcome"],
+                   "items": [{"item": i["item"], "outcome": i["outcome"]} for i in full["items"]]}
+        wants_full = trace == "all" or (trace == "refused" and full["outcome"] != "permitted")
+        assert record == (full if wants_full else summary), request.id
+
+
+def test_concurrent_batches_to_one_out_never_tear_it(tmp_path):
+    """Two runs writing one --out each rename their own complete file into place; no temporary file is left."""
+    batch = tmp_path / "in.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in generate(300, seed=2)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, os.path.join(ROOT, "cli.py"), "decide", "--batch", str(batch), "--out", str(out),
+               "--trace", "all"]
+    runs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    for run in runs:
+        run.communicate(timeout=300)
+        assert run.returncode in (0, 1)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 300 and all(json.loads(line) for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
