@@ -14,6 +14,8 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Warrant: is this release of data permitted, and why?")
 
+RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when it holds rule files, "
+              "else the shipped rulebase.")
 EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; "
              "2 bad input or usage; 3 an internal error (a bug in Warrant).")
 
@@ -77,7 +79,7 @@ def _rules(rules: Optional[List[str]]):
 @_guard
 def decide(
     requests: List[str] = typer.Argument(None, help="Request files (YAML or JSON)."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     at: Optional[str] = typer.Option(None, "--at", help="Decide as if the request were made on this date."),
     fmt: str = typer.Option("text", "--format", help="text, json, markdown or dot."),
     set_: List[str] = typer.Option([], "--set", help="Override a fact: FIELD=VALUE (dotted path)."),
@@ -96,12 +98,12 @@ def decide(
     from engine.render import RENDERERS
     if fmt not in RENDERERS:
         raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
-    for name in vary:
-        from engine.counterfactual import FIXED
-        if name not in FIXED[1:]:
-            raise WarrantError.at("O008", f"--vary takes one of {', '.join(FIXED[1:])}, not {name!r}",
-                                  notes=("every other fact a request holds may already change",))
     rulebase = _rules(rules)
+    fixed = rulebase.vocabulary.fixed[1:]
+    for name in vary:
+        if name not in fixed:
+            raise WarrantError.at("O008", f"--vary takes one of {', '.join(fixed)}, not {name!r}",
+                                  notes=("every other fact a request holds may already change",))
     when = _date(at)
     switches = _assumptions(assume)
     if batch:
@@ -114,7 +116,7 @@ def decide(
     from engine.whatif import apply_overrides
     decisions = []
     for path in requests:
-        request, settings = apply_overrides(load_request(path), set_)
+        request, settings = apply_overrides(load_request(path, rulebase.vocabulary), set_, rulebase.vocabulary)
         if when:
             settings.insert(0, ("--at", when.isoformat()))
         settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
@@ -142,7 +144,7 @@ def compare(
     set_: List[str] = typer.Option([], "--set", help="Override a fact in the second variant: FIELD=VALUE."),
     assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the second variant."),
     with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the second variant."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """One request under two or more variants: outcomes side by side, and what made each difference."""
@@ -150,7 +152,7 @@ def compare(
     from engine.compare import build_variants, compare as compare_variants, render_comparison
     from engine.request import load_request
     rulebase = _rules(rules)
-    variants = build_variants(rulebase, load_request(request), [_date(d) for d in at], set_,
+    variants = build_variants(rulebase, load_request(request, rulebase.vocabulary), [_date(d) for d in at], set_,
                               _assumptions(assume), tuple(with_draft))
     comparison = compare_variants(variants)
     if fmt == "json":
@@ -168,7 +170,7 @@ def impact(
                                                   "both scenarios with --assume/--with-draft, else the changed date."),
     assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the changed scenario."),
     with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the changed scenario."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     fmt: str = typer.Option("text", "--format", help="text, json or csv."),
     out: Optional[str] = typer.Option(None, "--out", help="Write the report to this file (atomically)."),
 ) -> None:
@@ -228,8 +230,8 @@ def check(
     import json as _json
     from engine.errors import render_all
     from engine.lint import lint
-    from engine.rulebase import DEFAULT_RULES
-    report = lint(paths or [DEFAULT_RULES], invariants, counterexamples)
+    from engine.rulebase import resolve_rules
+    report = lint(resolve_rules(paths), invariants, counterexamples)
     if fmt == "json":
         typer.echo(_json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -249,8 +251,8 @@ def fmt(
     """Rewrite rule files in the canonical layout (comments kept; atomic writes)."""
     from engine.errors import render_all
     from engine.format import format_paths
-    from engine.rulebase import DEFAULT_RULES
-    report = format_paths(paths or [DEFAULT_RULES], write=not check_only)
+    from engine.rulebase import resolve_rules
+    report = format_paths(resolve_rules(paths), write=not check_only)
     for path, patch in report.changed:
         typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
         if diff:
@@ -267,7 +269,7 @@ def fmt(
 @_guard
 def test_cases(
     paths: List[str] = typer.Argument(None, help="Case files or folders (default: tests/golden/decisions)."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help="Rule folder or files (default: shipped rules/)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run."),
     coverage: bool = typer.Option(False, "--coverage", help="Report which rules, conditions, assumptions and "
                                                             "policies the cases exercise."),
@@ -279,9 +281,11 @@ def test_cases(
 ) -> None:
     """Run golden cases: each request beside its expected decision and trace (NAME.expected.json)."""
     import json as _json
-    from engine.golden import DEFAULT_CASES, run_suite
+    from engine.golden import run_suite
+    from engine.rulebase import default_cases, resolve_rules
     rulebase = _rules(rules)
-    results = run_suite(rulebase, paths or [DEFAULT_CASES], update=update, verify=verify, jobs=jobs)
+    results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
+                        jobs=jobs)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:
@@ -310,18 +314,17 @@ def test_cases(
 
 @app.command()
 @_guard
-def schema() -> None:
-    """Print the JSON Schema of a request file."""
+def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP)) -> None:
+    """Print the JSON Schema of a request, generated from the rulebase's declared vocabulary."""
     import json as _json
-    from engine.vocabulary import json_schema
-    typer.echo(_json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    typer.echo(_json.dumps(_rules(rules).vocabulary.json_schema(), indent=2, ensure_ascii=False))
 
 
 @app.command(name="rules")
 @_guard
 def list_rules(
     at: Optional[str] = typer.Option(None, "--at", help="Only policies in force on this date."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules"),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
     """The policies and rules (in force on a date), with statements and citations."""
     from engine.browse import render_rules
@@ -330,7 +333,7 @@ def list_rules(
 
 @app.command()
 @_guard
-def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules")) -> None:
+def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP)) -> None:
     """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
     from engine.browse import render_rule
     typer.echo(render_rule(_rules(rules), rule_id), nl=False)
@@ -339,7 +342,7 @@ def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules"
 @app.command()
 @_guard
 def timeline(
-    rules: Optional[List[str]] = typer.Option(None, "--rules"),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     svg: Optional[str] = typer.Option(None, "--svg", help="Also write the chart as an SVG image to this file."),
 ) -> None:
     """The periods in force of every policy, as a chart."""

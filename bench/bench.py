@@ -151,7 +151,7 @@ def run(n: int, rulebase, naive_limit: int, trace_limit: int) -> dict:
     agree = agree and same
     if n <= naive_limit:
         start = time.perf_counter()
-        naive = naive_pydatalog(rulebase, [request_from_data(r) for r in raw])
+        naive = naive_pydatalog(rulebase, [request_from_data(r, vocabulary=rulebase.vocabulary) for r in raw])
         rows.append(("pyDatalog used naively", time.perf_counter() - start, n, naive == hand))
         agree = agree and naive == hand
     return {"n": n, "rows": rows, "agree": agree, "hand": t_hand}

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from .datalog import Compare, Const, Not, Var
 from .decide import decide, decide_outcomes, deciding_rules
 from .errors import WarrantError
-from .relevance import CHECKED_FIELDS
 from .render.json import decision_to_json
 from .request import parse_json_line, request_from_data
 from .values import SYMBOL, kind_of
@@ -46,6 +45,7 @@ class Abstraction:
     relational: bool          # rules compare two request values with each other
     relevance: object = None  # engine/relevance.Relevance, or None: every fact counts
     live_cache: dict = None
+    checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -67,7 +67,7 @@ class Abstraction:
                             thresholds.setdefault(kind, set()).add(_order_key(term.value))
         from .relevance import Relevance
         return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
-                   Relevance.of(program), Bounded(100_000))
+                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked)
 
     def _position(self, value) -> tuple:
         """Where an ordered value falls among the program's constants of its kind."""
@@ -85,7 +85,7 @@ class Abstraction:
         if self.relevance is not None:
             checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
                                                             else f.args[0]))
-                                   for f in request.facts if "u_" + f.predicate in CHECKED_FIELDS))
+                                   for f in request.facts if "u_" + f.predicate in self.checked))
             # values on the same side of every constant pass the same checks: key the cache by that
             cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
             found = self.live_cache.get(cache_key)
@@ -232,7 +232,8 @@ def decide_lines(rulebase, lines, start: int = 1, **options):
         if not line.strip():
             continue
         try:
-            request = request_from_data(parse_json_line(line), default_id=f"line-{number}")
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
+                                        vocabulary=rulebase.program.vocabulary)
             yield decider.decide_record(request)
         except WarrantError as exc:
             yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}

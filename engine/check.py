@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import syntax as S
 from .errors import Diagnostic, did_you_mean
 from .values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
-from .vocabulary import BY_PREDICATE
+from .vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
                "note": False}
@@ -31,6 +31,7 @@ class Checked:
     policies: dict[str, S.PolicyDecl] = field(default_factory=dict)
     rules: dict[str, S.Rule] = field(default_factory=dict)
     invariants: dict[str, S.Invariant] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary(()))
     derived: dict[str, tuple[str | None, ...]] = field(default_factory=dict)   # predicate -> arg kinds
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -57,8 +58,13 @@ class _Checker:
     # ---- symbol tables --------------------------------------------------------
     def collect(self) -> None:
         seen: dict[str, S.Span] = {}
+        enums, fields, order = [], [], {}
         for rule_file in self.out.files:
             for decl in rule_file.declarations:
+                if isinstance(decl, (S.EnumDecl, S.FieldDecl)):
+                    order[id(decl)] = len(order)
+                    (enums if isinstance(decl, S.EnumDecl) else fields).append(decl)
+                    continue
                 table, name = self._table_for(decl)
                 if name in table or (isinstance(decl, S.Rule) and name in seen):
                     self.error("C109", f"{_kind_name(decl)} `{name}` is declared twice", _id_span(decl),
@@ -73,6 +79,9 @@ class _Checker:
                                        notes=(f"first declared at {self.out.rules[rule.id].id_span}",))
                             continue
                         self.out.rules[rule.id] = rule
+        self.out.vocabulary, found = build_vocabulary(enums, fields, order)
+        self.diags.extend(found)
+        self.by_predicate = self.out.vocabulary.by_predicate
 
     def _table_for(self, decl):
         o = self.out
@@ -138,8 +147,8 @@ class _Checker:
 
     # ---- predicates and types -------------------------------------------------
     def signature(self, predicate: str):
-        if predicate in BY_PREDICATE:
-            return BY_PREDICATE[predicate].arg_kinds()
+        if predicate in self.by_predicate:
+            return self.by_predicate[predicate].arg_kinds()
         return self.out.derived.get(predicate)
 
     def infer_derived(self) -> None:
@@ -148,7 +157,7 @@ class _Checker:
             if rule.kind != "define":
                 continue
             name = rule.head.predicate
-            if name in BY_PREDICATE or name in RESERVED:
+            if name in self.by_predicate or name in RESERVED:
                 self.error("C119", f"`{name}` is a fact of the request and cannot be defined by a rule",
                            rule.head.span)
                 continue
@@ -235,30 +244,28 @@ class _Checker:
 
     def _atom(self, atom: S.Atom) -> None:
         name = atom.predicate
-        if name == "requested":
-            sig = (SYMBOL,)
-        else:
-            sig = self.signature(name)
+        sig = (SYMBOL,) if name == "requested" else self.signature(name)
         if sig is None:
-            candidates = list(BY_PREDICATE) + list(self.out.derived)
+            candidates = list(self.by_predicate) + list(self.out.derived)
             self.error("C101", f"unknown fact or definition `{name}`", atom.span,
                        suggestion=did_you_mean(name, candidates))
             return
         if len(sig) != len(atom.args):
             self.error("C102", f"`{name}` takes {len(sig)} argument(s), given {len(atom.args)}", atom.span)
             return
-        field = BY_PREDICATE.get(name) or (BY_PREDICATE["requested"] if name == "requested" else None)
+        field = self.by_predicate.get(name)
         for index, (arg, kind) in enumerate(zip(atom.args, sig)):
             if not isinstance(arg, S.Constant) or kind is None:
                 continue
+            allowed = () if field is None else field.column_values[index] if field.kind == "records" \
+                else field.values
             if kind_of(arg.value) != kind:
                 self.error("C103", f"argument {index + 1} of `{name}` is a {kind}, not a {kind_of(arg.value)} "
                                    f"({_show(arg)})", arg.span)
-            elif kind == SYMBOL and field is not None and field.values and field.arity == 1 \
-                    and arg.value not in field.values:
+            elif kind == SYMBOL and allowed and arg.value not in allowed:
                 self.error("C111", f"`{arg.value}` is not a value `{name}` can take", arg.span,
-                           suggestion=did_you_mean(arg.value, field.values),
-                           notes=(f"allowed: {', '.join(field.values)}",))
+                           suggestion=did_you_mean(arg.value, allowed),
+                           notes=(f"allowed: {', '.join(allowed)}",))
 
     def _comparison(self, cond: S.Comparison, kinds: dict[str, str]) -> None:
         def kind(term):
@@ -409,6 +416,17 @@ class _Checker:
         for name, decl in self.out.assumptions.items():
             if name not in used_assumptions:
                 self.error("C116", f"assumption `{name}` is never used", decl.span, severity="warning")
+        vocabulary = self.out.vocabulary
+        for spec in vocabulary.fields:
+            if spec.path not in (DATE_FIELD, ITEMS_FIELD) and spec.predicate not in used_preds:
+                self.error("C128", f"field `{spec.path}` is declared but no rule uses `{spec.predicate}`", spec.span,
+                           severity="warning", notes=("a request may still state it; it cannot change a decision",))
+        used_enums = {f.enum for f in vocabulary.fields}
+        for enum in vocabulary.enums:
+            if enum.name not in used_enums and not any(enum.values == v for f in vocabulary.fields
+                                                       for v in f.column_values):
+                self.error("C128", f"enumeration `{enum.name}` is declared but no field uses it", enum.span,
+                           severity="warning")
 
     # ---- temporal coverage ----------------------------------------------------------
     def coverage(self) -> None:

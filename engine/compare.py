@@ -63,7 +63,7 @@ def build_variants(rulebase, request, dates: list, sets: list[str], switches: di
     overrides = [f"--set {x}" for x in sets] + [f"--assume {k}={'on' if v else 'off'}"
                                                 for k, v in sorted(switches.items())] + \
                 [f"--with-draft {d}" for d in drafts]
-    changed_request, _ = apply_overrides(request, sets)
+    changed_request, _ = apply_overrides(request, sets, rulebase.vocabulary)
 
     def run(which, when, label: str, with_overrides: bool) -> Variant:
         return Variant(label, decide(rulebase, which, at=when, assume=switches if with_overrides else {},

@@ -14,7 +14,6 @@ from . import syntax as S
 from .check import Checked
 from .datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule, Const, Not,
                       Program, Var, fact_predicate, fired_predicate, set_predicate)
-from .vocabulary import FIELDS
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -91,7 +90,7 @@ def order_body(literals: list, recursive_preds: set[str]) -> tuple[tuple, tuple[
 
 
 def compile_rulebase(checked: Checked) -> Program:
-    program = Program()
+    program = Program(vocabulary=checked.vocabulary)
     for name, decl in sorted(checked.sets.items()):
         for member in decl.members:
             program.set_facts.append(Atom(set_predicate(name), (Const(member),)))
@@ -102,7 +101,7 @@ def compile_rulebase(checked: Checked) -> Program:
         _compile_rule(program, checked.rules[rule_id], recursive)
     # declare every predicate the engine may be asked about, so a negation of
     # something with no facts is simply false (pyDatalog raises otherwise)
-    for spec in FIELDS:
+    for spec in checked.vocabulary.fields:
         program.predicates[fact_predicate(spec.predicate)] = spec.arity
     program.predicates[fact_predicate("requested")] = 1
     for name in checked.sets:

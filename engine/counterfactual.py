@@ -13,8 +13,8 @@ means no prohibition applies). The smallest verified sets of changes are
 reported, at most `LIMIT` of them.
 
 Only facts a request holds are changed: never the date, the assumptions or
-the drafts, and not the requester, the holder or the items asked for
-unless the caller names them in `vary`.
+the drafts, and not the items asked for or the fields the vocabulary marks
+(the rulebase's `fixed` fields) unless the caller names them in `vary`.
 """
 from __future__ import annotations
 
@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
 from .errors import WarrantError
 from .request import request_from_data
-from .unfold import FIELD_BY_PREDICATE, Unfolder, apply, around, holds, order, terms
+from .unfold import Unfolder, apply, around, holds, order, terms
 from .values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 
 LIMIT = 3
-PLACEHOLDER = "any_offence"     # a name for a new record's open symbol column (the rules do not care which)
 MAX_WAYS = 60               # ways of proving one permission considered
-FIXED = ("date", "requester", "holder", "items")
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,9 @@ class _Search:
     def __init__(self, rulebase, request, item, at, switches, drafts, vary):
         self.rb, self.request, self.item = rulebase, request, item
         self.at, self.switches, self.drafts = at, switches, tuple(drafts)
-        self.fixed = tuple(f for f in FIXED if f not in vary)
+        self.vocabulary = rulebase.program.vocabulary
+        self.fields = self.vocabulary.by_fact
+        self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
         self.unfolder = Unfolder(rulebase.program)
         self.date = at or request.date
         self.verdicts: dict = {}
@@ -149,7 +149,7 @@ class _Search:
         for change in changes:
             _set_path(document, change.path, change.after)
         try:
-            changed = request_from_data(document, default_id=self.request.id)
+            changed = request_from_data(document, default_id=self.request.id, vocabulary=self.vocabulary)
         except WarrantError:
             return None
         key = changed.fact_set()
@@ -171,7 +171,7 @@ class _Search:
         env: dict = {}
         changes: list[Change] = []
         unary = _unary_constraints(literals)
-        current = _current_values(request)
+        current = _current_values(request, self.fields)
         for literal in literals:
             if isinstance(literal, Atom) and literal.predicate == "u_requested":
                 arg = literal.args[0]
@@ -181,7 +181,7 @@ class _Search:
                 if value != self.item and value not in request.items:
                     return None
                 continue
-            if isinstance(literal, Atom) and literal.predicate in FIELD_BY_PREDICATE:
+            if isinstance(literal, Atom) and literal.predicate in self.fields:
                 if not self._meet_fact(literal, env, unary, current, changes):
                     return None
         for literal in literals:
@@ -198,8 +198,8 @@ class _Search:
                 value = _resolve(literal.args[0], env, self.item)
                 if value is not None and value not in self.rb.checked.sets[literal.predicate[2:]].members:
                     return None
-            elif isinstance(literal, Not) and literal.atom.predicate in FIELD_BY_PREDICATE:
-                spec = FIELD_BY_PREDICATE[literal.atom.predicate]
+            elif isinstance(literal, Not) and literal.atom.predicate in self.fields:
+                spec = self.fields[literal.atom.predicate]
                 if spec.kind == BOOL and current.get(spec.path):
                     if spec.path in self.fixed:
                         return None
@@ -211,7 +211,7 @@ class _Search:
         return changes
 
     def _meet_fact(self, literal: Atom, env: dict, unary, current, changes: list) -> bool:
-        spec = FIELD_BY_PREDICATE[literal.predicate]
+        spec = self.fields[literal.predicate]
         path = spec.path
         if spec.kind == BOOL:
             if not current.get(path):
@@ -264,8 +264,7 @@ class _Search:
 
     def _meet_record(self, literal: Atom, spec, env: dict, unary, changes: list) -> bool:
         """A record (e.g. a conviction) meeting the conditions: keep one, adjust one, or add one."""
-        head, _, rest = spec.path.partition(".")
-        records = list((self.request.data.get(head) or {}).get(rest) or []) if rest else []
+        records = list(_get_path(self.request.data, spec.path) or [])
         rows = [f.args for f in self.request.facts if f.predicate == spec.predicate]
         for row in rows:
             if all(_arg_fits(a, v, env, unary, self.rb) for a, v in zip(literal.args, row)):
@@ -274,13 +273,14 @@ class _Search:
                         env.setdefault(a.name, v)
                 return True
         wanted = []
-        for (column, kind), arg, have in zip(spec.columns, literal.args, rows[0] if rows else [None] * 9):
+        for (column, kind), allowed, arg, have in zip(spec.columns, spec.column_values, literal.args,
+                                                      rows[0] if rows else [None] * len(spec.columns)):
             if isinstance(arg, Const):
                 value = arg.value
             elif have is not None and _fits(arg.name, have, unary, self.rb):
                 value = have
             else:
-                value = _choose(arg.name, kind, (), have, unary, self.rb)
+                value = _choose(arg.name, kind, allowed, have, unary, self.rb, f"any_{column}")
                 if value is None:
                     return False
             if isinstance(arg, Var):
@@ -299,13 +299,13 @@ class _Search:
     # ---- prohibitions ---------------------------------------------------------------
     def _break_prohibitions(self, forbids, changes):
         """Single changes that falsify a request fact a firing prohibition rests on."""
-        current = _current_values(self.request)
+        current = _current_values(self.request, self.fields)
         touched = {c.path for c in changes}
         for rule_id in forbids:
             for base, subst in self.unfolder.unfold(list(self.rb.program.rules[rule_id].body), {}):
                 for literal in (apply(l, subst) for l in base):
-                    if isinstance(literal, Atom) and literal.predicate in FIELD_BY_PREDICATE:
-                        spec = FIELD_BY_PREDICATE[literal.predicate]
+                    if isinstance(literal, Atom) and literal.predicate in self.fields:
+                        spec = self.fields[literal.predicate]
                         if spec.path in self.fixed or spec.path in touched:
                             continue
                         if spec.kind == BOOL and current.get(spec.path):
@@ -316,11 +316,11 @@ class _Search:
 # ---- helpers ------------------------------------------------------------------------
 
 
-def _current_values(request) -> dict:
+def _current_values(request, fields: dict) -> dict:
     """Field path -> the request's value (a list for many-valued fields)."""
     out: dict = {}
     for fact in request.facts:
-        spec = FIELD_BY_PREDICATE.get("u_" + fact.predicate)
+        spec = fields.get("u_" + fact.predicate)
         if spec is None or spec.kind == "records":
             continue
         if spec.kind == BOOL:
@@ -369,13 +369,13 @@ def _arg_fits(arg, value, env, unary, rulebase) -> bool:
     return _fits(arg.name, value, unary, rulebase)
 
 
-def _choose(var: str, kind: str, allowed, near, unary, rulebase):
+def _choose(var: str, kind: str, allowed, near, unary, rulebase, placeholder: str = "any_value"):
     """The value nearest `near` that meets every condition on `var`, or None."""
     constraints = unary.get(var, [])
     if kind == SYMBOL:
         pools = [set(rulebase.checked.sets[l.predicate[2:]].members) for l in constraints
                  if isinstance(l, Atom) and l.predicate.startswith("s_")]
-        pool = set.intersection(*pools) if pools else set(allowed) or {PLACEHOLDER}
+        pool = set.intersection(*pools) if pools else set(allowed) or {placeholder}
         pool |= {t.value for l in constraints if isinstance(l, Compare) for t in terms(l)
                  if isinstance(t, Const) and l.op == "=="}
         if allowed:
@@ -410,6 +410,16 @@ def _record_json(value):
     if isinstance(value, Money):
         return str(value)
     return to_json(value) if value is not None else None
+
+
+def _get_path(document: dict, path: str):
+    """The value at a dotted path of a request document, or None."""
+    target = document
+    for part in path.split("."):
+        if not isinstance(target, dict):
+            return None
+        target = target.get(part)
+    return target
 
 
 def _set_path(document: dict, path: str, value) -> None:

@@ -109,6 +109,7 @@ class Program:
     set_facts: list[Atom] = field(default_factory=list)
     predicates: dict[str, int] = field(default_factory=dict)   # every engine predicate -> arity
     by_head: dict[str, list[str]] = field(default_factory=dict)  # head predicate -> rule ids
+    vocabulary: object = None     # engine/vocabulary.Vocabulary: the facts a request can state
 
     def clauses(self):
         """(head, body) pairs in a deterministic order."""

@@ -19,17 +19,20 @@ from .request import Request
 from .trace import Decision, ItemDecision, walk
 
 
-def settings_for(rulebase, request: Request, assume: dict[str, bool] | None = None,
+def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | None = None,
                  drafts: tuple[str, ...] = ()) -> tuple[dict[str, bool], tuple[str, ...]]:
-    """Assumption switches and drafts in effect: declaration defaults, then the request, then overrides."""
+    """Assumption switches and drafts in effect: declaration defaults, then the request, then overrides.
+
+    With no request, only the overrides are checked (a batch checks its options before any line).
+    """
     checked = rulebase.checked
     switches = {name: checked.assumption_default(name) for name in checked.assumptions}
-    for name, value in list(request.assume) + sorted((assume or {}).items()):
+    for name, value in list(request.assume if request else ()) + sorted((assume or {}).items()):
         if name not in switches:
             raise WarrantError.at("A001", f"unknown assumption `{name}`",
                                   suggestion=did_you_mean(name, switches))
         switches[name] = value
-    chosen = tuple(sorted(set(request.drafts) | set(drafts)))
+    chosen = tuple(sorted(set(request.drafts if request else ()) | set(drafts)))
     for name in chosen:
         policy = checked.policies.get(name)
         if policy is None or not policy.draft:

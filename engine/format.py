@@ -60,6 +60,9 @@ class _Printer:
                 anchors += decl.properties
             elif isinstance(decl, S.SetDecl):
                 containers.append(decl)
+            elif isinstance(decl, S.EnumDecl):
+                containers.append(decl)
+                anchors += decl.values
             elif isinstance(decl, S.PolicyDecl):
                 containers.append(decl)
                 for rule in decl.rules:
@@ -117,14 +120,22 @@ class _Printer:
     # -- declarations -----------------------------------------------------------
 
     def render(self) -> str:
-        for index, decl in enumerate(self.file.declarations):
-            if index:
+        previous = None
+        for decl in self.file.declarations:
+            # consecutive fields read as one table; every other declaration stands apart
+            if previous is not None and not (isinstance(decl, S.FieldDecl) and isinstance(previous, S.FieldDecl)
+                                             and not self.attached.get(id(decl), _Comments()).leading):
                 self.out.append("")
+            previous = decl
             self._emit_leading(decl, "")
             if isinstance(decl, (S.SourceDecl, S.AssumptionDecl)):
                 self._block(decl)
             elif isinstance(decl, S.SetDecl):
                 self._set(decl)
+            elif isinstance(decl, S.EnumDecl):
+                self._enum(decl)
+            elif isinstance(decl, S.FieldDecl):
+                self._field(decl)
             elif isinstance(decl, S.PolicyDecl):
                 self._policy(decl)
             elif isinstance(decl, S.Invariant):
@@ -173,6 +184,43 @@ class _Printer:
             self.out.append(line)
         self._emit_tail(decl, INDENT)
         self.out.append("}")
+
+    def _enum(self, decl: S.EnumDecl) -> None:
+        """Values one to a line when any has a doc line; otherwise packed like a set's members."""
+        self._line_out(f"enum {decl.name}" + (f" {quote(decl.doc)}" if decl.doc is not None else "") + " {", decl)
+        last = len(decl.values) - 1
+        if any(v.doc is not None for v in decl.values):
+            for index, value in enumerate(decl.values):
+                self._emit_leading(value, INDENT)
+                doc = f" {quote(value.doc)}" if value.doc is not None else ""
+                self._line_out(f"{INDENT}{value.name}{doc}{',' if index < last else ''}", value)
+        else:
+            line = INDENT
+            for index, value in enumerate(decl.values):
+                self._emit_leading(value, INDENT)
+                piece = value.name + ("," if index < last else "")
+                if line.strip() and len(line) + 1 + len(piece) > WIDTH:
+                    self.out.append(line.rstrip())
+                    line = INDENT
+                line += (" " if line.strip() else "") + piece
+            if line.strip():
+                self.out.append(line)
+        self._emit_tail(decl, INDENT)
+        self.out.append("}")
+
+    def _field(self, decl: S.FieldDecl) -> None:
+        """`field PATH: TYPE [flags] [as P] "doc"`, the doc on its own line when the whole would be too wide."""
+        kind = decl.type if not decl.columns else \
+            "records { " + ", ".join(f"{c.name}: {c.type}" for c in decl.columns) + " }"
+        parts = [f"field {decl.path}:", "many" if decl.many and not decl.columns else "", kind,
+                 "required" if decl.required else "", "fixed" if decl.fixed else "",
+                 f"as {decl.predicate}" if decl.predicate != decl.path.rsplit(".", 1)[-1] else ""]
+        head = " ".join(p for p in parts if p)
+        if len(head) + 1 + len(quote(decl.doc)) <= WIDTH:
+            self._line_out(f"{head} {quote(decl.doc)}", decl)
+        else:
+            self._line_out(head, decl)
+            self.out.append(f"{INDENT}{quote(decl.doc)}")
 
     def _policy(self, decl: S.PolicyDecl) -> None:
         draft = "draft " if decl.draft else ""

@@ -54,7 +54,7 @@ def find_cases(paths: list[str]) -> list[str]:
 
 def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> CaseResult:
     try:
-        request = load_request(path)
+        request = load_request(path, rulebase.vocabulary)
     except WarrantError as exc:
         from .errors import render_all
         return CaseResult(path, expected_path_for(path), "error", render_all(exc.diagnostics))

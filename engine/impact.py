@@ -85,9 +85,7 @@ def scenarios(rulebase, dates: list, switches: dict, drafts: tuple) -> tuple[Sce
     if after_at == before_at and not switched:
         raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
     from .decide import settings_for   # unknown assumption or draft names: say so before deciding anything
-    probe = request_from_data({"date": "2018-01-01", "requester": "home_office", "holder": "nhs_digital",
-                               "purpose": "tracing", "items": ["name"]})
-    settings_for(rulebase, probe, switches, drafts)
+    settings_for(rulebase, None, switches, drafts)
     before = Scenario("as requested" if before_at is None else f"--at {before_at}", before_at)
     label = " ".join(([f"--at {after_at}"] if after_at else []) +
                      [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
@@ -117,7 +115,8 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
         if not line.strip():
             continue
         try:
-            request = request_from_data(parse_json_line(line), default_id=f"line-{number}")
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
+                                        vocabulary=rulebase.program.vocabulary)
             (a, a_items), (b, b_items) = (d.outcome(request) for d in deciders)
         except WarrantError as exc:
             report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))

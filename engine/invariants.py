@@ -39,7 +39,7 @@ from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, No
 from .decide import request_atoms, settings_for
 from .errors import WarrantError
 from .request import request_from_data
-from .unfold import FIELD_BY_PREDICATE, Unfolder
+from .unfold import Unfolder
 from .unfold import apply as _apply
 from .unfold import around as _around
 from .unfold import holds as _holds
@@ -49,7 +49,6 @@ from .unfold import terms as _terms
 from .unfold import unify as _unify
 from .unfold import value as _value
 from .values import DATE, MONEY, MONTHS, SYMBOL, Money, Months, kind_of, to_json
-from .vocabulary import FIELDS
 
 PER_CONJUNCTION = 4000   # concrete requests built from one conjunction, at most
 MAX_UNFOLDINGS = 400     # ways of proving one permission, at most
@@ -94,6 +93,8 @@ class _Enumerator:
     def __init__(self, rulebase, invariant: S.Invariant):
         self.rb = rulebase
         self.program = rulebase.program
+        self.vocabulary = rulebase.program.vocabulary
+        self.fields = self.vocabulary.by_fact
         self.invariant = invariant
         self.unfolder = Unfolder(self.program)
         self.date_cuts = self._date_cuts()
@@ -126,7 +127,7 @@ class _Enumerator:
         literals = [_apply(l, subst) for l in base]
         single: dict = {}   # a request has one value of a single-valued field: unify its mentions
         for literal in literals:
-            spec = FIELD_BY_PREDICATE.get(getattr(literal, "predicate", None))
+            spec = self.fields.get(getattr(literal, "predicate", None))
             if spec is not None and not spec.many and spec.kind != "records" and spec.arity == 1:
                 if literal.predicate in single:
                     subst = _unify(single[literal.predicate], literal.args, subst)
@@ -135,7 +136,7 @@ class _Enumerator:
                 else:
                     single[literal.predicate] = literal.args
         literals = [_apply(l, subst) for l in base]
-        facts = [l for l in literals if isinstance(l, Atom) and l.predicate in FIELD_BY_PREDICATE
+        facts = [l for l in literals if isinstance(l, Atom) and l.predicate in self.fields
                  or isinstance(l, Atom) and l.predicate == "u_requested"]
         sets = [l for l in literals if isinstance(l, Atom) and l.predicate.startswith("s_")]
         compares = [l for l in literals if isinstance(l, Compare)]
@@ -145,7 +146,7 @@ class _Enumerator:
         if on & off:
             return
         present = {f.predicate for f in facts}
-        for spec in FIELDS:
+        for spec in self.vocabulary.fields:
             if spec.required and "u_" + spec.predicate not in present and spec.predicate != "requested":
                 facts.append(Atom("u_" + spec.predicate, (Var(f"_open_{spec.predicate}"),)))
         variables = sorted({a.name for l in facts + sets + compares for a in _terms(l) if isinstance(a, Var)})
@@ -159,7 +160,7 @@ class _Enumerator:
                 continue
             if not all(_value(s.args[0], env) in self.rb.checked.sets[s.predicate[2:]].members for s in sets):
                 continue
-            document = _document(facts, env)
+            document = _document(facts, env, self.fields)
             if document is None:
                 continue
             count += 1
@@ -184,14 +185,15 @@ class _Enumerator:
     def _values(self, var: str, facts, sets, compares) -> list:
         kind, allowed = SYMBOL, ()
         for fact in facts:
-            spec = FIELD_BY_PREDICATE.get(fact.predicate)
+            spec = self.fields.get(fact.predicate)
             for index, arg in enumerate(fact.args):
                 if arg == Var(var):
                     if fact.predicate == "u_requested":
                         kind, allowed = SYMBOL, ()
                     elif spec is not None:
                         kind = spec.arg_kinds()[index]
-                        allowed = spec.values if kind == SYMBOL else ()
+                        allowed = () if kind != SYMBOL else spec.column_values[index] \
+                            if spec.kind == "records" else spec.values
         constants = [t.value for c in compares if Var(var) in (c.left, c.right)
                      for t in (c.left, c.right) if isinstance(t, Const)]
         if kind == SYMBOL:
@@ -250,7 +252,7 @@ class _Enumerator:
             return InvariantResult(inv.name, inv.statement, inv.id_span, len(seen), ways, self.truncated)
         document, item, rules = best
         document = {"id": f"counterexample_{inv.name}", **document}
-        order = ["id", "date", "requester", "holder", "purpose", "items"]
+        order = ["id"] + list(dict.fromkeys(f.path.split(".")[0] for f in self.vocabulary.fields))
         document = {k: document[k] for k in order + sorted(set(document) - set(order))
                     if document.get(k) not in (None, {}, [])}
         return InvariantResult(inv.name, inv.statement, inv.id_span, len(seen), ways, self.truncated,
@@ -276,7 +278,7 @@ class _Enumerator:
 
     def _violation(self, document: dict):
         try:
-            request = request_from_data(document)
+            request = request_from_data(document, vocabulary=self.vocabulary)
         except WarrantError:
             return None
         key = self.abstraction.signature(request)
@@ -308,19 +310,20 @@ class _Enumerator:
 # ---- helpers ---------------------------------------------------------------------
 
 
-def _document(facts, env) -> dict | None:
+def _document(facts, env, fields: dict) -> dict | None:
     """A request document holding exactly these facts, or None if they cannot go together."""
     data: dict = {"items": []}
-    subject: dict = {}
     for fact in facts:
         args = [to_json(_value(a, env)) for a in fact.args]
         if fact.predicate == "u_requested":
             if args[0] not in data["items"]:
                 data["items"].append(args[0])
             continue
-        spec = FIELD_BY_PREDICATE[fact.predicate]
-        head, _, rest = spec.path.partition(".")
-        target, key = (subject, rest) if rest else (data, head)
+        spec = fields[fact.predicate]
+        *heads, key = spec.path.split(".")
+        target = data
+        for head in heads:
+            target = target.setdefault(head, {})
         if spec.kind == "records":
             record = {name: (v.count if isinstance(v, Months) else a)
                       for (name, _), a, v in zip(spec.columns, args, (_value(t, env) for t in fact.args))}
@@ -339,8 +342,6 @@ def _document(facts, env) -> dict | None:
             target[key] = args[0]
     if not data["items"]:
         return None
-    if subject:
-        data["subject"] = subject
     return data
 
 

@@ -87,15 +87,26 @@ class _ToAST(Transformer):
 
     @v_args(meta=True)
     def money(self, meta, children):
-        return S.Constant(parse_money(str(children[0])), self._s(meta))
+        try:
+            return S.Constant(parse_money(str(children[0])), self._s(meta))
+        except ValueError:
+            raise WarrantError.at("W003", f"{children[0]} is too large: money has at most 12 digits of pounds",
+                                  self._s(meta)) from None
 
     @v_args(meta=True)
     def months(self, meta, children):
-        return S.Constant(Months(int(children[0])), self._s(meta))
+        return S.Constant(Months(self._whole(children[0], meta)), self._s(meta))
 
     @v_args(meta=True)
     def number(self, meta, children):
-        return S.Constant(int(children[0]), self._s(meta))
+        return S.Constant(self._whole(children[0], meta), self._s(meta))
+
+    def _whole(self, token, meta) -> int:
+        """A whole-number literal, at most 12 digits (requests hold no larger number either)."""
+        if len(str(token).lstrip("0")) > 12:
+            raise WarrantError.at("W003", f"{str(token)[:20]}{'...' if len(token) > 20 else ''} is too large: "
+                                          "whole numbers have at most 12 digits", self._s(meta))
+        return int(token)
 
     # -- conditions
     @v_args(meta=True)
@@ -162,6 +173,40 @@ class _ToAST(Transformer):
         key, value, cites = children
         kind, raw = value
         return S.Property(str(key), raw, kind == "word", cites[1] if cites else (), self._s(meta))
+
+    # -- the request vocabulary
+    @v_args(meta=True)
+    def enum_value(self, meta, children):
+        name, doc = children
+        return S.EnumValue(str(name), _unquote(doc) if doc else None, self._s(meta))
+
+    @v_args(meta=True)
+    def enum_decl(self, meta, children):
+        name, doc, *values = children
+        return S.EnumDecl(str(name), _unquote(doc) if doc else None,
+                          tuple(v for v in values if isinstance(v, S.EnumValue)), self._s(meta))
+
+    def field_path(self, children):
+        return ".".join(str(c) for c in children)
+
+    @v_args(meta=True)
+    def named_type(self, meta, children):
+        return (str(children[0]), (), self._s(meta))
+
+    @v_args(meta=True)
+    def records_type(self, meta, children):
+        return (None, tuple(children), self._s(meta))
+
+    @v_args(meta=True)
+    def column(self, meta, children):
+        return S.Column(str(children[0]), str(children[1]), self._s(meta))
+
+    @v_args(meta=True)
+    def field_decl(self, meta, children):
+        path, many, (type_name, columns, type_span), required, fixed, predicate, doc = children
+        return S.FieldDecl(path, type_name, columns, many is not None, required is not None, fixed is not None,
+                           str(predicate) if predicate else path.rsplit(".", 1)[-1], _unquote(doc),
+                           self._s(meta), type_span)
 
     # -- declarations
     @v_args(meta=True)

@@ -13,7 +13,7 @@ from .datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare,
 from .evaluate import Session
 from .trace import Attempt, TraceNode
 from .values import show
-from .vocabulary import BY_PREDICATE, BOOL
+from .values import BOOL
 
 _TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -23,6 +23,7 @@ class Prover:
     def __init__(self, rulebase, session: Session, origins: dict, date):
         self.rb = rulebase
         self.program = rulebase.program
+        self.fields = rulebase.program.vocabulary.by_predicate
         self.session = session
         self.origins = origins       # (engine predicate, args) -> request field path
         self.date = date
@@ -44,7 +45,7 @@ class Prover:
         if predicate.startswith("s_"):
             return f"{show(args[0])} is in the set {predicate[2:]}"
         name = predicate[2:]
-        spec = BY_PREDICATE.get(name)
+        spec = self.fields.get(name)
         if name == "requested":
             return f"{args[0]} is requested"
         if spec is not None:
@@ -263,7 +264,7 @@ class Prover:
     def _pattern_text(self, atom: Atom) -> str:
         if _is_ground(atom):
             return self.describe(atom.predicate, tuple(a.value for a in atom.args))
-        spec = BY_PREDICATE.get(atom.predicate[2:])
+        spec = self.fields.get(atom.predicate[2:])
         shown = [show(a.value) if isinstance(a, Const) else "any" for a in atom.args]
         if spec is not None and spec.kind == "records":
             return f"{spec.path} includes ({', '.join(f'{k} {v}' for (k, _), v in zip(spec.columns, shown))})"
@@ -274,13 +275,13 @@ class Prover:
     def _actual_values(self, atom: Atom) -> list[str]:
         """What the request does say about a fact predicate that failed."""
         name = atom.predicate[2:]
-        if not atom.predicate.startswith("u_") or (name not in BY_PREDICATE and name != "requested"):
+        if not atom.predicate.startswith("u_") or (name not in self.fields and name != "requested"):
             return []
         if name == "requested":
             return []
         rows = self.session.ask(Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))))
         if not rows:
-            spec = BY_PREDICATE[name]
+            spec = self.fields[name]
             return [f"nothing about {spec.path}"]
         return [self.describe(atom.predicate, row) for row in rows[:5]]
 

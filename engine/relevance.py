@@ -22,9 +22,7 @@ from dataclasses import dataclass
 
 from .datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var
 from .unfold import Unfolder, apply, holds, terms
-from .vocabulary import FIELDS
 
-CHECKED_FIELDS = {"u_" + f.predicate for f in FIELDS if f.required and not f.many and f.arity == 1}
 MAX_CONJUNCTIONS = 20000
 
 
@@ -80,7 +78,7 @@ def _conjunction(literals: list, program, closure) -> Conjunction:
                 uses.setdefault(term.name, []).append(index)
     for index, literal in enumerate(literals):           # checked fields first
         atom = literal.atom if isinstance(literal, Not) else literal
-        if not (isinstance(atom, Atom) and atom.predicate in CHECKED_FIELDS):
+        if not (isinstance(atom, Atom) and atom.predicate in program.vocabulary.checked):
             continue
         arg = atom.args[0]
         if isinstance(arg, Const):

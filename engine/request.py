@@ -4,8 +4,9 @@ In: a file (or a dict). Out: a `Request` whose facts are typed values, each
 remembering the request field it came from. Raises `WarrantError` (codes
 R001-R006) naming the field, with the line for YAML and JSON files and a
 "did you mean" where a known field is close. Validation is hand-written from
-engine/vocabulary.py (the same table the JSON Schema is generated from), so a
-batch of a million lines does not pay for a general schema validator.
+the rulebase's declared vocabulary (engine/vocabulary.py: the same
+declarations the JSON Schema is generated from), so a batch of a million
+lines does not pay for a general schema validator.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Diagnostic, Span, WarrantError, did_you_mean
-from .values import BOOL, DATE, MONEY, MONTHS, SYMBOL, Months, parse_date, parse_money
-from .vocabulary import BY_PATH, FIELDS, META_KEYS, Field
+from .values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
+from .vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
 
 MAX_LIST = 1000          # items, offences or convictions in one request
 MAX_MONTHS = 1200        # a sentence of 100 years is the longest we accept
@@ -115,6 +116,7 @@ class _Problems:
 def _kind_error(kind: str) -> str:
     return {BOOL: "true or false", DATE: "a date written YYYY-MM-DD",
             MONEY: "an amount written as a string like \"£500.00\"", MONTHS: "a whole number of months",
+            NUMBER: "a whole number",
             SYMBOL: "a name"}.get(kind, kind)
 
 
@@ -152,6 +154,13 @@ def _convert(kind: str, value: Any, path: str, problems: _Problems, allowed: tup
                 problems.add("R004", path, f"{value} months is longer than any sentence ({MAX_MONTHS} at most)")
                 return None
             return Months(value)
+    elif kind == NUMBER:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value <= MAX_NUMBER:
+                problems.add("R004", path, f"{value if abs(value) < 10**20 else 'a huge number'} is out of range "
+                                           f"(0 to {MAX_NUMBER})")
+                return None
+            return value
     elif kind == SYMBOL:
         if isinstance(value, str):
             if allowed and value not in allowed:
@@ -195,11 +204,11 @@ def _facts_for(spec: Field, value: Any, problems: _Problems) -> list[Fact]:
                                             f"got {_describe(record)}")
                 continue
             args = []
-            for key, kind in spec.columns:
+            for (key, kind), allowed in zip(spec.columns, spec.column_values):
                 if key not in record:
                     problems.add("R006", where, f"missing {key!r}")
                     continue
-                args.append(_convert(kind, record[key], f"{where}.{key}", problems))
+                args.append(_convert(kind, record[key], f"{where}.{key}", problems, allowed))
             for key in record:
                 if key not in spec.column_names:
                     problems.add("R001", f"{where}.{key}", "unknown field", key=True,
@@ -216,55 +225,72 @@ def _facts_for(spec: Field, value: Any, problems: _Problems) -> list[Fact]:
         if len(value) > MAX_LIST:
             problems.add("R004", path, f"{len(value)} entries; at most {MAX_LIST} are accepted")
             return []
-        facts, seen = [], set()
+        if not value and spec.required:
+            problems.add("R006", path, "must list at least one value")
+            return []
+        facts, seen = [], {}
         for index, element in enumerate(value):
             converted = _convert(spec.kind, element, f"{path}[{index}]", problems, spec.values)
-            if converted is not None and converted not in seen:
-                seen.add(converted)
-                facts.append(Fact(spec.predicate, (converted,), f"{path}[{index}]"))
+            if converted is None:
+                continue
+            if converted in seen:
+                problems.add("R005", f"{path}[{index}]", f"{element!r} is listed twice",
+                             notes=(f"first at {path}[{seen[converted]}]",))
+                continue
+            seen[converted] = index
+            facts.append(Fact(spec.predicate, (converted,), f"{path}[{index}]"))
         return facts
     converted = _convert(spec.kind, value, path, problems, spec.values)
     return [] if converted is None else [Fact(spec.predicate, (converted,), path)]
 
 
-_KNOWN_TOP = frozenset({p.split(".")[0] for p in BY_PATH} | set(META_KEYS))
-_SUBJECT_KEYS = frozenset(p.split(".", 1)[1] for p in BY_PATH if p.startswith("subject."))
-_SPLIT_PATHS = tuple((spec, *spec.path.partition(".")[::2]) for spec in FIELDS)
+def _walk(node: dict, data: dict, prefix: str, problems: _Problems, facts: list, top: bool) -> None:
+    """Check one mapping level against the declared tree; collect the facts of its fields."""
+    known = set(node) | (set(META_KEYS) if top else set())
+    for key in data:
+        if key not in known:
+            where = f"{prefix}{key}"
+            problems.add("R001", where, "unknown field", key=True,
+                         suggestion=did_you_mean(str(key), sorted(known) + ([] if prefix else [
+                             p for p in _leaf_paths(node)])))
+    for name, child in node.items():
+        path = f"{prefix}{name}"
+        if isinstance(child, Field):
+            if name not in data:
+                if child.required:
+                    problems.add("R006", "", f"missing required field {path!r}")
+                continue
+            facts.extend(_facts_for(child, data[name], problems))
+            continue
+        inner = data.get(name, {})
+        if inner is None:
+            inner = {}
+        if not isinstance(inner, dict):
+            problems.add("R002", path, f"expected a mapping, got {_describe(inner)}")
+            inner = {}
+        _walk(child, inner, path + ".", problems, facts, False)
+
+
+def _leaf_paths(node: dict, prefix: str = "") -> list[str]:
+    out = []
+    for name, child in node.items():
+        out.extend([prefix + name] if isinstance(child, Field) else _leaf_paths(child, f"{prefix}{name}."))
+    return out
 
 
 def request_from_data(data: Any, file: str | None = None, text: str | None = None,
-                      default_id: str = "request") -> Request:
-    """Validate a parsed document and turn it into a Request. Reports every problem found."""
+                      default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
+    """Validate a parsed document against the rulebase's vocabulary and turn it into a Request.
+
+    Reports every problem found, each at the field it concerns.
+    """
     locator = _Locator(file, text)
     problems = _Problems(locator)
     if not isinstance(data, dict):
         raise WarrantError.at("R002", f"a request is a mapping of fields, got {_describe(data)}",
                               Span(file, 1, 1, 1, 1) if file else None)
-    known_top = _KNOWN_TOP
-    for key in data:
-        if key not in known_top:
-            problems.add("R001", str(key), "unknown field", key=True,
-                         suggestion=did_you_mean(str(key), known_top | {p for p in BY_PATH}))
-    subject = data.get("subject", {})
-    if subject is None:
-        subject = {}
-    if not isinstance(subject, dict):
-        problems.add("R002", "subject", f"expected a mapping, got {_describe(subject)}")
-        subject = {}
-    subject_keys = _SUBJECT_KEYS
-    for key in subject:
-        if key not in subject_keys:
-            problems.add("R001", f"subject.{key}", "unknown field", key=True,
-                         suggestion=did_you_mean(str(key), subject_keys))
     facts: list[Fact] = []
-    for spec, head, rest in _SPLIT_PATHS:
-        present = (rest in subject) if rest else (head in data)
-        if not present:
-            if spec.required:
-                problems.add("R006", "", f"missing required field {spec.path!r}")
-            continue
-        value = subject[rest] if rest else data[head]
-        facts.extend(_facts_for(spec, value, problems))
+    _walk(vocabulary.tree, data, "", problems, facts, True)
     request_id = data.get("id", default_id)
     if not isinstance(request_id, (str, int)) or isinstance(request_id, bool):
         problems.add("R002", "id", f"expected text, got {_describe(request_id)}")
@@ -279,15 +305,15 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
         drafts = []
     if problems.found:
         raise WarrantError(problems.found)
-    date = next(f.args[0] for f in facts if f.predicate == "request_date")
-    items = tuple(f.args[0] for f in facts if f.predicate == "requested")
+    date = next(f.args[0] for f in facts if f.predicate == DATE_PREDICATE)
+    items = tuple(f.args[0] for f in facts if f.predicate == ITEMS_PREDICATE)
     return Request(str(request_id), date, tuple(facts), items,
                    tuple(sorted((str(k), v) for k, v in assume.items())), tuple(sorted(set(drafts))),
                    data, file)
 
 
-def load_request(path: str) -> Request:
-    """Read a YAML (.yaml/.yml) or JSON request file."""
+def load_request(path: str, vocabulary: Vocabulary) -> Request:
+    """Read a YAML (.yaml/.yml) or JSON request file and validate it against `vocabulary`."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -297,7 +323,7 @@ def load_request(path: str) -> Request:
         raise WarrantError.at("R000", f"cannot read {path}: {exc}") from None
     data = parse_document(text, path)
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return request_from_data(data, path, text, default_id=stem)
+    return request_from_data(data, path, text, default_id=stem, vocabulary=vocabulary)
 
 
 def _loader():

@@ -18,6 +18,32 @@ from .errors import Diagnostic, WarrantError
 from .trace import Cite
 
 DEFAULT_RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+RULES_VARIABLE = "WARRANT_RULES"
+
+
+def resolve_rules(paths: list[str] | None) -> list[str]:
+    """Which rulebase answers, the same rule for every command.
+
+    `--rules DIR` (given as `paths`), else the folder in $WARRANT_RULES, else
+    `./rules` when it holds rule files, else the shipped rulebase.
+    """
+    if paths:
+        return list(paths)
+    chosen = os.environ.get(RULES_VARIABLE, "").strip()
+    if chosen:
+        return [chosen]
+    if os.path.isdir("rules") and any(name.endswith(".warrant") for _, _, names in os.walk("rules")
+                                      for name in names):
+        return ["rules"]
+    return [DEFAULT_RULES]
+
+
+def default_cases(paths: list[str]) -> str:
+    """Where the golden cases of a rulebase live: `cases/` in its folder (the shipped one keeps them in tests/)."""
+    folder = paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or "."
+    if os.path.realpath(folder) == os.path.realpath(DEFAULT_RULES):
+        return os.path.join(os.path.dirname(DEFAULT_RULES), "tests", "golden", "decisions")
+    return os.path.join(folder, "cases")
 
 
 @dataclass
@@ -30,6 +56,11 @@ class Rulebase:
     def engine(self):
         from .evaluate import Engine
         return Engine(self.program)
+
+    @property
+    def vocabulary(self):
+        """The declared request vocabulary (engine/vocabulary.py)."""
+        return self.program.vocabulary
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -129,7 +160,7 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
     any change to any of them means a fresh parse. Set WARRANT_CACHE=off to
     disable. A rulebase with errors is never cached.
     """
-    files = rule_files(paths or [DEFAULT_RULES])
+    files = rule_files(resolve_rules(paths))
     target = _cache_path(files) if cache else None
     if target is not None:
         cached = _read_cache(target)

@@ -125,6 +125,53 @@ class SetDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class EnumValue:
+    name: str
+    doc: str | None = None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDecl:
+    """`enum NAME "doc" { value "doc", ... }`: the values a symbol field may take."""
+
+    name: str
+    doc: str | None
+    values: tuple[EnumValue, ...]
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One typed column of a records field: `offence: symbol`."""
+
+    name: str
+    type: str
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    """`field PATH: [many] TYPE [required] [fixed] [as PREDICATE] "doc"`: one fact a request can state.
+
+    `type` is a built-in type name (boolean, date, money, months, number,
+    symbol) or an enumeration's name; records fields have `columns` instead.
+    The predicate defaults to the last part of the path.
+    """
+
+    path: str
+    type: str | None
+    columns: tuple[Column, ...]
+    many: bool
+    required: bool
+    fixed: bool
+    predicate: str
+    doc: str
+    span: Span | None = span_field()
+    type_span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
 class Period:
     start: object | None  # datetime.date
     end: object | None
@@ -200,7 +247,7 @@ class Invariant:
                     span=self.span, id_span=self.id_span)
 
 
-Declaration = SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Invariant | Rule
+Declaration = EnumDecl | FieldDecl | SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Invariant | Rule
 
 
 @dataclass(frozen=True, slots=True)

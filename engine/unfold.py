@@ -14,10 +14,8 @@ import itertools
 
 from .datalog import Atom, Compare, Not, Var
 from .values import Money, Months, kind_of
-from .vocabulary import FIELDS
 
 MAX_DEPTH = 8            # nested definitions followed, at most
-FIELD_BY_PREDICATE = {"u_" + f.predicate: f for f in FIELDS}
 
 
 class Unfolder:

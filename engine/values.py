@@ -56,16 +56,16 @@ class Months:
 Date = _dt.date
 Value = "Date | Money | Months | int | str"
 
-_MONEY = re.compile(r"^£?(\d{1,12})(?:\.(\d{2}))?$")
+_MONEY = re.compile(r"£([0-9]{1,12})(?:\.([0-9]{2}))?", re.ASCII)
 
 
 def parse_money(text: str) -> Money:
-    """'£499.99' or '499.99' -> Money(49999). Raises ValueError when malformed.
+    """'£499.99' -> Money(49999): a pound sign and ASCII digits. Raises ValueError when malformed.
 
     >>> parse_money("£500")
     Money(pence=50000)
     """
-    match = _MONEY.match(text.strip())
+    match = _MONEY.fullmatch(text.strip())
     if not match:
         raise ValueError(f"not an amount of money: {text!r} (write it like £500 or £499.99)")
     return Money(int(match.group(1)) * 100 + int(match.group(2) or 0))
@@ -73,7 +73,7 @@ def parse_money(text: str) -> Money:
 
 def parse_date(text: str) -> Date:
     """An ISO date 'YYYY-MM-DD'; raises ValueError for anything else."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise ValueError(f"not a date: {text!r} (write it as YYYY-MM-DD)")
     return _dt.date.fromisoformat(text)
 

@@ -11,41 +11,42 @@ import copy
 
 from .errors import WarrantError, did_you_mean
 from .request import Request, request_from_data
-from .vocabulary import BY_PATH, META_KEYS
+from .vocabulary import META_KEYS, Vocabulary
 
 
-def parse_assignment(text: str) -> tuple[str, object]:
+def parse_assignment(text: str, vocabulary: Vocabulary) -> tuple[str, object]:
     if "=" not in text:
         raise WarrantError.at("O001", f"--set takes FIELD=VALUE, got {text!r}")
     path, raw = text.split("=", 1)
     path = path.strip()
-    if path not in BY_PATH and path not in META_KEYS:
-        raise WarrantError.at("O001", f"unknown field {path!r} in --set", suggestion=did_you_mean(path, BY_PATH))
+    fields = vocabulary.by_path
+    if path not in fields and path not in META_KEYS:
+        raise WarrantError.at("O001", f"unknown field {path!r} in --set", suggestion=did_you_mean(path, fields))
     try:
         import yaml
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         raise WarrantError.at("O001", f"cannot read the value in --set {text!r}") from None
-    if BY_PATH.get(path) is not None and BY_PATH[path].kind == "money" and isinstance(value, (int, float)):
+    if fields.get(path) is not None and fields[path].kind == "money" and isinstance(value, (int, float)):
         value = raw.strip()
     return path, value
 
 
-def apply_overrides(request: Request, assignments: list[str]) -> tuple[Request, list[tuple[str, str]]]:
+def apply_overrides(request: Request, assignments: list[str],
+                    vocabulary: Vocabulary) -> tuple[Request, list[tuple[str, str]]]:
     """The request with each FIELD=VALUE applied, and the settings to report."""
     if not assignments:
         return request, []
     data = copy.deepcopy(request.data)
     shown = []
     for text in assignments:
-        path, value = parse_assignment(text)
-        head, _, rest = path.partition(".")
+        path, value = parse_assignment(text, vocabulary)
+        *parents, head = path.split(".")
         target = data
-        if rest:
-            target = data.setdefault(head, {})
+        for part in parents:
+            target = target.setdefault(part, {})
             if not isinstance(target, dict):
-                raise WarrantError.at("O001", f"{head} is not a mapping in this request")
-            head = rest
+                raise WarrantError.at("O001", f"{part} is not a mapping in this request")
         if value is None:
             target.pop(head, None)
         else:
@@ -53,7 +54,7 @@ def apply_overrides(request: Request, assignments: list[str]) -> tuple[Request, 
         import yaml
         shown.append(("--set", f"{path}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"))
     try:
-        updated = request_from_data(data, None, None, default_id=request.id)
+        updated = request_from_data(data, None, None, default_id=request.id, vocabulary=vocabulary)
     except WarrantError as exc:
         raise WarrantError([d.__class__(d.code, f"after --set: {d.message}", None, d.severity, d.notes, d.suggestion)
                             for d in exc.diagnostics]) from None

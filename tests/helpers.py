@@ -26,3 +26,43 @@ def assert_warrant_error(function, code: str, line: int | None = None, column: i
             assert (found.span.end_line, found.span.end_column) >= (found.span.line, found.span.column)
         return found
     raise AssertionError(f"expected WarrantError {code}, nothing was raised")
+
+
+def shipped_vocabulary():
+    """The shipped rulebase's declared request vocabulary (loaded once)."""
+    from engine.rulebase import load_rulebase
+    if not _SHIPPED:
+        _SHIPPED.append(load_rulebase().vocabulary)
+    return _SHIPPED[0]
+
+
+_SHIPPED: list = []
+
+
+def request_from_data(data, file=None, text=None, default_id="request", vocabulary=None):
+    """engine.request.request_from_data against the shipped vocabulary unless another is given."""
+    from engine import request
+    return request.request_from_data(data, file, text, default_id, vocabulary=vocabulary or shipped_vocabulary())
+
+
+def load_request(path, vocabulary=None):
+    from engine import request
+    return request.load_request(path, vocabulary or shipped_vocabulary())
+
+
+import functools
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary_file():
+    """The shipped rulebase's vocabulary file, parsed: rule texts written in tests check against it."""
+    from engine.parse import parse_text
+    return parse_text(vocabulary_text(), "vocabulary.warrant")
+
+
+def vocabulary_text() -> str:
+    """The shipped `enum` and `field` declarations as text, to prepend to a generated rulebase."""
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "..", "rules", "vocabulary.warrant"), encoding="utf-8") as f:
+        text = f.read()
+    return text[text.index("enum "):]

@@ -14,7 +14,15 @@ import datetime
 
 from hypothesis import strategies as st
 
-from engine.vocabulary import HOLDERS, OFFENCE_KINDS, PARTIES, PURPOSES
+from helpers import shipped_vocabulary
+
+
+def _values(path: str) -> tuple[str, ...]:
+    return shipped_vocabulary().by_path[path].values
+
+
+HOLDERS, PARTIES, PURPOSES = _values("holder"), _values("requester"), _values("purpose")
+OFFENCE_KINDS = _values("subject.suspected_offences")
 
 BOOLS = ("public_interest_satisfied", "in_contact_with_authorities", "other_efforts_failed",
          "considered_for_deportation", "risk_to_public", "welfare_concern")

@@ -9,7 +9,7 @@ import pytest
 from bench.generate import generate
 from engine.batch import BatchDecider, decide_lines
 from engine.decide import decide, decide_outcomes
-from engine.request import request_from_data
+from helpers import request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 

@@ -3,7 +3,7 @@ import pytest
 
 from engine.check import check
 from engine.parse import parse_text
-from helpers import HEADER
+from helpers import HEADER, vocabulary_file
 
 H = HEADER.count("\n")  # lines before each snippet
 
@@ -47,7 +47,7 @@ CASES = [
 
 @pytest.mark.parametrize("code,snippet,line,column", CASES, ids=[c[0] for c in CASES])
 def test_finding(code, snippet, line, column):
-    checked = check([parse_text(HEADER + snippet, "bad.warrant")])
+    checked = check([parse_text(HEADER + snippet, "bad.warrant"), vocabulary_file()])
     found = [d for d in checked.diagnostics if d.code == code]
     assert found, f"no {code} in {[(d.code, d.message) for d in checked.diagnostics]}"
     assert (found[0].span.line - H, found[0].span.column) == (line, column), found[0]
@@ -68,7 +68,7 @@ def test_every_code_is_documented():
 
 def test_all_findings_reported_together():
     text = HEADER + 'forbid f for Item "s" when holdr(x)\nforbid g for Item "s" cites s when Item in nope'
-    codes = sorted(d.code for d in check([parse_text(text, "b.warrant")]).diagnostics if d.severity == "error")
+    codes = sorted(d.code for d in check([parse_text(text, "b.warrant"), vocabulary_file()]).diagnostics if d.severity == "error")
     assert codes == ["C101", "C104", "C110"]
 
 

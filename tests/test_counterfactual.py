@@ -6,10 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.counterfactual import FIXED, _set_path
+from engine.counterfactual import _set_path
 from engine.decide import decide
 from engine.golden import find_cases
-from engine.request import load_request, request_from_data
+from helpers import load_request, request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 CASES = os.path.join(ROOT, "tests", "golden", "decisions")
@@ -31,7 +31,7 @@ def test_every_counterfactual_really_permits_the_item(rulebase):
         document = copy.deepcopy(request.data)
         for change in cf.changes:
             _set_path(document, change.path, change.after)
-            assert change.path.split(".")[0].split("[")[0] not in FIXED, (name, change)
+            assert change.path.split(".")[0].split("[")[0] not in rulebase.vocabulary.fixed, (name, change)
         changed = request_from_data(document)
         again = decide(rulebase, changed, explain_changes=False)
         outcome = next(i for i in again.items if i.item == item)

@@ -23,7 +23,7 @@ from engine.decide import decide, decide_outcomes, request_atoms, settings_for
 from engine.errors import WarrantError
 from engine.parse import parse_text
 from engine.reference import evaluate
-from engine.request import request_from_data
+from helpers import request_from_data, vocabulary_file
 from engine.rulebase import Rulebase
 from engine.verify import verify_decision
 from strategies import requests, rulebases
@@ -37,7 +37,7 @@ def build(text: str) -> Rulebase | None:
         parsed = parse_text(text, "random.warrant")
     except WarrantError as exc:  # the generator writes only valid syntax
         raise AssertionError(f"generated text does not parse: {exc}\n{text}") from None
-    checked = check([parsed])
+    checked = check([parsed, vocabulary_file()])
     if checked.errors:
         return None
     return Rulebase(checked, compile_rulebase(checked), ["random.warrant"])

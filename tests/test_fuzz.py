@@ -18,7 +18,8 @@ from engine.check import check
 from engine.decide import decide
 from engine.errors import WarrantError
 from engine.parse import parse_file, parse_text
-from engine.request import load_request, parse_document, request_from_data
+from engine.request import parse_document
+from helpers import load_request, request_from_data, vocabulary_file
 from strategies import CONFUSABLES, JSONISH, requests, rulebases
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -47,7 +48,7 @@ def _rules_property(text: str, name: str = "fuzz.warrant") -> None:
         _spans_ok(exc, text)
         return
     COUNTS["parsed"] += 1
-    check([parsed])     # must not raise either
+    check([parsed, vocabulary_file()])     # must not raise either
 
 
 TOKENS = ["permit", "forbid", "define", "policy", "draft", "when", "and", "not", "in", "assuming", "cites",
@@ -90,7 +91,7 @@ def test_byte_mutations_of_shipped_rules(tmp_path_factory, name, position, lengt
         _spans_ok(exc, mutated.decode("utf-8", "replace"))
         return
     COUNTS["parsed"] += 1
-    check([parsed])
+    check([parsed, vocabulary_file()])
 
 
 def _decide_ok(rulebase, request) -> None:

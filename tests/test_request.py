@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from engine.request import load_request, request_from_data
+from helpers import load_request, request_from_data
 from engine.values import Money, Months
 from helpers import assert_warrant_error
 
@@ -60,8 +60,8 @@ def test_json_request_has_lines(tmp_path):
     assert found.span.line > 1
 
 
-def test_schema_file_matches_vocabulary():
+def test_schema_file_matches_vocabulary(rulebase):
     import os
-    from engine.vocabulary import json_schema
+    json_schema = rulebase.vocabulary.json_schema
     path = os.path.join(os.path.dirname(__file__), "..", "schema", "request.schema.json")
     assert json.load(open(path, encoding="utf-8")) == json_schema(), "regenerate with `warrant schema`"

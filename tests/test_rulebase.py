@@ -49,7 +49,7 @@ def test_every_rule_cites_and_every_ambiguity_is_named(rulebase):
 
 def test_clinical_never_released_on_any_day(rulebase):
     from engine.decide import decide
-    from engine.request import request_from_data
+    from helpers import request_from_data
     for year in range(2016, 2027):
         for holder in ("nhs_digital", "nhs_trust"):
             request = request_from_data({

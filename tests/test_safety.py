@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers import vocabulary_text
 
 from engine.errors import WarrantError
 from engine.rulebase import load_rulebase
@@ -31,7 +32,7 @@ def test_code_in_rule_text_runs_nothing(tmp_path, text):
     try:
         rulebase = load_rulebase([str(tmp_path)])
         from engine.decide import decide
-        from engine.request import request_from_data
+        from helpers import request_from_data
         decide(rulebase, request_from_data({"date": "2018-01-01", "requester": "home_office",
                                             "holder": "nhs_digital", "purpose": "tracing", "items": ["name"]}))
     except WarrantError:
@@ -40,7 +41,7 @@ def test_code_in_rule_text_runs_nothing(tmp_path, text):
 
 
 def test_request_strings_are_data():
-    from engine.request import request_from_data
+    from helpers import request_from_data
     with pytest.raises(WarrantError):
         request_from_data({"date": "2018-01-01", "requester": "__import__('os')", "holder": "nhs_digital",
                            "purpose": "tracing", "items": ["name"]})
@@ -60,7 +61,7 @@ def test_link_outside_rules_folder_is_refused(tmp_path):
 def test_only_warrant_files_are_read(tmp_path):
     (tmp_path / "passwd").write_text("root:x:0:0")
     (tmp_path / "a.warrant").write_text('source s { publisher "p" title "t" }\n'
-                                        'forbid f for Item "s" cites s when holder(nhs_digital)\n')
+                                        'forbid f for Item "s" cites s when holder(nhs_digital)\n' + vocabulary_text())
     rulebase = load_rulebase([str(tmp_path)])
     assert [os.path.basename(f) for f in rulebase.files] == ["a.warrant"]
 
