@@ -91,7 +91,7 @@ def decide(
     trace: str = typer.Option("refused", "--trace", help="With --batch: none, refused or all."),
     jobs: int = typer.Option(0, "--jobs", help="With --batch: worker processes (0: one per core)."),
     vary: List[str] = typer.Option([], "--vary", help="Let what-would-have-to-change suggestions alter this "
-                                                      "fixed field too (requester, holder, items)."),
+                                                      "fixed field too (items, or a field declared `fixed`)."),
 ) -> None:
     """Decide requests and explain each decision, with what would have to change for a refused item."""
     from engine.errors import WarrantError
@@ -199,22 +199,22 @@ def impact(
 @app.command()
 @_guard
 def generate(
-    count: int = typer.Argument(1000, help="How many requests."),
+    count: int = typer.Argument(1000, min=0, help="How many requests."),
     seed: int = typer.Option(7, "--seed", help="The same seed gives the same requests."),
     out: Optional[str] = typer.Option(None, "--out", help="Write to this file (atomically) instead of stdout."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
-    """Synthetic requests as JSON Lines (distribution documented in engine/synthetic.py and README)."""
+    """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default)."""
+    import contextlib
     import json as _json
+    from engine.files import atomic_stream
     from engine.synthetic import generate as make
+    records = make(_rules(rules), count, seed)
+    with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:   # streamed: flat memory
+        for record in records:
+            sink.write(_json.dumps(record) + "\n")
     if out:
-        from engine.files import atomic_stream
-        with atomic_stream(out) as sink:          # streamed: memory stays flat however many requests
-            for record in make(count, seed):
-                sink.write(_json.dumps(record) + "\n")
         typer.echo(f"wrote {count} request(s) to {out}", err=True)
-    else:
-        for record in make(count, seed):
-            sys.stdout.write(_json.dumps(record) + "\n")
 
 
 @app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")

@@ -1,4 +1,6 @@
-"""Seeded synthetic requests: a script front for engine/synthetic.py (the distribution is documented there).
+"""Seeded synthetic requests of the shipped rulebase: a script front for engine/synthetic.py.
+
+The distribution is the rulebase's own (rules/distribution.yaml); the format is documented in engine/synthetic.py.
 
     python bench/generate.py COUNT [SEED] > requests.jsonl
 """
@@ -10,9 +12,18 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine.synthetic import generate  # noqa: E402
+from engine.synthetic import generate as _generate  # noqa: E402
 
 __all__ = ["generate"]
+_RULEBASE: list = []
+
+
+def generate(count: int, seed: int = 7):
+    """`count` synthetic requests of the shipped rulebase from `seed`, lazily."""
+    if not _RULEBASE:
+        from engine.rulebase import DEFAULT_RULES, load_rulebase
+        _RULEBASE.append(load_rulebase([DEFAULT_RULES]))
+    return _generate(_RULEBASE[0], count, seed)
 
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000

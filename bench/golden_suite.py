@@ -19,7 +19,7 @@ import time
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
-from engine.synthetic import generate  # noqa: E402
+from bench.generate import generate  # noqa: E402
 
 
 def main(n: int) -> int:

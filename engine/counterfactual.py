@@ -369,13 +369,13 @@ def _arg_fits(arg, value, env, unary, rulebase) -> bool:
     return _fits(arg.name, value, unary, rulebase)
 
 
-def _choose(var: str, kind: str, allowed, near, unary, rulebase, placeholder: str = "any_value"):
+def _choose(var: str, kind: str, allowed, near, unary, rulebase, stand_in: str = "any_value"):
     """The value nearest `near` that meets every condition on `var`, or None."""
     constraints = unary.get(var, [])
     if kind == SYMBOL:
         pools = [set(rulebase.checked.sets[l.predicate[2:]].members) for l in constraints
                  if isinstance(l, Atom) and l.predicate.startswith("s_")]
-        pool = set.intersection(*pools) if pools else set(allowed) or {placeholder}
+        pool = set.intersection(*pools) if pools else set(allowed) or {stand_in}
         pool |= {t.value for l in constraints if isinstance(l, Compare) for t in terms(l)
                  if isinstance(t, Const) and l.op == "=="}
         if allowed:

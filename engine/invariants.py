@@ -12,8 +12,8 @@ BODY holds is ever permitted. There are infinitely many requests, so
    each member of the set; a variable compared with a constant takes the
    constant and the values one unit either side (a day, a penny, a month);
    a date also takes the first and last day of every policy and the day
-   either side; a required field the conjunction leaves open (requester,
-   holder, purpose) takes every value the vocabulary allows. Optional facts
+   either side; a required field the conjunction leaves open takes every
+   value the vocabulary allows. Optional facts
    the conjunction does not need are left out. Assumptions take the
    setting the conjunction needs, the rest once at their defaults, once
    all off and once all on.

@@ -21,27 +21,56 @@ from .values import Months, parse_date, parse_money
 GRAMMAR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammar", "warrant.lark")
 
 
+def cache_folder() -> str | None:
+    """Warrant's own cache folder, created owner-only; None when it is not safely ours.
+
+    Lark's grammar cache and the compiled-rulebase cache are pickles: they are
+    only ever read from a folder that belongs to this user and that nobody
+    else can write, never from the shared temporary folder.
+    """
+    import stat
+    setting = os.environ.get("WARRANT_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    folder = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "warrant")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return folder
+
+
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    """The LALR parser, built once per process and cached on disk by Lark."""
-    return Lark.open(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
+    """The LALR parser, built once per process; its tables are cached in Warrant's own cache folder."""
+    folder = cache_folder()
+    if folder:
+        import hashlib
+        with open(GRAMMAR, "rb") as handle:
+            cache = os.path.join(folder, f"grammar-{hashlib.sha256(handle.read()).hexdigest()[:16]}.lark")
+    else:
+        cache = False
+    return Lark.open(GRAMMAR, parser="lalr", propagate_positions=True, cache=cache)
 
 
 # Known mistakes: (code, message, example snippets that produce the same parser state).
 # tests/test_parse.py walks this table.
 SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
     ("W002", "a rule needs `when` before its conditions",
-     ['permit r for Item "s" holder(x)', 'forbid r for Item "s" cites a holder(x)']),
+     ['permit r for Item "s" known(x)', 'forbid r for Item "s" cites a known(x)']),
     ("W002", "conditions are joined with `and`",
-     ['permit r for Item "s" when holder(x) holder(y)', 'permit r for Item "s" when holder(x), holder(y)']),
+     ['permit r for Item "s" when known(x) known(y)', 'permit r for Item "s" when known(x), known(y)']),
     ("W002", "a permit or forbid rule names its item variable: `permit ID for Item \"statement\"`",
-     ['permit r "s" when holder(x)', 'forbid r "s" when holder(x)']),
+     ['permit r "s" when known(x)', 'forbid r "s" when known(x)']),
     ("W002", "a rule needs a one-line plain statement in double quotes after its head",
-     ['permit r for Item when holder(x)', 'define p as r when q']),
+     ['permit r for Item when known(x)', 'define p as r when q']),
     ("W002", "a policy needs a title in double quotes: `policy ID \"title\" in force from DATE { ... }`",
      ['policy p { }', 'policy p in force from 2017-01-01 { }']),
     ("W002", "a condition is missing after `and`",
-     ['permit r for Item "s" when holder(x) and', 'permit r for Item "s" when holder(x) and }']),
+     ['permit r for Item "s" when known(x) and', 'permit r for Item "s" when known(x) and }']),
 ]
 
 

@@ -2,9 +2,10 @@
 
 Every permission and prohibition is unfolded (engine/unfold.py) into the
 conjunctions that can prove it. The request's required single-valued fields
-(date, requester, holder, purpose) decide at once which conjunctions are
-*live*: a conjunction that needs `holder(nhs_trust)` is dead for a request
-to NHS Digital, one whose policy period excludes the date is dead on that
+(the date and every other declared `required` one-valued field) decide at
+once which conjunctions are *live*: a conjunction that needs `body(a)` is
+dead for a request whose `body` is `b`, one whose policy period excludes the
+date is dead on that
 date. Only the predicates that live conjunctions mention (and everything a
 negated definition in them depends on) can change the outcome, so the
 batch signature (engine/batch.py) leaves every other fact out.

@@ -51,6 +51,7 @@ class Rulebase:
     checked: Checked
     program: Program
     files: list[str] = field(default_factory=list)
+    folder: str | None = None      # the rulebase's folder: its distribution.yaml and cases/ live there
 
     @cached_property
     def engine(self):
@@ -147,6 +148,14 @@ def rule_files(paths: list[str]) -> list[str]:
             found.append(path)
         else:
             raise WarrantError.at("W004", f"no such rule file or folder: {path}")
+    import stat
+    for path in found:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise WarrantError.at("W004", f"cannot read {path}: {exc.strerror}") from None
+        if not stat.S_ISREG(mode):
+            raise WarrantError.at("W004", f"{path} is not a regular file (a pipe, device or socket); it is not read")
     if not found:
         raise WarrantError.at("W004", f"no .warrant rule files in {', '.join(paths)}")
     return found
@@ -160,11 +169,14 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
     any change to any of them means a fresh parse. Set WARRANT_CACHE=off to
     disable. A rulebase with errors is never cached.
     """
-    files = rule_files(resolve_rules(paths))
+    chosen = resolve_rules(paths)
+    files = rule_files(chosen)
+    folder = chosen[0] if os.path.isdir(chosen[0]) else None
     target = _cache_path(files) if cache else None
     if target is not None:
         cached = _read_cache(target)
         if cached is not None:
+            cached.folder = folder
             return cached
     from .check import check
     from .compile import compile_rulebase
@@ -173,7 +185,7 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
     checked = check(parsed)
     if checked.errors:
         raise WarrantError(checked.diagnostics)
-    rulebase = Rulebase(checked, compile_rulebase(checked), files)
+    rulebase = Rulebase(checked, compile_rulebase(checked), files, folder)
     if target is not None:
         _write_cache(target, rulebase)
     return rulebase
@@ -197,27 +209,58 @@ def _cache_path(files: list[str]) -> str | None:
             digest.update(b"\0")
     except OSError:
         return None
-    folder = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "warrant")
-    return os.path.join(folder, digest.hexdigest() + ".pickle")
+    from .parse import cache_folder
+    folder = cache_folder()
+    return os.path.join(folder, digest.hexdigest() + ".pickle") if folder else None
+
+
+_MAGIC = b"warrant-rulebase-cache 1\n"
 
 
 def _read_cache(path: str) -> Rulebase | None:
+    """The cached rulebase, only when its header names exactly this key and its payload is intact.
+
+    Header: magic, the key (the digest of the rule files and Warrant's source
+    the entry was built from, which is also its file name) and the sha256 of
+    the payload. A damaged, truncated or foreign entry is never unpickled;
+    the rulebase is simply rebuilt.
+    """
+    import hashlib
     import pickle
+    key = os.path.basename(path).removesuffix(".pickle").encode()
     try:
         with open(path, "rb") as handle:
-            rulebase = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            data = handle.read()
+    except OSError:
+        return None
+    header_length = len(_MAGIC) + len(key) + 1 + 64 + 1
+    header, payload = data[:header_length], data[header_length:]
+    expected = _MAGIC + key + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+    if header != expected:
+        _debug(f"cache entry {path} is damaged or foreign; rebuilding")
+        return None
+    try:
+        rulebase = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - an intact payload that still fails to load is rebuilt, never trusted
         return None
     return rulebase if isinstance(rulebase, Rulebase) else None
 
 
+def _debug(message: str) -> None:
+    if os.environ.get("WARRANT_DEBUG"):
+        import sys
+        print(f"debug: {message}", file=sys.stderr)
+
+
 def _write_cache(path: str, rulebase: Rulebase) -> None:
     """Best effort: a cache that cannot be written is simply not used."""
+    import hashlib
     import pickle
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         from .files import write_atomic_bytes
-        write_atomic_bytes(path, pickle.dumps(Rulebase(rulebase.checked, rulebase.program, rulebase.files),
-                                              protocol=pickle.HIGHEST_PROTOCOL))
+        payload = pickle.dumps(Rulebase(rulebase.checked, rulebase.program, rulebase.files),
+                               protocol=pickle.HIGHEST_PROTOCOL)
+        key = os.path.basename(path).removesuffix(".pickle").encode()
+        write_atomic_bytes(path, _MAGIC + key + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
     except (OSError, pickle.PicklingError, RecursionError):
         pass

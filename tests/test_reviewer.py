@@ -5,7 +5,7 @@ import os
 from typer.testing import CliRunner
 
 from cli import app
-from engine.synthetic import generate
+from bench.generate import generate
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 CASES = os.path.join(ROOT, "tests", "golden", "decisions")
