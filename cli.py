@@ -220,18 +220,19 @@ def generate(
 @app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")
 @_guard
 def check(
-    paths: List[str] = typer.Argument(None, help="Rule files or folders (default: shipped rules/)."),
+    paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Verify the invariants."),
     counterexamples: str = typer.Option("counterexamples", "--counterexamples",
                                         help="Folder for counter-example request files (written only on a violation)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants."""
     import json as _json
     from engine.errors import render_all
     from engine.lint import lint
     from engine.rulebase import resolve_rules
-    report = lint(resolve_rules(paths), invariants, counterexamples)
+    report = lint(resolve_rules(list(paths or []) + list(rules or [])), invariants, counterexamples)
     if fmt == "json":
         typer.echo(_json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -244,15 +245,16 @@ def check(
 @app.command(epilog="Exit codes: 0 nothing to change; 1 with --check, a file would change; 2 a file does not parse.")
 @_guard
 def fmt(
-    paths: List[str] = typer.Argument(None, help="Rule files or folders (default: shipped rules/)."),
+    paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
     """Rewrite rule files in the canonical layout (comments kept; atomic writes)."""
     from engine.errors import render_all
     from engine.format import format_paths
     from engine.rulebase import resolve_rules
-    report = format_paths(resolve_rules(paths), write=not check_only)
+    report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only)
     for path, patch in report.changed:
         typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
         if diff:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
 from .errors import WarrantError
 from .request import request_from_data
-from .unfold import Unfolder, apply, around, holds, order, terms
+from .unfold import Unfolder, apply, around, holds, order, terms, walk
 from .values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 
 LIMIT = 3
@@ -98,7 +98,11 @@ class _Search:
             for index, (base, subst) in enumerate(self.unfolder.permission(rule_id, "Item_")):
                 if index >= MAX_WAYS:
                     break
-                changes = self._meet([apply(l, subst) for l in base])
+                literals = [apply(l, subst) for l in base]
+                item = walk(Var("Item_"), subst)       # definitions over the item rename it: name it back
+                if item != Var("Item_"):
+                    literals = [apply(l, {item: Var("Item_")}) for l in literals]
+                changes = self._meet(literals)
                 if changes is not None:
                     self._try(changes, found)
         best = sorted(found.values(), key=lambda cf: (len(cf.changes), [c.describe() for c in cf.changes]))

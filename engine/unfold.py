@@ -141,4 +141,6 @@ def around(value) -> set:
         return {Money(p) for p in (value.pence - 1, value.pence, value.pence + 1) if p >= 0}
     if isinstance(value, Months):
         return {Months(c) for c in (value.count - 1, value.count, value.count + 1) if c >= 0}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {n for n in (value - 1, value, value + 1) if n >= 0}
     return {value}

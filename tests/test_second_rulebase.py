@@ -1,0 +1,64 @@
+"""The second rulebase (UK GDPR disclosure) is rule files only: it checks, proves its invariants and passes its cases."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from cli import app
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+GDPR = os.path.join(ROOT, "examples", "rulebases", "uk_gdpr")
+runner = CliRunner()
+
+
+def test_second_rulebase_is_written_without_python():
+    names = [n for _, _, files in os.walk(GDPR) for n in files]
+    assert names and not [n for n in names if n.endswith(".py")]
+    assert len([n for n in names if n.endswith(".yaml")]) >= 20
+
+
+def test_second_rulebase_checks_clean_and_its_invariants_hold():
+    result = runner.invoke(app, ["check", "--rules", GDPR])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+    assert re.search(r"invariants: 3 of 3 hold", result.output), result.output
+
+
+def test_second_rulebase_golden_cases_pass():
+    result = runner.invoke(app, ["test", "--rules", GDPR])
+    assert result.exit_code == 0, result.output
+    assert int(re.search(r"(\d+) passed, 0 failed", result.output).group(1)) >= 20
+
+
+def test_schema_is_the_rulebase_in_use():
+    mine = json.loads(runner.invoke(app, ["schema", "--rules", GDPR]).output)
+    shipped = json.loads(runner.invoke(app, ["schema", "--rules", os.path.join(ROOT, "rules")]).output)
+    assert "controller" in mine["properties"] and "controller" not in shipped["properties"]
+    assert mine["properties"]["subject"]["properties"]["age"]["type"] == "integer"
+
+
+def test_environment_variable_and_local_rules_folder_choose_the_rulebase(tmp_path):
+    env = {**os.environ, "WARRANT_RULES": GDPR}
+    case = os.path.join(GDPR, "cases", "child_13_online_service.yaml")
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "decide", case], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "PERMITTED" in run.stdout, run.stdout + run.stderr
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "broken.warrant").write_text("permit p for Item when\n", encoding="utf-8")
+    env.pop("WARRANT_RULES")
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "check"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "broken.warrant" in run.stdout + run.stderr
+
+
+def test_engine_holds_no_word_of_the_shipped_law():
+    words = re.compile(r"nhs|home_office|pupil|deport|immigration|holder", re.IGNORECASE)
+    for folder, _, names in os.walk(os.path.join(ROOT, "engine")):
+        for name in names:
+            if name.endswith(".py"):
+                text = open(os.path.join(folder, name), encoding="utf-8").read()
+                assert not words.search(text), (name, words.search(text).group(0))
+    assert not words.search(open(os.path.join(ROOT, "cli.py"), encoding="utf-8").read())
