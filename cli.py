@@ -322,6 +322,19 @@ def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES
     typer.echo(_json.dumps(_rules(rules).vocabulary.json_schema(), indent=2, ensure_ascii=False))
 
 
+@app.command()
+@_guard
+def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the rulebase.")) -> None:
+    """Start a rulebase for another law: vocabulary, a source, a policy, an invariant and a golden case.
+
+    The folder passes `warrant check --rules FOLDER` and `warrant test --rules FOLDER` as created.
+    """
+    from engine.scaffold import scaffold
+    for path in scaffold(folder):
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: warrant check --rules {folder} && warrant test --rules {folder}")
+
+
 @app.command(name="rules")
 @_guard
 def list_rules(

@@ -19,8 +19,6 @@ from .render.json import render_json
 from .request import load_request
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
-DEFAULT_CASES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "golden",
-                             "decisions")
 
 
 @dataclass(frozen=True)

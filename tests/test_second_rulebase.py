@@ -62,3 +62,15 @@ def test_engine_holds_no_word_of_the_shipped_law():
                 text = open(os.path.join(folder, name), encoding="utf-8").read()
                 assert not words.search(text), (name, words.search(text).group(0))
     assert not words.search(open(os.path.join(ROOT, "cli.py"), encoding="utf-8").read())
+
+
+def test_init_scaffolds_a_rulebase_that_checks_and_passes(tmp_path):
+    folder = str(tmp_path / "new_law")
+    result = runner.invoke(app, ["init", folder])
+    assert result.exit_code == 0, result.output
+    for command in (["check", "--rules", folder], ["test", "--rules", folder], ["fmt", "--check", "--rules", folder]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
+    assert "1 passed, 0 failed" in runner.invoke(app, ["test", "--rules", folder]).output
+    again = runner.invoke(app, ["init", folder])
+    assert again.exit_code == 2 and "O011" in again.output
