@@ -15,32 +15,9 @@ from lark import Lark, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as S
+from .places import GRAMMAR, cache_folder
 from .errors import SOURCES, Span, WarrantError
 from .values import Months, parse_date, parse_money
-
-GRAMMAR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammar", "warrant.lark")
-
-
-def cache_folder() -> str | None:
-    """Warrant's own cache folder, created owner-only; None when it is not safely ours.
-
-    Lark's grammar cache and the compiled-rulebase cache are pickles: they are
-    only ever read from a folder that belongs to this user and that nobody
-    else can write, never from the shared temporary folder.
-    """
-    import stat
-    setting = os.environ.get("WARRANT_CACHE", "")
-    if setting.lower() in ("off", "0", "no", "false"):
-        return None
-    folder = setting or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "warrant")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return None
-    return folder
 
 
 @lru_cache(maxsize=1)

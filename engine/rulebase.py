@@ -17,7 +17,7 @@ from .datalog import Program
 from .errors import Diagnostic, WarrantError
 from .trace import Cite
 
-DEFAULT_RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+from .places import DEFAULT_RULES, GRAMMAR
 RULES_VARIABLE = "WARRANT_RULES"
 
 
@@ -200,7 +200,7 @@ def _cache_path(files: list[str]) -> str | None:
     digest = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
     own = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
-    own.append(os.path.join(os.path.dirname(here), "grammar", "warrant.lark"))
+    own.append(GRAMMAR)
     try:
         for path in own + files:
             digest.update(os.path.abspath(path).encode() + b"\0")
@@ -209,7 +209,7 @@ def _cache_path(files: list[str]) -> str | None:
             digest.update(b"\0")
     except OSError:
         return None
-    from .parse import cache_folder
+    from .places import cache_folder
     folder = cache_folder()
     return os.path.join(folder, digest.hexdigest() + ".pickle") if folder else None
 
