@@ -21,7 +21,7 @@ EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 
 
 
 def _fail(exc) -> None:
-    from engine.errors import WarrantError, render_all
+    from engine.pipeline.errors import WarrantError, render_all
     if isinstance(exc, WarrantError):
         typer.echo(render_all(exc.diagnostics), err=True)
         raise typer.Exit(2)
@@ -51,8 +51,8 @@ def _guard(function):
 def _date(text: Optional[str], option: str = "--at"):
     if text is None:
         return None
-    from engine.errors import WarrantError
-    from engine.values import parse_date
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.values import parse_date
     try:
         return parse_date(text)
     except ValueError:
@@ -60,7 +60,7 @@ def _date(text: Optional[str], option: str = "--at"):
 
 
 def _assumptions(pairs: List[str]) -> dict:
-    from engine.errors import WarrantError
+    from engine.pipeline.errors import WarrantError
     out = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
@@ -71,7 +71,7 @@ def _assumptions(pairs: List[str]) -> dict:
 
 
 def _rules(rules: Optional[List[str]]):
-    from engine.rulebase import load_rulebase
+    from engine.pipeline.rulebase import load_rulebase
     return load_rulebase(rules or None)
 
 
@@ -94,8 +94,8 @@ def decide(
                                                       "fixed field too (items, or a field declared `fixed`)."),
 ) -> None:
     """Decide requests and explain each decision, with what would have to change for a refused item."""
-    from engine.errors import WarrantError
-    from engine.render import RENDERERS
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.render import RENDERERS
     if fmt not in RENDERERS:
         raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
     rulebase = _rules(rules)
@@ -107,13 +107,13 @@ def decide(
     when = _date(at)
     switches = _assumptions(assume)
     if batch:
-        from engine.batch import run_batch_cli
+        from engine.batch.batch import run_batch_cli
         raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, jobs, when, switches, tuple(with_draft)))
     if not requests:
         raise WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
-    from engine.decide import decide as decide_request, exit_code
-    from engine.request import load_request
-    from engine.whatif import apply_overrides
+    from engine.pipeline.decide import decide as decide_request, exit_code
+    from engine.pipeline.request import load_request
+    from engine.review.whatif import apply_overrides
     decisions = []
     for path in requests:
         request, settings = apply_overrides(load_request(path, rulebase.vocabulary), set_, rulebase.vocabulary)
@@ -124,7 +124,7 @@ def decide(
         decision = decide_request(rulebase, request, at=when, assume=switches, drafts=tuple(with_draft),
                                   settings=tuple(settings), vary=tuple(vary))
         if verify:
-            from engine.verify import verify_decision
+            from engine.checker.verify import verify_decision
             problems = verify_decision(rulebase, request, decision, at=when, assume=switches,
                                        drafts=tuple(with_draft))
             if problems:
@@ -149,8 +149,8 @@ def compare(
 ) -> None:
     """One request under two or more variants: outcomes side by side, and what made each difference."""
     import json as _json
-    from engine.compare import build_variants, compare as compare_variants, render_comparison
-    from engine.request import load_request
+    from engine.review.compare import build_variants, compare as compare_variants, render_comparison
+    from engine.pipeline.request import load_request
     rulebase = _rules(rules)
     variants = build_variants(rulebase, load_request(request, rulebase.vocabulary), [_date(d) for d in at], set_,
                               _assumptions(assume), tuple(with_draft))
@@ -176,9 +176,9 @@ def impact(
 ) -> None:
     """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule."""
     import json as _json
-    from engine.errors import WarrantError
-    from engine.impact import impact as run_impact, render_impact_csv, render_impact_text, scenarios
-    from engine.progress import progress_over
+    from engine.pipeline.errors import WarrantError
+    from engine.review.impact import impact as run_impact, render_impact_csv, render_impact_text, scenarios
+    from engine.batch.progress import progress_over
     if fmt not in ("text", "json", "csv"):
         raise WarrantError.at("O004", f"--format is text, json or csv, not {fmt!r}")
     rulebase = _rules(rules)
@@ -188,7 +188,7 @@ def impact(
     text = (_json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else
             render_impact_csv(report) if fmt == "csv" else render_impact_text(report))
     if out:
-        from engine.files import write_atomic
+        from engine.pipeline.files import write_atomic
         write_atomic(out, text)
         typer.echo(f"wrote {out}", err=True)
     else:
@@ -207,8 +207,8 @@ def generate(
     """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default)."""
     import contextlib
     import json as _json
-    from engine.files import atomic_stream
-    from engine.synthetic import generate as make
+    from engine.pipeline.files import atomic_stream
+    from engine.batch.synthetic import generate as make
     records = make(_rules(rules), count, seed)
     with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:   # streamed: flat memory
         for record in records:
@@ -229,9 +229,9 @@ def check(
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants."""
     import json as _json
-    from engine.errors import render_all
-    from engine.lint import lint
-    from engine.rulebase import resolve_rules
+    from engine.pipeline.errors import render_all
+    from engine.author.lint import lint
+    from engine.pipeline.rulebase import resolve_rules
     report = lint(resolve_rules(list(paths or []) + list(rules or [])), invariants, counterexamples)
     if fmt == "json":
         typer.echo(_json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -251,9 +251,9 @@ def fmt(
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
     """Rewrite rule files in the canonical layout (comments kept; atomic writes)."""
-    from engine.errors import render_all
-    from engine.format import format_paths
-    from engine.rulebase import resolve_rules
+    from engine.pipeline.errors import render_all
+    from engine.author.format import format_paths
+    from engine.pipeline.rulebase import resolve_rules
     report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only)
     for path, patch in report.changed:
         typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
@@ -283,15 +283,15 @@ def test_cases(
 ) -> None:
     """Run golden cases: each request beside its expected decision and trace (NAME.expected.json)."""
     import json as _json
-    from engine.golden import run_suite
-    from engine.rulebase import default_cases, resolve_rules
+    from engine.author.golden import run_suite
+    from engine.pipeline.rulebase import default_cases, resolve_rules
     rulebase = _rules(rules)
     results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
                         jobs=jobs)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:
-        from engine.coverage import measure, render_coverage
+        from engine.author.coverage import measure, render_coverage
         report = measure(rulebase, [r.decision for r in results if r.decision is not None])
     if fmt == "json":
         data = {"cases": [{"case": r.path, "status": r.status, "diff": r.diff} for r in results], "counts": counts}
@@ -329,7 +329,7 @@ def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the
 
     The folder passes `warrant check --rules FOLDER` and `warrant test --rules FOLDER` as created.
     """
-    from engine.scaffold import scaffold
+    from engine.author.scaffold import scaffold
     for path in scaffold(folder):
         typer.echo(f"wrote {path}")
     typer.echo(f"next: warrant check --rules {folder} && warrant test --rules {folder}")
@@ -342,7 +342,7 @@ def list_rules(
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
     """The policies and rules (in force on a date), with statements and citations."""
-    from engine.browse import render_rules
+    from engine.review.browse import render_rules
     typer.echo(render_rules(_rules(rules), _date(at)), nl=False)
 
 
@@ -350,7 +350,7 @@ def list_rules(
 @_guard
 def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP)) -> None:
     """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
-    from engine.browse import render_rule
+    from engine.review.browse import render_rule
     typer.echo(render_rule(_rules(rules), rule_id), nl=False)
 
 
@@ -361,8 +361,8 @@ def timeline(
     svg: Optional[str] = typer.Option(None, "--svg", help="Also write the chart as an SVG image to this file."),
 ) -> None:
     """The periods in force of every policy, as a chart."""
-    from engine.browse import render_timeline, timeline_svg
-    from engine.files import write_atomic
+    from engine.review.browse import render_timeline, timeline_svg
+    from engine.pipeline.files import write_atomic
     rulebase = _rules(rules)
     typer.echo(render_timeline(rulebase), nl=False)
     if svg:

@@ -1,6 +1,6 @@
-"""Seeded synthetic requests of the shipped rulebase: a script front for engine/synthetic.py.
+"""Seeded synthetic requests of the shipped rulebase: a script front for engine/batch/synthetic.py.
 
-The distribution is the rulebase's own (rules/distribution.yaml); the format is documented in engine/synthetic.py.
+The distribution is the rulebase's own (rules/distribution.yaml); the format is documented in engine/batch/synthetic.py.
 
     python bench/generate.py COUNT [SEED] > requests.jsonl
 """
@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine.synthetic import generate as _generate  # noqa: E402
+from engine.batch.synthetic import generate as _generate  # noqa: E402
 
 __all__ = ["generate"]
 _RULEBASE: list = []
@@ -21,7 +21,7 @@ _RULEBASE: list = []
 def generate(count: int, seed: int = 7):
     """`count` synthetic requests of the shipped rulebase from `seed`, lazily."""
     if not _RULEBASE:
-        from engine.rulebase import DEFAULT_RULES, load_rulebase
+        from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
         _RULEBASE.append(load_rulebase([DEFAULT_RULES]))
     return _generate(_RULEBASE[0], count, seed)
 

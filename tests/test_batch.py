@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from bench.generate import generate
-from engine.batch import BatchDecider, decide_lines
-from engine.decide import decide, decide_outcomes
+from engine.batch.batch import BatchDecider, decide_lines
+from engine.pipeline.decide import decide, decide_outcomes
 from helpers import request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -68,7 +68,7 @@ def test_benchmark_runs_on_a_small_batch():
 
 def test_parallel_batch_equals_serial(rulebase, monkeypatch):
     """--jobs: forked workers, chunked input, output in input order and byte-identical to one process."""
-    import engine.batch as batch
+    import engine.batch.batch as batch
     lines = [json.dumps(r) + "\n" for r in generate(300, seed=8)] + ["{broken\n"] + \
             [json.dumps(r) + "\n" for r in generate(100, seed=9)]
     serial = list(batch.encoded_records(rulebase, lines, 1, trace="refused"))
@@ -106,7 +106,7 @@ def _shuffled_variants(records, seed: int):
 @pytest.mark.parametrize("trace", ["none", "refused", "all"])
 def test_batch_records_equal_one_request_decisions_when_lists_are_shuffled(rulebase, trace):
     """Fact order, repeated facts and positions cannot crash the trace cache or cite another request's facts."""
-    from engine.render.json import decision_to_json
+    from engine.pipeline.render.json import decision_to_json
     restricted = {"id": "restricted", "date": "2018-06-01", "requester": "home_office", "holder": "nhs_digital",
                   "purpose": "tracing", "items": ["name", "gp_practice"], "public_interest_satisfied": True,
                   "subject": {"considered_for_deportation": True, "other_efforts_failed": True}}

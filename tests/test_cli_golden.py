@@ -24,6 +24,6 @@ def test_command_output(name, update_golden, monkeypatch):
     assert "Traceback" not in actual
     expected_path = os.path.join(CLI, name + ".expected")
     if update_golden or not os.path.exists(expected_path):
-        from engine.files import write_atomic
+        from engine.pipeline.files import write_atomic
         write_atomic(expected_path, actual)
     assert actual == open(expected_path, encoding="utf-8").read()

@@ -3,7 +3,7 @@
 Each example is a random rulebase written as rule text (tests/strategies.py)
 and random requests. For every request the whole model must agree: every
 derived predicate and every rule-instance predicate, as the engine answers
-it and as the naive stratified fixpoint in engine/reference.py computes
+it and as the naive stratified fixpoint in engine/checker/reference.py computes
 it; and the decision with its proofs must pass the proof checker.
 
 Examples per run: WARRANT_DIFFERENTIAL_EXAMPLES (default 1000 programs, 1-3
@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.check import check
-from engine.compile import compile_rulebase
-from engine.datalog import Atom, Var
-from engine.decide import decide, decide_outcomes, request_atoms, settings_for
-from engine.errors import WarrantError
-from engine.parse import parse_text
-from engine.reference import evaluate
+from engine.pipeline.check import check
+from engine.pipeline.compile import compile_rulebase
+from engine.pipeline.datalog import Atom, Var
+from engine.pipeline.decide import decide, decide_outcomes, request_atoms, settings_for
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.parse import parse_text
+from engine.checker.reference import evaluate
 from helpers import request_from_data, vocabulary_file
-from engine.rulebase import Rulebase
-from engine.verify import verify_decision
+from engine.pipeline.rulebase import Rulebase
+from engine.checker.verify import verify_decision
 from strategies import requests, rulebases
 
 EXAMPLES = int(os.environ.get("WARRANT_DIFFERENTIAL_EXAMPLES", "1000"))

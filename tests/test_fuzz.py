@@ -14,11 +14,11 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.check import check
-from engine.decide import decide
-from engine.errors import WarrantError
-from engine.parse import parse_file, parse_text
-from engine.request import parse_document
+from engine.pipeline.check import check
+from engine.pipeline.decide import decide
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.parse import parse_file, parse_text
+from engine.pipeline.request import parse_document
 from helpers import load_request, request_from_data, vocabulary_file
 from strategies import CONFUSABLES, JSONISH, requests, rulebases
 

@@ -6,8 +6,8 @@ import yaml
 from typer.testing import CliRunner
 
 from cli import app
-from engine.invariants import check_invariants
-from engine.rulebase import DEFAULT_RULES, load_rulebase
+from engine.author.invariants import check_invariants
+from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
 
 runner = CliRunner()
 

@@ -1,8 +1,8 @@
 import pytest
 
-from engine import syntax as S
-from engine.errors import render_diagnostic
-from engine.parse import SYNTAX_ERRORS, parse_text
+from engine.pipeline import syntax as S
+from engine.pipeline.errors import render_diagnostic
+from engine.pipeline.parse import SYNTAX_ERRORS, parse_text
 from helpers import assert_warrant_error
 
 
@@ -24,7 +24,7 @@ def test_impossible_date_in_rule():
 
 
 def test_missing_file():
-    from engine.parse import parse_file
+    from engine.pipeline.parse import parse_file
     assert_warrant_error(lambda: parse_file("/no/such/file.warrant"), "W004")
 
 
@@ -41,13 +41,13 @@ def test_typed_literals():
     f = parse_text('define p as r "s" cites s when nhs_debt(D) and D >= £499.99 and convicted(O, M) '
                    'and M < 1 month and request_date(X) and X > 2018-05-09', "t.warrant")
     values = [c.right.value for c in f.declarations[0].body if isinstance(c, S.Comparison)]
-    from engine.values import Money, Months
+    from engine.pipeline.values import Money, Months
     import datetime
     assert values == [Money(49999), Months(1), datetime.date(2018, 5, 9)]
 
 
 def test_string_escapes_and_control_characters():
     """Regression (found by byte fuzzing): a NUL byte in a string broke the old unescaping with a traceback."""
-    from engine.parse import parse_text
+    from engine.pipeline.parse import parse_text
     rule_file = parse_text('source s {\n    title "a \\"q\\" b\\\\c\\nd\x00e"\n}\n', "s.warrant")
     assert rule_file.declarations[0].properties[0].value == 'a "q" b\\c\nd\x00e'

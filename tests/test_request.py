@@ -3,7 +3,7 @@ import json
 import pytest
 
 from helpers import load_request, request_from_data
-from engine.values import Money, Months
+from engine.pipeline.values import Money, Months
 from helpers import assert_warrant_error
 
 GOOD = {"date": "2018-07-01", "requester": "home_office", "holder": "nhs_digital", "purpose": "tracing",

@@ -1,0 +1,16 @@
+"""Warrant: is this release of data permitted, and why?
+
+The folders show the architecture:
+
+- `pipeline/`: rule text -> parse -> check (with the declared vocabulary) ->
+  compile -> Datalog -> evaluate -> prove -> decide -> render, and the
+  rulebase loader that runs the front half;
+- `author/`: the policy author's tools (fmt, check findings and invariants,
+  golden cases and coverage, init);
+- `review/`: the legal reviewer's tools (what would have to change, compare,
+  impact, what-if overrides, browsing);
+- `batch/`: many requests at once (class caches, relevance, synthetic
+  requests, progress);
+- `checker/`: the independent proof checker and reference evaluator, which
+  share nothing with the engine's evaluation but the compiled program.
+"""

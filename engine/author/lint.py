@@ -1,0 +1,92 @@
+"""`warrant check`: every finding in a set of rule files, then the invariants.
+
+Parse each file (a file that does not parse contributes its syntax error
+and is left out), check them together, and, when there are no errors,
+compile the rulebase and verify its invariants (engine/author/invariants.py). A
+violated invariant is a C121 error whose counter-example is written as a
+ready-to-run request file.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from engine.pipeline.check import check
+from engine.pipeline.compile import compile_rulebase
+from engine.pipeline.errors import Diagnostic, WarrantError
+from engine.pipeline.files import write_atomic
+from engine.pipeline.parse import parse_file
+from engine.pipeline.rulebase import Rulebase, rule_files
+
+
+@dataclass
+class LintReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    invariants: list = field(default_factory=list)   # InvariantResult
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def to_json(self) -> dict:
+        return {"diagnostics": [d.to_json() for d in self.diagnostics],
+                "invariants": [r.to_json() for r in self.invariants],
+                "counterexample_files": self.written}
+
+    def summary(self) -> str:
+        if not self.invariants:
+            return ""
+        held = [r for r in self.invariants if r.holds]
+        tried = sum(r.tried for r in self.invariants)
+        lines = [f"invariants: {len(held)} of {len(self.invariants)} hold over {tried} enumerated request(s)"]
+        for r in self.invariants:
+            state = "holds" if r.holds else "VIOLATED"
+            extra = " (enumeration truncated)" if r.truncated else ""
+            how = (f"{r.tried} request(s) decided" if r.tried else
+                   f"no permission can apply where its condition holds ({r.ways} ways of proving one examined)")
+            lines.append(f"  {state:8} {r.name}: {how}{extra}")
+        return "\n".join(lines)
+
+
+def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None) -> LintReport:
+    report = LintReport()
+    parsed = []
+    for path in rule_files(paths):
+        try:
+            parsed.append(parse_file(path))
+        except WarrantError as exc:
+            report.diagnostics.extend(exc.diagnostics)
+    checked = check(parsed)
+    report.diagnostics.extend(checked.diagnostics)
+    if report.failed or not invariants or not checked.invariants:
+        return report
+    from engine.author.invariants import check_invariants, counterexample_yaml
+    rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
+    report.invariants = check_invariants(rulebase)
+    for result in report.invariants:
+        if result.holds:
+            continue
+        notes = [f"the smallest request found: {_describe(result.counterexample)}"]
+        if counterexamples:
+            target = os.path.join(counterexamples, f"{result.name}.yaml")
+            os.makedirs(counterexamples, exist_ok=True)
+            write_atomic(target, counterexample_yaml(result))
+            report.written.append(target)
+            notes.append(f"written to {target}; run `warrant decide {target}`")
+        report.diagnostics.append(Diagnostic(
+            "C121", f"invariant `{result.name}` does not hold: `{result.item}` is permitted by "
+                    f"{', '.join(result.permitted_by)}", result.span, "error", tuple(notes)))
+    return report
+
+
+def _describe(document: dict) -> str:
+    parts = []
+    for key, value in document.items():
+        if key == "id":
+            continue
+        if isinstance(value, dict):
+            parts += [f"{key}.{k}={v}" for k, v in value.items()]
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts)

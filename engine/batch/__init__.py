@@ -1,0 +1,1 @@
+"""Batch work: class caches, relevance, synthetic requests, progress."""

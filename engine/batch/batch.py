@@ -1,0 +1,331 @@
+"""Batch decisions: JSON Lines in, JSON Lines out, streaming.
+
+Speed comes from reusing work between requests that are alike for every
+condition in the rules. Datalog without arithmetic cannot tell apart two
+requests whose values relate the same way to every constant in the program
+(same symbols where the rules name them, same side of every threshold and
+date): an order-preserving renaming that fixes the program's constants maps
+one model onto the other. `signature` computes that class; the outcome of
+each item is cached per class. Traces carry the request's own values and
+where each sits, so a trace is cached only per identical sequence of facts
+with their origins. `tests/test_batch.py`
+checks cached decisions against fresh ones on a generated batch.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import sys
+from dataclasses import dataclass
+
+from engine.pipeline.datalog import Compare, Const, Not, Var
+from engine.pipeline.decide import decide, decide_outcomes, deciding_rules
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.render.json import decision_to_json
+from engine.pipeline.request import parse_json_line, request_from_data
+from engine.pipeline.values import SYMBOL, kind_of
+
+
+def _order_key(value):
+    kind = kind_of(value)
+    if kind == "money":
+        return value.pence
+    if kind == "months":
+        return value.count
+    if kind == "date":
+        return value.toordinal()
+    return value
+
+
+@dataclass
+class Abstraction:
+    symbols: frozenset
+    thresholds: dict          # kind -> sorted constant keys
+    relational: bool          # rules compare two request values with each other
+    relevance: object = None  # engine/relevance.Relevance, or None: every fact counts
+    live_cache: dict = None
+    checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
+
+    @classmethod
+    def of(cls, program) -> "Abstraction":
+        symbols, thresholds, relational = set(), {}, False
+        for atom in program.set_facts:
+            symbols.update(a.value for a in atom.args)
+        for rule in program.rules.values():
+            for literal in rule.body + (rule.head,):
+                atom = literal.atom if isinstance(literal, Not) else literal
+                terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+                if isinstance(atom, Compare) and all(isinstance(t, Var) for t in terms):
+                    relational = True
+                for term in terms:
+                    if isinstance(term, Const):
+                        kind = kind_of(term.value)
+                        if kind == SYMBOL:
+                            symbols.add(term.value)
+                        else:
+                            thresholds.setdefault(kind, set()).add(_order_key(term.value))
+        from engine.batch.relevance import Relevance
+        return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
+                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked)
+
+    def _position(self, value) -> tuple:
+        """Where an ordered value falls among the program's constants of its kind."""
+        kind = kind_of(value)
+        key = _order_key(value)
+        cuts = self.thresholds.get(kind, [])
+        position = bisect.bisect_left(cuts, key)
+        return kind, position, position < len(cuts) and cuts[position] == key
+
+    def signature(self, request, date=None) -> tuple:
+        """The request's class: equal classes get equal outcomes for every item."""
+        renamed: dict = {}
+        out = []
+        live, relevant = None, None
+        if self.relevance is not None:
+            checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
+                                                            else f.args[0]))
+                                   for f in request.facts if "u_" + f.predicate in self.checked))
+            # values on the same side of every constant pass the same checks: key the cache by that
+            cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
+            found = self.live_cache.get(cache_key)
+            if found is None:
+                found = self.live_cache[cache_key] = self.relevance.key(dict(checked))
+            live, relevant = found
+        for fact in request.facts:
+            if relevant is not None and "u_" + fact.predicate not in relevant:
+                continue
+            args = (date,) if date is not None and fact.predicate == "request_date" else fact.args
+            abstract = []
+            for value in args:
+                kind = kind_of(value)
+                if kind == SYMBOL:
+                    abstract.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
+                else:
+                    key = _order_key(value)
+                    cuts = self.thresholds.get(kind, [])
+                    position = bisect.bisect_left(cuts, key)
+                    exact = position < len(cuts) and cuts[position] == key
+                    abstract.append((kind, position, exact, key if self.relational else None))
+            out.append((fact.predicate, tuple(abstract)))
+        return (live, tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
+
+    def item_keys(self, request, date=None) -> list:
+        """One key per requested item, when items are decided independently (see `items_independent`)."""
+        live, facts, items, assume, drafts = self.signature(request, date)
+        return [(live, facts, item, assume, drafts) for item in items]
+
+
+def items_independent(program) -> bool:
+    """True when no rule looks at the requested items other than its own `Item`.
+
+    Then each item's outcome depends only on the other facts and the item
+    itself, and can be cached per item.
+    """
+    for rule in program.rules.values():
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if isinstance(atom, Compare) or atom.predicate != "u_requested":
+                continue
+            if rule.kind not in ("permit", "forbid") or atom.args[0] != rule.head.args[0] or isinstance(literal, Not):
+                return False
+    return True
+
+
+class Bounded(dict):
+    """A dict that forgets its oldest half when full, so a cache never grows with the batch."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= self.limit:
+            for old in list(self)[: self.limit // 2]:
+                del self[old]
+        super().__setitem__(key, value)
+
+
+class BatchDecider:
+    """Decides many requests against one rulebase, reusing work where it is exact to do so."""
+
+    def __init__(self, rulebase, trace: str = "refused", at=None, assume=None, drafts=()):
+        if trace not in ("none", "refused", "all"):
+            raise WarrantError.at("O006", f"--trace is none, refused or all, not {trace!r}")
+        self.rulebase = rulebase
+        self.trace = trace
+        self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
+        self.abstraction = Abstraction.of(rulebase.program)
+        self.outcomes: dict = Bounded(200_000)
+        self.item_outcomes: dict = Bounded(200_000)
+        self.per_item = items_independent(rulebase.program)
+        self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
+        self.evaluations = 0
+
+    def _fresh(self, request):
+        self.evaluations += 1
+        return decide(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
+                      explain_changes=False)
+
+    def decide_record(self, request) -> dict:
+        """One output record: id, outcome, item outcomes, and the trace if asked for."""
+        if self.trace == "none":
+            return self._summary(request.id, self.outcome(request))
+        key = self.abstraction.signature(request, self.at)
+        cached = self.outcomes.get(key)
+        wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
+        if wants_trace:
+            # A trace names each fact's origin (`subject.convictions[1]`), so it is reused only for a
+            # request with the same facts at the same places: the ordered facts with their origins.
+            exact = (request.facts, request.items, request.assume, request.drafts)
+            data = self.traces.get(exact)
+            if data is None:
+                decision = self._fresh(request)
+                data = decision_to_json(decision)
+                self.traces[exact] = data
+                self.outcomes[key] = (decision.outcome, deciding_rules(decision))
+            if self.trace == "refused" and data["outcome"] == "permitted":
+                return _summary_of_trace(request.id, data)
+            return {**data, "request": request.id}
+        return self._summary(request.id, cached if cached is not None else self.outcome(request))
+
+    def outcome(self, request) -> tuple:
+        """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches."""
+        if self.per_item:
+            keys = self.abstraction.item_keys(request, self.at)
+            found = [self.item_outcomes.get(k) for k in keys]
+            if None in found:
+                self.evaluations += 1
+                overall, items = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                                 drafts=self.drafts)
+                for key, row in zip(keys, items):
+                    self.item_outcomes[key] = row
+                return overall, items
+            count = sum(1 for _, o, _ in found if o == "permitted")
+            overall = "permitted" if count == len(found) else "refused" if count == 0 else "partially_permitted"
+            return overall, tuple(found)
+        key = self.abstraction.signature(request, self.at)
+        cached = self.outcomes.get(key)
+        if cached is None:
+            self.evaluations += 1
+            cached = self.outcomes[key] = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                                          drafts=self.drafts)
+        return cached
+
+    @staticmethod
+    def _summary(request_id: str, cached) -> dict:
+        outcome, items = cached
+        return {"request": request_id, "outcome": outcome,
+                "items": [{"item": item, "outcome": result} for item, result, _ in items]}
+
+
+def _summary_of_trace(request_id: str, data: dict) -> dict:
+    """The summary record of a decision already rendered as a trace (the trace is the evidence)."""
+    return {"request": request_id, "outcome": data["outcome"],
+            "items": [{"item": i["item"], "outcome": i["outcome"]} for i in data["items"]]}
+
+
+def decide_lines(rulebase, lines, start: int = 1, **options):
+    """Yield one output record per input line; a bad line yields an error record and the batch goes on."""
+    decider = options.pop("decider", None) or BatchDecider(rulebase, **options)
+    for number, line in enumerate(lines, start):
+        if not line.strip():
+            continue
+        try:
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
+                                        vocabulary=rulebase.program.vocabulary)
+            yield decider.decide_record(request)
+        except WarrantError as exc:
+            yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
+
+
+def encode(record: dict) -> tuple[int, str]:
+    """(severity, JSON line): 0 permitted, 1 refused in part or whole, 2 a bad line."""
+    severity = 2 if "error" in record else 0 if record["outcome"] == "permitted" else 1
+    return severity, json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+CHUNK = 2000          # lines a worker takes at a time
+_WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
+
+
+def _decide_chunk(task) -> list[tuple[int, str]]:
+    start, lines = task
+    if "decider" not in _WORKER:
+        _WORKER["decider"] = BatchDecider(_WORKER["rulebase"], **_WORKER["options"])
+    return [encode(r) for r in decide_lines(_WORKER["rulebase"], lines, start, decider=_WORKER["decider"])]
+
+
+def _chunks(lines, size: int):
+    chunk, start = [], 1
+    for number, line in enumerate(lines, 1):
+        chunk.append(line)
+        if len(chunk) == size:
+            yield start, chunk
+            chunk, start = [], number + 1
+    if chunk:
+        yield start, chunk
+
+
+def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
+    """Decide a stream of lines, in order, with `jobs` worker processes (0: one per core).
+
+    Workers are forked after the rulebase is loaded, each keeps its own class
+    caches, and at most two chunks per worker are in flight, so memory stays
+    flat however long the input. Output order is input order.
+    """
+    import os
+    jobs = jobs or os.cpu_count() or 1
+    chunks = _chunks(lines, CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return
+    if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
+        decider = BatchDecider(rulebase, **options)
+        for start, block in itertools.chain([first], chunks):   # lazily: the input is streamed
+            for record in decide_lines(rulebase, block, start, decider=decider):
+                yield encode(record)
+            if tick:
+                tick(len(block))
+        return
+    import collections
+    import multiprocessing
+    BatchDecider(rulebase, **options)                 # validate options before forking
+    rulebase.engine                                   # build it once, in the parent, before the fork
+    _WORKER.clear()
+    _WORKER.update(rulebase=rulebase, options=options)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        pending: collections.deque = collections.deque()
+        for task in itertools.chain([first], chunks):
+            pending.append((len(task[1]), pool.apply_async(_decide_chunk, (task,))))
+            while len(pending) >= 2 * jobs:
+                size, result = pending.popleft()
+                yield from result.get()
+                if tick:
+                    tick(size)
+        while pending:
+            size, result = pending.popleft()
+            yield from result.get()
+            if tick:
+                tick(size)
+
+
+def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:
+    """`warrant decide --batch`: stream decisions; exit 0 all permitted, 1 any refused, 2 any bad line."""
+    import contextlib
+
+    from engine.pipeline.files import atomic_stream
+    from engine.batch.progress import progress_over
+    worst = 0
+    count = 0
+    with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:
+        with progress_over(path, "deciding") as (source, tick):
+            for severity, line in encoded_records(rulebase, source, jobs, tick, trace=trace, at=at, assume=assume,
+                                                  drafts=drafts):
+                count += 1
+                worst = max(worst, severity)
+                sink.write(line)
+    if out:
+        print(f"decided {count} line(s) -> {out}", file=sys.stderr)
+    return worst

@@ -1,0 +1,1 @@
+"""The independent checker: proof checking against a naive reference evaluator."""

@@ -1,0 +1,585 @@
+"""Check stage: parsed rule files -> `Checked` symbol tables + diagnostics.
+
+In: `syntax.RuleFile`s. Out: a `Checked` (sources, assumptions, sets,
+policies, rules, predicate signatures) and every `Diagnostic` found, all at
+once. Error codes C101-C122 are listed in docs/ERRORS.md; nothing here
+evaluates anything. The compiler only runs when there are no errors.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from engine.pipeline import syntax as S
+from engine.pipeline.errors import Diagnostic, did_you_mean
+from engine.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
+from engine.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
+
+SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
+               "note": False}
+ASSUMPTION_KEYS = {"question": True, "position": True, "reason": True, "reading": False, "default": False}
+RESERVED = {"requested"}  # requested(Item) is supplied by the request itself
+
+
+@dataclass
+class Checked:
+    files: list[S.RuleFile]
+    sources: dict[str, S.SourceDecl] = field(default_factory=dict)
+    assumptions: dict[str, S.AssumptionDecl] = field(default_factory=dict)
+    sets: dict[str, S.SetDecl] = field(default_factory=dict)
+    policies: dict[str, S.PolicyDecl] = field(default_factory=dict)
+    rules: dict[str, S.Rule] = field(default_factory=dict)
+    invariants: dict[str, S.Invariant] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary(()))
+    derived: dict[str, tuple[str | None, ...]] = field(default_factory=dict)   # predicate -> arg kinds
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def defines(self, predicate: str) -> list[S.Rule]:
+        return [r for r in self.rules.values() if r.kind == "define" and r.head.predicate == predicate]
+
+    def assumption_default(self, name: str) -> bool:
+        decl = self.assumptions[name]
+        return decl.get("default") != "off"
+
+
+class _Checker:
+    def __init__(self, files: list[S.RuleFile]):
+        self.out = Checked(files)
+        self.diags = self.out.diagnostics
+
+    def error(self, code: str, message: str, span, *, suggestion=None, notes=(), severity="error"):
+        self.diags.append(Diagnostic(code, message, span, severity, tuple(notes), suggestion))
+
+    # ---- symbol tables --------------------------------------------------------
+    def collect(self) -> None:
+        seen: dict[str, S.Span] = {}
+        enums, fields, order = [], [], {}
+        for rule_file in self.out.files:
+            for decl in rule_file.declarations:
+                if isinstance(decl, (S.EnumDecl, S.FieldDecl)):
+                    order[id(decl)] = len(order)
+                    (enums if isinstance(decl, S.EnumDecl) else fields).append(decl)
+                    continue
+                table, name = self._table_for(decl)
+                if name in table or (isinstance(decl, S.Rule) and name in seen):
+                    self.error("C109", f"{_kind_name(decl)} `{name}` is declared twice", _id_span(decl),
+                               notes=(f"first declared at {seen.get(name) or _id_span(table[name])}",))
+                    continue
+                table[name] = decl
+                seen[name] = _id_span(decl)
+                if isinstance(decl, S.PolicyDecl):
+                    for rule in decl.rules:
+                        if rule.id in self.out.rules:
+                            self.error("C109", f"rule `{rule.id}` is declared twice", rule.id_span,
+                                       notes=(f"first declared at {self.out.rules[rule.id].id_span}",))
+                            continue
+                        self.out.rules[rule.id] = rule
+        self.out.vocabulary, found = build_vocabulary(enums, fields, order)
+        self.diags.extend(found)
+        self.by_predicate = self.out.vocabulary.by_predicate
+
+    def _table_for(self, decl):
+        o = self.out
+        if isinstance(decl, S.SourceDecl):
+            return o.sources, decl.name
+        if isinstance(decl, S.AssumptionDecl):
+            return o.assumptions, decl.name
+        if isinstance(decl, S.SetDecl):
+            return o.sets, decl.name
+        if isinstance(decl, S.PolicyDecl):
+            return o.policies, decl.name
+        if isinstance(decl, S.Invariant):
+            return o.invariants, decl.name
+        return o.rules, decl.id
+
+    # ---- declarations ---------------------------------------------------------
+    def check_declarations(self) -> None:
+        for decl in self.out.sources.values():
+            self._properties(decl, SOURCE_KEYS, "source")
+        for decl in self.out.assumptions.values():
+            self._properties(decl, ASSUMPTION_KEYS, "assumption")
+            default = decl.get("default")
+            if default is not None and default not in ("on", "off"):
+                prop = next(p for p in decl.properties if p.key == "default")
+                self.error("C113", f"`default` is `on` or `off`, not `{default}`", prop.span)
+            for prop in decl.properties:
+                self._citations(prop.cites)
+        for decl in self.out.sets.values():
+            if len(set(decl.members)) != len(decl.members):
+                self.error("C109", f"set `{decl.name}` lists a member twice", decl.span)
+        for policy in self.out.policies.values():
+            self._citations(policy.cites)
+            self._assumes(policy.assumes, policy.span)
+            period = policy.period
+            if period and period.start and period.end and period.start > period.end:
+                self.error("C114", f"policy `{policy.name}` ends ({period.end}) before it starts ({period.start})",
+                           period.span)
+            if policy.family and policy.family in self.out.policies and policy.family != policy.name:
+                self.error("C117", f"`version of {policy.family}` names a policy; name the lineage they share instead",
+                           policy.span, severity="warning")
+
+    def _properties(self, decl, keys: dict[str, bool], what: str) -> None:
+        present = {p.key for p in decl.properties}
+        for prop in decl.properties:
+            if prop.key not in keys:
+                self.error("C113", f"unknown property `{prop.key}` in {what} `{decl.name}`", prop.span,
+                           suggestion=did_you_mean(prop.key, keys), notes=(f"known: {', '.join(keys)}",))
+        for key, required in keys.items():
+            if required and key not in present:
+                self.error("C113", f"{what} `{decl.name}` has no `{key}`", decl.span)
+
+    def _citations(self, cites) -> None:
+        for cite in cites:
+            if cite.source not in self.out.sources:
+                self.error("C105", f"unknown source `{cite.source}`", cite.span,
+                           suggestion=did_you_mean(cite.source, self.out.sources))
+
+    def _assumes(self, names, span) -> None:
+        for name in names:
+            if name not in self.out.assumptions:
+                self.error("C106", f"unknown assumption `{name}`", span,
+                           suggestion=did_you_mean(name, self.out.assumptions))
+
+    # ---- predicates and types -------------------------------------------------
+    def signature(self, predicate: str):
+        if predicate in self.by_predicate:
+            return self.by_predicate[predicate].arg_kinds()
+        return self.out.derived.get(predicate)
+
+    def infer_derived(self) -> None:
+        """Arity from each define head; argument kinds to a fixpoint over bodies."""
+        for rule in self.out.rules.values():
+            if rule.kind != "define":
+                continue
+            name = rule.head.predicate
+            if name in self.by_predicate or name in RESERVED:
+                self.error("C119", f"`{name}` is a fact of the request and cannot be defined by a rule",
+                           rule.head.span)
+                continue
+            known = self.out.derived.get(name)
+            if known is not None and len(known) != len(rule.head.args):
+                self.error("C102", f"`{name}` is defined with {len(rule.head.args)} argument(s) here "
+                                   f"but {len(known)} elsewhere", rule.head.span)
+                continue
+            self.out.derived.setdefault(name, (None,) * len(rule.head.args))
+        for _ in range(len(self.out.derived) + 1):
+            changed = False
+            for rule in self.out.rules.values():
+                if rule.kind != "define" or rule.head.predicate not in self.out.derived:
+                    continue
+                kinds = self.variable_kinds(rule)
+                current = list(self.out.derived[rule.head.predicate])
+                for index, arg in enumerate(rule.head.args):
+                    kind = kinds.get(arg.name) if isinstance(arg, S.Variable) else kind_of(arg.value)
+                    if current[index] is None and kind is not None:
+                        current[index] = kind
+                        changed = True
+                self.out.derived[rule.head.predicate] = tuple(current)
+            if not changed:
+                break
+
+    def variable_kinds(self, rule: S.Rule) -> dict[str, str]:
+        kinds: dict[str, str] = {}
+        if rule.item_var:
+            kinds[rule.item_var] = SYMBOL
+        for cond in rule.body:
+            if isinstance(cond, S.Positive):
+                sig = self.signature(cond.atom.predicate)
+                if sig and len(sig) == len(cond.atom.args):
+                    for arg, kind in zip(cond.atom.args, sig):
+                        if isinstance(arg, S.Variable) and kind:
+                            kinds.setdefault(arg.name, kind)
+            elif isinstance(cond, S.Member) and not cond.negated and isinstance(cond.term, S.Variable):
+                kinds.setdefault(cond.term.name, SYMBOL)
+        return kinds
+
+    def check_rule(self, rule: S.Rule) -> None:
+        if not rule.cites and rule.kind != "invariant":
+            self.error("C110", f"rule `{rule.id}` cites no source", rule.id_span,
+                       notes=("every rule names the source it rests on: `cites SOURCE \"locator\"`",))
+        self._citations(rule.cites)
+        self._assumes(rule.assumes, rule.id_span)
+        kinds = self.variable_kinds(rule)
+        bound = set(kinds) | ({rule.item_var} if rule.item_var else set())
+        for cond in rule.body:
+            if isinstance(cond, (S.Positive, S.Negative)):
+                self._atom(cond.atom)
+                if isinstance(cond, S.Positive):
+                    bound |= {a.name for a in cond.atom.args if isinstance(a, S.Variable)}
+            elif isinstance(cond, S.Member):
+                if cond.set_name not in self.out.sets:
+                    self.error("C104", f"unknown set `{cond.set_name}`", cond.span,
+                               suggestion=did_you_mean(cond.set_name, self.out.sets))
+                if isinstance(cond.term, S.Constant) and not isinstance(cond.term.value, str):
+                    self.error("C103", f"sets hold names; {_show(cond.term)} is a {kind_of(cond.term.value)}",
+                               cond.term.span)
+                elif isinstance(cond.term, S.Variable) and kinds.get(cond.term.name, SYMBOL) != SYMBOL:
+                    self.error("C103", f"sets hold names; `{cond.term.name}` is a {kinds[cond.term.name]}",
+                               cond.term.span)
+            elif isinstance(cond, S.Assuming):
+                if cond.name not in self.out.assumptions:
+                    self.error("C106", f"unknown assumption `{cond.name}`", cond.span,
+                               suggestion=did_you_mean(cond.name, self.out.assumptions))
+            elif isinstance(cond, S.Comparison):
+                self._comparison(cond, kinds)
+        # safety: every variable must be bound by a positive condition
+        for cond in rule.body:
+            if isinstance(cond, S.Positive) or (isinstance(cond, S.Member) and not cond.negated):
+                continue
+            for var in _variables(cond):
+                if var.name not in bound:
+                    self.error("C107", f"variable `{var.name}` is not bound by any positive condition",
+                               var.span, notes=("a variable must first appear in a fact or definition "
+                                                "that is not negated, or in `X in SET`",))
+        if rule.head is not None:
+            for var in (a for a in rule.head.args if isinstance(a, S.Variable)):
+                if var.name not in bound:
+                    self.error("C107", f"variable `{var.name}` in the head is not bound by the body", var.span)
+        self._contradictions(rule, kinds)
+
+    def _atom(self, atom: S.Atom) -> None:
+        name = atom.predicate
+        sig = (SYMBOL,) if name == "requested" else self.signature(name)
+        if sig is None:
+            candidates = list(self.by_predicate) + list(self.out.derived)
+            self.error("C101", f"unknown fact or definition `{name}`", atom.span,
+                       suggestion=did_you_mean(name, candidates))
+            return
+        if len(sig) != len(atom.args):
+            self.error("C102", f"`{name}` takes {len(sig)} argument(s), given {len(atom.args)}", atom.span)
+            return
+        field = self.by_predicate.get(name)
+        for index, (arg, kind) in enumerate(zip(atom.args, sig)):
+            if not isinstance(arg, S.Constant) or kind is None:
+                continue
+            allowed = () if field is None else field.column_values[index] if field.kind == "records" \
+                else field.values
+            if kind_of(arg.value) != kind:
+                self.error("C103", f"argument {index + 1} of `{name}` is a {kind}, not a {kind_of(arg.value)} "
+                                   f"({_show(arg)})", arg.span)
+            elif kind == SYMBOL and allowed and arg.value not in allowed:
+                self.error("C111", f"`{arg.value}` is not a value `{name}` can take", arg.span,
+                           suggestion=did_you_mean(arg.value, allowed),
+                           notes=(f"allowed: {', '.join(allowed)}",))
+
+    def _comparison(self, cond: S.Comparison, kinds: dict[str, str]) -> None:
+        def kind(term):
+            return kinds.get(term.name) if isinstance(term, S.Variable) else kind_of(term.value)
+
+        left, right = kind(cond.left), kind(cond.right)
+        if left and right and left != right:
+            self.error("C103", f"cannot compare {_show(cond.left)} ({left}) with {_show(cond.right)} ({right})",
+                       cond.span, notes=("money, months, dates, numbers and names never compare with each other",))
+        elif cond.op not in ("=", "!=") and SYMBOL in (left, right):
+            self.error("C112", f"`{cond.op}` orders values, but names have no order", cond.span,
+                       notes=("use = or != for names, or `in SET`",))
+
+    # ---- contradictions ---------------------------------------------------------
+    def _contradictions(self, rule: S.Rule, kinds: dict[str, str]) -> None:
+        """Report a rule whose conditions can never all hold together (C115)."""
+        positives, negatives = set(), set()
+        members, non_members = set(), set()
+        on, off = set(), set()
+        bounds: dict[str, list] = defaultdict(lambda: [None, None, set(), None])  # low, high, excluded, equal
+        reason = None
+        for cond in rule.body:
+            if isinstance(cond, S.Positive):
+                positives.add(cond.atom)
+            elif isinstance(cond, S.Negative):
+                negatives.add(cond.atom)
+            elif isinstance(cond, S.Member):
+                (non_members if cond.negated else members).add((cond.term, cond.set_name))
+            elif isinstance(cond, S.Assuming):
+                (off if cond.negated else on).add(cond.name)
+            elif isinstance(cond, S.Comparison):
+                var, op, const = _normalise(cond)
+                if var is None:
+                    continue
+                key = _ordinal(const.value)
+                b = bounds[var]
+                if op == "=":
+                    if b[3] is not None and b[3] != key:
+                        reason = f"`{var}` cannot equal two different values"
+                    b[3] = key
+                elif op == "!=":
+                    b[2].add(key)
+                elif isinstance(key, int):
+                    low, high = {">": (key + 1, None), ">=": (key, None), "<": (None, key - 1),
+                                 "<=": (None, key)}[op]
+                    if low is not None:
+                        b[0] = low if b[0] is None else max(b[0], low)
+                    if high is not None:
+                        b[1] = high if b[1] is None else min(b[1], high)
+        if positives & negatives:
+            reason = f"it requires `{next(iter(positives & negatives)).predicate}` both to hold and not to hold"
+        elif members & non_members:
+            reason = "it requires a value both in and not in the same set"
+        elif on & off:
+            reason = f"it requires assumption `{next(iter(on & off))}` both on and off"
+        for var, (low, high, excluded, equal) in bounds.items():
+            if reason:
+                break
+            if equal is not None and isinstance(equal, int):
+                if (low is not None and equal < low) or (high is not None and equal > high) or equal in excluded:
+                    reason = f"no value of `{var}` meets all its comparisons"
+            elif equal is not None and equal in excluded:
+                reason = f"`{var}` must both equal and differ from the same value"
+            elif low is not None and high is not None and low > high:
+                reason = f"no value of `{var}` meets all its comparisons"
+        if reason:
+            self.error("C115", f"rule `{rule.id}` can never fire: {reason}", rule.id_span)
+            return
+        self._outside_period(rule, bounds)
+
+    def _outside_period(self, rule: S.Rule, bounds) -> None:
+        """C120: the rule's own dates are possible, but none falls inside its policy's period."""
+        policy = self.out.policies.get(rule.policy) if rule.policy else None
+        if not (policy and policy.period):
+            return
+        start = policy.period.start.toordinal() if policy.period.start else None
+        end = policy.period.end.toordinal() if policy.period.end else None
+        for cond in rule.body:
+            if not (isinstance(cond, S.Positive) and cond.atom.predicate == "request_date"
+                    and cond.atom.args and isinstance(cond.atom.args[0], S.Variable)):
+                continue
+            low, high, _, equal = bounds.get(cond.atom.args[0].name, [None, None, set(), None])
+            if equal is not None:
+                low = high = equal
+            if (start is not None and high is not None and high < start) or \
+                    (end is not None and low is not None and low > end):
+                self.error("C120", f"rule `{rule.id}` can never fire: its dates never fall inside the period "
+                                   f"of policy `{policy.name}` ({_period_text(policy.period)})", rule.id_span,
+                           notes=("a rule only applies while its policy is in force",))
+                return
+
+    # ---- stratification ---------------------------------------------------------
+    def stratify(self) -> None:
+        graph: dict[str, set[tuple[str, bool, S.Rule]]] = defaultdict(set)
+        for rule in self.out.rules.values():
+            head = rule.head.predicate if rule.head else f"<{rule.kind}>"
+            for cond in rule.body:
+                if isinstance(cond, (S.Positive, S.Negative)) and cond.atom.predicate in self.out.derived:
+                    graph[head].add((cond.atom.predicate, isinstance(cond, S.Negative), rule))
+        for component in _components({k: {t for t, _, _ in v} for k, v in graph.items()}):
+            for head in sorted(component):
+                for target, negated, rule in sorted(graph[head], key=lambda e: (e[0], e[2].id)):
+                    if negated and target in component:
+                        cycle = _cycle(graph, target, head) + [target]
+                        self.error("C108", f"negation inside a cycle: {' -> '.join(cycle)}", rule.id_span,
+                                   notes=(f"rule `{rule.id}` negates `{target}`, which depends on `{head}`; "
+                                          "such rules have no single meaning (not stratifiable)",))
+                        return
+        warned = set()
+        for component in _components({k: {t for t, _, _ in v} for k, v in graph.items()}):
+            for head in sorted(component):
+                for target, _, rule in sorted(graph[head], key=lambda e: (e[0], e[2].id)):
+                    if target in component and (len(component) > 1 or target == head) and rule.id not in warned:
+                        warned.add(rule.id)
+                        self.error("C122", f"rule `{rule.id}` is recursive (`{head}` depends on itself)",
+                                   rule.id_span, severity="warning",
+                                   notes=("pyDatalog can fail to finish on some recursive rules (right recursion "
+                                          "over a cycle); keep recursion left-recursive and over acyclic facts",))
+
+    # ---- usage ------------------------------------------------------------------
+    def unused(self) -> None:
+        used_preds, used_sets, used_sources, used_assumptions = set(), set(), set(), set()
+        for rule in list(self.out.rules.values()) + [i.as_rule() for i in self.out.invariants.values()]:
+            used_sources |= {c.source for c in rule.cites}
+            used_assumptions |= set(rule.assumes)
+            for cond in rule.body:
+                if isinstance(cond, (S.Positive, S.Negative)):
+                    used_preds.add(cond.atom.predicate)
+                elif isinstance(cond, S.Member):
+                    used_sets.add(cond.set_name)
+                elif isinstance(cond, S.Assuming):
+                    used_assumptions.add(cond.name)
+        for policy in self.out.policies.values():
+            used_sources |= {c.source for c in policy.cites}
+            used_assumptions |= set(policy.assumes)
+        for decl in self.out.assumptions.values():
+            for prop in decl.properties:
+                used_sources |= {c.source for c in prop.cites}
+        for name, rules in _group(r for r in self.out.rules.values() if r.kind == "define"):
+            if name not in used_preds:
+                self.error("C116", f"`{name}` is defined but never used", rules[0].head.span, severity="warning")
+        for name, decl in self.out.sets.items():
+            if name not in used_sets:
+                self.error("C116", f"set `{name}` is never used", decl.span, severity="warning")
+        for name, decl in self.out.sources.items():
+            if name not in used_sources:
+                self.error("C116", f"source `{name}` is never cited", decl.span, severity="warning")
+        for name, decl in self.out.assumptions.items():
+            if name not in used_assumptions:
+                self.error("C116", f"assumption `{name}` is never used", decl.span, severity="warning")
+        vocabulary = self.out.vocabulary
+        for spec in vocabulary.fields:
+            if spec.path not in (DATE_FIELD, ITEMS_FIELD) and spec.predicate not in used_preds:
+                self.error("C128", f"field `{spec.path}` is declared but no rule uses `{spec.predicate}`", spec.span,
+                           severity="warning", notes=("a request may still state it; it cannot change a decision",))
+        used_enums = {f.enum for f in vocabulary.fields}
+        for enum in vocabulary.enums:
+            if enum.name not in used_enums and not any(enum.values == v for f in vocabulary.fields
+                                                       for v in f.column_values):
+                self.error("C128", f"enumeration `{enum.name}` is declared but no field uses it", enum.span,
+                           severity="warning")
+
+    # ---- temporal coverage ----------------------------------------------------------
+    def coverage(self) -> None:
+        """Versions of one policy must not overlap, nor leave a gap between them."""
+        lineages: dict[str, list[S.PolicyDecl]] = defaultdict(list)
+        for policy in self.out.policies.values():
+            if policy.family and not policy.draft:
+                lineages[policy.family].append(policy)
+        for family, versions in sorted(lineages.items()):
+            versions.sort(key=lambda p: (p.period.start if p.period and p.period.start else _MIN))
+            for before, after in zip(versions, versions[1:]):
+                end = before.period.end if before.period else None
+                start = after.period.start if after.period else None
+                if end is None or (start is not None and start <= end):
+                    self.error("C117", f"versions `{before.name}` and `{after.name}` of `{family}` are both "
+                                       f"in force on {start or 'some dates'}", after.period.span if after.period
+                               else after.span)
+                elif start is not None and (start - end).days > 1:
+                    self.error("C118", f"no version of `{family}` is in force from {end.fromordinal(end.toordinal() + 1)} "
+                                       f"to {start.fromordinal(start.toordinal() - 1)}",
+                               after.period.span if after.period else after.span,
+                               notes=(f"`{before.name}` ends {end}; `{after.name}` starts {start}",))
+
+    def run(self) -> Checked:
+        self.collect()
+        self.check_declarations()
+        self.infer_derived()
+        for rule in self.out.rules.values():
+            self.check_rule(rule)
+        for invariant in self.out.invariants.values():
+            self.check_rule(invariant.as_rule())
+        self.stratify()
+        self.unused()
+        self.coverage()
+        self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column, d.code) if d.span
+                        else ("", 0, 0, d.code))
+        return self.out
+
+
+_MIN = _dt.date.min
+
+
+def check(files: list[S.RuleFile]) -> Checked:
+    """Check rule files together. Diagnostics are sorted by file and position."""
+    return _Checker(files).run()
+
+
+# ---- helpers --------------------------------------------------------------------
+
+
+def _kind_name(decl) -> str:
+    return {S.SourceDecl: "source", S.AssumptionDecl: "assumption", S.SetDecl: "set",
+            S.PolicyDecl: "policy", S.Invariant: "invariant"}.get(type(decl), "rule")
+
+
+def _id_span(decl):
+    return getattr(decl, "id_span", None) or decl.span
+
+
+def _period_text(period: S.Period) -> str:
+    start = f"from {period.start}" if period.start else ""
+    end = f"until {period.end}" if period.end else ""
+    return " ".join(p for p in (start, end) if p) or "always"
+
+
+def _show(term) -> str:
+    from engine.pipeline.values import show
+    return term.name if isinstance(term, S.Variable) else show(term.value)
+
+
+def _variables(cond):
+    if isinstance(cond, (S.Positive, S.Negative)):
+        return [a for a in cond.atom.args if isinstance(a, S.Variable)]
+    if isinstance(cond, S.Comparison):
+        return [t for t in (cond.left, cond.right) if isinstance(t, S.Variable)]
+    if isinstance(cond, S.Member):
+        return [cond.term] if isinstance(cond.term, S.Variable) else []
+    return []
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+
+def _normalise(cond: S.Comparison):
+    if isinstance(cond.left, S.Variable) and isinstance(cond.right, S.Constant):
+        return cond.left.name, cond.op, cond.right
+    if isinstance(cond.right, S.Variable) and isinstance(cond.left, S.Constant):
+        return cond.right.name, _FLIP[cond.op], cond.left
+    return None, None, None
+
+
+def _ordinal(value):
+    kind = kind_of(value)
+    if kind == MONEY:
+        return value.pence
+    if kind == MONTHS:
+        return value.count
+    if kind == DATE:
+        return value.toordinal()
+    if kind == NUMBER:
+        return value
+    return value  # symbols: equality only
+
+
+def _group(rules):
+    groups: dict[str, list] = defaultdict(list)
+    for rule in rules:
+        groups[rule.head.predicate].append(rule)
+    return sorted(groups.items())
+
+
+def _components(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Strongly connected components (Tarjan), deterministic order."""
+    index, low, stack, on_stack, result = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                component.add(item)
+                if item == node:
+                    break
+            result.append(component)
+
+    for node in sorted(set(graph) | {t for ts in graph.values() for t in ts}):
+        if node not in index:
+            visit(node)
+    return result
+
+
+def _cycle(graph, start: str, goal: str) -> list[str]:
+    """A path start -> ... -> goal through the dependency graph (breadth first)."""
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        if node == goal:
+            return paths[node]
+        for target, _, _ in sorted(graph.get(node, ()), key=lambda e: e[0]):
+            if target not in paths:
+                paths[target] = paths[node] + [target]
+                queue.append(target)
+    return [start, goal]

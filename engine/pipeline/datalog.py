@@ -1,0 +1,127 @@
+"""The compiled form: Datalog clauses that name the rule they came from.
+
+Every source rule `r` becomes two clauses:
+
+    fired_r(V1, ..., Vn) <= body            # one tuple per rule instance
+    head(args)           <= fired_r(V1, ..., Vn)
+
+so the engine itself records which rule fired on which bindings, and the
+proofs read those instances instead of re-reading the rules. `Program` also
+keeps, per rule, the ordered body the engine runs, for proofs and why-nots.
+`print_program` gives the stable text used by golden files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.pipeline.values import show
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: object
+
+    def __str__(self) -> str:
+        return repr(self.value) if isinstance(self.value, str) else show(self.value)
+
+
+Term = Var | Const
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    predicate: str
+    args: tuple[Term, ...] = ()
+
+    def __str__(self) -> str:
+        return self.predicate + (f"({', '.join(map(str, self.args))})" if self.args else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    atom: Atom
+
+    def __str__(self) -> str:
+        return f"~{self.atom}"
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Term
+    op: str  # engine operator: == != < <= > >=
+    right: Term
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.op} {self.right}"
+
+
+Literal = Atom | Not | Compare
+
+# Engine predicate names. User predicates and sets are prefixed so nothing a
+# rule author writes can collide with Warrant's own.
+PERMIT = "w_permit"          # w_permit(Item, RuleId)
+FORBID = "w_forbid"          # w_forbid(Item, RuleId)
+IN_FORCE = "w_in_force"      # w_in_force(Policy)
+ASSUMED = "w_assumed"        # w_assumed(Name): the assumption is on for this decision
+DRAFT_ON = "w_draft_on"      # w_draft_on(Policy): a draft switched on for a what-if
+
+
+def fact_predicate(name: str) -> str:
+    return "u_" + name
+
+
+def set_predicate(name: str) -> str:
+    return "s_" + name
+
+
+def fired_predicate(rule_id: str) -> str:
+    return "f_" + rule_id
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """One source rule as the engine runs it."""
+
+    id: str
+    kind: str                    # permit | forbid | define | in_force
+    head: Atom                   # concluded atom (engine names)
+    body: tuple[Literal, ...]    # in evaluation order
+    variables: tuple[str, ...]   # order of fired_r's arguments
+    policy: str | None = None
+    source_order: tuple[int, ...] = ()   # body index -> index of the source condition (-1: implicit)
+
+    @property
+    def fired(self) -> Atom:
+        return Atom(fired_predicate(self.id), tuple(Var(v) for v in self.variables))
+
+
+@dataclass
+class Program:
+    rules: dict[str, CompiledRule] = field(default_factory=dict)
+    set_facts: list[Atom] = field(default_factory=list)
+    predicates: dict[str, int] = field(default_factory=dict)   # every engine predicate -> arity
+    by_head: dict[str, list[str]] = field(default_factory=dict)  # head predicate -> rule ids
+    vocabulary: object = None     # engine/vocabulary.Vocabulary: the facts a request can state
+
+    def clauses(self):
+        """(head, body) pairs in a deterministic order."""
+        for rule_id in sorted(self.rules):
+            rule = self.rules[rule_id]
+            yield rule.fired, rule.body
+            yield rule.head, (rule.fired,)
+
+
+def print_program(program: Program) -> str:
+    """Stable text of the compiled program, one clause a line (golden files)."""
+    lines = [f"{atom}." for atom in sorted(program.set_facts, key=str)]
+    for head, body in program.clauses():
+        lines.append(f"{head} <= {' & '.join(map(str, body))}.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""Decide: one request -> a `Decision`, with proofs, in a single engine session.
+
+Precedence, per requested item (documented in README "Decisions"):
+1. a prohibition in force that applies refuses the item, whatever permits it;
+2. otherwise a permission in force that applies permits it;
+3. otherwise the item is refused (default deny), and each permission is
+   listed with the first condition that failed.
+Overall: permitted (every item), partially_permitted, or refused (none).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import replace
+
+from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Const, Var, fact_predicate
+from engine.pipeline.errors import WarrantError, did_you_mean
+from engine.pipeline.prove import Prover
+from engine.pipeline.request import Request
+from engine.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
+from engine.pipeline.trace import Decision, ItemDecision, walk
+
+
+def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (),
+           explain_changes: bool = True, vary: tuple[str, ...] = ()) -> Decision:
+    """Decide every requested item, with proofs; for a refused item, why not and what would have to change.
+
+    `explain_changes=False` skips the counterfactual search (batches that only
+    want outcomes and traces); `vary` lets it change fixed fields such as the requester.
+    """
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    date = at or request.date
+    atoms, origins = request_atoms(request, at, switches, drafts)
+    program = rulebase.program
+    with rulebase.engine.session(atoms) as session:
+        prover = Prover(rulebase, session, origins, date)
+        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
+        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+        items = []
+        for item in request.items:
+            fired_permits = [r for i, r in permits if i == item]
+            fired_forbids = [r for i, r in forbids if i == item]
+            if fired_forbids:
+                proofs = tuple(prover.prove_atom(Atom(FORBID, (Const(item), Const(r)))) for r in fired_forbids)
+                items.append(ItemDecision(item, "refused", "prohibition", proofs, tuple(fired_permits)))
+            elif fired_permits:
+                proofs = tuple(prover.prove_atom(Atom(PERMIT, (Const(item), Const(r)))) for r in fired_permits)
+                items.append(ItemDecision(item, "permitted", "permission", proofs))
+            else:
+                attempts = []
+                for rule_id in sorted(program.rules):
+                    if program.rules[rule_id].kind != "permit":
+                        continue
+                    attempt = prover.attempt(rule_id, item)
+                    if attempt.in_force or attempt.would_apply:
+                        attempts.append(attempt)
+                attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
+                items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
+        in_force = tuple(sorted(p for p in rulebase.checked.policies
+                                if session.holds(Atom("w_in_force", (Const(p),)))))
+    if explain_changes and any(i.outcome == "refused" for i in items):
+        from engine.review.counterfactual import counterfactuals
+        items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
+                                                            drafts=drafts, vary=vary))
+                 if i.outcome == "refused" else i for i in items]
+    permitted = sum(1 for i in items if i.outcome == "permitted")
+    outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"
+    used = _assumptions_used(rulebase, items)
+    assumptions = tuple((name, switches[name], str(rulebase.checked.assumptions[name].get("position") or ""))
+                        for name in used)
+    return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
+                    {"changes_searched": explain_changes})
+
+
+def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:
+    """Only the outcomes, from the same two engine queries `decide` starts with (no proofs).
+
+    Returns (overall, ((item, outcome, deciding rule or None), ...)): the
+    deciding rule is the first prohibition that applies, else the first
+    permission. Used by batches and impact analysis that do not want traces.
+    """
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    atoms, _ = request_atoms(request, at, switches, drafts)
+    with rulebase.engine.session(atoms) as session:
+        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
+        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+    first_permit, first_forbid = {}, {}
+    for item, rule in permits:
+        first_permit.setdefault(item, rule)
+    for item, rule in forbids:
+        first_forbid.setdefault(item, rule)
+    items = tuple((item, "refused", first_forbid[item]) if item in first_forbid else
+                  (item, "permitted", first_permit[item]) if item in first_permit else (item, "refused", None)
+                  for item in request.items)
+    count = sum(1 for _, o, _ in items if o == "permitted")
+    overall = "permitted" if count == len(items) else "refused" if count == 0 else "partially_permitted"
+    return overall, items
+
+
+def deciding_rules(decision: Decision) -> tuple:
+    """(item, outcome, deciding rule or None) per item, as `decide_outcomes` gives them."""
+    return tuple((i.item, i.outcome, i.proofs[0].rule if i.proofs else None) for i in decision.items)
+
+
+def _assumptions_used(rulebase, items) -> list[str]:
+    names: list[str] = []
+    for item in items:
+        nodes = [n for proof in item.proofs for n in walk(proof)]
+        for attempt in item.attempts:
+            nodes += [n for held in attempt.held for n in walk(held)]
+            if attempt.failed is not None:
+                nodes += list(walk(attempt.failed))
+            names.extend(rulebase.rule_assumptions(attempt.rule))
+        for node in nodes:
+            names.extend(node.assumptions)
+            if node.kind == "assumption" or (node.kind == "absent" and node.atom and node.atom[0] == ASSUMED):
+                names.extend(v for k, v in node.detail if k == "assumption")
+    return sorted(set(names))
+
+
+def exit_code(decisions) -> int:
+    """0 when every requested item of every decision is permitted, else 1."""
+    return 0 if all(d.outcome == "permitted" for d in decisions) else 1
+
+
+__all__ = ["decide", "exit_code", "settings_for", "request_atoms", "replace"]

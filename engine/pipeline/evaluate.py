@@ -1,0 +1,145 @@
+"""Evaluate stage: a `datalog.Program` loaded into its own pyDatalog engine.
+
+In: a Program; then, per decision, the request's facts. Out: answers to
+queries. Clauses are built with pyDatalog's engine API (`pyEngine.Literal`,
+`Clause`, `assert_`): no text is ever parsed, compiled or exec'd, so nothing
+in a rule file or request can run. Each `Engine` owns a private `Logic`;
+a `Session` asserts one request's facts, answers queries, and retracts them
+again, under a lock, so rulebases and decisions never see each other's facts.
+pyDatalog tables subgoals per query only, so no answer outlives its session.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from contextlib import contextmanager
+
+from pyDatalog import pyEngine as E
+from pyDatalog.Logic import Logic
+
+from engine.pipeline.datalog import Atom, Compare, Not, Program, Var
+from engine.pipeline.errors import InternalError
+
+E.Float_Precision = None  # never round; our values are never floats anyway
+
+
+def value_key(value):
+    """A total order over mixed run-time values, for deterministic results."""
+    return (type(value).__name__, value)
+
+
+def _term(term, names):
+    if isinstance(term, Var):
+        var = names.get(term.name)
+        if var is None:
+            var = names[term.name] = E.Var(term.name)
+        return var
+    return E.Const(term.value)
+
+
+def _literal(literal, names):
+    if isinstance(literal, Atom):
+        return E.Literal(literal.predicate, [_term(a, names) for a in literal.args])
+    if isinstance(literal, Not):
+        return E.Literal("~" + literal.atom.predicate, [_term(a, names) for a in literal.atom.args])
+    if isinstance(literal, Compare):
+        return E.Literal(literal.op, [_term(literal.left, names), _term(literal.right, names)])
+    raise InternalError(f"cannot compile {literal!r}")
+
+
+def _clause(head: Atom, body) -> E.Clause:
+    names: dict = {}
+    return E.Clause(_literal(head, names), [_literal(b, names) for b in body])
+
+
+class Engine:
+    """A compiled rulebase, loaded once, asked many times."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self._lock = threading.RLock()
+        previous = getattr(Logic.tl, "logic", None)
+        try:
+            Logic()                       # a brand-new logic for this thread ...
+            self.logic = Logic.tl.logic   # ... which this engine keeps as its own
+            for pred, arity in program.predicates.items():   # declare: negation of an empty predicate is false
+                dummy = E.Clause(E.Literal(pred, [E.Const("__declare__")] * arity), [])
+                E.assert_(dummy)
+                E.retract(dummy)
+            for fact in program.set_facts:
+                E.assert_(_clause(fact, ()))
+            for head, body in program.clauses():
+                E.assert_(_clause(head, body))
+        finally:
+            self._restore(previous)
+
+    @staticmethod
+    def _restore(previous) -> None:
+        if previous is None:
+            if hasattr(Logic.tl, "logic"):
+                del Logic.tl.logic
+        else:
+            Logic.tl.logic = previous
+
+    @contextmanager
+    def session(self, facts: list[Atom]):
+        """Assert `facts` for the duration of the block, then retract them."""
+        with self._lock:
+            previous = getattr(Logic.tl, "logic", None)
+            Logic.tl.logic = self.logic
+            clauses = [_clause(f, ()) for f in facts]
+            try:
+                for clause in clauses:
+                    E.assert_(clause)
+                yield Session(self)
+            finally:
+                for clause in clauses:
+                    E.retract(clause)
+                self._restore(previous)
+
+
+class Session:
+    """Queries against one request's facts (valid inside `Engine.session`)."""
+
+    _counter = itertools.count()
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.queries = 0
+        self._answers: dict = {}     # the facts do not change during a session, so neither do answers
+
+    def ask(self, atom: Atom) -> list[tuple]:
+        """All ground instances of `atom`, sorted; for a 0-ary atom, [()] or []."""
+        known = self._answers.get(atom)
+        if known is not None:
+            return known
+        self.queries += 1
+        literal = _literal(atom, {})
+        answer = literal.ask()
+        rows = [()] if answer is True else sorted(answer or [], key=lambda row: tuple(value_key(v) for v in row))
+        if not atom.predicate.startswith("w_query_"):
+            self._answers[atom] = rows
+        return rows
+
+    def holds(self, atom: Atom) -> bool:
+        return bool(self.ask(atom))
+
+    def ask_body(self, body, variables: list[str]) -> list[tuple]:
+        """Bindings of `variables` that satisfy the conjunction `body` (sorted)."""
+        key = (tuple(body), tuple(variables))
+        known = self._answers.get(key)
+        if known is not None:
+            return known
+        self._answers[key] = rows = self._ask_body(body, variables)
+        return rows
+
+    def _ask_body(self, body, variables: list[str]) -> list[tuple]:
+        name = f"w_query_{next(self._counter)}"
+        head = Atom(name, tuple(Var(v) for v in variables))
+        clause = _clause(head, body)
+        E.assert_(clause)
+        try:
+            return self.ask(head)
+        finally:
+            E.retract(clause)
+            E.remove(E.Pred(name, len(variables)))

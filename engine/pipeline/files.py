@@ -1,0 +1,84 @@
+"""Atomic file writes: a failed or interrupted write never leaves a half-written file."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        from engine.pipeline.errors import WarrantError
+        raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if os.path.exists(path):
+            os.chmod(temporary, os.stat(path).st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            from engine.pipeline.errors import WarrantError
+            raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}; "
+                                          "the file was left as it was") from None
+        raise
+
+
+def write_atomic_bytes(path: str, data: bytes) -> None:
+    """`write_atomic` for bytes (the rulebase cache); errors propagate as OSError."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+@contextlib.contextmanager
+def atomic_stream(path: str):
+    """A text stream that becomes `path` only when the `with` block ends without error.
+
+    The temporary file has a unique name beside `path`, so two runs writing
+    the same file never interleave: each renames its own complete file into
+    place and the last to finish wins. On any error, or an interrupt, the
+    temporary file is removed and `path` is left as it was.
+    """
+    from engine.pipeline.errors import WarrantError
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise WarrantError.at("O007", f"cannot write {path}: it is a folder")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        if os.path.exists(path):
+            os.chmod(temporary, os.stat(path).st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}; "
+                                          "the file was left as it was") from None
+        raise

@@ -1,0 +1,401 @@
+"""Parse stage: rule-file text -> `syntax.RuleFile`.
+
+In: text and a file name. Out: frozen AST nodes with spans. Raises
+`WarrantError` (codes W001-W004) located at the offending token; Lark's own
+exceptions never leave this module. Parsing stops at the first syntax error;
+the checker, later, reports every problem it finds.
+"""
+from __future__ import annotations
+
+import re
+import os
+from functools import lru_cache
+
+from lark import Lark, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from engine.pipeline import syntax as S
+from engine.pipeline.places import GRAMMAR, cache_folder
+from engine.pipeline.errors import SOURCES, Span, WarrantError
+from engine.pipeline.values import Months, parse_date, parse_money
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The LALR parser, built once per process; its tables are cached in Warrant's own cache folder."""
+    folder = cache_folder()
+    if folder:
+        import hashlib
+        with open(GRAMMAR, "rb") as handle:
+            cache = os.path.join(folder, f"grammar-{hashlib.sha256(handle.read()).hexdigest()[:16]}.lark")
+    else:
+        cache = False
+    return Lark.open(GRAMMAR, parser="lalr", propagate_positions=True, cache=cache)
+
+
+# Known mistakes: (code, message, example snippets that produce the same parser state).
+# tests/test_parse.py walks this table.
+SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
+    ("W002", "a rule needs `when` before its conditions",
+     ['permit r for Item "s" known(x)', 'forbid r for Item "s" cites a known(x)']),
+    ("W002", "conditions are joined with `and`",
+     ['permit r for Item "s" when known(x) known(y)', 'permit r for Item "s" when known(x), known(y)']),
+    ("W002", "a permit or forbid rule names its item variable: `permit ID for Item \"statement\"`",
+     ['permit r "s" when known(x)', 'forbid r "s" when known(x)']),
+    ("W002", "a rule needs a one-line plain statement in double quotes after its head",
+     ['permit r for Item when known(x)', 'define p as r when q']),
+    ("W002", "a policy needs a title in double quotes: `policy ID \"title\" in force from DATE { ... }`",
+     ['policy p { }', 'policy p in force from 2017-01-01 { }']),
+    ("W002", "a condition is missing after `and`",
+     ['permit r for Item "s" when known(x) and', 'permit r for Item "s" when known(x) and }']),
+]
+
+
+def _span(file: str, meta_or_token) -> Span:
+    m = meta_or_token
+    return Span(file, m.line, m.column, m.end_line, max(m.column, m.end_column - 1))
+
+
+_ESCAPE = re.compile(r'\\(["\\n])')
+
+
+def _unquote(token: str) -> str:
+    """The text of a STRING token: the grammar allows exactly the escapes \\" \\\\ and \\n."""
+    return _ESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), token[1:-1])
+
+
+class _ToAST(Transformer):
+    """Lark tree -> syntax nodes. Methods are named after grammar rules."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    def _s(self, meta):
+        return _span(self.file, meta)
+
+    # -- terms
+    @v_args(meta=True)
+    def variable(self, meta, children):
+        return S.Variable(str(children[0]), self._s(meta))
+
+    @v_args(meta=True)
+    def symbol(self, meta, children):
+        return S.Constant(str(children[0]), self._s(meta))
+
+    @v_args(meta=True)
+    def date(self, meta, children):
+        token = children[0]
+        try:
+            return S.Constant(parse_date(str(token)), self._s(meta))
+        except ValueError:
+            raise WarrantError.at("W003", f"{token} is not a real date", self._s(meta))
+
+    @v_args(meta=True)
+    def money(self, meta, children):
+        try:
+            return S.Constant(parse_money(str(children[0])), self._s(meta))
+        except ValueError:
+            raise WarrantError.at("W003", f"{children[0]} is too large: money has at most 12 digits of pounds",
+                                  self._s(meta)) from None
+
+    @v_args(meta=True)
+    def months(self, meta, children):
+        return S.Constant(Months(self._whole(children[0], meta)), self._s(meta))
+
+    @v_args(meta=True)
+    def number(self, meta, children):
+        return S.Constant(self._whole(children[0], meta), self._s(meta))
+
+    def _whole(self, token, meta) -> int:
+        """A whole-number literal, at most 12 digits (requests hold no larger number either)."""
+        if len(str(token).lstrip("0")) > 12:
+            raise WarrantError.at("W003", f"{str(token)[:20]}{'...' if len(token) > 20 else ''} is too large: "
+                                          "whole numbers have at most 12 digits", self._s(meta))
+        return int(token)
+
+    # -- conditions
+    @v_args(meta=True)
+    def atom(self, meta, children):
+        name, *args = children
+        args = tuple(a for a in args if a is not None)
+        return S.Atom(str(name), args, self._s(meta))
+
+    @v_args(meta=True)
+    def positive(self, meta, children):
+        return S.Positive(children[0], self._s(meta))
+
+    @v_args(meta=True)
+    def negative(self, meta, children):
+        return S.Negative(children[0], self._s(meta))
+
+    @v_args(meta=True)
+    def comparison(self, meta, children):
+        left, op, right = children
+        return S.Comparison(left, str(op), right, self._s(meta))
+
+    @v_args(meta=True)
+    def member(self, meta, children):
+        return S.Member(children[0], str(children[1]), False, self._s(meta))
+
+    @v_args(meta=True)
+    def not_member(self, meta, children):
+        return S.Member(children[0], str(children[1]), True, self._s(meta))
+
+    @v_args(meta=True)
+    def assuming(self, meta, children):
+        return S.Assuming(str(children[0]), False, self._s(meta))
+
+    @v_args(meta=True)
+    def not_assuming(self, meta, children):
+        return S.Assuming(str(children[0]), True, self._s(meta))
+
+    def body(self, children):
+        return tuple(children)
+
+    # -- metadata
+    @v_args(meta=True)
+    def citation(self, meta, children):
+        source, locator = children
+        return S.Citation(str(source), _unquote(locator) if locator else None, self._s(meta))
+
+    def cites(self, children):
+        return ("cites", tuple(children))
+
+    def assumes(self, children):
+        return ("assumes", tuple(str(c) for c in children))
+
+    def text(self, children):
+        return ("text", _unquote(children[0]))
+
+    def date_value(self, children):
+        return ("date", self._date_token(children[0]))
+
+    def word(self, children):
+        return ("word", str(children[0]))
+
+    @v_args(meta=True)
+    def property(self, meta, children):
+        key, value, cites = children
+        kind, raw = value
+        return S.Property(str(key), raw, kind == "word", cites[1] if cites else (), self._s(meta))
+
+    # -- the request vocabulary
+    @v_args(meta=True)
+    def enum_value(self, meta, children):
+        name, doc = children
+        return S.EnumValue(str(name), _unquote(doc) if doc else None, self._s(meta))
+
+    @v_args(meta=True)
+    def enum_decl(self, meta, children):
+        name, doc, *values = children
+        return S.EnumDecl(str(name), _unquote(doc) if doc else None,
+                          tuple(v for v in values if isinstance(v, S.EnumValue)), self._s(meta))
+
+    def field_path(self, children):
+        return ".".join(str(c) for c in children)
+
+    @v_args(meta=True)
+    def named_type(self, meta, children):
+        return (str(children[0]), (), self._s(meta))
+
+    @v_args(meta=True)
+    def records_type(self, meta, children):
+        return (None, tuple(children), self._s(meta))
+
+    @v_args(meta=True)
+    def column(self, meta, children):
+        return S.Column(str(children[0]), str(children[1]), self._s(meta))
+
+    @v_args(meta=True)
+    def field_decl(self, meta, children):
+        path, many, (type_name, columns, type_span), required, fixed, predicate, doc = children
+        return S.FieldDecl(path, type_name, columns, many is not None, required is not None, fixed is not None,
+                           str(predicate) if predicate else path.rsplit(".", 1)[-1], _unquote(doc),
+                           self._s(meta), type_span)
+
+    # -- declarations
+    @v_args(meta=True)
+    def source_decl(self, meta, children):
+        return S.SourceDecl(str(children[0]), tuple(children[1:]), self._s(meta))
+
+    @v_args(meta=True)
+    def assumption_decl(self, meta, children):
+        return S.AssumptionDecl(str(children[0]), tuple(children[1:]), self._s(meta))
+
+    @v_args(meta=True)
+    def set_decl(self, meta, children):
+        name, description, *members = children
+        members = [m for m in members if m is not None]
+        return S.SetDecl(str(name), _unquote(description) if description else None,
+                         tuple(str(m) for m in members), self._s(meta),
+                         tuple(_span(self.file, m) for m in members))
+
+    @v_args(meta=True)
+    def period(self, meta, children):
+        start, end = children
+        start_value = self._date_token(start) if start is not None else None
+        end_value = self._date_token(end) if end is not None else None
+        return S.Period(start_value, end_value, self._s(meta))
+
+    def _date_token(self, token):
+        try:
+            return parse_date(str(token))
+        except ValueError:
+            raise WarrantError.at("W003", f"{token} is not a real date", _span(self.file, token))
+
+    @staticmethod
+    def _metadata(items):
+        cites, assumes = [], []
+        for kind, values in items:
+            (cites if kind == "cites" else assumes).extend(values)
+        return tuple(cites), tuple(assumes)
+
+    @v_args(meta=True)
+    def policy_decl(self, meta, children):
+        draft, name, title, family, period, *rest = children
+        metas = [c for c in rest if isinstance(c, tuple)]
+        rules = [c for c in rest if isinstance(c, S.Rule)]
+        cites, assumes = self._metadata(metas)
+        rules = tuple(_with_policy(r, str(name)) for r in rules)
+        return S.PolicyDecl(str(name), _unquote(title), period, draft is not None, cites, assumes, rules,
+                            family, self._s(meta))
+
+    @v_args(meta=True)
+    def invariant_decl(self, meta, children):
+        name, statement, cites, item_var, body = children
+        return S.Invariant(str(name), _unquote(statement), str(item_var), tuple(body), cites[1] if cites else (),
+                           self._s(meta), _span(self.file, name))
+
+    def family(self, children):
+        return str(children[0])
+
+    def _rule(self, kind, meta, children):
+        if kind == "define":
+            head, rule_id, statement, *rest = children
+            item_var = None
+        else:
+            rule_id, item_var, statement, *rest = children
+            head, item_var = None, str(item_var)
+        body = rest[-1] if rest and (rest[-1] is None or isinstance(rest[-1], tuple) and (not rest[-1] or not isinstance(rest[-1][0], str))) else ()
+        metas = [c for c in rest if isinstance(c, tuple) and c and isinstance(c[0], str)]
+        cites, assumes = self._metadata(metas)
+        return S.Rule(kind, str(rule_id), _unquote(statement), tuple(body or ()), cites, assumes,
+                      item_var, head, None, self._s(meta), _span(self.file, rule_id))
+
+    @v_args(meta=True)
+    def permit_rule(self, meta, children):
+        return self._rule("permit", meta, children)
+
+    @v_args(meta=True)
+    def forbid_rule(self, meta, children):
+        return self._rule("forbid", meta, children)
+
+    @v_args(meta=True)
+    def define_rule(self, meta, children):
+        return self._rule("define", meta, children)
+
+
+def _with_policy(rule: S.Rule, policy: str) -> S.Rule:
+    from dataclasses import replace
+    return replace(rule, policy=policy)
+
+
+def _describe_expected(expected: set[str]) -> str:
+    names = {
+        "NAME": "a name", "VAR": "a variable (Capitalised)", "STRING": "a \"quoted statement\"",
+        "DATE": "a date (YYYY-MM-DD)", "MONEY": "an amount (£500)", "INT": "a number",
+        "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "COMMA": "`,`",
+        "EQUAL": "`=`", "COMPARE": "a comparison (>=, <, = ...)", "$END": "end of file",
+    }
+    shown = sorted(names.get(e, f"`{e.lower()}`" if e.isupper() and len(e) < 12 else e) for e in expected)
+    shown = [s for s in shown if not s.startswith("`__")]
+    return ", ".join(shown[:8]) + (" ..." if len(shown) > 8 else "")
+
+
+def parse_text(text: str, file: str = "<text>") -> S.RuleFile:
+    """Parse one rule file's text. Raises WarrantError on the first syntax error."""
+    SOURCES.add(file, text)
+    try:
+        tree = parser().parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text, file) from None
+    except LarkError as exc:  # pragma: no cover - other lark failures are still the user's text
+        raise WarrantError.at("W001", f"cannot parse: {exc}", Span(file, 1, 1, 1, 1)) from None
+    try:
+        declarations = _ToAST(file).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, WarrantError):
+            raise exc.orig_exc from None
+        raise
+    return S.RuleFile(file, tuple(declarations.children), find_comments(text))
+
+
+def find_comments(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Every `#` comment as (line, column, text), skipping `#` inside strings.
+
+    Strings never span lines, so a per-line scan is exact. The formatter
+    uses these to keep comments; the parser itself ignores them.
+    """
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        in_string = escaped = False
+        for index, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                found.append((number, index + 1, line[index:].rstrip()))
+                break
+    return tuple(found)
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
+    line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedEOF) or line == -1:
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    span = Span(file, line, column, line, column)
+    known = None
+    try:
+        known = exc.match_examples(parser().parse, {msg: examples for _, msg, examples in SYNTAX_ERRORS},
+                                   use_accepts=True)
+    except Exception:  # match_examples can fail on odd states; fall back to the generic message
+        known = None
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        message = f"unexpected character {char!r}"
+        notes = ["names are lower_case, variables are Capitalised, text goes in \"double quotes\""]
+        if char == "'":
+            notes = ["text goes in \"double quotes\", not single quotes"]
+        return WarrantError.at("W001", message, span, notes=notes)
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type != "$END":
+            span = Span(file, token.line, token.column, token.end_line or token.line,
+                        max(token.column, (token.end_column or token.column + 1) - 1))
+        found = "end of file" if token.type == "$END" else f"`{token}`"
+        message = known or f"unexpected {found}"
+        notes = [f"expected {_describe_expected(set(exc.expected))}"]
+        return WarrantError.at("W002", message if known else message, span, notes=notes)
+    return WarrantError.at("W002", known or "unexpected end of file", span)
+
+
+def parse_file(path: str) -> S.RuleFile:
+    """Read and parse one rule file; a missing or unreadable file is W004."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise WarrantError.at("W004", f"no such rule file: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise WarrantError.at("W004", f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise WarrantError.at("W004", f"cannot read {path}: {exc.strerror}") from None
+    return parse_text(text, path)

@@ -1,0 +1,376 @@
+"""Prove stage: engine answers -> proof trees and why-not attempts.
+
+In: a `Session` holding one request's facts. Out: `TraceNode` trees. Every
+rule node is a tuple of the engine's own `fired_r` relation, so the proof is
+the evaluation that made the decision, not a second reading of the rules.
+For a permission that did not apply, growing prefixes of its compiled body
+are evaluated until one has no answer: that literal is the first failed
+condition, shown with the values the request actually has.
+"""
+from __future__ import annotations
+
+from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from engine.pipeline.evaluate import Session
+from engine.pipeline.trace import Attempt, TraceNode
+from engine.pipeline.values import show
+from engine.pipeline.values import BOOL
+
+_TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+class Prover:
+    def __init__(self, rulebase, session: Session, origins: dict, date):
+        self.rb = rulebase
+        self.program = rulebase.program
+        self.fields = rulebase.program.vocabulary.by_predicate
+        self.session = session
+        self.origins = origins       # (engine predicate, args) -> request field path
+        self.date = date
+
+    # ---- words ---------------------------------------------------------------------
+    def describe(self, predicate: str, args: tuple) -> str:
+        """Plain text for a ground atom."""
+        if predicate == PERMIT:
+            return f"{args[0]} may be released (permission {args[1]})"
+        if predicate == FORBID:
+            return f"{args[0]} must not be released (prohibition {args[1]})"
+        if predicate == IN_FORCE:
+            policy = self.rb.checked.policies[args[0]]
+            return f"policy {args[0]} is in force on {show(self.date)} ({_period(policy)})"
+        if predicate == ASSUMED:
+            return f"assumption {args[0]} is on"
+        if predicate == DRAFT_ON:
+            return f"draft policy {args[0]} is switched on"
+        if predicate.startswith("s_"):
+            return f"{show(args[0])} is in the set {predicate[2:]}"
+        name = predicate[2:]
+        spec = self.fields.get(name)
+        if name == "requested":
+            return f"{args[0]} is requested"
+        if spec is not None:
+            if spec.kind == BOOL:
+                return f"{spec.path} is true"
+            if spec.kind == "records":
+                cols = ", ".join(f"{k} {show(v)}" for (k, _), v in zip(spec.columns, args))
+                return f"{spec.path} includes ({cols})"
+            return f"{spec.path} is {show(args[0])}"
+        return name + (f"({', '.join(show(a) for a in args)})" if args else "")
+
+    # ---- proofs --------------------------------------------------------------------
+    def prove_atom(self, atom: Atom, path: frozenset = frozenset()) -> TraceNode | None:
+        """A proof of a ground atom that holds, or None if only cyclic ones exist."""
+        args = tuple(a.value for a in atom.args)
+        pred = atom.predicate
+        key = (pred, args)
+        if pred in self.program.by_head:
+            if key in path:
+                return None
+            for rule_id in self.program.by_head[pred]:
+                rule = self.program.rules[rule_id]
+                env = _unify(rule.head, args)
+                if env is None:
+                    continue
+                pattern = Atom(rule.fired.predicate, tuple(Const(env[v]) if v in env else Var(v)
+                                                             for v in rule.variables))
+                for row in self.session.ask(pattern):
+                    node = self.prove_instance(rule_id, row, path | {key})
+                    if node is not None:
+                        return node
+            return None
+        return self.leaf(atom)
+
+    def prove_instance(self, rule_id: str, row: tuple, path: frozenset = frozenset()) -> TraceNode | None:
+        rule = self.program.rules[rule_id]
+        env = dict(zip(rule.variables, row))
+        children = []
+        for literal in rule.body:
+            child = self.prove_literal(literal, env, path)
+            if child is None:
+                return None
+            children.append(child)
+        head_args = tuple(_value(a, env) for a in rule.head.args)
+        source = self.rb.source_rule(rule_id)
+        return TraceNode(
+            kind="rule", conclusion=self.describe(rule.head.predicate, head_args),
+            atom=(rule.head.predicate, head_args), rule=rule_id,
+            statement=source.statement if source else self._policy_statement(rule.policy),
+            bindings=tuple((v, env[v]) for v in rule.variables),
+            citations=self.rb.rule_citations(rule_id), assumptions=self.rb.rule_assumptions(rule_id),
+            location=self.rb.rule_location(rule_id), children=tuple(children))
+
+    def _policy_statement(self, policy_name: str | None) -> str | None:
+        policy = self.rb.checked.policies.get(policy_name)
+        return policy.title if policy else None
+
+    def prove_literal(self, literal, env: dict, path: frozenset = frozenset()) -> TraceNode | None:
+        if isinstance(literal, Atom):
+            return self.prove_atom(_ground(literal, env), path)
+        if isinstance(literal, Not):
+            return self.absence(_ground(literal.atom, env))
+        return self.comparison(literal, env)
+
+    def leaf(self, atom: Atom, holds: bool = True) -> TraceNode:
+        args = tuple(a.value for a in atom.args)
+        pred = atom.predicate
+        text = self.describe(pred, args)
+        if pred == ASSUMED:
+            decl = self.rb.checked.assumptions.get(args[0])
+            return TraceNode("assumption", text if holds else f"assumption {args[0]} is off",
+                             atom=(pred, args), holds=holds,
+                             detail=(("assumption", args[0]), ("on", holds),
+                                     ("position", decl.get("position") if decl else None)),
+                             location=_where(decl))
+        if pred.startswith("s_"):
+            decl = self.rb.checked.sets.get(pred[2:])
+            return TraceNode("member", text if holds else f"{show(args[0])} is not in the set {pred[2:]}",
+                             atom=(pred, args), holds=holds, location=_where(decl),
+                             detail=(("set", pred[2:]), ("value", args[0])))
+        if pred == DRAFT_ON:
+            return TraceNode("assumption", text if holds else f"draft policy {args[0]} is not switched on",
+                             atom=(pred, args), holds=holds, detail=(("draft", args[0]), ("on", holds)))
+        return TraceNode("fact", text, atom=(pred, args), holds=holds,
+                         location=self.origins.get((pred, args), "request"))
+
+    def absence(self, atom: Atom) -> TraceNode:
+        """A negation that holds: nothing in the request or the rules gives the atom."""
+        args = tuple(a.value for a in atom.args)
+        pred = atom.predicate
+        if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
+            return _as_absent(self.leaf(atom, holds=False))
+        positive = self.describe(pred, args)
+        derived = pred in self.program.by_head
+        text = (f"nothing establishes that {positive}" if derived
+                else f"the request does not say that {positive}")
+        return TraceNode("absent", text, atom=(pred, args), holds=True,
+                         detail=(("negated", positive),))
+
+    def comparison(self, literal: Compare, env: dict, holds: bool | None = None) -> TraceNode:
+        left, right = _value(literal.left, env), _value(literal.right, env)
+        if holds is None:
+            holds = _compare(left, literal.op, right)
+        op = _TEXT_OPS[literal.op]
+        text = f"{show(left)} {op} {show(right)}" if holds else \
+            f"{show(left)} {op} {show(right)} does not hold"
+        return TraceNode("comparison", text, holds=holds,
+                         detail=(("left", left), ("op", op), ("right", right),
+                                 ("expression", f"{literal.left} {op} {literal.right}")))
+
+    # ---- why not -------------------------------------------------------------------
+    def attempt(self, rule_id: str, item: str) -> Attempt:
+        """Why permission `rule_id` gave nothing for `item`."""
+        rule = self.program.rules[rule_id]
+        body = rule.body
+        item_var = rule.head.args[0].name
+        in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE), None)
+        in_force = in_force_index is None or self.session.holds(body[in_force_index])
+        source = self.rb.source_rule(rule_id)
+        failed, held, bindings = self._first_failure(body, item_var, item)
+        would_apply = False
+        note = None
+        if not in_force:
+            rest = tuple(l for i, l in enumerate(body) if i != in_force_index)
+            would_apply = bool(self._solutions(rest, item_var, item))
+            policy = self.rb.checked.policies[rule.policy]
+            note = (f"policy {policy.name} is {'a draft, not switched on' if policy.draft else 'not in force'} "
+                    f"on {show(self.date)} ({_period(policy)})")
+        return Attempt(rule_id, source.statement if source else "", rule.policy, in_force, failed, held,
+                       would_apply, self.rb.rule_citations(rule_id), note)
+
+    def _solutions(self, body, item_var, item) -> list:
+        fixed = tuple(_substitute(l, {item_var: item}) for l in body)
+        return self.session.ask_body(fixed, _positive_vars(fixed)) if fixed else [()]
+
+    def _first_failure(self, body, item_var: str, item: str):
+        """Evaluate growing prefixes of `body`; the first with no answer names the failure."""
+        fixed = tuple(_substitute(l, {item_var: item}) for l in body)
+
+        def answers(length: int):
+            variables = _positive_vars(fixed[:length])
+            return (self.session.ask_body(fixed[:length], variables) if length else [()]), variables
+
+        # A prefix with no answer makes every longer one answerless, so the first
+        # failing prefix is found by bisection: O(log n) engine queries, not O(n).
+        if answers(len(fixed))[0]:
+            return None, (), {item_var: item}
+        low, high = 0, len(fixed)            # prefix `low` has answers, prefix `high` has none
+        while high - low > 1:
+            middle = (low + high) // 2
+            if answers(middle)[0]:
+                low = middle
+            else:
+                high = middle
+        previous, previous_vars = answers(low)
+        env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
+        failed = self._failure_node(body[high - 1], env)
+        held = tuple(n for n in (self.prove_literal(l, env) for l in body[:high - 1]) if n is not None)
+        return failed, held, env
+
+    def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
+        """Why one definition of a derived concept gave nothing: its first failed condition."""
+        rule = self.program.rules[rule_id]
+        env = _unify(rule.head, tuple(a.value for a in atom.args))
+        if env is None:
+            return None
+        fixed = tuple(_substitute(l, env) for l in rule.body)
+        previous, previous_vars = [()], []
+        for index in range(1, len(fixed) + 1):
+            variables = _positive_vars(fixed[:index])
+            rows = self.session.ask_body(fixed[:index], variables)
+            if not rows:
+                local = {**env, **dict(zip(previous_vars, previous[0]))}
+                failed = self._failure_node(rule.body[index - 1], local, depth)
+                source = self.rb.source_rule(rule_id)
+                return TraceNode("rule", f"{rule_id} does not apply: {failed.conclusion}", rule=rule_id,
+                                 statement=source.statement if source else None, holds=False,
+                                 citations=self.rb.rule_citations(rule_id),
+                                 location=self.rb.rule_location(rule_id), children=(failed,))
+            previous, previous_vars = rows, variables
+        return None
+
+    def _failure_node(self, literal, env: dict, depth: int = 0) -> TraceNode:
+        if isinstance(literal, Compare):
+            return self.comparison(literal, env, holds=False)
+        if isinstance(literal, Not):
+            atom = _ground(literal.atom, env)
+            proof = self.prove_atom(atom) if _is_ground(atom) else None
+            text = self.describe(atom.predicate, tuple(a.value for a in atom.args)) if _is_ground(atom) else str(atom)
+            return TraceNode("absent", f"required not: {text}", atom=(atom.predicate, _args(atom)), holds=False,
+                             children=(proof,) if proof else (), detail=(("negated", text),))
+        atom = _ground(literal, env)
+        actual = self._actual_values(atom)
+        pred = atom.predicate
+        if pred == IN_FORCE:
+            policy = self.rb.checked.policies[atom.args[0].value]
+            return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({_period(policy)})",
+                             atom=(pred, _args(atom)), holds=False, location=_where(policy))
+        if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
+            if _is_ground(atom):
+                return self.leaf(atom, holds=False)
+        text = self._pattern_text(atom)
+        if pred in self.program.by_head:
+            message = f"nothing establishes that {text}"
+            if _is_ground(atom) and depth < 3:
+                reasons = tuple(n for n in (self._define_failure(rule_id, atom, depth + 1)
+                                            for rule_id in self.program.by_head[pred]) if n is not None)
+                return TraceNode("fact", message, atom=(pred, _args(atom)), holds=False, children=reasons)
+        else:
+            message = f"the request does not say that {text}"
+        if actual:
+            message += "; it says " + "; ".join(actual)
+        return TraceNode("fact", message, atom=(pred, _args(atom)), holds=False,
+                         detail=(("actual", tuple(actual)),))
+
+    def _pattern_text(self, atom: Atom) -> str:
+        if _is_ground(atom):
+            return self.describe(atom.predicate, tuple(a.value for a in atom.args))
+        spec = self.fields.get(atom.predicate[2:])
+        shown = [show(a.value) if isinstance(a, Const) else "any" for a in atom.args]
+        if spec is not None and spec.kind == "records":
+            return f"{spec.path} includes ({', '.join(f'{k} {v}' for (k, _), v in zip(spec.columns, shown))})"
+        if spec is not None:
+            return f"{spec.path} is {shown[0]}" if shown else spec.path
+        return f"{atom.predicate[2:]}({', '.join(shown)})"
+
+    def _actual_values(self, atom: Atom) -> list[str]:
+        """What the request does say about a fact predicate that failed."""
+        name = atom.predicate[2:]
+        if not atom.predicate.startswith("u_") or (name not in self.fields and name != "requested"):
+            return []
+        if name == "requested":
+            return []
+        rows = self.session.ask(Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))))
+        if not rows:
+            spec = self.fields[name]
+            return [f"nothing about {spec.path}"]
+        return [self.describe(atom.predicate, row) for row in rows[:5]]
+
+
+# ---- helpers ----------------------------------------------------------------------
+
+
+def _as_absent(node: TraceNode) -> TraceNode:
+    """A leaf that failed, restated as the negation that holds."""
+    from dataclasses import replace
+    return replace(node, holds=True, kind="assumption" if node.kind == "assumption" else "absent")
+
+
+def _period(policy) -> str:
+    period = policy.period
+    if period is None or (period.start is None and period.end is None):
+        return "no end date"
+    start = f"from {period.start}" if period.start else "from the start"
+    end = f"until {period.end} inclusive" if period.end else "with no end date"
+    return f"{start} {end}"
+
+
+def _where(decl) -> str | None:
+    if decl is None or decl.span is None:
+        return None
+    from engine.pipeline.rulebase import _relative
+    return f"{_relative(decl.span.file)}:{decl.span.line}"
+
+
+def _unify(head: Atom, args: tuple):
+    env = {}
+    for term, value in zip(head.args, args):
+        if isinstance(term, Const):
+            if term.value != value or type(term.value) is not type(value):
+                return None
+        elif term.name in env and env[term.name] != value:
+            return None
+        else:
+            env[term.name] = value
+    return env
+
+
+def _value(term, env):
+    return term.value if isinstance(term, Const) else env[term.name]
+
+
+def _ground(atom: Atom, env: dict) -> Atom:
+    return Atom(atom.predicate, tuple(Const(_value(a, env)) if isinstance(a, Const) or a.name in env else a
+                                      for a in atom.args))
+
+
+
+def _is_ground(atom: Atom) -> bool:
+    return all(isinstance(a, Const) for a in atom.args)
+
+
+def _args(atom: Atom) -> tuple:
+    return tuple(a.value if isinstance(a, Const) else None for a in atom.args)
+
+
+def _substitute(literal, env: dict):
+    if isinstance(literal, Atom):
+        return _ground(literal, env)
+    if isinstance(literal, Not):
+        return Not(_ground(literal.atom, env))
+    left = Const(env[literal.left.name]) if isinstance(literal.left, Var) and literal.left.name in env else literal.left
+    right = Const(env[literal.right.name]) if isinstance(literal.right, Var) and literal.right.name in env else literal.right
+    return Compare(left, literal.op, right)
+
+
+def _positive_vars(body) -> list[str]:
+    seen: list[str] = []
+    for literal in body:
+        if isinstance(literal, Atom):
+            for a in literal.args:
+                if isinstance(a, Var) and a.name not in seen:
+                    seen.append(a.name)
+    return seen
+
+
+def _compare(left, op: str, right) -> bool:
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    return left >= right

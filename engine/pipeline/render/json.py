@@ -1,0 +1,82 @@
+"""The stable JSON form of a decision (documented in docs/TRACE_JSON.md).
+
+Keys are fixed and sorted; empty fields are left out; values are written
+as the rule language writes them (dates ISO, money "£500.00", months as
+"12 months"). `decision_to_json` is also what golden files store.
+"""
+from __future__ import annotations
+
+import json
+
+from engine.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode
+from engine.pipeline.values import to_json
+
+FORMAT_VERSION = 1
+
+
+def node_to_json(node: TraceNode) -> dict:
+    out: dict = {"kind": node.kind, "conclusion": node.conclusion, "holds": node.holds}
+    if node.rule:
+        out["rule"] = node.rule
+    if node.statement:
+        out["statement"] = node.statement
+    if node.location:
+        out["location"] = node.location
+    if node.atom:
+        out["atom"] = {"predicate": node.atom[0], "args": [to_json(a) for a in node.atom[1]]}
+    if node.bindings:
+        out["bindings"] = {k: to_json(v) for k, v in node.bindings}
+    if node.citations:
+        out["citations"] = [{"source": c.source, "locator": c.locator, "label": c.label} for c in node.citations]
+    if node.assumptions:
+        out["assumptions"] = list(node.assumptions)
+    if node.detail:
+        out["detail"] = {k: (list(map(to_json, v)) if isinstance(v, tuple) else to_json(v)) for k, v in node.detail}
+    if node.children:
+        out["children"] = [node_to_json(c) for c in node.children]
+    return out
+
+
+def attempt_to_json(attempt: Attempt) -> dict:
+    out: dict = {"rule": attempt.rule, "statement": attempt.statement, "policy": attempt.policy,
+                 "in_force": attempt.in_force, "would_apply": attempt.would_apply,
+                 "citations": [{"source": c.source, "locator": c.locator, "label": c.label}
+                               for c in attempt.citations]}
+    if attempt.note:
+        out["note"] = attempt.note
+    if attempt.failed is not None:
+        out["failed"] = node_to_json(attempt.failed)
+    if attempt.held:
+        out["held"] = [node_to_json(n) for n in attempt.held]
+    return out
+
+
+def item_to_json(item: ItemDecision) -> dict:
+    out: dict = {"item": item.item, "outcome": item.outcome, "reason": item.reason}
+    if item.proofs:
+        out["proofs"] = [node_to_json(p) for p in item.proofs]
+    if item.overridden:
+        out["overridden_permissions"] = list(item.overridden)
+    if item.attempts or item.reason == "no_permission":
+        out["why_not"] = [attempt_to_json(a) for a in item.attempts]
+    if item.counterfactuals:
+        out["counterfactuals"] = [cf.to_json() for cf in item.counterfactuals]
+    return out
+
+
+def decision_to_json(decision: Decision) -> dict:
+    return {
+        "format": FORMAT_VERSION,
+        "request": decision.request,
+        "date": decision.date,
+        "outcome": decision.outcome,
+        "settings": [{"setting": k, "value": v} for k, v in decision.settings],
+        "policies_in_force": list(decision.in_force),
+        "assumptions": [{"name": n, "on": on, "position": p} for n, on, p in decision.assumptions],
+        "items": [item_to_json(i) for i in decision.items],
+    }
+
+
+def render_json(decisions: list[Decision]) -> str:
+    data = [decision_to_json(d) for d in decisions]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

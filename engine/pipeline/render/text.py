@@ -1,0 +1,89 @@
+"""A plain-text tree of a decision, for a reviewer at the terminal."""
+from __future__ import annotations
+
+from engine.pipeline.trace import Attempt, Decision, TraceNode
+
+_MARK = {"permitted": "PERMITTED", "refused": "REFUSED", "partially_permitted": "PARTIALLY PERMITTED"}
+
+
+def _cites(citations) -> str:
+    return "; ".join(f"{c.label}{', ' + c.locator if c.locator else ''}" for c in citations)
+
+
+def _node_lines(node: TraceNode, prefix: str, last: bool, out: list[str], top: bool = False) -> None:
+    branch = "" if top else ("└─ " if last else "├─ ")
+    where = ""
+    if node.kind == "rule":
+        where = f"  [{node.rule}{' @ ' + node.location if node.location else ''}]"
+    elif node.location:
+        where = f"  [{'request: ' if node.kind in ('fact', 'absent') else ''}{node.location}]"
+    mark = "" if node.holds or node.kind in ("absent",) else "✗ "
+    out.append(f"{prefix}{branch}{mark}{node.conclusion}{where}")
+    inner = prefix + ("" if top else ("   " if last else "│  "))
+    if node.kind == "rule":
+        if node.statement and node.rule and not node.rule.endswith("__in_force"):
+            out.append(f"{inner}│  “{node.statement}”")
+        if node.citations:
+            out.append(f"{inner}│  cites: {_cites(node.citations)}")
+        if node.assumptions:
+            out.append(f"{inner}│  assumes: {', '.join(node.assumptions)}")
+    for index, child in enumerate(node.children):
+        _node_lines(child, inner, index == len(node.children) - 1, out)
+
+
+def _attempt_lines(attempt: Attempt, out: list[str]) -> None:
+    state = "in force" if attempt.in_force else ("would have applied" if attempt.would_apply else "not in force")
+    out.append(f"    - {attempt.rule} ({state}{', policy ' + attempt.policy if attempt.policy else ''})")
+    if attempt.statement:
+        out.append(f"      “{attempt.statement}”")
+    if attempt.note:
+        out.append(f"      {attempt.note}")
+    if attempt.failed is not None:
+        out.append(f"      failed: {attempt.failed.conclusion}")
+        for index, child in enumerate(attempt.failed.children):
+            lines: list[str] = []
+            _node_lines(child, "        ", index == len(attempt.failed.children) - 1, lines)
+            out.extend(lines)
+    if attempt.would_apply:
+        out.append("      every other condition holds")
+    if attempt.citations:
+        out.append(f"      cites: {_cites(attempt.citations)}")
+
+
+def render_decision(decision: Decision) -> str:
+    out = [f"Request {decision.request} on {decision.date}: {_MARK[decision.outcome]}"]
+    for key, value in decision.settings:
+        out.append(f"  override: {key} {value}")
+    out.append(f"  policies in force: {', '.join(decision.in_force) or 'none'}")
+    for item in decision.items:
+        out.append("")
+        reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)"}
+        out.append(f"{item.item}: {_MARK[item.outcome]}{reason[item.reason]}")
+        for proof in item.proofs:
+            lines: list[str] = []
+            _node_lines(proof, "  ", True, lines, top=True)
+            out.extend(lines)
+        if item.overridden:
+            out.append(f"  overrides permission: {', '.join(item.overridden)}")
+        if item.reason == "no_permission":
+            if not item.attempts:
+                out.append("  no arrangement in force on this date covers this request")
+            else:
+                out.append("  why not:")
+                for attempt in item.attempts:
+                    _attempt_lines(attempt, out)
+        if item.outcome == "refused" and decision.extra.get("changes_searched"):
+            for cf in item.counterfactuals:
+                out.append(f"  would be permitted if: {cf.describe()}")
+            if not item.counterfactuals:
+                out.append("  no change to the request's facts was found that would permit it on this date")
+    if decision.assumptions:
+        out.append("")
+        out.append("Assumptions this decision rests on:")
+        for name, on, position in decision.assumptions:
+            out.append(f"  - {name} ({'on' if on else 'off'}): {position}")
+    return "\n".join(out) + "\n"
+
+
+def render_text(decisions: list[Decision]) -> str:
+    return "\n".join(render_decision(d) for d in decisions)

@@ -1,0 +1,399 @@
+"""Requests: YAML or JSON files -> validated `Request` with its facts.
+
+In: a file (or a dict). Out: a `Request` whose facts are typed values, each
+remembering the request field it came from. Raises `WarrantError` (codes
+R001-R006) naming the field, with the line for YAML and JSON files and a
+"did you mean" where a known field is close. Validation is hand-written from
+the rulebase's declared vocabulary (engine/pipeline/vocabulary.py: the same
+declarations the JSON Schema is generated from), so a batch of a million
+lines does not pay for a general schema validator.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.pipeline.errors import Diagnostic, Span, WarrantError, did_you_mean
+from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
+from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
+
+MAX_LIST = 1000          # items, offences or convictions in one request
+MAX_MONTHS = 1200        # a sentence of 100 years is the longest we accept
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One fact of a request: predicate(args), from the field at `origin`."""
+
+    predicate: str
+    args: tuple
+    origin: str
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    date: _dt.date
+    facts: tuple[Fact, ...]
+    items: tuple[str, ...]
+    assume: tuple[tuple[str, bool], ...] = ()
+    drafts: tuple[str, ...] = ()
+    data: dict = field(default_factory=dict, compare=False, repr=False)
+    file: str | None = field(default=None, compare=False)
+
+    def fact_set(self) -> frozenset:
+        return frozenset((f.predicate, f.args) for f in self.facts)
+
+
+class _Locator:
+    """Line and column of each dotted path in a YAML/JSON document, when known."""
+
+    def __init__(self, file: str | None, text: str | None):
+        self.file = file
+        self.text = text
+        self._marks: dict[str, tuple[int, int, int]] | None = None
+
+    @property
+    def marks(self) -> dict[str, tuple[int, int, int]]:
+        """Positions, read only when an error needs one (a valid request never pays for this)."""
+        if self._marks is None:
+            self._marks = {}
+            self._read_marks(self.text)
+        return self._marks
+
+    def _read_marks(self, text: str | None) -> None:
+        if text is not None and self.file is not None:
+            try:
+                import yaml
+                node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+                if node is not None:
+                    self._walk(node, "")
+            except Exception:  # positions are a courtesy; the data itself was already parsed
+                pass
+
+    def _walk(self, node, path: str) -> None:
+        import yaml
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = f"{path}.{key.value}" if path else str(key.value)
+                self.marks[sub] = (key.start_mark.line + 1, key.start_mark.column + 1,
+                                   key.end_mark.column)
+                self.marks.setdefault(sub + "=", (value.start_mark.line + 1, value.start_mark.column + 1,
+                                                  value.end_mark.column if value.end_mark.line == value.start_mark.line
+                                                  else value.start_mark.column + 1))
+                self._walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                sub = f"{path}[{index}]"
+                self.marks[sub] = self.marks[sub + "="] = (
+                    value.start_mark.line + 1, value.start_mark.column + 1,
+                    value.end_mark.column if value.end_mark.line == value.start_mark.line else value.start_mark.column + 1)
+                self._walk(value, sub)
+
+    def span(self, path: str, key: bool = False) -> Span | None:
+        if self.file is None:
+            return None
+        mark = self.marks.get(path if key else path + "=") or self.marks.get(path)
+        if mark is None:
+            return Span(self.file, 1, 1, 1, 1)
+        line, column, end = mark
+        return Span(self.file, line, column, line, max(column, end))
+
+
+class _Problems:
+    def __init__(self, locator: _Locator):
+        self.locator = locator
+        self.found: list[Diagnostic] = []
+
+    def add(self, code: str, path: str, message: str, *, key: bool = False,
+            suggestion: str | None = None, notes: tuple[str, ...] = ()) -> None:
+        self.found.append(Diagnostic(code, f"{path}: {message}" if path else message,
+                                     self.locator.span(path, key), "error", notes, suggestion))
+
+
+def _kind_error(kind: str) -> str:
+    return {BOOL: "true or false", DATE: "a date written YYYY-MM-DD",
+            MONEY: "an amount written as a string like \"£500.00\"", MONTHS: "a whole number of months",
+            NUMBER: "a whole number",
+            SYMBOL: "a name"}.get(kind, kind)
+
+
+def _convert(kind: str, value: Any, path: str, problems: _Problems, allowed: tuple[str, ...] = ()):
+    if kind == BOOL:
+        if isinstance(value, bool):
+            return value
+    elif kind == DATE:
+        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_date(value)
+            except ValueError:
+                problems.add("R003", path, f"{value!r} is not a real date (write YYYY-MM-DD)")
+                return None
+    elif kind == MONEY:
+        if isinstance(value, str):
+            try:
+                return parse_money(value)
+            except ValueError:
+                problems.add("R003", path, f"{value!r} is not an amount of money; write it like \"£500.00\"",
+                             notes=("amounts are exact pence: at most two decimal places, no sign",))
+                return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            problems.add("R002", path, f"write money as a string like \"£{value}\", not a bare number",
+                         notes=("money is exact: a number such as 499.99 could be rounded",))
+            return None
+    elif kind == MONTHS:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 0:
+                problems.add("R004", path, f"a sentence cannot be negative ({value} months)")
+                return None
+            if value > MAX_MONTHS:
+                problems.add("R004", path, f"{value} months is longer than any sentence ({MAX_MONTHS} at most)")
+                return None
+            return Months(value)
+    elif kind == NUMBER:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 0 <= value <= MAX_NUMBER:
+                problems.add("R004", path, f"{value if abs(value) < 10**20 else 'a huge number'} is out of range "
+                                           f"(0 to {MAX_NUMBER})")
+                return None
+            return value
+    elif kind == SYMBOL:
+        if isinstance(value, str):
+            if allowed and value not in allowed:
+                problems.add("R005", path, f"unknown value {value!r}",
+                             suggestion=did_you_mean(value, allowed),
+                             notes=(f"allowed: {', '.join(allowed)}",))
+                return None
+            if not allowed and not (value and value[0].isalpha() and value.replace("_", "a").isalnum()
+                                    and value.isascii() and value == value.lower()):
+                problems.add("R005", path, f"{value!r} must be a lower_case name")
+                return None
+            return value
+    problems.add("R002", path, f"expected {_kind_error(kind)}, got {_describe(value)}")
+    return None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _facts_for(spec: Field, value: Any, problems: _Problems) -> list[Fact]:
+    path = spec.path
+    if spec.kind == BOOL:
+        converted = _convert(BOOL, value, path, problems)
+        return [Fact(spec.predicate, (), path)] if converted else []
+    if spec.kind == "records":
+        if not isinstance(value, list):
+            problems.add("R002", path, f"expected a list, got {_describe(value)}")
+            return []
+        facts = []
+        for index, record in enumerate(value[:MAX_LIST]):
+            where = f"{path}[{index}]"
+            if not isinstance(record, dict):
+                problems.add("R002", where, f"expected a mapping with {', '.join(k for k, _ in spec.columns)}, "
+                                            f"got {_describe(record)}")
+                continue
+            args = []
+            for (key, kind), allowed in zip(spec.columns, spec.column_values):
+                if key not in record:
+                    problems.add("R006", where, f"missing {key!r}")
+                    continue
+                args.append(_convert(kind, record[key], f"{where}.{key}", problems, allowed))
+            for key in record:
+                if key not in spec.column_names:
+                    problems.add("R001", f"{where}.{key}", "unknown field", key=True,
+                                  suggestion=did_you_mean(str(key), [k for k, _ in spec.columns]))
+            if len(args) == len(spec.columns) and None not in args:
+                facts.append(Fact(spec.predicate, tuple(args), where))
+        if len(value) > MAX_LIST:
+            problems.add("R004", path, f"{len(value)} entries; at most {MAX_LIST} are accepted")
+        return facts
+    if spec.many:
+        if not isinstance(value, list):
+            problems.add("R002", path, f"expected a list, got {_describe(value)}")
+            return []
+        if len(value) > MAX_LIST:
+            problems.add("R004", path, f"{len(value)} entries; at most {MAX_LIST} are accepted")
+            return []
+        if not value and spec.required:
+            problems.add("R006", path, "must list at least one value")
+            return []
+        facts, seen = [], {}
+        for index, element in enumerate(value):
+            converted = _convert(spec.kind, element, f"{path}[{index}]", problems, spec.values)
+            if converted is None:
+                continue
+            if converted in seen:
+                problems.add("R005", f"{path}[{index}]", f"{element!r} is listed twice",
+                             notes=(f"first at {path}[{seen[converted]}]",))
+                continue
+            seen[converted] = index
+            facts.append(Fact(spec.predicate, (converted,), f"{path}[{index}]"))
+        return facts
+    converted = _convert(spec.kind, value, path, problems, spec.values)
+    return [] if converted is None else [Fact(spec.predicate, (converted,), path)]
+
+
+def _walk(node: dict, data: dict, prefix: str, problems: _Problems, facts: list, top: bool) -> None:
+    """Check one mapping level against the declared tree; collect the facts of its fields."""
+    known = set(node) | (set(META_KEYS) if top else set())
+    for key in data:
+        if key not in known:
+            where = f"{prefix}{key}"
+            problems.add("R001", where, "unknown field", key=True,
+                         suggestion=did_you_mean(str(key), sorted(known) + ([] if prefix else [
+                             p for p in _leaf_paths(node)])))
+    for name, child in node.items():
+        path = f"{prefix}{name}"
+        if isinstance(child, Field):
+            if name not in data:
+                if child.required:
+                    problems.add("R006", "", f"missing required field {path!r}")
+                continue
+            facts.extend(_facts_for(child, data[name], problems))
+            continue
+        inner = data.get(name, {})
+        if inner is None:
+            inner = {}
+        if not isinstance(inner, dict):
+            problems.add("R002", path, f"expected a mapping, got {_describe(inner)}")
+            inner = {}
+        _walk(child, inner, path + ".", problems, facts, False)
+
+
+def _leaf_paths(node: dict, prefix: str = "") -> list[str]:
+    out = []
+    for name, child in node.items():
+        out.extend([prefix + name] if isinstance(child, Field) else _leaf_paths(child, f"{prefix}{name}."))
+    return out
+
+
+def request_from_data(data: Any, file: str | None = None, text: str | None = None,
+                      default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
+    """Validate a parsed document against the rulebase's vocabulary and turn it into a Request.
+
+    Reports every problem found, each at the field it concerns.
+    """
+    locator = _Locator(file, text)
+    problems = _Problems(locator)
+    if not isinstance(data, dict):
+        raise WarrantError.at("R002", f"a request is a mapping of fields, got {_describe(data)}",
+                              Span(file, 1, 1, 1, 1) if file else None)
+    facts: list[Fact] = []
+    _walk(vocabulary.tree, data, "", problems, facts, True)
+    request_id = data.get("id", default_id)
+    if not isinstance(request_id, (str, int)) or isinstance(request_id, bool):
+        problems.add("R002", "id", f"expected text, got {_describe(request_id)}")
+        request_id = default_id
+    assume = data.get("assume") or {}
+    if not isinstance(assume, dict) or not all(isinstance(v, bool) for v in assume.values()):
+        problems.add("R002", "assume", "expected a mapping of assumption names to true/false")
+        assume = {}
+    drafts = data.get("drafts") or []
+    if not isinstance(drafts, list) or not all(isinstance(d, str) for d in drafts):
+        problems.add("R002", "drafts", "expected a list of draft policy names")
+        drafts = []
+    if problems.found:
+        raise WarrantError(problems.found)
+    date = next(f.args[0] for f in facts if f.predicate == DATE_PREDICATE)
+    items = tuple(f.args[0] for f in facts if f.predicate == ITEMS_PREDICATE)
+    return Request(str(request_id), date, tuple(facts), items,
+                   tuple(sorted((str(k), v) for k, v in assume.items())), tuple(sorted(set(drafts))),
+                   data, file)
+
+
+def load_request(path: str, vocabulary: Vocabulary) -> Request:
+    """Read a YAML (.yaml/.yml) or JSON request file and validate it against `vocabulary`."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise WarrantError.at("R000", f"no such request file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WarrantError.at("R000", f"cannot read {path}: {exc}") from None
+    data = parse_document(text, path)
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return request_from_data(data, path, text, default_id=stem, vocabulary=vocabulary)
+
+
+def _loader():
+    """A safe YAML loader that leaves dates as text, for our own located checks."""
+    import yaml
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class RequestLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    RequestLoader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in base.yaml_implicit_resolvers.items()}
+    return RequestLoader
+
+
+_LOADER = None
+
+
+MAX_NESTING = 64   # no request needs more than a few levels; libyaml itself crashes on very deep input
+
+
+def _nesting(text: str) -> int:
+    """An upper bound on the bracket nesting and indentation depth of a YAML text (quotes ignored)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    return max(deepest, indent // 2)
+
+
+def parse_json_line(line: str) -> Any:
+    """One JSON Lines record; errors as (message, column) for the batch's error record."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise WarrantError.at("R000", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise WarrantError.at("R000", "not valid JSON: nested too deeply") from None
+
+
+def parse_document(text: str, path: str) -> Any:
+    """YAML or JSON text -> Python data, with a located error when malformed."""
+    if path.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise WarrantError.at("R000", f"not valid JSON: {exc.msg}",
+                                  Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno)) from None
+        except RecursionError:
+            raise WarrantError.at("R000", "the document is nested too deeply", Span(path, 1, 1, 1, 1)) from None
+    import yaml
+    if _nesting(text) > MAX_NESTING:
+        raise WarrantError.at("R000", f"the document is nested more than {MAX_NESTING} levels deep",
+                              Span(path, 1, 1, 1, 1))
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _loader()
+    try:
+        return yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        span = Span(path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1) if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise WarrantError.at("R000", f"not valid YAML: {problem}", span) from None
+    except (RecursionError, MemoryError):
+        raise WarrantError.at("R000", "the document is nested too deeply or too large") from None
+    except ValueError as exc:  # a scalar YAML itself could not build
+        raise WarrantError.at("R000", f"not valid YAML: {exc}", Span(path, 1, 1, 1, 1)) from None

@@ -1,0 +1,266 @@
+"""A loaded rulebase: parse -> check -> compile -> engine, for a folder or files.
+
+`load_rulebase(paths)` is the pipeline's front half in a dozen lines. Only
+`*.warrant` files under the given folders are read, and a file that resolves
+(through a link) to somewhere outside its folder is refused (W005): a rules
+folder can never make Warrant read anything else.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from engine.pipeline import syntax as S
+from engine.pipeline.check import Checked
+from engine.pipeline.datalog import Program
+from engine.pipeline.errors import Diagnostic, WarrantError
+from engine.pipeline.trace import Cite
+
+from engine.pipeline.places import DEFAULT_RULES, GRAMMAR
+RULES_VARIABLE = "WARRANT_RULES"
+
+
+def resolve_rules(paths: list[str] | None) -> list[str]:
+    """Which rulebase answers, the same rule for every command.
+
+    `--rules DIR` (given as `paths`), else the folder in $WARRANT_RULES, else
+    `./rules` when it holds rule files, else the shipped rulebase.
+    """
+    if paths:
+        return list(paths)
+    chosen = os.environ.get(RULES_VARIABLE, "").strip()
+    if chosen:
+        return [chosen]
+    if os.path.isdir("rules") and any(name.endswith(".warrant") for _, _, names in os.walk("rules")
+                                      for name in names):
+        return ["rules"]
+    return [DEFAULT_RULES]
+
+
+def default_cases(paths: list[str]) -> str:
+    """Where the golden cases of a rulebase live: `cases/` in its folder (the shipped one keeps them in tests/)."""
+    folder = paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or "."
+    if os.path.realpath(folder) == os.path.realpath(DEFAULT_RULES):
+        return os.path.join(os.path.dirname(DEFAULT_RULES), "tests", "golden", "decisions")
+    return os.path.join(folder, "cases")
+
+
+@dataclass
+class Rulebase:
+    checked: Checked
+    program: Program
+    files: list[str] = field(default_factory=list)
+    folder: str | None = None      # the rulebase's folder: its distribution.yaml and cases/ live there
+
+    @cached_property
+    def engine(self):
+        from engine.pipeline.evaluate import Engine
+        return Engine(self.program)
+
+    @property
+    def vocabulary(self):
+        """The declared request vocabulary (engine/pipeline/vocabulary.py)."""
+        return self.program.vocabulary
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.checked.diagnostics if d.severity != "error"]
+
+    def cite(self, citation: S.Citation) -> Cite:
+        source = self.checked.sources.get(citation.source)
+        if source is None:
+            return Cite(citation.source, citation.locator, citation.source)
+        parts = [source.get("publisher"), source.get("title")]
+        date = source.get("date")
+        if date is not None:
+            parts.append(date.isoformat())
+        label = ", ".join(str(p) for p in parts if p)
+        return Cite(citation.source, citation.locator, label)
+
+    def source_rule(self, rule_id: str) -> S.Rule | None:
+        return self.checked.rules.get(rule_id)
+
+    def rule_assumptions(self, rule_id: str) -> tuple[str, ...]:
+        """Assumptions a rule rests on: its own `assumes`, its policy's, and its `assuming` conditions."""
+        compiled = self.program.rules[rule_id]
+        names: list[str] = []
+        policy = self.checked.policies.get(compiled.policy) if compiled.policy else None
+        if policy:
+            names.extend(policy.assumes)
+        rule = self.checked.rules.get(rule_id)
+        if rule:
+            names.extend(rule.assumes)
+            names.extend(c.name for c in rule.body if isinstance(c, S.Assuming))
+        return tuple(dict.fromkeys(names))
+
+    def rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
+        compiled = self.program.rules[rule_id]
+        rule = self.checked.rules.get(rule_id)
+        if rule is not None:
+            return tuple(self.cite(c) for c in rule.cites)
+        policy = self.checked.policies.get(compiled.policy)
+        return tuple(self.cite(c) for c in policy.cites) if policy else ()
+
+    def rule_location(self, rule_id: str) -> str | None:
+        rule = self.checked.rules.get(rule_id)
+        if rule is not None and rule.span:
+            return f"{_relative(rule.span.file)}:{rule.span.line}"
+        policy = self.checked.policies.get(self.program.rules[rule_id].policy)
+        if policy is not None and policy.span:
+            return f"{_relative(policy.span.file)}:{policy.span.line}"
+        return None
+
+
+_ROOT = os.path.dirname(DEFAULT_RULES)
+
+
+def _relative(path: str) -> str:
+    """A rule file's name as traces show it: relative to the project (so output is the same from any folder)."""
+    for base in (_ROOT, os.getcwd()):
+        try:
+            rel = os.path.relpath(path, base)
+        except ValueError:
+            continue
+        if not rel.startswith(".."):
+            return rel
+    return path
+
+
+def rule_files(paths: list[str]) -> list[str]:
+    """The *.warrant files named or found under the folders named, sorted."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            root = os.path.realpath(path)
+            for folder, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(names):
+                    if not name.endswith(".warrant"):
+                        continue
+                    full = os.path.join(folder, name)
+                    real = os.path.realpath(full)
+                    if os.path.commonpath([root, real]) != root:
+                        raise WarrantError.at("W005", f"{full} points outside the rules folder ({real}); "
+                                                      "it is not read")
+                    found.append(full)
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            raise WarrantError.at("W004", f"no such rule file or folder: {path}")
+    import stat
+    for path in found:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise WarrantError.at("W004", f"cannot read {path}: {exc.strerror}") from None
+        if not stat.S_ISREG(mode):
+            raise WarrantError.at("W004", f"{path} is not a regular file (a pipe, device or socket); it is not read")
+    if not found:
+        raise WarrantError.at("W004", f"no .warrant rule files in {', '.join(paths)}")
+    return found
+
+
+def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebase:
+    """Parse, check and compile rule files. Raises WarrantError with every error found.
+
+    The compiled result is cached on disk (see `_cache_path`), keyed by the
+    exact bytes of every rule file, the grammar and Warrant's own source, so
+    any change to any of them means a fresh parse. Set WARRANT_CACHE=off to
+    disable. A rulebase with errors is never cached.
+    """
+    chosen = resolve_rules(paths)
+    files = rule_files(chosen)
+    folder = chosen[0] if os.path.isdir(chosen[0]) else None
+    target = _cache_path(files) if cache else None
+    if target is not None:
+        cached = _read_cache(target)
+        if cached is not None:
+            cached.folder = folder
+            return cached
+    from engine.pipeline.check import check
+    from engine.pipeline.compile import compile_rulebase
+    from engine.pipeline.parse import parse_file
+    parsed = [parse_file(path) for path in files]
+    checked = check(parsed)
+    if checked.errors:
+        raise WarrantError(checked.diagnostics)
+    rulebase = Rulebase(checked, compile_rulebase(checked), files, folder)
+    if target is not None:
+        _write_cache(target, rulebase)
+    return rulebase
+
+
+def _cache_path(files: list[str]) -> str | None:
+    """Where the compiled form of exactly these files (and this Warrant) is kept, or None if caching is off."""
+    setting = os.environ.get("WARRANT_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    import hashlib
+    digest = hashlib.sha256()
+    engine = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    own = sorted(os.path.join(folder, n) for folder, _, names in os.walk(engine) for n in names if n.endswith(".py"))
+    own.append(GRAMMAR)
+    try:
+        for path in own + files:
+            digest.update(os.path.abspath(path).encode() + b"\0")
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+            digest.update(b"\0")
+    except OSError:
+        return None
+    from engine.pipeline.places import cache_folder
+    folder = cache_folder()
+    return os.path.join(folder, digest.hexdigest() + ".pickle") if folder else None
+
+
+_MAGIC = b"warrant-rulebase-cache 1\n"
+
+
+def _read_cache(path: str) -> Rulebase | None:
+    """The cached rulebase, only when its header names exactly this key and its payload is intact.
+
+    Header: magic, the key (the digest of the rule files and Warrant's source
+    the entry was built from, which is also its file name) and the sha256 of
+    the payload. A damaged, truncated or foreign entry is never unpickled;
+    the rulebase is simply rebuilt.
+    """
+    import hashlib
+    import pickle
+    key = os.path.basename(path).removesuffix(".pickle").encode()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    header_length = len(_MAGIC) + len(key) + 1 + 64 + 1
+    header, payload = data[:header_length], data[header_length:]
+    expected = _MAGIC + key + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+    if header != expected:
+        _debug(f"cache entry {path} is damaged or foreign; rebuilding")
+        return None
+    try:
+        rulebase = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - an intact payload that still fails to load is rebuilt, never trusted
+        return None
+    return rulebase if isinstance(rulebase, Rulebase) else None
+
+
+def _debug(message: str) -> None:
+    if os.environ.get("WARRANT_DEBUG"):
+        import sys
+        print(f"debug: {message}", file=sys.stderr)
+
+
+def _write_cache(path: str, rulebase: Rulebase) -> None:
+    """Best effort: a cache that cannot be written is simply not used."""
+    import hashlib
+    import pickle
+    try:
+        from engine.pipeline.files import write_atomic_bytes
+        payload = pickle.dumps(Rulebase(rulebase.checked, rulebase.program, rulebase.files),
+                               protocol=pickle.HIGHEST_PROTOCOL)
+        key = os.path.basename(path).removesuffix(".pickle").encode()
+        write_atomic_bytes(path, _MAGIC + key + b" " + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass

@@ -1,0 +1,257 @@
+"""The AST of a rule file: frozen, slotted dataclasses, each with a `span`.
+
+Spans are excluded from equality, so two parses of the same text in
+different layouts compare equal. Grammar rule `permit_rule` <-> class
+`PermitRule` <-> `compile_permit_rule`: dispatch is by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.pipeline.errors import Span, span_field
+
+# ---- terms ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A literal value: a symbol (str), date, Money, Months or int."""
+
+    value: object
+    span: Span | None = span_field()
+
+
+Term = Variable | Constant
+
+# ---- conditions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    predicate: str
+    args: tuple[Term, ...]
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Positive:
+    atom: Atom
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Negative:
+    atom: Atom
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    left: Term
+    op: str  # one of = != < <= > >=
+    right: Term
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    term: Term
+    set_name: str
+    negated: bool = False
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Assuming:
+    name: str
+    negated: bool = False
+    span: Span | None = span_field()
+
+
+Condition = Positive | Negative | Comparison | Member | Assuming
+
+# ---- declarations -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source: str
+    locator: str | None = None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    key: str
+    value: object  # str text, date, or a word
+    is_word: bool = False
+    cites: tuple[Citation, ...] = ()
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDecl:
+    name: str
+    properties: tuple[Property, ...]
+    span: Span | None = span_field()
+
+    def get(self, key: str):
+        return next((p.value for p in self.properties if p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumptionDecl:
+    name: str
+    properties: tuple[Property, ...]
+    span: Span | None = span_field()
+
+    def get(self, key: str):
+        return next((p.value for p in self.properties if p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SetDecl:
+    name: str
+    description: str | None
+    members: tuple[str, ...]
+    span: Span | None = span_field()
+    member_spans: tuple[Span, ...] = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    name: str
+    doc: str | None = None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDecl:
+    """`enum NAME "doc" { value "doc", ... }`: the values a symbol field may take."""
+
+    name: str
+    doc: str | None
+    values: tuple[EnumValue, ...]
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One typed column of a records field: `offence: symbol`."""
+
+    name: str
+    type: str
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    """`field PATH: [many] TYPE [required] [fixed] [as PREDICATE] "doc"`: one fact a request can state.
+
+    `type` is a built-in type name (boolean, date, money, months, number,
+    symbol) or an enumeration's name; records fields have `columns` instead.
+    The predicate defaults to the last part of the path.
+    """
+
+    path: str
+    type: str | None
+    columns: tuple[Column, ...]
+    many: bool
+    required: bool
+    fixed: bool
+    predicate: str
+    doc: str
+    span: Span | None = span_field()
+    type_span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: object | None  # datetime.date
+    end: object | None
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A permit, forbid or define rule.
+
+    `kind` is 'permit', 'forbid' or 'define'. Permit and forbid rules are
+    about each requested item, named by `item_var`; define rules conclude
+    `head`. `policy` is the enclosing policy's name (None at top level).
+    """
+
+    kind: str
+    id: str
+    statement: str
+    body: tuple[Condition, ...]
+    cites: tuple[Citation, ...] = ()
+    assumes: tuple[str, ...] = ()
+    item_var: str | None = None
+    head: Atom | None = None
+    policy: str | None = None
+    span: Span | None = span_field()
+    id_span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDecl:
+    name: str
+    title: str
+    period: Period | None
+    draft: bool
+    cites: tuple[Citation, ...]
+    assumes: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    family: str | None = None
+    span: Span | None = span_field()
+
+    def covers(self, day) -> bool:
+        """Whether `day` falls inside the period (both ends inclusive; no period: always)."""
+        period = self.period
+        return period is None or ((period.start is None or period.start <= day) and
+                                  (period.end is None or day <= period.end))
+
+    @property
+    def lineage(self) -> str:
+        """The policy this one is a version of (itself when it stands alone)."""
+        return self.family or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """`invariant ID "statement" never permit Item when body`.
+
+    A property that must hold for every possible request: no item for which
+    `body` holds is ever permitted. `warrant check` verifies it by
+    enumeration (engine/author/invariants.py).
+    """
+
+    name: str
+    statement: str
+    item_var: str
+    body: tuple[Condition, ...]
+    cites: tuple[Citation, ...] = ()
+    span: Span | None = span_field()
+    id_span: Span | None = span_field()
+
+    def as_rule(self) -> Rule:
+        """The invariant's condition as a rule, so the checker checks it like any other body."""
+        return Rule("invariant", self.name, self.statement, self.body, self.cites, (), self.item_var,
+                    span=self.span, id_span=self.id_span)
+
+
+Declaration = EnumDecl | FieldDecl | SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Invariant | Rule
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    path: str
+    declarations: tuple[Declaration, ...]
+    comments: tuple[tuple[int, int, str], ...] = ()  # (line, column, text), for the formatter

@@ -1,0 +1,81 @@
+"""Trace data: what a decision rests on, as frozen dataclasses.
+
+A `TraceNode` is one step of a proof: a rule instance (kind "rule"), or a
+leaf: a request fact, a set membership, a comparison with its values, an
+absence (a negation that holds), an assumption. `Attempt` records a permit
+rule that did not apply and the first condition that failed. `Decision`
+gathers one `ItemDecision` per requested item. Renderers (engine/pipeline/render/)
+turn these into text, JSON, Markdown and DOT; the proof checker
+(engine/checker/verify.py) walks them without the evaluator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    source: str
+    locator: str | None
+    label: str          # publisher, title, date: how a reader finds it
+
+
+@dataclass(frozen=True, slots=True)
+class TraceNode:
+    kind: str                                   # rule | fact | member | comparison | absent | assumption
+    conclusion: str                             # plain text of what this node establishes
+    atom: tuple = ()                            # (engine predicate, args) for rule and fact nodes
+    rule: str | None = None                     # the rule that produced it
+    statement: str | None = None                # the rule's plain-English statement
+    bindings: tuple[tuple[str, object], ...] = ()
+    citations: tuple[Cite, ...] = ()
+    assumptions: tuple[str, ...] = ()           # assumptions this step rests on
+    location: str | None = None                 # rule file:line, or request field path
+    holds: bool = True
+    children: tuple["TraceNode", ...] = ()
+    detail: tuple[tuple[str, object], ...] = ()  # e.g. comparison operands, set name
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A permission that did not apply to an item, and why."""
+
+    rule: str
+    statement: str
+    policy: str | None
+    in_force: bool
+    failed: TraceNode | None            # the first condition that failed (holds=False)
+    held: tuple[TraceNode, ...] = ()    # the conditions that held before it
+    would_apply: bool = False           # not in force, but every other condition holds
+    citations: tuple[Cite, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDecision:
+    item: str
+    outcome: str                        # permitted | refused
+    reason: str                         # permission | prohibition | no_permission
+    proofs: tuple[TraceNode, ...] = ()  # permits (permitted) or prohibitions (refused by one)
+    overridden: tuple[str, ...] = ()    # permits that fired but lost to a prohibition
+    attempts: tuple[Attempt, ...] = ()  # why no permission applied
+    counterfactuals: tuple = ()         # filled by engine/review/counterfactual.py
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    request: str
+    date: str
+    outcome: str                         # permitted | partially_permitted | refused
+    items: tuple[ItemDecision, ...]
+    assumptions: tuple[tuple[str, bool, str], ...] = ()   # (name, on?, position) this decision rests on
+    settings: tuple[tuple[str, str], ...] = ()            # overrides applied (--at, --set, --assume, drafts)
+    in_force: tuple[str, ...] = ()                        # policies in force on the date
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+def walk(node: TraceNode):
+    """Every node of a proof, depth first."""
+    yield node
+    for child in node.children:
+        yield from walk(child)

@@ -1,0 +1,146 @@
+"""Unfolding: every way of proving a goal, as conjunctions of request-level conditions.
+
+A derived atom is replaced by the body of each rule that concludes it
+(variables renamed apart, heads unified), recursively, until only request
+facts, set memberships, comparisons, assumption and draft switches, and
+negations remain. Used by invariant checking (which builds requests that
+satisfy a permission) and by counterfactuals (which change a request until
+it does). Depth is bounded, so recursive definitions are cut, not looped.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+
+from engine.pipeline.datalog import Atom, Compare, Not, Var
+from engine.pipeline.values import Money, Months, kind_of
+
+MAX_DEPTH = 8            # nested definitions followed, at most
+
+
+class Unfolder:
+    def __init__(self, program):
+        self.program = program
+        self.fresh = itertools.count()
+
+    def rename(self, literal, suffix: str):
+        def term(t):
+            return Var(f"{t.name}{suffix}") if isinstance(t, Var) else t
+        if isinstance(literal, Not):
+            return Not(self.rename(literal.atom, suffix))
+        if isinstance(literal, Compare):
+            return Compare(term(literal.left), literal.op, term(literal.right))
+        return Atom(literal.predicate, tuple(term(a) for a in literal.args))
+
+    def permission(self, rule_id: str, item_var: str = "Item_", extra: tuple = ()):
+        """Every way of proving permit rule `rule_id` (and `extra` goals) for the item named `item_var`."""
+        rule = self.program.rules[rule_id]
+        suffix = f"_{next(self.fresh)}"
+        body = [self.rename(l, suffix) for l in rule.body]
+        start = {Var(rule.head.args[0].name + suffix): Var(item_var)}
+        return self.unfold(body + list(extra), start)
+
+    def unfold(self, goals: list, subst: dict, depth: int = 0):
+        """Yield (base literals, substitution) for each way of proving `goals`."""
+        if not goals:
+            yield [], subst
+            return
+        first, rest = goals[0], goals[1:]
+        if isinstance(first, Atom) and first.predicate in self.program.by_head and depth < MAX_DEPTH:
+            for rule_id in self.program.by_head[first.predicate]:
+                rule = self.program.rules[rule_id]
+                suffix = f"_{next(self.fresh)}"
+                head = self.rename(rule.head, suffix)
+                unified = unify(first.args, head.args, subst)
+                if unified is None:
+                    continue
+                body = [self.rename(l, suffix) for l in rule.body]
+                yield from self.unfold(body + rest, unified, depth + 1)
+            return
+        if isinstance(first, Atom) and first.predicate in self.program.by_head:
+            return  # too deep: give up on this branch
+        for base, final in self.unfold(rest, subst, depth):
+            yield [first] + base, final
+
+
+def terms(literal):
+    if isinstance(literal, Not):
+        literal = literal.atom
+    if isinstance(literal, Compare):
+        return (literal.left, literal.right)
+    return literal.args
+
+
+def rename_var(literal, old: str, new: str | None, const=None):
+    def term(t):
+        if isinstance(t, Var) and t.name == old:
+            return const if const is not None else Var(new)
+        return t
+    if isinstance(literal, Not):
+        return Not(rename_var(literal.atom, old, new, const))
+    if isinstance(literal, Compare):
+        return Compare(term(literal.left), literal.op, term(literal.right))
+    return Atom(literal.predicate, tuple(term(a) for a in literal.args))
+
+
+def walk(term, subst):
+    while isinstance(term, Var) and term in subst:
+        term = subst[term]
+    return term
+
+
+def unify(left, right, subst: dict):
+    subst = dict(subst)
+    for a, b in zip(left, right):
+        a, b = walk(a, subst), walk(b, subst)
+        if a == b:
+            continue
+        if isinstance(a, Var):
+            subst[a] = b
+        elif isinstance(b, Var):
+            subst[b] = a
+        else:
+            return None
+    return subst
+
+
+def apply(literal, subst):
+    if isinstance(literal, Not):
+        return Not(apply(literal.atom, subst))
+    if isinstance(literal, Compare):
+        return Compare(walk(literal.left, subst), literal.op, walk(literal.right, subst))
+    return Atom(literal.predicate, tuple(walk(a, subst) for a in literal.args))
+
+
+def value(term, env):
+    return env[term.name] if isinstance(term, Var) else term.value
+
+
+def order(value):
+    if isinstance(value, Money):
+        return value.pence
+    if isinstance(value, Months):
+        return value.count
+    if isinstance(value, _dt.date):
+        return value.toordinal()
+    return value
+
+
+def holds(compare: Compare, env) -> bool:
+    left, right = value(compare.left, env), value(compare.right, env)
+    if kind_of(left) != kind_of(right):
+        return False
+    a, b = order(left), order(right)
+    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[compare.op]
+
+
+def around(value) -> set:
+    if isinstance(value, _dt.date):
+        return {value - _dt.timedelta(days=1), value, value + _dt.timedelta(days=1)}
+    if isinstance(value, Money):
+        return {Money(p) for p in (value.pence - 1, value.pence, value.pence + 1) if p >= 0}
+    if isinstance(value, Months):
+        return {Months(c) for c in (value.count - 1, value.count, value.count + 1) if c >= 0}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {n for n in (value - 1, value, value + 1) if n >= 0}
+    return {value}

@@ -1,0 +1,1 @@
+"""The legal reviewer's tools: counterfactuals, compare, impact, what-if overrides, browsing."""

@@ -1,0 +1,136 @@
+"""Browsing the rules: what is in force on a date, one rule in full, the timeline."""
+from __future__ import annotations
+
+import datetime as _dt
+
+from engine.pipeline import syntax as S
+from engine.pipeline.errors import WarrantError, did_you_mean
+
+
+def _in_force(policy: S.PolicyDecl, date: _dt.date | None) -> bool:
+    if date is None:
+        return True
+    if policy.draft:
+        return False
+    return policy.covers(date)
+
+
+def _period(policy: S.PolicyDecl) -> str:
+    p = policy.period
+    if p is None:
+        return "always"
+    return f"{p.start or '…'} to {p.end or 'no end'}"
+
+
+def _cites(rulebase, cites) -> str:
+    return "; ".join(rulebase.cite(c).label + (f", {c.locator}" if c.locator else "") for c in cites)
+
+
+def render_rules(rulebase, date: _dt.date | None) -> str:
+    checked = rulebase.checked
+    out = [f"Rules in force on {date}" if date else "All rules"]
+    top = [r for r in checked.rules.values() if r.policy is None]
+    out.append("")
+    out.append("Always in force:")
+    for rule in sorted(top, key=lambda r: r.id):
+        out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
+        out.append(f"          cites {_cites(rulebase, rule.cites)}")
+    for policy in sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
+                                                                     else _dt.date.min, p.name)):
+        if not _in_force(policy, date):
+            continue
+        out.append("")
+        out.append(f"{'Draft policy' if policy.draft else 'Policy'} {policy.name}: {policy.title} ({_period(policy)})")
+        if policy.assumes:
+            out.append(f"  assumes {', '.join(policy.assumes)}")
+        for rule in policy.rules:
+            out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
+            out.append(f"          cites {_cites(rulebase, rule.cites)}")
+    return "\n".join(out) + "\n"
+
+
+def render_rule(rulebase, rule_id: str) -> str:
+    checked = rulebase.checked
+    rule = checked.rules.get(rule_id)
+    if rule is None:
+        raise WarrantError.at("B001", f"no rule `{rule_id}`", suggestion=did_you_mean(rule_id, checked.rules))
+    head = rule.head.predicate if rule.head else None
+    out = [f"{rule.kind} {rule.id}" + (f" (defines {head})" if head else ""),
+           f"  at {rulebase.rule_location(rule.id)}",
+           f"  says: {rule.statement}"]
+    if rule.policy:
+        policy = checked.policies[rule.policy]
+        out.append(f"  policy: {policy.name}: {policy.title} ({_period(policy)}){' [draft]' if policy.draft else ''}")
+    for cite in rule.cites:
+        out.append(f"  cites: {rulebase.cite(cite).label}" + (f", {cite.locator}" if cite.locator else ""))
+    for name in rulebase.rule_assumptions(rule.id):
+        decl = checked.assumptions[name]
+        out.append(f"  assumes {name}: {decl.get('position')}")
+    compiled = rulebase.program.rules[rule.id]
+    out.append("  compiled: " + f"{compiled.fired} <= " + " & ".join(map(str, compiled.body)))
+    users = sorted(r.id for r in checked.rules.values()
+                   if head and any(isinstance(c, (S.Positive, S.Negative)) and c.atom.predicate == head for c in r.body))
+    out.append(f"  used by: {', '.join(users) if users else 'no other rule'}")
+    return "\n".join(out) + "\n"
+
+
+def _timeline_span(rulebase):
+    policies = sorted(rulebase.checked.policies.values(), key=lambda p: p.name)
+    dates = [d for p in policies if p.period for d in (p.period.start, p.period.end) if d]
+    first = min(dates + [_dt.date(2016, 1, 1)])
+    last = max(dates + [_dt.date(2026, 12, 31)])
+    return policies, _dt.date(first.year, 1, 1), _dt.date(last.year, 12, 31)
+
+
+def render_timeline(rulebase, width: int = 60) -> str:
+    policies, first, last = _timeline_span(rulebase)
+    days = (last - first).days
+
+    def col(date):
+        return round((date - first).days / days * (width - 1))
+
+    name_width = max(len(p.name) for p in policies) if policies else 10
+    axis = [" "] * width
+    for year in range(first.year, last.year + 1):
+        c = col(_dt.date(year, 1, 1))
+        label = str(year)[2:]
+        for i, ch in enumerate(label):
+            if c + i < width:
+                axis[c + i] = ch
+    out = [f"{'':{name_width}}  {''.join(axis)}"]
+    for policy in sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start else first, p.name)):
+        start = policy.period.start if policy.period and policy.period.start else first
+        end = policy.period.end if policy.period and policy.period.end else last
+        bar = [" "] * width
+        for i in range(col(start), col(end) + 1):
+            bar[i] = "░" if policy.draft else "█"
+        out.append(f"{policy.name:{name_width}}  {''.join(bar)}  {_period(policy)}{' (draft)' if policy.draft else ''}")
+    return "\n".join(out) + "\n"
+
+
+def timeline_svg(rulebase) -> str:
+    policies, first, last = _timeline_span(rulebase)
+    days = (last - first).days
+    left, width, row = 260, 600, 26
+    height = row * (len(policies) + 2)
+
+    def x(date):
+        return left + (date - first).days / days * width
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">']
+    for year in range(first.year, last.year + 1):
+        px = x(_dt.date(year, 1, 1))
+        parts.append(f'<line x1="{px:.1f}" y1="10" x2="{px:.1f}" y2="{height - 10}" stroke="#ddd"/>')
+        parts.append(f'<text x="{px + 2:.1f}" y="{height - 12}">{year}</text>')
+    for index, policy in enumerate(sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start
+                                                                    else first, p.name))):
+        y = 20 + index * row
+        start = policy.period.start if policy.period and policy.period.start else first
+        end = policy.period.end if policy.period and policy.period.end else last
+        fill = "#bbb" if policy.draft else "#2b6cb0"
+        parts.append(f'<text x="8" y="{y + 13}">{policy.name}</text>')
+        parts.append(f'<rect x="{x(start):.1f}" y="{y}" width="{max(2.0, x(end) - x(start)):.1f}" height="16" '
+                     f'fill="{fill}"><title>{policy.title}: {_period(policy)}</title></rect>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

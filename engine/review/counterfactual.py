@@ -1,0 +1,447 @@
+"""Counterfactuals: the smallest changes to a request's facts that would permit a refused item.
+
+For each permission in force on the decision's date, each way of proving it
+(engine/pipeline/unfold.py) is compared with the request, and the request is changed
+just enough to meet it: a value already in the request is kept when it
+satisfies the conditions, otherwise it moves to the nearest value that does
+(a threshold's boundary, a member of the set); a missing yes/no fact is
+set, a fact a negated condition forbids is cleared. If a prohibition would
+then refuse the item, one more change that breaks that prohibition is
+tried. Every candidate is re-decided by the engine, exactly as a fresh
+request would be, and kept only if the item comes out permitted (which
+means no prohibition applies). The smallest verified sets of changes are
+reported, at most `LIMIT` of them.
+
+Only facts a request holds are changed: never the date, the assumptions or
+the drafts, and not the items asked for or the fields the vocabulary marks
+(the rulebase's `fixed` fields) unless the caller names them in `vary`.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.request import request_from_data
+from engine.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
+from engine.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
+
+LIMIT = 3
+MAX_WAYS = 60               # ways of proving one permission considered
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    before: object          # JSON value, None when absent
+    after: object           # JSON value, None when removed
+    unit: str = ""          # shown after numbers that are counts (months)
+
+    def describe(self) -> str:
+        return f"{self.path}: {_show(self.before, self.unit)} -> {_show(self.after, self.unit)}"
+
+    def to_json(self) -> dict:
+        return {"field": self.path, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    changes: tuple[Change, ...]
+    permitted_by: tuple[str, ...]     # the permissions that apply once changed (verified)
+
+    def describe(self) -> str:
+        return "; ".join(c.describe() for c in self.changes) + f" (permitted by {', '.join(self.permitted_by)})"
+
+    def to_json(self) -> dict:
+        return {"changes": [c.to_json() for c in self.changes], "permitted_by": list(self.permitted_by),
+                "verified": True}
+
+
+def _show(value, unit: str = "") -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and unit:
+        return f"{value} {unit}"
+    if value is None:
+        return "absent"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, drafts: tuple,
+                    vary: tuple[str, ...] = ()) -> tuple[Counterfactual, ...]:
+    """Verified smallest changes that would permit `item` (empty if none is found)."""
+    return _Search(rulebase, request, item, at, switches, drafts, vary).run()
+
+
+class _Search:
+    def __init__(self, rulebase, request, item, at, switches, drafts, vary):
+        self.rb, self.request, self.item = rulebase, request, item
+        self.at, self.switches, self.drafts = at, switches, tuple(drafts)
+        self.vocabulary = rulebase.program.vocabulary
+        self.fields = self.vocabulary.by_fact
+        self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
+        self.unfolder = Unfolder(rulebase.program)
+        self.date = at or request.date
+        self.verdicts: dict = {}
+
+    # ---- driving --------------------------------------------------------------
+    def run(self) -> tuple[Counterfactual, ...]:
+        found: dict = {}
+        for rule_id in self._permits_in_force():
+            for index, (base, subst) in enumerate(self.unfolder.permission(rule_id, "Item_")):
+                if index >= MAX_WAYS:
+                    break
+                literals = [apply(l, subst) for l in base]
+                item = walk(Var("Item_"), subst)       # definitions over the item rename it: name it back
+                if item != Var("Item_"):
+                    literals = [apply(l, {item: Var("Item_")}) for l in literals]
+                changes = self._meet(literals)
+                if changes is not None:
+                    self._try(changes, found)
+        best = sorted(found.values(), key=lambda cf: (len(cf.changes), [c.describe() for c in cf.changes]))
+        if not best:
+            return ()
+        smallest = len(best[0].changes)
+        return tuple(cf for cf in best if len(cf.changes) == smallest)[:LIMIT]
+
+    def _permits_in_force(self) -> list[str]:
+        program = self.rb.program
+        out = []
+        for rule_id in sorted(program.rules):
+            rule = program.rules[rule_id]
+            if rule.kind != "permit":
+                continue
+            policy = self.rb.checked.policies.get(rule.policy) if rule.policy else None
+            if policy is not None and not policy.covers(self.date):
+                continue
+            if policy is not None and policy.draft and policy.name not in self.drafts:
+                continue
+            out.append(rule_id)
+        return out
+
+    def _try(self, changes: list[Change], found: dict) -> None:
+        key = tuple(sorted((c.path, repr(c.after)) for c in changes))
+        if key in found:
+            return
+        verdict = self._decide(changes)
+        if verdict is None:
+            return
+        permits, forbids = verdict
+        if permits and not forbids and changes:
+            found[key] = Counterfactual(tuple(sorted(changes, key=lambda c: c.path)), permits)
+            return
+        if permits and forbids and len(changes) < 4:
+            for extra in self._break_prohibitions(forbids, changes):
+                more = changes + [extra]
+                more_key = tuple(sorted((c.path, repr(c.after)) for c in more))
+                if more_key in found:
+                    continue
+                again = self._decide(more)
+                if again and again[0] and not again[1]:
+                    found[more_key] = Counterfactual(tuple(sorted(more, key=lambda c: c.path)), again[0])
+
+    def _decide(self, changes: list[Change]):
+        """(permits, forbids) for the item in the changed request, from a fresh evaluation."""
+        document = copy.deepcopy(self.request.data)
+        for change in changes:
+            _set_path(document, change.path, change.after)
+        try:
+            changed = request_from_data(document, default_id=self.request.id, vocabulary=self.vocabulary)
+        except WarrantError:
+            return None
+        key = changed.fact_set()
+        if key not in self.verdicts:
+            from engine.pipeline.grounding import request_atoms
+            atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
+            with self.rb.engine.session(atoms) as session:
+                permits = tuple(sorted(r for i, r in session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
+                                       if i == self.item))
+                forbids = tuple(sorted(r for i, r in session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+                                       if i == self.item))
+            self.verdicts[key] = (permits, forbids)
+        return self.verdicts[key]
+
+    # ---- meeting one way of proving a permission --------------------------------
+    def _meet(self, literals: list) -> list[Change] | None:
+        """The changes that make the request meet `literals`, or None if only fixed facts could."""
+        request = self.request
+        env: dict = {}
+        changes: list[Change] = []
+        unary = _unary_constraints(literals)
+        current = _current_values(request, self.fields)
+        for literal in literals:
+            if isinstance(literal, Atom) and literal.predicate == "u_requested":
+                arg = literal.args[0]
+                if isinstance(arg, Var) and arg.name == "Item_":
+                    continue
+                value = arg.value if isinstance(arg, Const) else env.get(arg.name)
+                if value != self.item and value not in request.items:
+                    return None
+                continue
+            if isinstance(literal, Atom) and literal.predicate in self.fields:
+                if not self._meet_fact(literal, env, unary, current, changes):
+                    return None
+        for literal in literals:
+            if isinstance(literal, Atom) and literal.predicate == ASSUMED:
+                if not self.switches.get(literal.args[0].value):
+                    return None
+            elif isinstance(literal, Not) and literal.atom.predicate == ASSUMED:
+                if self.switches.get(literal.atom.args[0].value):
+                    return None
+            elif isinstance(literal, Atom) and literal.predicate == DRAFT_ON:
+                if literal.args[0].value not in self.drafts:
+                    return None
+            elif isinstance(literal, Atom) and literal.predicate.startswith("s_"):
+                value = _resolve(literal.args[0], env, self.item)
+                if value is not None and value not in self.rb.checked.sets[literal.predicate[2:]].members:
+                    return None
+            elif isinstance(literal, Not) and literal.atom.predicate in self.fields:
+                spec = self.fields[literal.atom.predicate]
+                if spec.kind == BOOL and current.get(spec.path):
+                    if spec.path in self.fixed:
+                        return None
+                    changes.append(Change(spec.path, True, False))
+            elif isinstance(literal, Compare):
+                bound = {"Item_": self.item, **env}
+                if all(t.name in bound for t in terms(literal) if isinstance(t, Var)) and not holds(literal, bound):
+                    return None
+        return changes
+
+    def _meet_fact(self, literal: Atom, env: dict, unary, current, changes: list) -> bool:
+        spec = self.fields[literal.predicate]
+        path = spec.path
+        if spec.kind == BOOL:
+            if not current.get(path):
+                if path in self.fixed:
+                    return False
+                changes.append(Change(path, current.get(path), True))
+            return True
+        if spec.kind == "records":
+            return self._meet_record(literal, spec, env, unary, changes)
+        if spec.many:
+            arg = literal.args[0]
+            have = current.get(path) or []
+            if isinstance(arg, Const):
+                if arg.value in have:
+                    return True
+                choice = arg.value
+            else:
+                fitting = [v for v in have if _fits(arg.name, v, unary, self.rb)]
+                if fitting:
+                    env[arg.name] = fitting[0]
+                    return True
+                choice = _choose(arg.name, SYMBOL, spec.values, None, unary, self.rb)
+                if choice is None:
+                    return False
+                env[arg.name] = choice
+            if path in self.fixed:
+                return False
+            changes.append(Change(path, list(have) or None, list(have) + [to_json(choice)]))
+            return True
+        arg = literal.args[0]
+        have = current.get(path)
+        if isinstance(arg, Const):
+            wanted = arg.value
+        elif arg.name in env:
+            wanted = env[arg.name]
+        elif have is not None and _fits(arg.name, have, unary, self.rb):
+            env[arg.name] = have
+            return True
+        else:
+            wanted = _choose(arg.name, spec.kind, spec.values, have, unary, self.rb)
+            if wanted is None:
+                return False
+            env[arg.name] = wanted
+        if wanted == have:
+            return True
+        if path in self.fixed:
+            return False
+        changes.append(Change(path, to_json(have) if have is not None else None, to_json(wanted)))
+        return True
+
+    def _meet_record(self, literal: Atom, spec, env: dict, unary, changes: list) -> bool:
+        """A record (e.g. a conviction) meeting the conditions: keep one, adjust one, or add one."""
+        records = list(_get_path(self.request.data, spec.path) or [])
+        rows = [f.args for f in self.request.facts if f.predicate == spec.predicate]
+        for row in rows:
+            if all(_arg_fits(a, v, env, unary, self.rb) for a, v in zip(literal.args, row)):
+                for a, v in zip(literal.args, row):
+                    if isinstance(a, Var):
+                        env.setdefault(a.name, v)
+                return True
+        wanted = []
+        for (column, kind), allowed, arg, have in zip(spec.columns, spec.column_values, literal.args,
+                                                      rows[0] if rows else [None] * len(spec.columns)):
+            if isinstance(arg, Const):
+                value = arg.value
+            elif have is not None and _fits(arg.name, have, unary, self.rb):
+                value = have
+            else:
+                value = _choose(arg.name, kind, allowed, have, unary, self.rb, f"any_{column}")
+                if value is None:
+                    return False
+            if isinstance(arg, Var):
+                env[arg.name] = value
+            wanted.append((column, value, have))
+        if rows and len(records) == len(rows):
+            for column, value, have in wanted:
+                if value != have:
+                    unit = "months" if isinstance(value, Months) else ""
+                    changes.append(Change(f"{spec.path}[0].{column}", _record_json(have), _record_json(value), unit))
+            return True
+        new = {column: _record_json(value) for column, value, _ in wanted}
+        changes.append(Change(spec.path, records or None, records + [new]))
+        return True
+
+    # ---- prohibitions ---------------------------------------------------------------
+    def _break_prohibitions(self, forbids, changes):
+        """Single changes that falsify a request fact a firing prohibition rests on."""
+        current = _current_values(self.request, self.fields)
+        touched = {c.path for c in changes}
+        for rule_id in forbids:
+            for base, subst in self.unfolder.unfold(list(self.rb.program.rules[rule_id].body), {}):
+                for literal in (apply(l, subst) for l in base):
+                    if isinstance(literal, Atom) and literal.predicate in self.fields:
+                        spec = self.fields[literal.predicate]
+                        if spec.path in self.fixed or spec.path in touched:
+                            continue
+                        if spec.kind == BOOL and current.get(spec.path):
+                            yield Change(spec.path, True, False)
+                break
+
+
+# ---- helpers ------------------------------------------------------------------------
+
+
+def _current_values(request, fields: dict) -> dict:
+    """Field path -> the request's value (a list for many-valued fields)."""
+    out: dict = {}
+    for fact in request.facts:
+        spec = fields.get("u_" + fact.predicate)
+        if spec is None or spec.kind == "records":
+            continue
+        if spec.kind == BOOL:
+            out[spec.path] = True
+        elif spec.many:
+            out.setdefault(spec.path, []).append(fact.args[0])
+        else:
+            out[spec.path] = fact.args[0]
+    return out
+
+
+def _unary_constraints(literals) -> dict:
+    """Variable -> conditions on it alone: set memberships and comparisons with constants."""
+    out: dict = {}
+    for literal in literals:
+        atom = literal.atom if isinstance(literal, Not) else literal
+        if isinstance(atom, Atom) and atom.predicate.startswith("s_") and isinstance(atom.args[0], Var):
+            out.setdefault(atom.args[0].name, []).append(literal)
+        elif isinstance(literal, Compare):
+            variables = [t for t in terms(literal) if isinstance(t, Var)]
+            if len(variables) == 1 and all(isinstance(t, (Var, Const)) for t in terms(literal)):
+                out.setdefault(variables[0].name, []).append(literal)
+    return out
+
+
+def _fits(var: str, value, unary, rulebase) -> bool:
+    for literal in unary.get(var, []):
+        if isinstance(literal, Compare):
+            if kind_of(value) != kind_of(next(t.value for t in terms(literal) if isinstance(t, Const))):
+                return False
+            if not holds(literal, {var: value}):
+                return False
+        else:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            inside = value in rulebase.checked.sets[atom.predicate[2:]].members
+            if inside == isinstance(literal, Not):
+                return False
+    return True
+
+
+def _arg_fits(arg, value, env, unary, rulebase) -> bool:
+    if isinstance(arg, Const):
+        return arg.value == value
+    if arg.name in env:
+        return env[arg.name] == value
+    return _fits(arg.name, value, unary, rulebase)
+
+
+def _choose(var: str, kind: str, allowed, near, unary, rulebase, stand_in: str = "any_value"):
+    """The value nearest `near` that meets every condition on `var`, or None."""
+    constraints = unary.get(var, [])
+    if kind == SYMBOL:
+        pools = [set(rulebase.checked.sets[l.predicate[2:]].members) for l in constraints
+                 if isinstance(l, Atom) and l.predicate.startswith("s_")]
+        pool = set.intersection(*pools) if pools else set(allowed) or {stand_in}
+        pool |= {t.value for l in constraints if isinstance(l, Compare) for t in terms(l)
+                 if isinstance(t, Const) and l.op == "=="}
+        if allowed:
+            pool &= set(allowed)
+        fitting = sorted(v for v in pool if _fits(var, v, unary, rulebase))
+        return fitting[0] if fitting else None
+    candidates = set()
+    for literal in constraints:
+        if isinstance(literal, Compare):
+            for t in terms(literal):
+                if isinstance(t, Const) and kind_of(t.value) == kind:
+                    candidates |= around(t.value)
+    fitting = [v for v in candidates if _fits(var, v, unary, rulebase)]
+    if not fitting:
+        return None
+    if near is None:
+        return min(fitting, key=order)
+    return min(fitting, key=lambda v: (abs(order(v) - order(near)), order(v)))
+
+
+def _resolve(term, env, item):
+    if isinstance(term, Const):
+        return term.value
+    if term.name == "Item_":
+        return item
+    return env.get(term.name)
+
+
+def _record_json(value):
+    if isinstance(value, Months):
+        return value.count
+    if isinstance(value, Money):
+        return str(value)
+    return to_json(value) if value is not None else None
+
+
+def _get_path(document: dict, path: str):
+    """The value at a dotted path of a request document, or None."""
+    target = document
+    for part in path.split("."):
+        if not isinstance(target, dict):
+            return None
+        target = target.get(part)
+    return target
+
+
+def _set_path(document: dict, path: str, value) -> None:
+    """Set a dotted path (with `[i]` list indexes) in a request document; None removes the key."""
+    parts = path.replace("]", "").replace("[", ".").split(".")
+    target = document
+    for part in parts[:-1]:
+        if part.isdigit():
+            target = target[int(part)]
+        else:
+            if target.get(part) is None:
+                target[part] = {}
+            target = target[part]
+    last = parts[-1]
+    if value is None:
+        target.pop(last, None) if isinstance(target, dict) else None
+    elif last.isdigit():
+        target[int(last)] = value
+    else:
+        target[last] = value
+

@@ -1,0 +1,189 @@
+"""`warrant impact`: what a policy change does to a batch of requests.
+
+Two scenarios (a baseline and a change: another date, an assumption
+switched, a draft switched on) decide every request of a JSON Lines batch,
+streaming, each through its own `BatchDecider` (so each keeps its exact
+class cache). Each request is counted under the arrangement and the rule
+that decided it in the baseline (or, when the baseline found no
+permission, in the change), and under the transition of its overall
+outcome. Ids of changed requests are kept for the report.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from engine.batch.batch import BatchDecider
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.request import parse_json_line, request_from_data
+
+RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    at: object = None
+    assume: tuple = ()          # ((name, on), ...)
+    drafts: tuple = ()
+
+
+@dataclass
+class Group:
+    total: int = 0
+    permitted_before: int = 0
+    restricted: int = 0          # outcome moved towards refusal
+    relaxed: int = 0             # outcome moved towards permission
+    permitted_then_refused: int = 0
+
+    def row(self) -> dict:
+        changed = self.restricted + self.relaxed
+        return {"requests": self.total, "changed": changed, "more_restrictive": self.restricted,
+                "more_permissive": self.relaxed, "changed_percent": _pct(changed, self.total),
+                "permitted_before": self.permitted_before, "permitted_then_refused": self.permitted_then_refused,
+                "permitted_then_refused_percent": _pct(self.permitted_then_refused, self.permitted_before)}
+
+
+@dataclass
+class ImpactReport:
+    before: Scenario
+    after: Scenario
+    total: Group = field(default_factory=Group)
+    transitions: Counter = field(default_factory=Counter)
+    by_arrangement: dict = field(default_factory=lambda: defaultdict(Group))
+    by_rule: dict = field(default_factory=lambda: defaultdict(Group))
+    changed_ids: dict = field(default_factory=lambda: defaultdict(list))   # "a -> b" -> ids
+    errors: list = field(default_factory=list)                             # (line, message)
+    evaluations: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "before": self.before.label, "after": self.after.label,
+            "total": self.total.row(),
+            "transitions": [{"from": a, "to": b, "requests": n} for (a, b), n in sorted(self.transitions.items())],
+            "by_arrangement": [{"arrangement": k, **g.row()} for k, g in sorted(self.by_arrangement.items())],
+            "by_rule": [{"rule": k, **g.row()} for k, g in sorted(self.by_rule.items())],
+            "changed_requests": {k: v for k, v in sorted(self.changed_ids.items())},
+            "errors": [{"line": n, "message": m} for n, m in self.errors],
+        }
+
+
+def scenarios(rulebase, dates: list, switches: dict, drafts: tuple) -> tuple[Scenario, Scenario]:
+    """Baseline and change from `--at` (once or twice), `--assume` and `--with-draft`.
+
+    Two dates: the first is the baseline, the second the change. One date with
+    switches: both scenarios on that date, the change adds the switches. One
+    date alone: the requests' own dates against that date.
+    """
+    if len(dates) > 2:
+        raise WarrantError.at("O010", "--at is given once (the changed date) or twice (baseline, then changed)")
+    switched = bool(switches or drafts)
+    before_at = dates[0] if len(dates) == 2 or (dates and switched) else None
+    after_at = dates[-1] if dates else None
+    if after_at == before_at and not switched:
+        raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
+    from engine.pipeline.grounding import settings_for   # unknown assumption or draft names: say so before deciding anything
+    settings_for(rulebase, None, switches, drafts)
+    before = Scenario("as requested" if before_at is None else f"--at {before_at}", before_at)
+    label = " ".join(([f"--at {after_at}"] if after_at else []) +
+                     [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
+                     [f"--with-draft {d}" for d in drafts])
+    return before, Scenario(label, after_at, tuple(sorted(switches.items())), tuple(drafts))
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _deciding(items) -> str | None:
+    """The rule that decided most items (ties: alphabetical), None when no rule decided any."""
+    rules = Counter(rule for _, _, rule in items if rule)
+    return min(rules, key=lambda r: (-rules[r], r)) if rules else None
+
+
+def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) -> ImpactReport:
+    """Decide every line under both scenarios and tally the changes."""
+    deciders = [BatchDecider(rulebase, trace="none", at=s.at, assume=dict(s.assume), drafts=s.drafts)
+                for s in (before, after)]
+    report = ImpactReport(before, after)
+    arrangement_of = {rule_id: _arrangement(rulebase, rule_id) for rule_id in rulebase.program.rules}
+    for number, line in enumerate(lines, 1):
+        if progress is not None:
+            progress()
+        if not line.strip():
+            continue
+        try:
+            request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
+                                        vocabulary=rulebase.program.vocabulary)
+            (a, a_items), (b, b_items) = (d.outcome(request) for d in deciders)
+        except WarrantError as exc:
+            report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
+            continue
+        rule = _deciding(a_items) or _deciding(b_items)
+        groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],
+                  report.by_rule[rule or "no permission"]]
+        report.transitions[(a, b)] += 1
+        for group in groups:
+            group.total += 1
+            group.permitted_before += a == "permitted"
+            group.permitted_then_refused += a == "permitted" and b == "refused"
+            group.restricted += RANK[b] < RANK[a]
+            group.relaxed += RANK[b] > RANK[a]
+        if a != b:
+            report.changed_ids[f"{a} -> {b}"].append(request.id)
+    report.evaluations = sum(d.evaluations for d in deciders)
+    return report
+
+
+def _arrangement(rulebase, rule_id: str) -> str:
+    policy_name = rulebase.program.rules[rule_id].policy
+    policy = rulebase.checked.policies.get(policy_name) if policy_name else None
+    return policy.lineage if policy else "general rules"
+
+
+def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
+    data = report.to_json()
+    t = data["total"]
+    out = [f"Impact: {report.before.label}  ->  {report.after.label}",
+           f"  {t['requests']} request(s); {t['changed']} ({t['changed_percent']}%) change: "
+           f"{t['more_restrictive']} more restrictive, {t['more_permissive']} more permissive",
+           f"  of {t['permitted_before']} permitted before, {t['permitted_then_refused']} "
+           f"({t['permitted_then_refused_percent']}%) are refused after", "", "  transitions:"]
+    for row in data["transitions"]:
+        out.append(f"    {row['from']:>19} -> {row['to']:<19} {row['requests']}")
+    for title, key, name in (("by arrangement", "by_arrangement", "arrangement"), ("by deciding rule", "by_rule", "rule")):
+        rows = data[key]
+        width = max([len(r[name]) for r in rows] + [len(name)])
+        out += ["", f"  {title}:",
+                f"    {name:<{width}}  {'requests':>8}  {'changed':>7}  {'%':>5}  {'stricter':>8}  {'looser':>6}  "
+                f"{'permitted':>9}  {'->refused':>9}  {'%':>5}"]
+        for r in rows:
+            out.append(f"    {r[name]:<{width}}  {r['requests']:>8}  {r['changed']:>7}  {r['changed_percent']:>5}  "
+                       f"{r['more_restrictive']:>8}  {r['more_permissive']:>6}  {r['permitted_before']:>9}  "
+                       f"{r['permitted_then_refused']:>9}  {r['permitted_then_refused_percent']:>5}")
+    if data["changed_requests"]:
+        out += ["", "  changed requests:"]
+        for direction, ids in data["changed_requests"].items():
+            more = f" ... and {len(ids) - show_ids} more (--format json lists all)" if len(ids) > show_ids else ""
+            out.append(f"    {direction}: {', '.join(ids[:show_ids])}{more}")
+    if report.errors:
+        out += ["", f"  {len(report.errors)} line(s) could not be read:"]
+        out += [f"    line {n}: {m}" for n, m in report.errors[:20]]
+    return "\n".join(out) + "\n"
+
+
+def render_impact_csv(report: ImpactReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["requests", "changed", "changed_percent", "more_restrictive", "more_permissive",
+               "permitted_before", "permitted_then_refused", "permitted_then_refused_percent"]
+    writer.writerow(["group", "name"] + columns)
+    data = report.to_json()
+    writer.writerow(["total", "all"] + [data["total"][c] for c in columns])
+    for r in data["by_arrangement"]:
+        writer.writerow(["arrangement", r["arrangement"]] + [r[c] for c in columns])
+    for r in data["by_rule"]:
+        writer.writerow(["rule", r["rule"]] + [r[c] for c in columns])
+    return buffer.getvalue()
