@@ -70,6 +70,15 @@ def _assumptions(pairs: List[str]) -> dict:
     return out
 
 
+def _jobs(jobs: int) -> int:
+    """--jobs within the documented bound: 0 (one per core) or 1 to MAX_JOBS."""
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.limits import MAX_JOBS
+    if not 0 <= jobs <= MAX_JOBS:
+        raise WarrantError.at("O013", f"--jobs is 0 (one per core) or 1 to {MAX_JOBS}, not {jobs}")
+    return jobs
+
+
 def _rules(rules: Optional[List[str]]):
     from engine.pipeline.rulebase import load_rulebase
     return load_rulebase(rules or None)
@@ -108,7 +117,7 @@ def decide(
     switches = _assumptions(assume)
     if batch:
         from engine.batch.batch import run_batch_cli
-        raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, jobs, when, switches, tuple(with_draft)))
+        raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, _jobs(jobs), when, switches, tuple(with_draft)))
     if not requests:
         raise WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
     from engine.pipeline.decide import decide as decide_request, exit_code
@@ -209,6 +218,10 @@ def generate(
     import json as _json
     from engine.pipeline.files import atomic_stream
     from engine.batch.synthetic import generate as make
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.limits import MAX_GENERATE
+    if count > MAX_GENERATE:
+        raise WarrantError.at("O013", f"warrant generate makes at most {MAX_GENERATE:,} requests in one run")
     records = make(_rules(rules), count, seed)
     with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:   # streamed: flat memory
         for record in records:
@@ -287,7 +300,7 @@ def test_cases(
     from engine.pipeline.rulebase import default_cases, resolve_rules
     rulebase = _rules(rules)
     results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
-                        jobs=jobs)
+                        jobs=_jobs(jobs))
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from engine.pipeline import syntax as S
 from engine.pipeline.errors import Diagnostic, did_you_mean
 from engine.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
+from engine.pipeline.limits import MAX_DEFINITION_DEPTH
 from engine.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
@@ -385,6 +386,35 @@ class _Checker:
                                    notes=("pyDatalog can fail to finish on some recursive rules (right recursion "
                                           "over a cycle); keep recursion left-recursive and over acyclic facts",))
 
+    def definition_depth(self) -> None:
+        """W006: definitions built on definitions deeper than proofs may follow (recursion aside)."""
+        graph: dict[str, set[str]] = defaultdict(set)
+        for rule in self.out.rules.values():
+            if rule.kind == "define":
+                graph[rule.head.predicate] |= {c.atom.predicate for c in rule.body
+                                               if isinstance(c, (S.Positive, S.Negative))
+                                               and c.atom.predicate in self.out.derived}
+        component = {}
+        for index, members in enumerate(_components(graph)):
+            for member in members:
+                component[member] = index
+        depth = {name: 1 for name in graph}
+        for _ in range(MAX_DEFINITION_DEPTH + 1):       # longest chain by relaxation: bounded, no recursion
+            changed = False
+            for head, targets in graph.items():
+                for target in targets:
+                    if component.get(target) != component.get(head) and depth.get(target, 1) + 1 > depth[head]:
+                        depth[head] = depth.get(target, 1) + 1
+                        changed = True
+            if not changed:
+                break
+        for head in sorted(graph):
+            if depth[head] > MAX_DEFINITION_DEPTH:
+                rule = self.out.defines(head)[0]
+                self.error("W006", f"`{head}` is built on a chain of more than {MAX_DEFINITION_DEPTH} definitions",
+                           rule.head.span, notes=("flatten the chain: proofs and explanations follow every link",))
+                return
+
     # ---- usage ------------------------------------------------------------------
     def unused(self) -> None:
         used_preds, used_sets, used_sources, used_assumptions = set(), set(), set(), set()
@@ -459,6 +489,7 @@ class _Checker:
         for invariant in self.out.invariants.values():
             self.check_rule(invariant.as_rule())
         self.stratify()
+        self.definition_depth()
         self.unused()
         self.coverage()
         self.diags.sort(key=lambda d: (d.span.file, d.span.line, d.span.column, d.code) if d.span

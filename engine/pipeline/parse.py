@@ -15,6 +15,7 @@ from lark import Lark, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from engine.pipeline import syntax as S
+from engine.pipeline.limits import MAX_CONDITIONS, MAX_RULE_FILE_BYTES
 from engine.pipeline.places import GRAMMAR, cache_folder
 from engine.pipeline.errors import SOURCES, Span, WarrantError
 from engine.pipeline.values import Months, parse_date, parse_money
@@ -150,7 +151,11 @@ class _ToAST(Transformer):
     def not_assuming(self, meta, children):
         return S.Assuming(str(children[0]), True, self._s(meta))
 
-    def body(self, children):
+    @v_args(meta=True)
+    def body(self, meta, children):
+        if len(children) > MAX_CONDITIONS:
+            raise WarrantError.at("W006", f"{len(children):,} conditions in one rule; at most {MAX_CONDITIONS} "
+                                          "(split it into definitions)", self._s(meta))
         return tuple(children)
 
     # -- metadata
@@ -388,8 +393,11 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
 
 
 def parse_file(path: str) -> S.RuleFile:
-    """Read and parse one rule file; a missing or unreadable file is W004."""
+    """Read and parse one rule file; a missing or unreadable file is W004, one past the size limit W006."""
     try:
+        if os.path.getsize(path) > MAX_RULE_FILE_BYTES:
+            raise WarrantError.at("W006", f"{path} is {os.path.getsize(path):,} bytes; a rule file is at most "
+                                          f"{MAX_RULE_FILE_BYTES:,}", Span(path, 1, 1, 1, 1))
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except FileNotFoundError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,8 @@ from engine.pipeline.errors import Diagnostic, Span, WarrantError, did_you_mean
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
 from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
 
-MAX_LIST = 1000          # items, offences or convictions in one request
+from engine.pipeline.limits import (MAX_DEPTH, MAX_DIGITS, MAX_KEYS, MAX_LINE_BYTES, MAX_LIST,  # noqa: E402
+                                    MAX_REQUEST_BYTES, MAX_STRING)
 MAX_MONTHS = 1200        # a sentence of 100 years is the longest we accept
 
 
@@ -314,16 +316,102 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
 
 def load_request(path: str, vocabulary: Vocabulary) -> Request:
     """Read a YAML (.yaml/.yml) or JSON request file and validate it against `vocabulary`."""
+    import stat
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise WarrantError.at("R000", f"{path} is not a regular file (a folder, pipe, device or socket)")
+        if info.st_size > MAX_REQUEST_BYTES:
+            raise WarrantError.at("R007", f"{path} is {info.st_size:,} bytes; a request file is at most "
+                                          f"{MAX_REQUEST_BYTES:,}", Span(path, 1, 1, 1, 1))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_REQUEST_BYTES + 1)
     except FileNotFoundError:
         raise WarrantError.at("R000", f"no such request file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WarrantError.at("R000", f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise WarrantError.at("R000", f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WarrantError.at("R000", f"{path} is not UTF-8 text (byte {exc.start})") from None
     data = parse_document(text, path)
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return request_from_data(data, path, text, default_id=stem, vocabulary=vocabulary)
+
+
+class _Refused(Exception):
+    """A document broke a limit or repeated a key; carries the message and where."""
+
+    def __init__(self, code: str, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+
+def _number(text: str):
+    if len(text.lstrip("-").split(".")[0].split("e")[0].split("E")[0]) > MAX_DIGITS:
+        raise _Refused("R007", f"a number of more than {MAX_DIGITS} digits ({text[:20]}...)")
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _pairs(pairs):
+    if len(pairs) > MAX_KEYS:
+        raise _Refused("R007", f"a mapping with {len(pairs):,} keys; at most {MAX_KEYS} are accepted")
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused("R008", f"the key {key!r} appears twice in one mapping; each field is stated once")
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            raise _Refused("R007", f"{key}: a string of {len(value):,} characters; at most {MAX_STRING:,}")
+        out[key] = value
+    return out
+
+
+def _check_json(value) -> None:
+    """Depth, list length and string size of decoded JSON, walked without recursion."""
+    stack = [(value, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        where = f"{path}: " if path else ""
+        if depth > MAX_DEPTH:
+            raise _Refused("R007", f"the document is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            if len(node) > MAX_LIST:
+                raise _Refused("R004", f"{where}{len(node):,} entries; at most {MAX_LIST:,} are accepted")
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, str) and len(node) > MAX_STRING:
+            raise _Refused("R007", f"{where}a string of {len(node):,} characters; at most {MAX_STRING:,}")
+
+
+def _json(text: str):
+    """JSON with duplicate keys refused and numbers, keys, strings and depth bounded."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:               # bound the depth before the decoder recurses
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused("R007", f"the document is nested more than {MAX_DEPTH} levels deep")
+        elif char in "]}":
+            depth -= 1
+    data = json.loads(text, object_pairs_hook=_pairs, parse_int=_number, parse_float=_number,
+                      parse_constant=lambda name: _reject_constant(name))
+    _check_json(data)
+    return data
+
+
+def _reject_constant(name: str):
+    raise _Refused("R002", f"{name} is not a value a request can hold")
 
 
 def _loader():
@@ -342,58 +430,156 @@ def _loader():
 
 _LOADER = None
 
+MAX_RAW_NESTING = 1000   # brackets counted without regard to quotes: far below where libyaml's composer fails
 
-MAX_NESTING = 64   # no request needs more than a few levels; libyaml itself crashes on very deep input
 
-
-def _nesting(text: str) -> int:
-    """An upper bound on the bracket nesting and indentation depth of a YAML text (quotes ignored)."""
-    depth = deepest = 0
+def _nesting(text: str) -> tuple[int, int]:
+    """(bracket depth outside quoted strings, raw bracket depth), both upper bounds with indentation."""
+    depth = deepest = raw = raw_deepest = 0
+    quote = None
+    previous = "\n"
     for char in text:
-        if char in "[{":
+        if quote:
+            if char == quote and (quote == "'" or previous != "\\"):
+                quote = None
+        elif char == '"' or (char == "'" and previous in " \t\n[{,:"):
+            quote = char
+        elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
         elif char in "]}":
             depth -= 1
+        if char in "[{":
+            raw += 1
+            raw_deepest = max(raw_deepest, raw)
+        elif char in "]}":
+            raw -= 1
+        previous = char
     indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
-    return max(deepest, indent // 2)
+    return max(deepest, indent // 2), raw_deepest
+
+
+def _check_yaml(node, path: str) -> None:
+    """Walk the composed YAML without recursion: aliases, duplicate keys, depth, keys, strings, lists."""
+    import yaml
+    seen: set[int] = set()
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        mark = current.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        if id(current) in seen:
+            raise _Refused("R007", "YAML anchors and aliases are not accepted in a request", *where)
+        seen.add(id(current))
+        if getattr(current, "anchor", None):
+            raise _Refused("R007", "YAML anchors and aliases are not accepted in a request", *where)
+        if depth > MAX_DEPTH:
+            raise _Refused("R007", f"the document is nested more than {MAX_DEPTH} levels deep", *where)
+        if isinstance(current, yaml.MappingNode):
+            if len(current.value) > MAX_KEYS:
+                raise _Refused("R007", f"a mapping with {len(current.value):,} keys; at most {MAX_KEYS} are "
+                                       "accepted", *where)
+            keys: dict = {}
+            for key, value in current.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name in keys:
+                    k = key.start_mark
+                    raise _Refused("R008", f"the key {name!r} appears twice in one mapping (first on line "
+                                           f"{keys[name]}); each field is stated once", k.line + 1, k.column + 1)
+                keys[name] = key.start_mark.line + 1
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        elif isinstance(current, yaml.SequenceNode):
+            if len(current.value) > MAX_LIST:
+                raise _Refused("R004", f"a list of {len(current.value):,} entries; at most {MAX_LIST:,} are "
+                                       "accepted", *where)
+            stack.extend((v, depth + 1) for v in current.value)
+        elif isinstance(current.value, str):
+            if len(current.value) > MAX_STRING:
+                raise _Refused("R007", f"a string of {len(current.value):,} characters; at most {MAX_STRING:,}",
+                               *where)
+            if current.tag.endswith(":int") and len(current.value.lstrip("+-")) > MAX_DIGITS:
+                raise _Refused("R007", f"a number of more than {MAX_DIGITS} digits", *where)
 
 
 def parse_json_line(line: str) -> Any:
-    """One JSON Lines record; errors as (message, column) for the batch's error record."""
+    """One JSON Lines record; a bad or oversized line is an error for that record alone."""
+    if len(line) > MAX_LINE_BYTES:
+        raise WarrantError.at("R007", f"a line of {len(line):,} characters; a batch line is at most "
+                                      f"{MAX_LINE_BYTES:,}")
     try:
-        return json.loads(line)
+        return _json(line)
+    except _Refused as exc:
+        raise WarrantError.at(exc.code, exc.message) from None
     except json.JSONDecodeError as exc:
         raise WarrantError.at("R000", f"not valid JSON: {exc.msg} (column {exc.colno})") from None
-    except RecursionError:
-        raise WarrantError.at("R000", "not valid JSON: nested too deeply") from None
+    except (RecursionError, ValueError) as exc:
+        raise WarrantError.at("R000", f"not valid JSON: {exc}") from None
 
 
 def parse_document(text: str, path: str) -> Any:
-    """YAML or JSON text -> Python data, with a located error when malformed."""
+    """YAML or JSON text -> Python data, with a located error when malformed or past a limit."""
+    if len(text) > MAX_REQUEST_BYTES:
+        raise WarrantError.at("R007", f"{path} is {len(text):,} characters; a request is at most "
+                                      f"{MAX_REQUEST_BYTES:,}", Span(path, 1, 1, 1, 1))
     if path.endswith(".json"):
         try:
-            return json.loads(text)
+            return _json(text)
+        except _Refused as exc:
+            line, column = exc.line or 1, exc.column or 1
+            if exc.code == "R008":
+                line, column = _json_key_position(text, exc.message)
+            raise WarrantError.at(exc.code, exc.message, Span(path, line, column, line, column)) from None
         except json.JSONDecodeError as exc:
             raise WarrantError.at("R000", f"not valid JSON: {exc.msg}",
                                   Span(path, exc.lineno, exc.colno, exc.lineno, exc.colno)) from None
-        except RecursionError:
-            raise WarrantError.at("R000", "the document is nested too deeply", Span(path, 1, 1, 1, 1)) from None
+        except (RecursionError, ValueError) as exc:
+            raise WarrantError.at("R000", f"not valid JSON: {exc}", Span(path, 1, 1, 1, 1)) from None
     import yaml
-    if _nesting(text) > MAX_NESTING:
-        raise WarrantError.at("R000", f"the document is nested more than {MAX_NESTING} levels deep",
+    quoted_aware, raw = _nesting(text)
+    if quoted_aware > MAX_DEPTH * 4 or raw > MAX_RAW_NESTING:
+        raise WarrantError.at("R007", f"the document is nested more than {MAX_DEPTH} levels deep",
                               Span(path, 1, 1, 1, 1))
+    tab = next((n for n, line in enumerate(text.splitlines(), 1) if line[:len(line) - len(line.lstrip())].count("\t")),
+               None)
     global _LOADER
     if _LOADER is None:
         _LOADER = _loader()
+    loader = _LOADER(text)
     try:
-        return yaml.load(text, Loader=_LOADER)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml(node, path)
+        return loader.construct_document(node)
+    except _Refused as exc:
+        line, column = exc.line or 1, exc.column or 1
+        raise WarrantError.at(exc.code, exc.message, Span(path, line, column, line, column)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         span = Span(path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1) if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise WarrantError.at("R000", f"not valid YAML: {problem}", span) from None
+        notes = ()
+        if tab is not None and (mark is None or abs(mark.line + 1 - tab) <= 1 or "tab" in problem):
+            notes = (f"line {tab} is indented with a tab; YAML indents with spaces only",)
+            if span is None or "tab" in problem:
+                span = Span(path, tab, 1, tab, 1)
+        raise WarrantError.at("R000", f"not valid YAML: {problem}", span, notes=notes) from None
     except (RecursionError, MemoryError):
-        raise WarrantError.at("R000", "the document is nested too deeply or too large") from None
+        raise WarrantError.at("R007", "the document is nested too deeply or too large") from None
     except ValueError as exc:  # a scalar YAML itself could not build
         raise WarrantError.at("R000", f"not valid YAML: {exc}", Span(path, 1, 1, 1, 1)) from None
+    finally:
+        loader.dispose()
+
+
+def _json_key_position(text: str, message: str) -> tuple[int, int]:
+    """Where a repeated key stands the second time (JSON's decoder does not say)."""
+    import re
+    key = re.search(r"the key '(.*?)' appears twice", message)
+    if key:
+        hits = [m.start() for m in re.finditer(re.escape(json.dumps(key.group(1))) + r"\s*:", text)]
+        if len(hits) >= 2:
+            before = text[:hits[1]]
+            return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    return 1, 1

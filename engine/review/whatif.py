@@ -24,8 +24,9 @@ def parse_assignment(text: str, vocabulary: Vocabulary) -> tuple[str, object]:
         raise WarrantError.at("O001", f"unknown field {path!r} in --set", suggestion=did_you_mean(path, fields))
     try:
         import yaml
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+        from engine.pipeline.request import _loader
+        value = yaml.load(raw, Loader=_loader()) if raw.strip() else None   # dates stay text, checked later
+    except (yaml.YAMLError, ValueError):
         raise WarrantError.at("O001", f"cannot read the value in --set {text!r}") from None
     if fields.get(path) is not None and fields[path].kind == "money" and isinstance(value, (int, float)):
         value = raw.strip()
