@@ -21,10 +21,13 @@ EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 
 
 
 def _fail(exc) -> None:
-    from engine.pipeline.errors import WarrantError, render_all
+    from engine.pipeline.errors import RunFault, WarrantError, render_all
     if isinstance(exc, WarrantError):
         typer.echo(render_all(exc.diagnostics), err=True)
         raise typer.Exit(2)
+    if isinstance(exc, RunFault):
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3)
     typer.echo(f"internal error: this is a bug in Warrant, not in your input.\n  {type(exc).__name__}: {exc}",
                err=True)
     raise typer.Exit(3)
@@ -41,10 +44,16 @@ def _guard(function):
         except typer.Exit:
             raise
         except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
+            typer.echo("interrupted; nothing half-written was kept", err=True)
             raise typer.Exit(130)
         except Exception as exc:  # noqa: BLE001 - the one place every error is turned into a message
             _fail(exc)
+        except BaseException as exc:
+            from engine.pipeline.errors import Terminated
+            if isinstance(exc, Terminated):
+                typer.echo("terminated; nothing half-written was kept", err=True)
+                raise typer.Exit(143)
+            raise
     return wrapper
 
 
@@ -383,7 +392,14 @@ def timeline(
         typer.echo(f"wrote {svg}")
 
 
+def _on_sigterm(signum, frame):
+    from engine.pipeline.errors import Terminated
+    raise Terminated()
+
+
 def main() -> None:
+    import signal
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
     except SystemExit:

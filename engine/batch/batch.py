@@ -16,12 +16,13 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import os
 import sys
 from dataclasses import dataclass
 
 from engine.pipeline.datalog import Compare, Const, Not, Var
 from engine.pipeline.decide import decide, decide_outcomes, deciding_rules
-from engine.pipeline.errors import WarrantError
+from engine.pipeline.errors import RunFault, WarrantError
 from engine.pipeline.render.json import decision_to_json
 from engine.pipeline.request import parse_json_line, request_from_data
 from engine.pipeline.values import SYMBOL, kind_of
@@ -226,17 +227,30 @@ def _summary_of_trace(request_id: str, data: dict) -> dict:
 
 
 def decide_lines(rulebase, lines, start: int = 1, **options):
-    """Yield one output record per input line; a bad line yields an error record and the batch goes on."""
+    """Yield one output record per input line; a bad line yields an error record and the batch goes on.
+
+    Records out equal lines in, always: an empty line, bytes that are not
+    UTF-8 or a line past a limit each become that line's error record.
+    """
     decider = options.pop("decider", None) or BatchDecider(rulebase, **options)
     for number, line in enumerate(lines, start):
-        if not line.strip():
-            continue
         try:
+            if not line.strip():
+                raise WarrantError.at("R000", "an empty line; every line of a batch is one request")
+            _utf8(line)
             request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
                                         vocabulary=rulebase.program.vocabulary)
             yield decider.decide_record(request)
         except WarrantError as exc:
             yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
+
+
+def _utf8(line: str) -> None:
+    """A line read with surrogateescape holds lone surrogates exactly where its bytes were not UTF-8."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise WarrantError.at("R000", f"not UTF-8 text (at character {exc.start + 1})") from None
 
 
 def encode(record: dict) -> tuple[int, str]:
@@ -274,7 +288,6 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
     caches, and at most two chunks per worker are in flight, so memory stays
     flat however long the input. Output order is input order.
     """
-    import os
     jobs = jobs or os.cpu_count() or 1
     chunks = _chunks(lines, CHUNK)
     first = next(chunks, None)
@@ -290,25 +303,54 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
         return
     import collections
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     BatchDecider(rulebase, **options)                 # validate options before forking
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
     _WORKER.update(rulebase=rulebase, options=options)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        pending: collections.deque = collections.deque()
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
+                               initargs=(os.getpid(),))
+    pending: collections.deque = collections.deque()
+
+    def take():
+        start, size, future = pending.popleft()
+        try:
+            records = future.result()
+        except BrokenProcessPool:
+            raise RunFault(f"a worker process died (killed, or out of memory) while deciding lines {start}-"
+                           f"{start + size - 1}; the batch was stopped and no output was kept") from None
+        if tick:
+            tick(size)
+        return records
+
+    try:
         for task in itertools.chain([first], chunks):
-            pending.append((len(task[1]), pool.apply_async(_decide_chunk, (task,))))
+            pending.append((task[0], len(task[1]), pool.submit(_decide_chunk, task)))
             while len(pending) >= 2 * jobs:
-                size, result = pending.popleft()
-                yield from result.get()
-                if tick:
-                    tick(size)
+                yield from take()
         while pending:
-            size, result = pending.popleft()
-            yield from result.get()
-            if tick:
-                tick(size)
+            yield from take()
+    finally:
+        # on an interrupt, a fault or a consumer that stops early, end the workers now rather than wait for them
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: die with the parent, and leave Ctrl-C and SIGTERM to the parent to handle."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG: the kernel ends us when the parent dies
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:                          # the parent died before the line above took effect
+        os._exit(1)
 
 
 def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, at, assume, drafts) -> int:

@@ -7,6 +7,7 @@ moment, nothing is drawn, so output stays byte-identical.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 from engine.pipeline.errors import WarrantError
@@ -17,18 +18,23 @@ SHOW_FROM = 2000   # lines; smaller batches finish in about a second
 @contextlib.contextmanager
 def progress_over(path: str, label: str):
     """Yield (lines, tick): the open file's lines and a function to call once per line."""
+    import stat
     try:
-        handle = open(path, encoding="utf-8") if path != "-" else sys.stdin
+        if path != "-" and not stat.S_ISREG(os.stat(path).st_mode):
+            raise WarrantError.at("R000", f"{path} is not a regular file (a folder, pipe, device or socket)")
+        handle = open(path, "rb") if path != "-" else sys.stdin.buffer
+    except FileNotFoundError:
+        raise WarrantError.at("R000", f"no such batch file: {path}") from None
     except OSError as exc:
         raise WarrantError.at("R000", f"cannot read {path}: {exc.strerror}") from None
     with handle:
         if path == "-" or not sys.stderr.isatty():
-            yield handle, None
+            yield lines_of(handle), None
             return
         total = sum(1 for _ in handle)
         handle.seek(0)
         if total < SHOW_FROM:            # done in a moment: no bar
-            yield handle, None
+            yield lines_of(handle), None
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -37,7 +43,17 @@ def progress_over(path: str, label: str):
 
             def tick(count: int = 1) -> None:
                 bar.advance(task, count)
-            yield handle, tick
+            yield lines_of(handle), tick
+
+
+def lines_of(handle):
+    """The lines of a binary stream, split at LF only (a CR inside a JSON string stays in its line).
+
+    Each line is decoded as UTF-8; bytes that are not UTF-8 become lone
+    surrogates, which the batch reports as an error record for that line alone.
+    """
+    for raw in handle:
+        yield raw.decode("utf-8", errors="surrogateescape")
 
 
 def _stderr_console():

@@ -78,6 +78,17 @@ class InternalError(Exception):
     """A bug in Warrant itself, never the user's input."""
 
 
+class RunFault(Exception):
+    """The run failed through no fault of the input: a worker process died (killed, out of memory).
+
+    Exit 3, like an internal error, but the message says what happened instead of blaming a bug.
+    """
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: stop like an interrupt (exit 143), writing nothing half-done."""
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt word, if one is close enough.
 
