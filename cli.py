@@ -276,7 +276,7 @@ def fmt(
     from engine.pipeline.errors import render_all
     from engine.author.format import format_paths
     from engine.pipeline.rulebase import resolve_rules
-    report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only)
+    report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only, diff=diff)
     for path, patch in report.changed:
         typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
         if diff:

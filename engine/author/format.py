@@ -74,12 +74,19 @@ class _Printer:
         return anchors, containers
 
     def _attach_comments(self) -> None:
+        """Give each comment a home; binary search keeps this linear-logarithmic in the file's size."""
+        import bisect
         anchors, containers = self._anchors()
+        anchors.sort(key=lambda a: (a[0], a[1]))            # stable: source order among equal positions
+        positions = [(l, c) for l, c, _ in anchors]
+        starts = [c.span.line for c in containers]
         for line, column, text in self.file.comments:
             own_line = not self._line(line)[: column - 1].strip()
             if own_line:
-                after = next((node for l, c, node in anchors if (l, c) > (line, column)), None)
-                box = next((c for c in reversed(containers) if c.span.line <= line <= c.span.end_line), None)
+                index = bisect.bisect_right(positions, (line, column))
+                after = anchors[index][2] if index < len(anchors) else None
+                inside = bisect.bisect_right(starts, line) - 1
+                box = containers[inside] if inside >= 0 and line <= containers[inside].span.end_line else None
                 if box is not None and (after is None or after.span.line > box.span.end_line):
                     self.tails.setdefault(id(box), []).append(self._leading(line, text))
                 elif after is None:
@@ -87,9 +94,9 @@ class _Printer:
                 else:
                     self._slot(after).leading.append(self._leading(line, text))
             else:
-                before = [node for l, c, node in anchors if (l, c) < (line, column)]
-                if before:
-                    self._slot(before[-1]).trailing.append(text)
+                index = bisect.bisect_left(positions, (line, column))
+                if index:
+                    self._slot(anchors[index - 1][2]).trailing.append(text)
                 else:  # pragma: no cover - code always starts with an anchor
                     self.file_tail.append((text, False))
 
@@ -316,8 +323,12 @@ class FormatReport:
     errors: list = field(default_factory=list)    # Diagnostics of files that do not parse (left untouched)
 
 
-def format_paths(paths: list[str], write: bool) -> FormatReport:
-    """Format every rule file under `paths`; write (atomically) only when asked and only what changed."""
+def format_paths(paths: list[str], write: bool, diff: bool = False) -> FormatReport:
+    """Format every rule file under `paths`; write (atomically) only when asked and only what changed.
+
+    The unified diff is computed only when asked for (`diff`): difflib is
+    quadratic on long runs of similar lines, the formatting itself is not.
+    """
     import difflib
 
     from engine.pipeline.errors import WarrantError
@@ -340,7 +351,7 @@ def format_paths(paths: list[str], write: bool) -> FormatReport:
             report.unchanged += 1
             continue
         patch = "".join(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
-                                             fromfile=path, tofile=f"{path} (formatted)"))
+                                             fromfile=path, tofile=f"{path} (formatted)")) if diff else ""
         report.changed.append((path, patch))
         if write:
             write_atomic(path, formatted)
