@@ -47,3 +47,24 @@ def test_generation_is_seeded_and_stable():
     assert list(generate(50, seed=4)) != list(generate(50, seed=5))
     first = runner.invoke(app, ["generate", "5", "--seed", "3"]).output
     assert first == runner.invoke(app, ["generate", "5", "--seed", "3"]).output and first.count("\n") == 5
+
+
+def test_timeline_svg_is_well_formed_with_hostile_titles(tmp_path):
+    import shutil
+    import xml.etree.ElementTree as ET
+    rules = tmp_path / "rules"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "rules"), rules)
+    path = rules / "nhs_trusts.warrant"
+    text = path.read_text(encoding="utf-8")
+    hostile = 'Debts & <script>alert(1)</script> \\"quoted\\" ]]>'
+    start = text.index('policy nhs_trust_debt_data "') + len('policy nhs_trust_debt_data "')
+    text = text[:start] + hostile + text[text.index('"', start):]
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "t.svg"
+    result = runner.invoke(app, ["timeline", "--rules", str(rules), "--svg", str(out)])
+    assert result.exit_code == 0, result.output
+    tree = ET.parse(out)
+    texts = [t.text or "" for t in tree.iter() if t.tag.endswith("text")]
+    assert any("<script>" in t for t in texts)                      # shown as text ...
+    assert not [e for e in tree.iter() if e.tag.endswith("script")]  # ... never as markup
+    assert any("2019-01-01" in t for t in texts)                     # dates visible without hovering

@@ -109,28 +109,58 @@ def render_timeline(rulebase, width: int = 60) -> str:
 
 
 def timeline_svg(rulebase) -> str:
+    """The periods in force as an SVG picture that survives printing: titles and dates are drawn, not hovered.
+
+    Built as an XML tree (every text escaped), versions of one arrangement
+    on adjacent rows, drafts hatched and explained in a legend.
+    """
+    import xml.etree.ElementTree as ET
     policies, first, last = _timeline_span(rulebase)
-    days = (last - first).days
-    left, width, row = 260, 600, 26
-    height = row * (len(policies) + 2)
+    days = max(1, (last - first).days)
+    left, width, row, right = 380, 560, 34, 190
+    ordered = sorted(policies, key=lambda p: (p.lineage, p.period.start if p.period and p.period.start else first,
+                                              p.name))
+    height = row * (len(ordered) + 3)
 
     def x(date):
         return left + (date - first).days / days * width
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" height="{height}" '
-             f'font-family="sans-serif" font-size="12">']
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", width=str(left + width + right),
+                     height=str(height), **{"font-family": "sans-serif", "font-size": "12"})
+    defs = ET.SubElement(svg, "defs")
+    hatch = ET.SubElement(defs, "pattern", id="draft", width="6", height="6", patternUnits="userSpaceOnUse",
+                          patternTransform="rotate(45)")
+    ET.SubElement(hatch, "rect", width="6", height="6", fill="#e2e8f0")
+    ET.SubElement(hatch, "line", x1="0", y1="0", x2="0", y2="6", stroke="#718096", **{"stroke-width": "2"})
     for year in range(first.year, last.year + 1):
         px = x(_dt.date(year, 1, 1))
-        parts.append(f'<line x1="{px:.1f}" y1="10" x2="{px:.1f}" y2="{height - 10}" stroke="#ddd"/>')
-        parts.append(f'<text x="{px + 2:.1f}" y="{height - 12}">{year}</text>')
-    for index, policy in enumerate(sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start
-                                                                    else first, p.name))):
+        if left <= px <= left + width:
+            ET.SubElement(svg, "line", x1=f"{px:.1f}", y1="10", x2=f"{px:.1f}", y2=str(height - 40), stroke="#ddd")
+            ET.SubElement(svg, "text", x=f"{px + 2:.1f}", y=str(height - 42), fill="#666").text = str(year)
+    lineage = None
+    for index, policy in enumerate(ordered):
         y = 20 + index * row
+        if policy.lineage != lineage and index:
+            ET.SubElement(svg, "line", x1="8", y1=str(y - 5), x2=str(left + width + right - 8), y2=str(y - 5),
+                          stroke="#eee")
+        lineage = policy.lineage
         start = policy.period.start if policy.period and policy.period.start else first
         end = policy.period.end if policy.period and policy.period.end else last
-        fill = "#bbb" if policy.draft else "#2b6cb0"
-        parts.append(f'<text x="8" y="{y + 13}">{policy.name}</text>')
-        parts.append(f'<rect x="{x(start):.1f}" y="{y}" width="{max(2.0, x(end) - x(start)):.1f}" height="16" '
-                     f'fill="{fill}"><title>{policy.title}: {_period(policy)}</title></rect>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+        ET.SubElement(svg, "text", x="8", y=str(y + 10), **{"font-weight": "bold"}).text = policy.name
+        ET.SubElement(svg, "text", x="8", y=str(y + 24), fill="#444").text = _shorten(policy.title, 60)
+        bar = ET.SubElement(svg, "rect", x=f"{x(start):.1f}", y=str(y + 4), width=f"{max(2.0, x(end) - x(start)):.1f}",
+                            height="16", fill="url(#draft)" if policy.draft else "#2b6cb0")
+        ET.SubElement(bar, "title").text = f"{policy.title}: {_period(policy)}"
+        ET.SubElement(svg, "text", x=str(left + width + 8), y=str(y + 16), fill="#333").text = \
+            _period(policy) + (" (draft)" if policy.draft else "")
+    legend_y = height - 18
+    ET.SubElement(svg, "rect", x="8", y=str(legend_y - 11), width="24", height="12", fill="#2b6cb0")
+    ET.SubElement(svg, "text", x="38", y=str(legend_y)).text = "in force"
+    ET.SubElement(svg, "rect", x="110", y=str(legend_y - 11), width="24", height="12", fill="url(#draft)")
+    ET.SubElement(svg, "text", x="140", y=str(legend_y)).text = "draft: in force only when switched on (--with-draft)"
+    ET.indent(svg)
+    return ET.tostring(svg, encoding="unicode") + "\n"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
