@@ -400,6 +400,8 @@ def _on_sigterm(signum, frame):
 def main() -> None:
     import signal
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a file-size limit is then an OSError we report, not a kill
     try:
         app()
     except SystemExit:

@@ -1,5 +1,6 @@
 """Invariants: the shipped ones hold; a broken rulebase yields a ready-to-run counter-example."""
 import os
+import re
 import shutil
 
 import yaml
@@ -59,7 +60,9 @@ def test_violation_gives_smallest_runnable_counterexample(tmp_path, monkeypatch)
     assert document["requester"] != "home_office" and document["holder"] == "nhs_trust"
     assert document["subject"] == {"nhs_debt": "£500"}          # the boundary, and nothing more
     assert document["date"] == "2019-06-01"                     # the first day the policy is in force
-    decided = runner.invoke(app, ["decide", str(path), "--rules", str(rules), "--format", "json"])
+    hint = re.search(r"run `warrant decide (.*?)`", result.output.replace("\n  ", " ")).group(1).split()
+    assert hint == ["--rules", str(rules), "found/only_the_home_office.yaml"]   # the hint runs as written
+    decided = runner.invoke(app, ["decide", *hint, "--format", "json"])
     assert decided.exit_code == 0, decided.output               # it really is permitted
     assert "leaky_debt" in decided.output
     # the other invariants still hold, and nothing else was written

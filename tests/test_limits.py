@@ -99,3 +99,26 @@ def test_bad_options_are_user_errors(args, code):
                          timeout=120, cwd=ROOT)
     assert run.returncode == 2, run.stdout[-500:] + run.stderr[-500:]
     assert "Traceback" not in run.stderr and code in run.stderr
+
+
+def test_file_too_large_leaves_nothing_behind(tmp_path):
+    """Under `ulimit -f` a write fails with EFBIG: a located message, exit 2, no partial or temporary file."""
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+    run = subprocess.run(["bash", "-c", f"ulimit -f 64; exec {sys.executable} {os.path.join(ROOT, 'cli.py')} "
+                                        f"generate 5000 --out {out}"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert "O007" in run.stderr and str(out) in run.stderr and "Traceback" not in run.stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_read_only_folder_is_a_user_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write into a read-only folder; the permission error cannot be provoked")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "generate", "5", "--out",
+                          str(folder / "x.jsonl")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "O007" in run.stderr

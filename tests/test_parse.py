@@ -1,3 +1,4 @@
+import os
 import pytest
 
 from engine.pipeline import syntax as S
@@ -51,3 +52,22 @@ def test_string_escapes_and_control_characters():
     from engine.pipeline.parse import parse_text
     rule_file = parse_text('source s {\n    title "a \\"q\\" b\\\\c\\nd\x00e"\n}\n', "s.warrant")
     assert rule_file.declarations[0].properties[0].value == 'a "q" b\\c\nd\x00e'
+
+
+def test_an_unclosed_brace_names_where_it_opened():
+    found = assert_warrant_error(lambda: parse_text('set a = {x}\npolicy p "t" {\n', "f.warrant"), "W002", 2, 14)
+    assert "opened on line 2" in found.message
+    found = assert_warrant_error(lambda: parse_text('source s {\n    title "t"\n\npolicy p "t" {\n}\n', "f.warrant"),
+                                 "W002", 4)
+    assert any("opened on line 1" in note for note in found.notes)
+
+
+def test_a_file_that_does_not_parse_stops_the_check_there(tmp_path):
+    import shutil
+    from engine.author.lint import lint
+    rules = tmp_path / "rules"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "rules"), rules)
+    text = (rules / "schools.warrant").read_text(encoding="utf-8")
+    (rules / "schools.warrant").write_text(text.replace("}", "", 1), encoding="utf-8")
+    report = lint([str(rules)], invariants=False)
+    assert [d.code for d in report.diagnostics] == ["W002"]

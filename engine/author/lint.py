@@ -9,6 +9,7 @@ ready-to-run request file.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 
 from engine.pipeline.check import check
@@ -57,6 +58,8 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
             parsed.append(parse_file(path))
         except WarrantError as exc:
             report.diagnostics.extend(exc.diagnostics)
+    if report.diagnostics:
+        return report         # a file that does not parse: report the cause, not what follows from it elsewhere
     checked = check(parsed)
     report.diagnostics.extend(checked.diagnostics)
     if report.failed or not invariants or not checked.invariants:
@@ -70,10 +73,15 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
         notes = [f"the smallest request found: {_describe(result.counterexample)}"]
         if counterexamples:
             target = os.path.join(counterexamples, f"{result.name}.yaml")
-            os.makedirs(counterexamples, exist_ok=True)
+            try:
+                os.makedirs(counterexamples, exist_ok=True)
+            except OSError as exc:
+                raise WarrantError.at("O007", f"cannot write counter-examples to {counterexamples}: "
+                                              f"{exc.strerror or exc}") from None
             write_atomic(target, counterexample_yaml(result))
             report.written.append(target)
-            notes.append(f"written to {target}; run `warrant decide {target}`")
+            rules = " ".join(shlex.quote(p) for p in paths)
+            notes.append(f"written to {target}; run `warrant decide --rules {rules} {shlex.quote(target)}`")
         report.diagnostics.append(Diagnostic(
             "C121", f"invariant `{result.name}` does not hold: `{result.item}` is permitted by "
                     f"{', '.join(result.permitted_by)}", result.span, "error", tuple(notes)))

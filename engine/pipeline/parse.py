@@ -363,9 +363,15 @@ def find_comments(text: str) -> tuple[tuple[int, int, str], ...]:
 
 def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
     line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
-    if isinstance(exc, UnexpectedEOF) or line == -1:
+    opened = _unclosed_brace(text)
+    if isinstance(exc, UnexpectedEOF) or line == -1 or (getattr(exc, "token", None) is not None
+                                                        and exc.token.type == "$END"):
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
+        if opened is not None:
+            span = Span(file, opened[0], opened[1], opened[0], opened[1])
+            return WarrantError.at("W002", f"the `{{` opened on line {opened[0]} is never closed", span,
+                                   notes=(f"the file ends at line {line} while it is still open",))
     span = Span(file, line, column, line, column)
     known = None
     try:
@@ -388,8 +394,36 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
         found = "end of file" if token.type == "$END" else f"`{token}`"
         message = known or f"unexpected {found}"
         notes = [f"expected {_describe_expected(set(exc.expected))}"]
+        before = "\n".join(text.splitlines()[: max(0, span.line - 1)])
+        still_open = _unclosed_brace(before)
+        if still_open is not None and "RBRACE" in exc.expected:
+            notes.append(f"the `{{` opened on line {still_open[0]} is still open here; is a `}}` missing?")
         return WarrantError.at("W002", message if known else message, span, notes=notes)
     return WarrantError.at("W002", known or "unexpected end of file", span)
+
+
+def _unclosed_brace(text: str) -> tuple[int, int] | None:
+    """(line, column) of the last `{` never closed, outside strings and comments; None if all close."""
+    stack = []
+    for number, line in enumerate(text.splitlines(), 1):
+        in_string = escaped = False
+        for index, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                break
+            elif char == "{":
+                stack.append((number, index + 1))
+            elif char == "}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
 
 
 def parse_file(path: str) -> S.RuleFile:
