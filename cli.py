@@ -11,8 +11,7 @@ from typing import List, Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Warrant: is this release of data permitted, and why?")
+app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None)
 
 RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when it holds rule files, "
               "else the shipped rulebase.")
@@ -20,8 +19,22 @@ EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 
              "2 bad input or usage; 3 an internal error (a bug in Warrant).")
 
 
+def _wants_json() -> bool:
+    """Whether this command was asked for JSON (`--format json`): then errors are JSON too."""
+    args = sys.argv[1:]
+    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in zip(args, args[1:]))
+
+
 def _fail(exc) -> None:
     from engine.pipeline.errors import RunFault, WarrantError, render_all
+    if isinstance(exc, WarrantError) and _wants_json():
+        import json as _json
+        errors = [{"code": d.code, "message": d.message, "severity": d.severity,
+                   "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
+                   "column": d.span.column if d.span else None, "suggestion": d.suggestion, "notes": list(d.notes)}
+                  for d in exc.diagnostics]
+        typer.echo(_json.dumps({"errors": errors}, indent=2, ensure_ascii=False, sort_keys=True))
+        raise typer.Exit(2)
     if isinstance(exc, WarrantError):
         typer.echo(render_all(exc.diagnostics), err=True)
         raise typer.Exit(2)
@@ -55,6 +68,31 @@ def _guard(function):
                 raise typer.Exit(143)
             raise
     return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            typer.echo(f"warrant {version('warrant')}")
+        except PackageNotFoundError:
+            typer.echo("warrant (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Print Warrant's version and exit.")) -> None:
+    """Warrant: is this release of data permitted, and why?
+
+    Examples:
+
+      warrant decide examples/requests/readme_debt_exactly_500.yaml
+
+      warrant check --rules examples/rulebases/uk_gdpr
+
+      warrant init my_law && warrant test --rules my_law
+    """
 
 
 def _date(text: Optional[str], option: str = "--at"):

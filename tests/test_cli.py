@@ -138,3 +138,24 @@ def test_examples_all_decide():
     for name in sorted(os.listdir(EXAMPLES)):
         result = run("decide", os.path.join(EXAMPLES, name), "--verify")
         assert result.exit_code in (0, 1), (name, result.output)
+
+
+def test_version_and_completion_options():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("warrant ")
+    assert "--install-completion" in CliRunner().invoke(app, ["--help"]).output
+
+
+def test_errors_are_json_when_json_is_asked_for(tmp_path):
+    import json
+    import subprocess
+    import sys
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("date: '2018-01-01'\nrequestr: home_office\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "..", "cli.py"), "decide", str(bad),
+                          "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    errors = json.loads(run.stdout)["errors"]
+    unknown = next(e for e in errors if e["code"] == "R001")
+    assert unknown["file"] == str(bad) and unknown["line"] == 2 and unknown["column"] == 1
+    assert unknown["suggestion"] == "requester"
