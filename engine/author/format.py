@@ -180,38 +180,33 @@ class _Printer:
             self._line_out(head + "}", decl)
             return
         self._line_out(head, decl)
+        self._packed(decl.members)
+        self._emit_tail(decl, INDENT)
+        self.out.append("}")
+
+    def _packed(self, names) -> None:
+        """Names separated by commas, as many to a line as fit in WIDTH."""
         line = INDENT
-        for index, member in enumerate(decl.members):
-            piece = member + ("," if index < len(decl.members) - 1 else "")
+        for index, name in enumerate(names):
+            piece = name + ("," if index < len(names) - 1 else "")
             if line.strip() and len(line) + 1 + len(piece) > WIDTH:
                 self.out.append(line.rstrip())
                 line = INDENT
             line += (" " if line.strip() else "") + piece
         if line.strip():
             self.out.append(line)
-        self._emit_tail(decl, INDENT)
-        self.out.append("}")
 
     def _enum(self, decl: S.EnumDecl) -> None:
-        """Values one to a line when any has a doc line; otherwise packed like a set's members."""
+        """Values one to a line when any has a doc line or a comment; otherwise packed like a set's members."""
         self._line_out(f"enum {decl.name}" + (f" {quote(decl.doc)}" if decl.doc is not None else "") + " {", decl)
         last = len(decl.values) - 1
-        if any(v.doc is not None for v in decl.values):
+        if any(v.doc is not None or id(v) in self.attached for v in decl.values):
             for index, value in enumerate(decl.values):
                 self._emit_leading(value, INDENT)
                 doc = f" {quote(value.doc)}" if value.doc is not None else ""
                 self._line_out(f"{INDENT}{value.name}{doc}{',' if index < last else ''}", value)
         else:
-            line = INDENT
-            for index, value in enumerate(decl.values):
-                self._emit_leading(value, INDENT)
-                piece = value.name + ("," if index < last else "")
-                if line.strip() and len(line) + 1 + len(piece) > WIDTH:
-                    self.out.append(line.rstrip())
-                    line = INDENT
-                line += (" " if line.strip() else "") + piece
-            if line.strip():
-                self.out.append(line)
+            self._packed([v.name for v in decl.values])
         self._emit_tail(decl, INDENT)
         self.out.append("}")
 

@@ -8,30 +8,8 @@ import tempfile
 
 def write_atomic(path: str, text: str) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        from engine.pipeline.errors import WarrantError
-        raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if os.path.exists(path):
-            os.chmod(temporary, os.stat(path).st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException as exc:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            from engine.pipeline.errors import WarrantError
-            raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}; "
-                                          "the file was left as it was") from None
-        raise
+    with atomic_stream(path) as stream:
+        stream.write(text)
 
 
 def write_atomic_bytes(path: str, data: bytes) -> None:

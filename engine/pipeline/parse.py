@@ -344,18 +344,8 @@ def find_comments(text: str) -> tuple[tuple[int, int, str], ...]:
     """
     found = []
     for number, line in enumerate(text.splitlines(), 1):
-        in_string = escaped = False
-        for index, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
+        for index, char in _outside_strings(line):
+            if char == "#":
                 found.append((number, index + 1, line[index:].rstrip()))
                 break
     return tuple(found)
@@ -402,24 +392,31 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
     return WarrantError.at("W002", known or "unexpected end of file", span)
 
 
+def _outside_strings(line: str):
+    """(index, character) of each character of a rule-file line outside "strings" (which never span lines)."""
+    in_string = escaped = False
+    for index, char in enumerate(line):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        else:
+            yield index, char
+
+
 def _unclosed_brace(text: str) -> tuple[int, int] | None:
     """(line, column) of the last `{` never closed, outside strings and comments; None if all close."""
     stack = []
     for number, line in enumerate(text.splitlines(), 1):
-        in_string = escaped = False
-        for index, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
+        for index, char in _outside_strings(line):
+            if char == "#":
                 break
-            elif char == "{":
+            if char == "{":
                 stack.append((number, index + 1))
             elif char == "}" and stack:
                 stack.pop()
