@@ -117,7 +117,7 @@ class Vocabulary:
 
     def json_schema(self) -> dict:
         """The JSON Schema (draft 2020-12) of a request, generated from the declarations."""
-        top: dict = {"id": {"type": "string", "description": "A name for the request, echoed in decisions."},
+        top: dict = {"id": {"type": ["string", "integer"], "description": "A name for the request, echoed in decisions."},
                      "description": {"type": "string"},
                      "assume": {"type": "object", "additionalProperties": {"type": "boolean"},
                                 "description": "Named assumptions switched on (true) or off (false)."},
@@ -134,7 +134,9 @@ class Vocabulary:
                 else:
                     inner: dict = {}
                     need = level(child, inner)
-                    properties[name] = {"type": "object", "properties": inner, "additionalProperties": False}
+                    # a mapping left empty (`subject:` in YAML) may be null, unless a field inside is required
+                    properties[name] = {"type": "object" if need else ["object", "null"], "properties": inner,
+                                        "additionalProperties": False}
                     if need:
                         properties[name]["required"] = need
                         required.append(name)
@@ -152,8 +154,8 @@ class Vocabulary:
         }
 
 
-_PATTERNS = {DATE: {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-             MONEY: {"type": "string", "pattern": r"^£\d{1,12}(\.\d{2})?$"},
+_PATTERNS = {DATE: {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+             MONEY: {"type": "string", "pattern": r"^£[0-9]{1,12}(\.[0-9]{2})?$"},
              MONTHS: {"type": "integer", "minimum": 0, "maximum": 1200},
              NUMBER: {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER},
              BOOL: {"type": "boolean"}}
