@@ -74,3 +74,25 @@ def test_init_scaffolds_a_rulebase_that_checks_and_passes(tmp_path):
     assert "1 passed, 0 failed" in runner.invoke(app, ["test", "--rules", folder]).output
     again = runner.invoke(app, ["init", folder])
     assert again.exit_code == 2 and "O011" in again.output
+
+
+def test_a_bad_distribution_is_a_located_error(tmp_path):
+    import shutil
+    rules = tmp_path / "law"
+    shutil.copytree(GDPR, rules)
+    (rules / "distribution.yaml").write_text("fields:\n  date: {from: 2020-01-01, until: 2020-12-31}\n"
+                                            "  subject.agee: 3\n", encoding="utf-8")
+    result = runner.invoke(app, ["generate", "3", "--rules", str(rules)])
+    assert result.exit_code == 2 and "distribution.yaml:3:3" in result.output and "subject.age" in result.output
+    (rules / "distribution.yaml").write_text("fields:\n  subject.age: {from: x, until: 3}\n", encoding="utf-8")
+    result = runner.invoke(app, ["generate", "3", "--rules", str(rules)])
+    assert result.exit_code == 2 and "D001" in result.output and "Traceback" not in result.output
+
+
+def test_the_second_rulebase_generates_valid_requests_without_a_distribution():
+    from engine.batch.synthetic import generate
+    from engine.pipeline.rulebase import load_rulebase
+    rulebase = load_rulebase([GDPR])
+    documents = list(generate(rulebase, 200, seed=1))
+    assert len({json.dumps(d, sort_keys=True) for d in documents}) > 150
+    assert all(d["controller"]["type"] in ("company", "public_authority", "charity") for d in documents)

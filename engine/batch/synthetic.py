@@ -53,21 +53,24 @@ class _Spec:
         self.spec = spec
 
     def draw(self, rng: random.Random):
-        return _draw(self.raw, self.spec, self.kind, self.values, rng, self.fail, self.where)
+        try:
+            return _draw(self.raw, self.spec, self.kind, self.values, rng)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            self.fail(f"cannot draw a value from {self.raw!r} ({exc})", self.where)
 
 
 _ABSENT = object()
 
 
-def _draw(raw, spec, kind, values, rng, fail, where):
+def _draw(raw, spec, kind, values, rng):
     if isinstance(raw, dict) and "present" in raw:
         inner = raw.get("value", {k: v for k, v in raw.items() if k != "present"})
-        return _draw(inner, spec, kind, values, rng, fail, where) if rng.random() < float(raw["present"]) \
+        return _draw(inner, spec, kind, values, rng) if rng.random() < float(raw["present"]) \
             else _ABSENT
     if isinstance(raw, dict) and "oneof" in raw:
         options = raw["oneof"]
         chosen = rng.choices(options, weights=[o.get("weight", 1) for o in options])[0]
-        return _draw(chosen.get("value"), spec, kind, values, rng, fail, where)
+        return _draw(chosen.get("value"), spec, kind, values, rng)
     if spec is not None and spec.kind == "records":
         count = raw.get("count", 1) if isinstance(raw, dict) else None
         if count is None:
@@ -79,7 +82,7 @@ def _draw(raw, spec, kind, values, rng, fail, where):
             record = {}
             for (name, column_kind), allowed in zip(spec.columns, spec.column_values):
                 value = _draw(columns.get(name, _default_scalar(column_kind, allowed, name)), None, column_kind,
-                              allowed, rng, fail, f"{where}.columns.{name}")
+                              allowed, rng)
                 record[name] = value
             out.append(record)
         return out
@@ -163,9 +166,11 @@ def _bounds(program) -> dict:
 class Distribution:
     """What `generate` draws from: weighted cases over shared field specs."""
 
-    def __init__(self, rulebase, data: dict | None, path: str | None):
+    def __init__(self, rulebase, data: dict | None, path: str | None, text: str | None = None):
         self.vocabulary = rulebase.vocabulary
         self.path = path
+        from engine.pipeline.request import _Locator
+        self.locator = _Locator(path, text)
         self.bounds = _bounds(rulebase.program)
         data = data or {}
         if not isinstance(data, dict) or set(data) - {"cases", "fields"}:
@@ -183,8 +188,12 @@ class Distribution:
                          for spec in self.vocabulary.fields}
 
     def _fail(self, message: str, where: str):
-        raise WarrantError.at("D001", f"{where}: {message}" if where else message,
-                              Span(self.path, 1, 1, 1, 1) if self.path else None)
+        raise WarrantError.at("D001", f"{where}: {message}" if where else message, self._span(where))
+
+    def _span(self, where: str):
+        """The line of the spec at `where` (a dotted path into the file), or the file's first line."""
+        return (self.locator.span(where, key=True) if where else None) or \
+            (Span(self.path, 1, 1, 1, 1) if self.path else None)
 
     def _specs(self, fields: dict, where: str) -> dict:
         if not isinstance(fields, dict):
@@ -194,7 +203,7 @@ class Distribution:
             spec = self.vocabulary.by_path.get(path)
             if spec is None:
                 raise WarrantError.at("D001", f"{where}.{path}: no such field in the rulebase's vocabulary",
-                                      Span(self.path, 1, 1, 1, 1) if self.path else None,
+                                      self._span(f"{where}.{path}"),
                                       suggestion=did_you_mean(str(path), self.vocabulary.by_path))
             out[path] = _Spec(raw, spec, spec.kind, spec.values, f"{where}.{path}", self._fail)
         return out
@@ -238,7 +247,7 @@ def load_distribution(rulebase) -> Distribution:
     from engine.pipeline.request import parse_document
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    return Distribution(rulebase, parse_document(text, path), path)
+    return Distribution(rulebase, parse_document(text, path), path, text)
 
 
 CHECKED_DRAWS = 50      # the first requests drawn are validated, so a bad distribution fails at once
