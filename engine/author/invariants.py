@@ -40,6 +40,7 @@ from engine.pipeline.grounding import request_atoms, settings_for
 from engine.pipeline.errors import WarrantError
 from engine.pipeline.request import request_from_data
 from engine.pipeline.unfold import Unfolder
+from engine.pipeline.vocabulary import parent_of
 from engine.pipeline.unfold import apply as _apply
 from engine.pipeline.unfold import around as _around
 from engine.pipeline.unfold import holds as _holds
@@ -320,10 +321,7 @@ def _document(facts, env, fields: dict) -> dict | None:
                 data["items"].append(args[0])
             continue
         spec = fields[fact.predicate]
-        *heads, key = spec.path.split(".")
-        target = data
-        for head in heads:
-            target = target.setdefault(head, {})
+        target, key = parent_of(data, spec.path)
         if spec.kind == "records":
             record = {name: (v.count if isinstance(v, Months) else a)
                       for (name, _), a, v in zip(spec.columns, args, (_value(t, env) for t in fact.args))}

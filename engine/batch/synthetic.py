@@ -41,6 +41,7 @@ import random
 from engine.pipeline.datalog import Compare, Const, Not
 from engine.pipeline.errors import Span, WarrantError, did_you_mean
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of, parse_date, parse_money
+from engine.pipeline.vocabulary import parent_of
 
 DISTRIBUTION_FILE = "distribution.yaml"
 
@@ -231,10 +232,7 @@ class Distribution:
             value = chosen.draw(rng)
             if value is _ABSENT:
                 continue
-            *heads, last = field.path.split(".")
-            target = document
-            for head in heads:
-                target = target.setdefault(head, {})
+            target, last = parent_of(document, field.path)
             target[last] = value
         return document
 

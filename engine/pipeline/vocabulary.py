@@ -31,6 +31,20 @@ META_KEYS = ("id", "description", "assume", "drafts")
 MAX_NUMBER = 10**12          # whole numbers in requests are at most this large
 
 
+def parent_of(document: dict, path: str) -> tuple[dict, str]:
+    """The mapping that holds a dotted path's last part (made on the way), and that part.
+
+    >>> doc = {}; parent, key = parent_of(doc, "subject.age"); parent[key] = 9; doc
+    {'subject': {'age': 9}}
+    """
+    *heads, last = path.split(".")
+    for head in heads:
+        document = document.setdefault(head, {})
+        if not isinstance(document, dict):
+            raise TypeError(f"{head} is not a mapping")
+    return document, last
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     path: str                  # dotted path in the request, e.g. "subject.debt"
@@ -108,10 +122,7 @@ class Vocabulary:
         """The request's shape: nested mappings of path parts, leaves are Fields."""
         root: dict = {}
         for spec in self.fields:
-            *heads, last = spec.path.split(".")
-            node = root
-            for head in heads:
-                node = node.setdefault(head, {})
+            node, last = parent_of(root, spec.path)
             node[last] = spec
         return root
 

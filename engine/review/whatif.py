@@ -11,7 +11,7 @@ import copy
 
 from engine.pipeline.errors import WarrantError, did_you_mean
 from engine.pipeline.request import Request, request_from_data
-from engine.pipeline.vocabulary import META_KEYS, Vocabulary
+from engine.pipeline.vocabulary import META_KEYS, Vocabulary, parent_of
 
 
 def parse_assignment(text: str, vocabulary: Vocabulary) -> tuple[str, object]:
@@ -42,12 +42,10 @@ def apply_overrides(request: Request, assignments: list[str],
     shown = []
     for text in assignments:
         path, value = parse_assignment(text, vocabulary)
-        *parents, head = path.split(".")
-        target = data
-        for part in parents:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
-                raise WarrantError.at("O001", f"{part} is not a mapping in this request")
+        try:
+            target, head = parent_of(data, path)
+        except TypeError as exc:
+            raise WarrantError.at("O001", f"{exc} in this request") from None
         if value is None:
             target.pop(head, None)
         else:
