@@ -11,6 +11,9 @@ The folders show the architecture:
   impact, what-if overrides, browsing);
 - `batch/`: many requests at once (class caches, relevance, synthetic
   requests, progress);
+- `analysis/`: the exact analysis: the compiled program as formulas over
+  every possible request (z3), for invariant proofs, `warrant diff` and the
+  findings only an exact analysis gives;
 - `checker/`: the independent proof checker and reference evaluator, which
   share nothing with the engine's evaluation but the compiled program.
 """

@@ -44,9 +44,18 @@ def test_shipped_invariants_hold():
     assert {r.name for r in results} == {"clinical_data_never_released", "only_the_home_office",
                                          "nhs_digital_stops_after_withdrawal", "no_pupil_nationality"}
     assert all(r.holds for r in results), [r.to_json() for r in results if not r.holds]
-    assert not any(r.truncated for r in results)
-    # the withdrawal invariant is not vacuous: requests were built and decided
-    assert next(r for r in results if r.name == "nhs_digital_stops_after_withdrawal").tried > 100
+    assert all(r.method == "proof" and not r.bounds for r in results)
+    assert {r.how for r in results} == {"proved for every request"}
+
+
+def test_the_sampling_fallback_is_labelled_not_a_proof():
+    """Recursive rules cannot be encoded exactly; the enumeration that replaces the proof says what it is."""
+    from engine.author.invariants import _Enumerator
+    rulebase = load_rulebase()
+    invariant = rulebase.checked.invariants["nhs_digital_stops_after_withdrawal"]
+    result = _Enumerator(rulebase, invariant).run()
+    assert result.holds and result.method == "enumeration" and result.tried > 100
+    assert result.how == f"checked on {result.tried} request(s), not a proof"
 
 
 def test_violation_gives_smallest_runnable_counterexample(tmp_path, monkeypatch):

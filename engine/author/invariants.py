@@ -1,8 +1,13 @@
-"""Invariants: properties that must hold for every possible request, checked by enumeration.
+"""Invariants: properties that must hold for every possible request, proved or (as a fallback) sampled.
 
 `invariant ID "..." never permit Item when BODY` says no item for which
-BODY holds is ever permitted. There are infinitely many requests, so
-`check_invariants` decides a finite set built from the rules themselves:
+BODY holds is ever permitted. `check_invariants` proves each one for every
+request through the exact analysis (engine/analysis/prove.py) and has the
+engine confirm any counter-example it finds. Only a program the analysis
+cannot encode exactly (recursive rules) falls back to the enumeration
+below, and its result says "checked on N requests, not a proof".
+
+The enumeration decides a finite set of requests built from the rules:
 
 1. Each permission (drafts included, switched on) is unfolded through the
    definitions it uses, one conjunction of request facts, set memberships,
@@ -66,20 +71,59 @@ class InvariantResult:
     counterexample: dict | None = None
     item: str | None = None
     permitted_by: tuple[str, ...] = ()
+    method: str = "enumeration"      # "proof" (exact analysis) or "enumeration" (a sample, not a proof)
+    bounds: tuple = ()               # ((list field, slots), ...) where a proof covers lists up to that length
 
     @property
     def holds(self) -> bool:
         return self.counterexample is None
 
+    @property
+    def how(self) -> str:
+        """What was shown, in the words the check prints."""
+        if self.method == "proof":
+            if not self.holds:
+                return "counter-example found by the solver and confirmed by the engine"
+            if self.bounds:
+                return "proved for every request with at most " + \
+                    ", ".join(f"{n} entries in {path}" for path, n in self.bounds)
+            return "proved for every request"
+        return f"checked on {self.tried} request(s), not a proof" + (" (enumeration truncated)" if self.truncated else "")
+
     def to_json(self) -> dict:
-        return {"invariant": self.name, "holds": self.holds, "requests_tried": self.tried, "ways_examined": self.ways,
+        return {"invariant": self.name, "holds": self.holds, "method": self.method,
+                "proved": self.method == "proof" and self.holds, "bounds": dict(self.bounds),
+                "requests_tried": self.tried, "ways_examined": self.ways,
                 "truncated": self.truncated, "counterexample": self.counterexample, "item": self.item,
                 "permitted_by": list(self.permitted_by)}
 
 
 def check_invariants(rulebase) -> list[InvariantResult]:
-    """Decide the enumerated requests of every invariant (see the module docstring)."""
-    return [_Enumerator(rulebase, inv).run() for _, inv in sorted(rulebase.checked.invariants.items())]
+    """Prove every invariant; sample only where the program cannot be encoded exactly (see the module docstring)."""
+    return [_check(rulebase, inv) for _, inv in sorted(rulebase.checked.invariants.items())]
+
+
+def _check(rulebase, invariant: S.Invariant) -> InvariantResult:
+    from engine.analysis.prove import NotExact, confirm, prove
+    try:
+        proof = prove(rulebase, invariant)
+    except NotExact:
+        return _Enumerator(rulebase, invariant).run()
+    bounds = tuple(sorted(proof.bounds.items()))
+    if proof.holds:
+        return InvariantResult(invariant.name, invariant.statement, invariant.id_span, 0, proof.solver_calls,
+                               False, method="proof", bounds=bounds)
+    enumerator = _Enumerator(rulebase, invariant)
+    item, rules = confirm(rulebase, proof.counterexample, enumerator._decide)
+    document = _arranged({"id": f"counterexample_{invariant.name}", **proof.counterexample}, rulebase)
+    return InvariantResult(invariant.name, invariant.statement, invariant.id_span, 1, proof.solver_calls, False,
+                           document, item, rules, method="proof", bounds=bounds)
+
+
+def _arranged(document: dict, rulebase) -> dict:
+    """Keys in the vocabulary's order, empty values left out (as a request file is written)."""
+    order = ["id"] + list(dict.fromkeys(f.path.split(".")[0] for f in rulebase.program.vocabulary.fields))
+    return {k: document[k] for k in order + sorted(set(document) - set(order)) if document.get(k) not in (None, {}, [])}
 
 
 def counterexample_yaml(result: InvariantResult) -> str:
@@ -252,10 +296,7 @@ class _Enumerator:
         if best is None:
             return InvariantResult(inv.name, inv.statement, inv.id_span, len(seen), ways, self.truncated)
         document, item, rules = best
-        document = {"id": f"counterexample_{inv.name}", **document}
-        order = ["id"] + list(dict.fromkeys(f.path.split(".")[0] for f in self.vocabulary.fields))
-        document = {k: document[k] for k in order + sorted(set(document) - set(order))
-                    if document.get(k) not in (None, {}, [])}
+        document = _arranged({"id": f"counterexample_{inv.name}", **document}, self.rb)
         return InvariantResult(inv.name, inv.statement, inv.id_span, len(seen), ways, self.truncated,
                                document, item, rules)
 

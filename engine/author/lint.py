@@ -39,14 +39,15 @@ class LintReport:
         if not self.invariants:
             return ""
         held = [r for r in self.invariants if r.holds]
-        tried = sum(r.tried for r in self.invariants)
-        lines = [f"invariants: {len(held)} of {len(self.invariants)} hold over {tried} enumerated request(s)"]
+        proved = [r for r in held if r.method == "proof" and not r.bounds]
+        if len(proved) == len(self.invariants):
+            head = f"invariants: {len(held)} of {len(self.invariants)} proved for every request"
+        else:
+            head = f"invariants: {len(held)} of {len(self.invariants)} hold ({len(proved)} proved for every request)"
+        lines = [head]
         for r in self.invariants:
-            state = "holds" if r.holds else "VIOLATED"
-            extra = " (enumeration truncated)" if r.truncated else ""
-            how = (f"{r.tried} request(s) decided" if r.tried else
-                   f"no permission can apply where its condition holds ({r.ways} ways of proving one examined)")
-            lines.append(f"  {state:8} {r.name}: {how}{extra}")
+            state = ("proved" if r.method == "proof" else "holds") if r.holds else "VIOLATED"
+            lines.append(f"  {state:8} {r.name}: {r.how}")
         return "\n".join(lines)
 
 

@@ -1,0 +1,583 @@
+"""The compiled program as formulas over every possible request (z3).
+
+In: one or two compiled `Program`s, the vocabulary their requests share.
+Out: a `Space`, the z3 variables of one symbolic request (every field, every
+assumption a request may set, every draft it may name), and per program and
+settings a `Side` whose `outcome(item)` is a formula that holds exactly for
+the requests that permit that item.
+
+The program is not re-read from rule text: each compiled clause of the
+program the engine evaluates is inlined bottom-up (the programs are
+non-recursive; a recursive one raises `NotExact`). A predicate becomes a
+finite list of (guard, arguments) pairs, one per way of deriving it, where
+the guard is a formula over the request's variables. Values are integers:
+dates as day numbers, money in pence, months and numbers as themselves,
+names by a table (names no rule mentions get codes past the table, so two
+unnamed values can be equal or not, as in a real request).
+
+How each field becomes variables, and why that covers every request:
+- a single value: one variable and a presence bit (exact);
+- a list of names from an enumeration, or records whose columns are all
+  enumerations: one bit per possible entry (exact: a list is a set of facts);
+- other lists (records with numbers, dates or free names): K slots. When
+  every rule uses the list's values only locally (compared with constants,
+  not joined with another fact), a decision depends only on which classes of
+  entries occur (a class: the same side of every constant in each column),
+  so K = the number of classes is exact. Otherwise K is bounded and the
+  `Space.bounds` say so, to be printed with every result.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from dataclasses import dataclass
+
+import z3
+
+from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of
+from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
+
+MAX_BITS = 256          # entries of an all-enumeration records list encoded one bit each, at most
+MAX_SLOTS = 6           # slots of any other list, at most
+BOUNDED_SLOTS = 3       # slots of a list whose values rules join with other facts (not exact)
+MAX_MONTHS = 1200       # engine/pipeline/request.MAX_MONTHS
+MAX_PENCE = 10 ** 14    # twelve digits of pounds and two of pence (the money syntax)
+FIRST_DAY, LAST_DAY = _dt.date.min.toordinal(), _dt.date.max.toordinal()
+
+
+class NotExact(Exception):
+    """The program cannot be encoded exactly (recursion): callers fall back to sampling."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    present: object          # z3 Bool, or True
+    values: tuple            # z3 Int per column, or int constants (an enumerated entry)
+
+
+# ---- values --------------------------------------------------------------------
+
+
+class Names:
+    """Names <-> integer codes, in sorted order so formulas and witnesses are deterministic."""
+
+    def __init__(self, names):
+        self.names = sorted(set(names))
+        self.code = {n: i for i, n in enumerate(self.names)}
+
+    def encode(self, name: str) -> int:
+        return self.code[name]
+
+    def decode(self, code: int) -> str:
+        return self.names[code] if 0 <= code < len(self.names) else f"unnamed_{code - len(self.names) + 1}"
+
+
+def encode_value(value, names: Names) -> int:
+    if isinstance(value, str):
+        return names.encode(value)
+    if isinstance(value, _dt.date):
+        return value.toordinal()
+    if isinstance(value, Money):
+        return value.pence
+    if isinstance(value, Months):
+        return value.count
+    if isinstance(value, bool):
+        raise NotExact(f"a truth value as a term ({value})")
+    return int(value)
+
+
+def decode_value(code: int, kind: str, names: Names):
+    if kind == SYMBOL:
+        return names.decode(code)
+    if kind == DATE:
+        return _dt.date.fromordinal(code)
+    if kind == MONEY:
+        return Money(code)
+    if kind == MONTHS:
+        return Months(code)
+    return code
+
+
+def constants_of(programs, extra=()) -> set:
+    """Every name a program or condition mentions, with the enumerations' values."""
+    found = set()
+    for program in programs:
+        for atom in program.set_facts:
+            found.update(a.value for a in atom.args if isinstance(a.value, str))
+        for rule in program.rules.values():
+            for literal in rule.body + (rule.head,):
+                found.update(t.value for t in _terms(literal) if isinstance(t, Const) and isinstance(t.value, str))
+        for f in program.vocabulary.fields:
+            found.update(f.values)
+            for column in f.column_values:
+                found.update(column)
+    for literal in extra:
+        found.update(t.value for t in _terms(literal) if isinstance(t, Const) and isinstance(t.value, str))
+    return found
+
+
+def _terms(literal):
+    if isinstance(literal, Not):
+        literal = literal.atom
+    if isinstance(literal, Compare):
+        return (literal.left, literal.right)
+    return literal.args
+
+
+# ---- the symbolic request --------------------------------------------------------
+
+
+class Space:
+    """The z3 variables of one request, and the constraints every valid request meets."""
+
+    def __init__(self, rulebases, extra_literals=(), bounded_slots: int = BOUNDED_SLOTS):
+        self.rulebases = list(rulebases)
+        self.programs = [rb.program for rb in self.rulebases]
+        self.vocabulary = self.programs[0].vocabulary
+        settings = [n for rb in self.rulebases for n in list(_assumptions(rb)) + list(_drafts(rb))]
+        self.names = Names(constants_of(self.programs, extra_literals) | set(settings))
+        self.domain: list = []
+        self.fields: dict = {}          # fact predicate (u_...) -> encoding
+        self.bounds: dict = {}          # field path -> slots, for lists encoded inexactly
+        self.exact_slots: dict = {}     # field path -> slots, for lists whose slots are exact
+        rules = [r for p in self.programs for r in p.rules.values()]
+        bodies = [r.body for r in rules] + [tuple(extra_literals)]
+        for spec in self.vocabulary.fields:
+            self.fields["u_" + spec.predicate] = self._field(spec, bodies, bounded_slots)
+        self.assumptions = sorted({n for rb in self.rulebases for n in _assumptions(rb)})
+        shared = set.intersection(*(set(_assumptions(rb)) for rb in self.rulebases))
+        self.assume_set = {n: z3.Bool(f"assume_set:{n}") for n in self.assumptions}
+        self.assume_value = {n: z3.Bool(f"assume:{n}") for n in self.assumptions}
+        for name in self.assumptions:
+            if name not in shared:
+                self.domain.append(z3.Not(self.assume_set[name]))
+        drafts = [set(_drafts(rb)) for rb in self.rulebases]
+        self.drafts = sorted(set.union(*drafts))
+        self.draft_named = {n: z3.Bool(f"draft:{n}") for n in self.drafts}
+        for name in self.drafts:
+            if not all(name in d for d in drafts):
+                self.domain.append(z3.Not(self.draft_named[name]))
+
+    # one field -> variables
+    def _field(self, spec, bodies, bounded_slots):
+        path, kinds = spec.path, spec.arg_kinds()
+        if spec.kind == BOOL:
+            bit = z3.Bool(f"{path}")
+            if spec.required:
+                self.domain.append(bit)
+            return ("flag", bit)
+        if spec.kind != "records" and not spec.many:
+            present = True if spec.required else z3.Bool(f"{path}?")
+            value = z3.Int(path)
+            self.domain.append(self._range(value, kinds[0], spec.values))
+            return ("single", present, value)
+        columns = spec.column_values if spec.kind == "records" else (spec.values,)
+        if all(columns) and _product(len(c) for c in columns) <= MAX_BITS:
+            entries = []
+            for combo in itertools.product(*columns):
+                bit = z3.Bool(f"{path}[{','.join(combo)}]")
+                entries.append(Slot(bit, tuple(self.names.encode(v) for v in combo)))
+            bits = [e.present for e in entries]
+            self._non_empty(spec, bits)
+            if spec.predicate == ITEMS_PREDICATE:
+                self.items = [(e.values[0], e.present) for e in entries]
+            return ("list", entries)
+        classes, local = _classes(spec, bodies)
+        count = min(classes, MAX_SLOTS) if local else bounded_slots
+        (self.exact_slots if local and classes <= MAX_SLOTS else self.bounds)[path] = count
+        slots = []
+        for index in range(count):
+            present = z3.Bool(f"{path}#{index}?")
+            values = tuple(z3.Int(f"{path}#{index}.{k}") for k in range(len(kinds)))
+            for value, kind, allowed in zip(values, kinds, columns):
+                self.domain.append(z3.Implies(present, self._range(value, kind, allowed)))
+            slots.append(Slot(present, values))
+        self._non_empty(spec, [s.present for s in slots])
+        if spec.predicate == ITEMS_PREDICATE:
+            self.items = None
+        return ("list", slots)
+
+    def _non_empty(self, spec, bits) -> None:
+        if spec.required or spec.predicate == ITEMS_PREDICATE:
+            self.domain.append(z3.Or(*bits) if bits else z3.BoolVal(False))
+
+    def _range(self, value, kind, allowed):
+        if kind == SYMBOL:
+            if allowed:
+                return z3.Or(*[value == self.names.encode(v) for v in allowed])
+            return value >= 0
+        low, high = {DATE: (FIRST_DAY, LAST_DAY), MONEY: (0, MAX_PENCE), MONTHS: (0, MAX_MONTHS),
+                     NUMBER: (0, MAX_NUMBER)}[kind]
+        return z3.And(value >= low, value <= high)
+
+    def exact(self) -> bool:
+        return not self.bounds
+
+    def item_codes(self) -> list[int]:
+        if self.items is None:
+            raise NotExact("the requested items are not an enumeration")
+        return [code for code, _ in self.items]
+
+    def requested(self, code: int):
+        return dict(self.items)[code]
+
+    def assignment(self, request) -> list | None:
+        """Constraints that pin the space to one concrete request (None: a list longer than its slots)."""
+        facts: dict = {}
+        for fact in request.facts:
+            facts.setdefault("u_" + fact.predicate, []).append(
+                tuple(encode_value(v, self.names) if not isinstance(v, str) or v in self.names.code
+                      else self._unnamed(v) for v in fact.args))
+        out = []
+        for predicate, encoding in self.fields.items():
+            given = list(dict.fromkeys(facts.get(predicate, [])))
+            if encoding[0] == "flag":
+                out.append(encoding[1] == bool(given))
+            elif encoding[0] == "single":
+                if encoding[1] is not True:
+                    out.append(encoding[1] == bool(given))
+                if given:
+                    out.append(encoding[2] == given[0][0])
+            elif all(isinstance(v, int) for s in encoding[1] for v in s.values):     # one bit per entry
+                out.extend(slot.present == (slot.values in given) for slot in encoding[1])
+            else:
+                if len(given) > len(encoding[1]):
+                    return None
+                for index, slot in enumerate(encoding[1]):
+                    out.append(slot.present == (index < len(given)))
+                    if index < len(given):
+                        out.extend(v == g for v, g in zip(slot.values, given[index]))
+        named = dict(request.assume)
+        for name in self.assumptions:
+            out.append(self.assume_set[name] == (name in named))
+            if name in named:
+                out.append(self.assume_value[name] == named[name])
+        out.extend(self.draft_named[n] == (n in request.drafts) for n in self.drafts)
+        return out
+
+    def _unnamed(self, name: str) -> int:
+        """A code past the table for a name no rule mentions (the same name, the same code)."""
+        extra = self.__dict__.setdefault("_extra", {})
+        return extra.setdefault(name, len(self.names.names) + len(extra))
+
+    # the request a model describes
+    def document(self, model) -> dict:
+        """A request document (as a request file holds it) for a z3 model of this space."""
+        from engine.pipeline.vocabulary import parent_of
+        from engine.pipeline.values import to_json
+        truth = lambda b: b is True or z3.is_true(model.eval(b, model_completion=True))
+        number = lambda v: v if isinstance(v, int) else model.eval(v, model_completion=True).as_long()
+        document: dict = {}
+        for spec in self.vocabulary.fields:
+            encoding = self.fields["u_" + spec.predicate]
+            kinds = spec.arg_kinds()
+            if encoding[0] == "flag":
+                if truth(encoding[1]):
+                    target, key = parent_of(document, spec.path)
+                    target[key] = True
+                continue
+            if encoding[0] == "single":
+                if truth(encoding[1]):
+                    target, key = parent_of(document, spec.path)
+                    target[key] = _json(decode_value(number(encoding[2]), kinds[0], self.names), to_json)
+                continue
+            entries = []
+            for slot in encoding[1]:
+                if truth(slot.present):
+                    values = [decode_value(number(v), k, self.names) for v, k in zip(slot.values, kinds)]
+                    entry = ({name: _json(v, to_json) for (name, _), v in zip(spec.columns, values)}
+                             if spec.kind == "records" else _json(values[0], to_json))
+                    if entry not in entries:
+                        entries.append(entry)
+            if entries:
+                target, key = parent_of(document, spec.path)
+                target[key] = entries
+        assume = {n: truth(self.assume_value[n]) for n in self.assumptions if truth(self.assume_set[n])}
+        if assume:
+            document["assume"] = assume
+        drafts = [n for n in self.drafts if truth(self.draft_named[n])]
+        if drafts:
+            document["drafts"] = drafts
+        return document
+
+
+def _json(value, to_json):
+    return value.count if isinstance(value, Months) else to_json(value)
+
+
+def _product(numbers) -> int:
+    out = 1
+    for n in numbers:
+        out *= n
+    return out
+
+
+def _assumptions(rulebase) -> dict[str, bool]:
+    """Each assumption and its default."""
+    checked = rulebase.checked
+    return {name: checked.assumption_default(name) for name in sorted(checked.assumptions)}
+
+
+def _drafts(rulebase) -> list[str]:
+    return sorted(name for name, policy in rulebase.checked.policies.items() if policy.draft)
+
+
+def _classes(spec, bodies) -> tuple[int, bool]:
+    """How many classes of entries the rules can tell apart, and whether they only use values locally."""
+    predicate = "u_" + spec.predicate
+    constants = [set() for _ in spec.arg_kinds()]
+    local = True
+    for body in bodies:
+        for literal in body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if not isinstance(atom, Atom) or atom.predicate != predicate:
+                continue
+            for index, term in enumerate(atom.args):
+                if isinstance(term, Const):
+                    constants[index].add(term.value)
+                    continue
+                uses = [l for l in body if l is not literal and term in _terms(l)]
+                if list(atom.args).count(term) > 1:
+                    local = False
+                for use in uses:
+                    if isinstance(use, Compare) and any(isinstance(t, Const) for t in _terms(use)):
+                        constants[index].update(t.value for t in _terms(use) if isinstance(t, Const))
+                    else:
+                        local = False
+    count = 1
+    for kind, found, allowed in zip(spec.arg_kinds(), constants,
+                                    spec.column_values if spec.kind == "records" else (spec.values,)):
+        count *= min(len(found) + 1, len(allowed)) if kind == SYMBOL and allowed else \
+            len(found) + 1 if kind == SYMBOL else 2 * len(found) + 1
+    return count, local
+
+
+# ---- one program under one setting -----------------------------------------------
+
+
+class Side:
+    """One program evaluated symbolically over a `Space`, with the date, assumptions and drafts a scenario fixes.
+
+    `at`: a date every request is decided on (like `--at`); `assume`: switches
+    fixed for every request (like `--assume`); `drafts`: drafts switched on.
+    """
+
+    def __init__(self, space: Space, rulebase, at=None, assume=None, drafts=(), replaced=None):
+        self.space, self.rulebase, self.program = space, rulebase, rulebase.program
+        self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
+        self.defaults = _assumptions(rulebase)
+        self.replaced = dict(replaced or {})        # rule id -> body, for "what if this condition went"
+        self.memo: dict = {}
+        self.open: set = set()
+        self.sets: dict = {}
+        for atom in self.program.set_facts:
+            self.sets.setdefault(atom.predicate, []).append(
+                (True, tuple(encode_value(a.value, space.names) for a in atom.args)))
+
+    def variant(self, rule_id: str, body) -> "Side":
+        """The same side with one rule's body replaced, sharing what does not depend on that rule."""
+        other = Side(self.space, self.rulebase, self.at, self.assume, self.drafts, {**self.replaced, rule_id: body})
+        affected = _dependents(self.program, self.program.rules[rule_id].head.predicate)
+        other.memo = {p: v for p, v in self.memo.items() if p not in affected}
+        return other
+
+    # the facts of a predicate, as (guard, argument codes or z3 terms)
+    def tuples(self, predicate: str) -> list:
+        if predicate in self.memo:
+            return self.memo[predicate]
+        if predicate in self.open:
+            raise NotExact(f"recursive rules ({predicate} depends on itself)")
+        self.open.add(predicate)
+        try:
+            found = self._derive(predicate)
+        finally:
+            self.open.discard(predicate)
+        self.memo[predicate] = found
+        return found
+
+    def _derive(self, predicate: str) -> list:
+        space = self.space
+        if predicate in space.fields:
+            encoding = space.fields[predicate]
+            if predicate == "u_" + DATE_PREDICATE and self.at is not None:
+                return [(True, (self.at.toordinal(),))]
+            if encoding[0] == "flag":
+                return [(encoding[1], ())]
+            if encoding[0] == "single":
+                return [(encoding[1], (encoding[2],))]
+            return [(slot.present, slot.values) for slot in encoding[1]]
+        if predicate.startswith("s_"):
+            return self.sets.get(predicate, [])
+        if predicate == ASSUMED:
+            out = []
+            for name in sorted(self.defaults):
+                if name in self.assume:
+                    on = self.assume[name]
+                else:
+                    on = z3.If(space.assume_set[name], space.assume_value[name], z3.BoolVal(self.defaults[name]))
+                out.append((on, (space.names.encode(name),)))
+            return out
+        if predicate == DRAFT_ON:
+            return [(True if name in self.drafts else space.draft_named[name], (space.names.encode(name),))
+                    for name in space.drafts if name in _drafts(self.rulebase)]
+        out = []
+        for rule_id in self.program.by_head.get(predicate, ()):
+            out.extend(self.rule_tuples(rule_id))
+        return out
+
+    def rule_tuples(self, rule_id: str) -> list:
+        """Each way this rule derives its head: (guard, head argument terms)."""
+        rule = self.program.rules[rule_id]
+        body = self.replaced.get(rule_id, rule.body)
+        out = []
+        for guards, env in self.join(body, {}):
+            args = tuple(self.term(t, env) for t in rule.head.args)
+            out.append((_conj(guards), args))
+        return out
+
+    def term(self, term, env):
+        if isinstance(term, Const):
+            return encode_value(term.value, self.space.names)
+        return env[term.name]
+
+    def join(self, body, env) -> list:
+        """Every way of satisfying a body: (guards, bindings). Constant tests are folded away."""
+        branches = [([], dict(env))]
+        for literal in body:
+            grown = []
+            for guards, bound in branches:
+                if isinstance(literal, Compare):
+                    test = _compare(self.term(literal.left, bound), literal.op, self.term(literal.right, bound))
+                    if test is not False:
+                        grown.append((guards if test is True else guards + [test], bound))
+                elif isinstance(literal, Not):
+                    args = tuple(self.term(t, bound) for t in literal.atom.args)
+                    found = self.member(literal.atom.predicate, args)
+                    if found is not True:
+                        grown.append((guards if found is False else guards + [z3.Not(found)], bound))
+                else:
+                    for guard, values in self.tuples(literal.predicate):
+                        extended, tests = _match(literal.args, values, bound, self.space.names)
+                        if extended is None:
+                            continue
+                        more = tests + ([] if guard is True else [guard])
+                        grown.append((guards + more, extended))
+            branches = grown
+        return branches
+
+    def member(self, predicate: str, args: tuple):
+        """Whether the predicate holds of these argument values: True, False or a formula."""
+        options = []
+        for guard, values in self.tuples(predicate):
+            tests = [_compare(a, "==", v) for a, v in zip(args, values)]
+            if any(t is False for t in tests):
+                continue
+            tests = [t for t in tests if t is not True] + ([] if guard is True else [guard])
+            if not tests:
+                return True
+            options.append(_conj(tests))
+        return z3.Or(*options) if options else False
+
+    # decisions
+    def permitted(self, item: int):
+        """The item is requested, some permission applies and no prohibition does."""
+        allowed = self._any(PERMIT, item)
+        forbidden = self._any(FORBID, item)
+        return z3.And(_bool(self.space.requested(item)), _bool(allowed), z3.Not(_bool(forbidden)))
+
+    def _any(self, predicate: str, item: int):
+        options = []
+        for guard, values in self.tuples(predicate):
+            test = _compare(values[0], "==", item)
+            if test is False:
+                continue
+            parts = [p for p in (guard, test) if p is not True]
+            if not parts:
+                return True
+            options.append(_conj(parts))
+        return z3.Or(*options) if options else False
+
+    def fires(self, rule_id: str):
+        """Some item is requested and this permit or forbid rule applies to it (whatever else applies)."""
+        options = [g for g, _ in self.rule_tuples(rule_id)]
+        return z3.Or(*[_bool(g) for g in options]) if options else z3.BoolVal(False)
+
+    def condition(self, literals, item: int, item_var: str):
+        """A condition (an invariant's body) for one item: exists bindings of its other variables."""
+        options = [_conj(g) for g, _ in self.join(_ordered(literals), {item_var: item})]
+        return z3.Or(*[_bool(o) for o in options]) if options else z3.BoolVal(False)
+
+
+def _ordered(literals) -> list:
+    """Positive atoms first as they bind, then each test as soon as its variables are bound."""
+    pending, out, bound = list(literals), [], set()
+    while pending:
+        for literal in pending:
+            needs = {t.name for t in _terms(literal) if isinstance(t, Var)}
+            if isinstance(literal, Atom) or needs <= bound:
+                pending.remove(literal)
+                out.append(literal)
+                if isinstance(literal, Atom):
+                    bound |= needs
+                break
+        else:
+            out.extend(pending)
+            break
+    return out
+
+
+def _dependents(program, predicate: str) -> set:
+    """Predicates whose facts can change when `predicate`'s do."""
+    users: dict = {}
+    for rule in program.rules.values():
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if isinstance(atom, Atom):
+                users.setdefault(atom.predicate, set()).add(rule.head.predicate)
+    seen, todo = {predicate}, [predicate]
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in seen:
+                seen.add(user)
+                todo.append(user)
+    return seen
+
+
+def _match(pattern, values, bound, names):
+    """Unify an atom's arguments with a tuple: (new bindings, tests) or (None, None)."""
+    extended, tests = None, []
+    for term, value in zip(pattern, values):
+        if isinstance(term, Var) and term.name not in (extended if extended is not None else bound):
+            if extended is None:
+                extended = dict(bound)
+            extended[term.name] = value
+            continue
+        have = (extended if extended is not None else bound)[term.name] if isinstance(term, Var) else encode_value(term.value, names)
+        test = _compare(have, "==", value)
+        if test is False:
+            return None, None
+        if test is not True:
+            tests.append(test)
+    return (extended if extended is not None else bound), tests
+
+
+def _compare(left, op: str, right):
+    if isinstance(left, int) and isinstance(right, int):
+        return {"==": left == right, "!=": left != right, "<": left < right, "<=": left <= right,
+                ">": left > right, ">=": left >= right}[op]
+    return {"==": lambda: left == right, "!=": lambda: left != right, "<": lambda: left < right,
+            "<=": lambda: left <= right, ">": lambda: left > right, ">=": lambda: left >= right}[op]()
+
+
+def _conj(parts):
+    parts = [p for p in parts if p is not True]
+    if not parts:
+        return True
+    return parts[0] if len(parts) == 1 else z3.And(*parts)
+
+
+def _bool(value):
+    if value is True or value is False:
+        return z3.BoolVal(value)
+    return value

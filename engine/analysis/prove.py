@@ -1,0 +1,59 @@
+"""Invariants proved for every request: `never permit Item when BODY` has no counter-example.
+
+For each invariant, one formula over the symbolic request of
+`engine/analysis/encode.py`: some requested item is permitted (a permission
+applies, no prohibition does) and BODY holds of it, under any date, any
+assumption setting and any drafts a request may name. Unsatisfiable: the
+invariant is proved for every request (exactly, or for lists up to the
+bounds the space reports). Satisfiable: the smallest model is written as a
+request and decided by the engine, which must confirm it; if it does not,
+the analysis and the engine disagree and that is reported as an internal
+fault, never as a result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from engine.analysis.encode import NotExact, Side, Space
+from engine.analysis.solve import satisfiable, witness
+from engine.pipeline.compile import compile_condition
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.request import request_from_data
+
+
+@dataclass(frozen=True)
+class Proof:
+    holds: bool
+    solver_calls: int
+    bounds: dict                      # list field -> slots, where the encoding is bounded (not exact)
+    counterexample: dict | None = None
+
+
+def prove(rulebase, invariant) -> Proof:
+    """Prove one invariant, or find the counter-example the engine confirms. Raises NotExact (recursion)."""
+    body = [compile_condition(c) for c in invariant.body]
+    space = Space([rulebase], body)
+    side = Side(space, rulebase)
+    violation = z3.Or(*[z3.And(side.permitted(item), side.condition(body, item, invariant.item_var))
+                        for item in space.item_codes()])
+    if not satisfiable(space, violation):
+        return Proof(True, 1, dict(space.bounds))
+    document = witness(space, violation)
+    return Proof(False, 2, dict(space.bounds), document)
+
+
+def confirm(rulebase, document: dict, decide_violation) -> tuple:
+    """The engine's own decision on a witness: (item, rules) that violate, or a fault if it disagrees."""
+    try:
+        request = request_from_data(document, vocabulary=rulebase.program.vocabulary)
+    except WarrantError as exc:
+        raise AssertionError(f"the analysis built an invalid request {document}: {exc.first.message}") from None
+    found = decide_violation(request)
+    if not found:
+        raise AssertionError(f"the analysis and the engine disagree on {document}")
+    return found
+
+
+__all__ = ["prove", "confirm", "Proof", "NotExact"]
