@@ -252,6 +252,68 @@ def impact(
     raise typer.Exit(0)
 
 
+@app.command(epilog="Exit codes: 0 equivalent for every request; 1 some requests are decided differently; "
+                    "2 bad input or usage; 3 an internal error.")
+@_guard
+def diff(
+    before: Optional[str] = typer.Argument(None, help="The rulebase before: a folder, or REV:FOLDER for a git "
+                                                      "revision (e.g. HEAD~1:rules). Default: --rules."),
+    after: Optional[str] = typer.Argument(None, help="The rulebase after (a folder or REV:FOLDER). Default: --rules."),
+    at: List[str] = typer.Option([], "--at", help="Once: the date of every request. Twice: before, then after."),
+    assume: List[str] = typer.Option([], "--assume", help="NAME=on|off: with one rulebase, compared with its "
+                                                          "opposite; with two, fixed for both."),
+    with_draft: List[str] = typer.Option([], "--with-draft", help="A draft: with one rulebase, off before and on "
+                                                                  "after; with two, on for both."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
+    out: Optional[str] = typer.Option(None, "--out", help="Write the report to this file (atomically)."),
+) -> None:
+    """Every region of requests decided differently by two rulebases, dates or settings, each with a witness.
+
+    Examples:
+
+      warrant diff --at 2018-05-08 --at 2018-05-09
+
+      warrant diff --assume debt_threshold_inclusive=on
+
+      warrant diff HEAD~1:rules rules
+    """
+    import shutil
+    from engine.analysis.diff import diff as run_diff, scenarios
+    from engine.analysis.render import render_json, render_markdown, render_text
+    from engine.analysis.revision import checkout, is_revision
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.rulebase import load_rulebase, resolve_rules
+    if fmt not in ("text", "json", "markdown"):
+        raise WarrantError.at("O004", f"--format is text, json or markdown, not {fmt!r}")
+    temporary = []
+    try:
+        def side(spec):
+            if spec is None:
+                paths = resolve_rules(list(rules or []))
+                return load_rulebase(paths), " ".join(paths)
+            if is_revision(spec):
+                temporary.append(checkout(spec))
+                return load_rulebase([temporary[-1]], cache=False), spec
+            return load_rulebase([spec]), spec
+        old, old_label = side(before)
+        new, new_label = side(after) if (after or before) else (old, old_label)
+        left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], _assumptions(assume),
+                                tuple(with_draft))
+        report = run_diff(left, right)
+    finally:
+        for folder in temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+    text = {"json": render_json, "markdown": render_markdown}.get(fmt, render_text)(report)
+    if out:
+        from engine.pipeline.files import write_atomic
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(0 if report.equivalent else 1)
+
+
 @app.command()
 @_guard
 def generate(

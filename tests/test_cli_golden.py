@@ -2,7 +2,9 @@
 
 The expected file holds the exit code and everything the command printed,
 so a change in wording, order or figures shows up as a diff. Run with
-`--update-golden` to accept a change, then review it with `git diff`.
+`--update-golden` to accept a change, then review it with `git diff`. A
+missing expected file is written on a developer's machine and fails under
+`CI=true`, so a forgotten golden file never passes unseen.
 """
 import os
 
@@ -23,6 +25,8 @@ def test_command_output(name, update_golden, monkeypatch):
     actual = f"exit {result.exit_code}\n{result.output}"
     assert "Traceback" not in actual
     expected_path = os.path.join(CLI, name + ".expected")
+    if not os.path.exists(expected_path) and os.environ.get("CI") == "true" and not update_golden:
+        pytest.fail(f"{expected_path} is missing: under CI=true it is not written (run --update-golden locally)")
     if update_golden or not os.path.exists(expected_path):
         from engine.pipeline.files import write_atomic
         write_atomic(expected_path, actual)

@@ -141,6 +141,7 @@ class Space:
         self.fields: dict = {}          # fact predicate (u_...) -> encoding
         self.bounds: dict = {}          # field path -> slots, for lists encoded inexactly
         self.exact_slots: dict = {}     # field path -> slots, for lists whose slots are exact
+        self.column_names: dict = {}    # field path -> per column, the codes of the names rules use there
         rules = [r for p in self.programs for r in p.rules.values()]
         bodies = [r.body for r in rules] + [tuple(extra_literals)]
         for spec in self.vocabulary.fields:
@@ -183,7 +184,9 @@ class Space:
             if spec.predicate == ITEMS_PREDICATE:
                 self.items = [(e.values[0], e.present) for e in entries]
             return ("list", entries)
-        classes, local = _classes(spec, bodies)
+        classes, local, named = _classes(spec, bodies)
+        self.column_names[path] = tuple(tuple(sorted(self.names.encode(v) for v in found if isinstance(v, str)))
+                                        for found in named)
         count = min(classes, MAX_SLOTS) if local else bounded_slots
         (self.exact_slots if local and classes <= MAX_SLOTS else self.bounds)[path] = count
         slots = []
@@ -323,8 +326,9 @@ def _drafts(rulebase) -> list[str]:
     return sorted(name for name, policy in rulebase.checked.policies.items() if policy.draft)
 
 
-def _classes(spec, bodies) -> tuple[int, bool]:
-    """How many classes of entries the rules can tell apart, and whether they only use values locally."""
+def _classes(spec, bodies) -> tuple[int, bool, list]:
+    """How many classes of entries the rules can tell apart, whether they only use values locally,
+    and the constants each column is compared with."""
     predicate = "u_" + spec.predicate
     constants = [set() for _ in spec.arg_kinds()]
     local = True
@@ -350,7 +354,7 @@ def _classes(spec, bodies) -> tuple[int, bool]:
                                     spec.column_values if spec.kind == "records" else (spec.values,)):
         count *= min(len(found) + 1, len(allowed)) if kind == SYMBOL and allowed else \
             len(found) + 1 if kind == SYMBOL else 2 * len(found) + 1
-    return count, local
+    return count, local, constants
 
 
 # ---- one program under one setting -----------------------------------------------

@@ -1,0 +1,738 @@
+"""`warrant diff`: every region of requests whose decision on some item differs between two scenarios.
+
+A scenario is a rulebase with a date, assumption switches and drafts fixed
+for every request (`Scenario`). Both scenarios are encoded over one
+symbolic request (engine/analysis/encode.py), so a model of
+"item I permitted on one side and refused on the other" is a request the
+two decide differently. Each such model is grown into a region:
+
+1. its *cube*: every field described at the granularity the rules can
+   see (a date between two consecutive constants, a name the rules use or
+   "another", each list entry class present or absent, each assumption and
+   draft), which all requests sharing it decide alike;
+2. widened one condition at a time (dropped, or a range stretched to the
+   next constant) while the solver proves that every request in the wider
+   region still changes in the same way;
+3. blocked, and the search repeats until no differing request is left.
+
+So the regions cover every differing request (the search ends only when
+none is outside them), and every request inside a region differs as it says
+(each widening was proved). Each region carries a witness: the solver's
+smallest request in it, decided under both scenarios by the engine, which
+must agree. No region: the scenarios are equivalent for every request.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import z3
+
+from engine.analysis.encode import Side, Space, decode_value
+from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, witness
+from engine.pipeline.errors import WarrantError
+from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, SYMBOL, Money, Months, show
+
+MAX_REGIONS = 200        # regions reported, at most (then the report says it stopped)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    rulebase: object
+    at: _dt.date | None = None
+    assume: tuple = ()           # ((name, on), ...) fixed for every request
+    drafts: tuple = ()           # drafts switched on for every request
+    no_drafts: tuple = ()        # drafts a request may not name here (so "off" means off)
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "at": self.at.isoformat() if self.at else None,
+                "assume": {k: v for k, v in self.assume}, "drafts": list(self.drafts)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a region: a field, assumption or draft, and what it must be."""
+    kind: str          # flag | present | is | other | range | entry | some | assume | draft
+    path: str
+    value: object = None      # per kind: bool, code, (low, high), entry codes, (bool, column constraints)
+
+    def key(self) -> tuple:
+        return (self.kind, self.path)
+
+
+@dataclass
+class Region:
+    items: list
+    before: str
+    after: str
+    conditions: list
+    text: list
+    witness: dict
+
+    def to_json(self) -> dict:
+        return {"items": self.items, "before": self.before, "after": self.after, "when": self.text,
+                "witness": self.witness}
+
+
+@dataclass
+class DiffReport:
+    before: Scenario
+    after: Scenario
+    regions: list = field(default_factory=list)
+    bounds: dict = field(default_factory=dict)
+    solver_calls: int = 0
+    stopped: bool = False          # MAX_REGIONS reached
+
+    finder: object = None
+
+    @property
+    def equivalent(self) -> bool:
+        return not self.regions
+
+    def containing(self, request) -> dict:
+        """Per requested item, the regions that hold this concrete request (cross-checks with the engine)."""
+        space = self.finder.space
+        pinned = space.assignment(request)
+        if pinned is None:
+            raise ValueError("the request has more list entries than the analysis has slots")
+        solver = z3.Solver()
+        solver.add(*space.domain, *pinned)
+        if solver.check() != z3.sat:
+            raise ValueError("the request is outside the analysed space")
+        model = solver.model()
+        if not hasattr(self, "_formulas"):
+            self._formulas = {}
+        out = {}
+        for item in request.items:
+            code = space.names.encode(item)
+            holding = []
+            for index, region in enumerate(self.regions):
+                if item not in region.items:
+                    continue
+                key = (index, code)
+                if key not in self._formulas:
+                    self._formulas[key] = self.finder._formula(
+                        [Condition("item", "items", code) if c.kind == "item" else c for c in region.conditions])
+                if z3.is_true(model.eval(self._formulas[key], model_completion=True)):
+                    holding.append(region)
+            out[item] = holding
+        return out
+
+
+def diff(before: Scenario, after: Scenario) -> DiffReport:
+    _same_vocabulary(before.rulebase, after.rulebase)
+    rulebases = [before.rulebase] if after.rulebase is before.rulebase else [before.rulebase, after.rulebase]
+    space = Space(rulebases)
+    for name in set(before.no_drafts) | set(after.no_drafts):
+        if name in space.draft_named:
+            space.domain.append(z3.Not(space.draft_named[name]))
+    sides = [Side(space, s.rulebase, s.at, dict(s.assume), s.drafts) for s in (before, after)]
+    report = DiffReport(before, after, bounds=dict(space.bounds))
+    finder = report.finder = _Finder(space, sides, report)
+    found: dict = {}
+    for item in space.item_codes():
+        for start, end in (("permitted", "refused"), ("refused", "permitted")):
+            known = [r.conditions for r in found.values() if r.before == start]
+            for region in finder.regions(item, start == "permitted", known):
+                key = (start, end, tuple(region[1]))
+                if key in found:
+                    found[key].items.append(space.names.decode(item))
+                    continue
+                if len(found) >= MAX_REGIONS:
+                    report.stopped = True
+                    break
+                document = _confirmed(finder, before, after, item, start, end, region[0])
+                found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document)
+    report.regions = _combined(list(found.values()), finder)
+    return report
+
+
+def _combined(regions: list, finder) -> list:
+    """Join two regions of one change and one set of items that differ in a single opposite condition.
+
+    `A and x` with `A and not x` is `A`: both were proved to change as they say, so their union does
+    too (the Quine-McCluskey step). Repeated until no pair joins; the first region's witness is kept.
+    """
+    flips = {"flag", "assume", "draft", "present"}
+    changed = True
+    while changed:
+        changed = False
+        for a in regions:
+            for b in regions:
+                if b is a or (a.before, a.items) != (b.before, b.items) or len(a.conditions) != len(b.conditions):
+                    continue
+                only_a = [c for c in a.conditions if c not in b.conditions]
+                only_b = [c for c in b.conditions if c not in a.conditions]
+                if len(only_a) != 1 or len(only_b) != 1:
+                    continue
+                x, y = only_a[0], only_b[0]
+                if x.key() != y.key() or x.kind not in flips or x.value == y.value:
+                    continue
+                kept = [c for c in a.conditions if c is not x]
+                index = regions.index(a)
+                regions = [r for r in regions if r is not a and r is not b]
+                regions.insert(index, Region(a.items, a.before, a.after, kept, finder.texts(kept), a.witness))
+                changed = True
+                break
+            if changed:
+                break
+    return regions
+
+
+class _Finder:
+    def __init__(self, space: Space, sides, report: DiffReport):
+        self.space, self.sides, self.report = space, sides, report
+        self.cuts = _cuts(space)
+        self.solver = z3.Solver()
+        self.solver.set("timeout", TIMEOUT_MS)
+        self.solver.add(*space.domain)
+        self.formulas: dict = {}
+        self.made: dict = {}        # condition -> its formula, built once
+        self.sets: dict = {}        # set name -> members, to name a group of values as the rules do
+        for program in space.programs:
+            for atom in program.set_facts:
+                self.sets.setdefault(atom.predicate[2:], set()).add(atom.args[0].value)
+
+    def _permitted(self, side: int, item: int):
+        key = (side, item)
+        if key not in self.formulas:
+            self.formulas[key] = self.sides[side].permitted(item)
+        return self.formulas[key]
+
+    def _check(self, *formulas) -> bool:
+        self.solver.push()
+        self.solver.add(*formulas)
+        result = self.solver.check()
+        model = self.solver.model() if result == z3.sat else None
+        self.solver.pop()
+        self.report.solver_calls += 1
+        if result == z3.unknown:
+            raise Unknown("the solver's time limit")
+        return model
+
+    def regions(self, item: int, permitted_before: bool, known=()):
+        """(conditions, text) of each region where the item goes from one outcome to the other.
+
+        `known`: regions found for other items, tried first as they are (items the rules treat alike).
+        """
+        change = z3.And(self._permitted(0, item) if permitted_before else z3.Not(self._permitted(0, item)),
+                        z3.Not(self._permitted(1, item)) if permitted_before else self._permitted(1, item))
+        relevant = _variables(change)
+        blocked = []
+        known = list(known)
+        while True:
+            model = self._check(change, *blocked)
+            if model is None:
+                return
+            conditions = None
+            for index, other in enumerate(known):
+                candidate = [Condition("item", "items", item) if c.kind == "item" else c for c in other]
+                if self._holds_in(candidate, model) and \
+                        self._check(self._formula(candidate), z3.Not(change)) is None:
+                    conditions = candidate
+                    del known[index]
+                    break
+            if conditions is None:
+                conditions = [c for c in self._cube(model, item)
+                              if c.kind == "item" or _variables(self._one(c)) & relevant]
+                if self._check(self._formula(conditions), z3.Not(change)) is not None:
+                    conditions = self._point(model)          # relational rules: the class is not uniform
+                conditions = self._widen(conditions, item, change)
+            blocked.append(z3.Not(self._formula(conditions)))
+            yield conditions, self.texts(conditions)
+
+    def _assumed(self, name: str):
+        """An assumption as the request has it: its own entry, else the (first) rulebase's default."""
+        checked = self.space.rulebases[0].checked
+        default = checked.assumption_default(name) if name in checked.assumptions else False
+        return z3.If(self.space.assume_set[name], self.space.assume_value[name], z3.BoolVal(default))
+
+    # a model -> the cube of its classes
+    def _cube(self, model, item: int) -> list:
+        space = self.space
+        truth = lambda b: b is True or z3.is_true(model.eval(b, model_completion=True))
+        number = lambda v: v if isinstance(v, int) else model.eval(v, model_completion=True).as_long()
+        out = [Condition("item", "items", item)]
+        for spec in space.vocabulary.fields:
+            encoding = space.fields["u_" + spec.predicate]
+            kinds = spec.arg_kinds()
+            if encoding[0] == "flag":
+                out.append(Condition("flag", spec.path, truth(encoding[1])))
+            elif encoding[0] == "single":
+                if encoding[1] is not True:
+                    out.append(Condition("present", spec.path, truth(encoding[1])))
+                    if not truth(encoding[1]):
+                        continue
+                value = number(encoding[2])
+                if kinds[0] == SYMBOL:
+                    named = value < len(space.names.names)
+                    out.append(Condition("is", spec.path, value) if named else Condition("other", spec.path))
+                else:
+                    out.append(Condition("range", spec.path, self._class(value, kinds[0])))
+            elif all(isinstance(v, int) for s in encoding[1] for v in s.values):
+                for slot in encoding[1]:
+                    if spec.predicate == "requested" and slot.values[0] == item:
+                        continue
+                    out.append(Condition("entry", spec.path, (slot.values, truth(slot.present))))
+            else:
+                present = set()
+                for slot in encoding[1]:
+                    if truth(slot.present):
+                        present.add(tuple(self._column_class(number(v), k, spec.path, i)
+                                          for i, (v, k) in enumerate(zip(slot.values, kinds))))
+                for cls in sorted(self._all_classes(spec), key=repr):
+                    out.append(Condition("some", spec.path, (cls in present, cls)))
+        for name in space.assumptions:
+            out.append(Condition("assume", name, truth(self._assumed(name))))
+        for name in space.drafts:
+            out.append(Condition("draft", name, truth(space.draft_named[name])))
+        return out
+
+    def _holds_in(self, conditions, model) -> bool:
+        return z3.is_true(model.eval(self._formula(conditions), model_completion=True))
+
+    def _point(self, model) -> list:
+        """The model's own values, when classes are not enough (rules comparing two request values)."""
+        return [Condition("exact", "request", tuple((str(d), model[d]) for d in model.decls()))]
+
+    def _class(self, value: int, kind: str) -> tuple:
+        cuts = self.cuts.get(kind, [])
+        if value in cuts:
+            return (value, value)
+        low = max((c for c in cuts if c < value), default=None)
+        high = min((c for c in cuts if c > value), default=None)
+        return (None if low is None else low + 1, None if high is None else high - 1)
+
+    def _column_class(self, value: int, kind: str, path: str, column: int):
+        if kind == SYMBOL:
+            named = self.space.column_names.get(path, ())
+            names = named[column] if column < len(named) else ()
+            return ("is", value) if value in names else ("other", names)
+        return ("range", self._class(value, kind))
+
+    def _all_classes(self, spec) -> list:
+        import itertools
+        per_column = []
+        for column, kind in enumerate(spec.arg_kinds()):
+            if kind == SYMBOL:
+                named = self.space.column_names.get(spec.path, ())
+                names = named[column] if column < len(named) else ()
+                per_column.append([("is", n) for n in names] + [("other", names)])
+            else:
+                cuts = self.cuts.get(kind, [])
+                ranges, low = [], None
+                for c in cuts:
+                    if low is None or low <= c - 1:
+                        ranges.append(("range", (low, c - 1)))
+                    ranges.append(("range", (c, c)))
+                    low = c + 1
+                ranges.append(("range", (low, None)))
+                per_column.append(ranges)
+        return list(itertools.product(*per_column))
+
+    # conditions -> formulas
+    def _formula(self, conditions) -> object:
+        return z3.And(*[self._one(c) for c in conditions]) if conditions else z3.BoolVal(True)
+
+    def texts(self, conditions) -> list:
+        """The conditions as a reviewer reads them; absent entries of one list said once."""
+        valued = {c.path for c in conditions if c.kind in ("is", "in", "other", "range")}
+        out, absent = [], {}
+        conditions = _merged_absences(conditions)
+        for c in conditions:
+            if c.kind == "item" or (c.kind == "present" and c.value and c.path in valued):
+                continue
+            if c.kind == "entry" and not c.value[1]:
+                spec = self.space.vocabulary.by_path[c.path]
+                if c.path not in absent:
+                    absent[c.path] = []
+                    out.append(("absent", c.path))
+                absent[c.path].append(self._entry_text(spec, c.value[0]))
+                continue
+            out.append(self.describe(c))
+        return [f"{x[1]} includes none of {', '.join(absent[x[1]])}" if isinstance(x, tuple) else x for x in out]
+
+    def _one(self, c: Condition):
+        if c not in self.made:
+            self.made[c] = self._make(c)
+        return self.made[c]
+
+    def _make(self, c: Condition):
+        space = self.space
+        if c.kind == "item":
+            return space.requested(c.value)
+        if c.kind == "exact":
+            return z3.BoolVal(True)
+        if c.kind in ("assume", "draft"):
+            if c.kind == "draft":
+                return space.draft_named[c.path] == c.value
+            return self._assumed(c.path) == c.value
+        spec = space.vocabulary.by_path[c.path]
+        encoding = space.fields["u_" + spec.predicate]
+        if c.kind == "flag":
+            return encoding[1] == c.value
+        if c.kind == "present":
+            return encoding[1] == c.value
+        if c.kind == "is":
+            return encoding[2] == c.value
+        if c.kind == "in":
+            return z3.Or(*[encoding[2] == code for code in c.value])
+        if c.kind == "other":
+            return z3.And(*[encoding[2] != code for code in range(len(space.names.names))])
+        if c.kind == "range":
+            return _within(encoding[2], c.value)
+        if c.kind == "entry":
+            values, present = c.value
+            slot = next(s for s in encoding[1] if s.values == values)
+            return slot.present == present
+        if c.kind == "any_of":
+            return z3.Or(*[s.present for s in encoding[1] if s.values in c.value])
+        present, cls = c.value
+        some = z3.Or(*[z3.And(slot.present, *[_column(v, part, len(space.names.names))
+                                              for v, part in zip(slot.values, cls)]) for slot in encoding[1]])
+        return some if present else z3.Not(some)
+
+    # widening
+    def _widen(self, conditions: list, item: int, change) -> list:
+        current = list(conditions)
+        requested = self.space.requested(item)
+
+        def uniform(candidate) -> bool:
+            return self._check(self._formula(candidate), requested, z3.Not(change)) is None
+
+        for c in sorted(conditions, key=_drop_order):
+            if c.kind in ("item", "exact") or c not in current:
+                continue
+            trial = [x for x in current if x is not c and not (c.kind == "present" and x.path == c.path)]
+            if uniform(trial):
+                current = trial
+                continue
+            if c.kind == "range" or (c.kind == "some" and c.value[0]):
+                current = self._stretch(current, c, uniform)
+            elif c.kind == "is":
+                current = self._gather(current, c, uniform)
+            elif c.kind == "entry" and c.value[1]:
+                current = self._any_of(current, c, uniform)
+        return current
+
+    def _any_of(self, current: list, c: Condition, uniform) -> list:
+        """Grow `list includes X` into `list includes one of X, Y, ...` while uniform."""
+        spec = self.space.vocabulary.by_path[c.path]
+        encoding = self.space.fields["u_" + spec.predicate]
+        index, chosen = current.index(c), [c.value[0]]
+        for slot in encoding[1]:
+            if slot.values in chosen:
+                continue
+            trial = [x for x in current[:index] if not (x.kind == "entry" and x.path == c.path
+                                                        and x.value[0] == slot.values)]
+            rest = [x for x in current[index + 1:] if not (x.kind == "entry" and x.path == c.path
+                                                           and x.value[0] == slot.values)]
+            candidate = trial + [Condition("any_of", c.path, tuple(chosen + [slot.values]))] + rest
+            if uniform(candidate):
+                chosen.append(slot.values)
+                current = candidate
+                index = current.index(candidate[len(trial)])
+        return current
+
+    def _gather(self, current: list, c: Condition, uniform) -> list:
+        """Grow `path value` into `path one of values`, one declared value at a time, while uniform."""
+        spec = self.space.vocabulary.by_path[c.path]
+        index, chosen = current.index(c), [c.value]
+        for value in spec.values:
+            code = self.space.names.encode(value)
+            if code in chosen:
+                continue
+            trial = current[:index] + [Condition("in", c.path, tuple(sorted(chosen + [code])))] + current[index + 1:]
+            if uniform(trial):
+                chosen.append(code)
+                current = trial
+        return current
+
+    def _stretch(self, current: list, c: Condition, uniform) -> list:
+        """Stretch a range (or a present class's ranges) to further constants while the region stays uniform."""
+        index = current.index(c)
+        if c.kind == "range":
+            kind = self.space.vocabulary.by_path[c.path].arg_kinds()[0]
+            for bound in (0, 1):
+                while True:
+                    wider = _further(current[index].value, bound, self.cuts.get(kind, []))
+                    if wider is None:
+                        break
+                    trial = current[:index] + [Condition("range", c.path, wider)] + current[index + 1:]
+                    if not uniform(trial):
+                        break
+                    current = trial
+            return current
+        spec = self.space.vocabulary.by_path[c.path]
+        for column, kind in enumerate(spec.arg_kinds()):
+            if kind == SYMBOL:
+                cls = current[index].value[1]
+                trial_cls = cls[:column] + (("any",),) + cls[column + 1:]
+                trial = current[:index] + [Condition("some", c.path, (True, trial_cls))] + current[index + 1:]
+                if uniform(trial):
+                    current = trial
+                continue
+            for bound in (0, 1):
+                while True:
+                    cls = current[index].value[1]
+                    part = cls[column]
+                    if part[0] != "range":
+                        break
+                    wider = _further(part[1], bound, self.cuts.get(kind, []))
+                    if wider is None:
+                        break
+                    trial_cls = cls[:column] + (("range", wider),) + cls[column + 1:]
+                    trial = current[:index] + [Condition("some", c.path, (True, trial_cls))] + current[index + 1:]
+                    if not uniform(trial):
+                        break
+                    current = trial
+        return current
+
+    def _entry_text(self, spec, values) -> str:
+        names = self.space.names
+        if len(values) == 1:
+            return names.decode(values[0])
+        return "{" + ", ".join(f"{k}: {names.decode(v)}" for k, v in zip(spec.column_names, values)) + "}"
+
+    # text
+    def describe(self, c: Condition) -> str:
+        names = self.space.names
+        if c.kind == "assume":
+            return f"assumption {c.path} {'on' if c.value else 'off'}"
+        if c.kind == "draft":
+            return f"the request names draft {c.path}" if c.value else f"the request does not name draft {c.path}"
+        if c.kind == "exact":
+            return "exactly the witness's values (the rules compare two request values)"
+        spec = self.space.vocabulary.by_path[c.path]
+        kinds = spec.arg_kinds()
+        if c.kind == "flag":
+            return c.path if c.value else f"not {c.path}"
+        if c.kind == "present":
+            return f"{c.path} given" if c.value else f"no {c.path}"
+        if c.kind == "is":
+            return f"{c.path} {names.decode(c.value)}"
+        if c.kind == "in":
+            values = sorted(names.decode(v) for v in c.value)
+            rest = sorted(set(spec.values) - set(values))
+            for atom_set, members in sorted(self.sets.items()):
+                if sorted(members) == values:
+                    return f"{c.path} in {atom_set} ({', '.join(values)})"
+            for atom_set, members in sorted(self.sets.items()):
+                if sorted(members) == rest:
+                    return f"{c.path} not in {atom_set} (so one of {', '.join(values)})"
+            return f"{c.path} one of {', '.join(values)}"
+        if c.kind == "other":
+            return f"{c.path} a name no rule mentions"
+        if c.kind == "range":
+            return f"{c.path} {_range_text(c.value, kinds[0])}"
+        if c.kind == "entry":
+            values, present = c.value
+            entry = names.decode(values[0]) if len(values) == 1 else \
+                "{" + ", ".join(f"{k}: {names.decode(v)}" for k, v in zip(spec.column_names, values)) + "}"
+            return f"{c.path} {'includes' if present else 'does not include'} {entry}"
+        if c.kind == "any_of":
+            values = sorted(self._entry_text(spec, v) for v in c.value)
+            for atom_set, members in self.sets.items():
+                if sorted(members) == values:
+                    return f"{c.path} includes one in {atom_set} ({', '.join(values)})"
+            return f"{c.path} includes one of {', '.join(values)}"
+        present, cls = c.value
+        parts = []
+        for (column, kind), part in zip(spec.columns or ((spec.path, kinds[0]),), cls):
+            if part[0] == "is":
+                parts.append(f"{column} {names.decode(part[1])}")
+            elif part[0] == "other" and part[1]:
+                parts.append(f"{column} not " + " or ".join(names.decode(n) for n in part[1]))
+            elif part[0] == "range" and part[1] != (None, None):
+                parts.append(f"{column} {_range_text(part[1], kind)}")
+        what = f"an entry in {c.path}" + (" with " + " and ".join(parts) if parts else "")
+        return what if present else f"no {what[3:]}" if what.startswith("an ") else f"no {what}"
+
+
+def _merged_absences(conditions: list) -> list:
+    """`no entry with X 12` and `no entry with X 13 or more` read as `no entry with X 12 or more`.
+
+    Two absent classes of one list that differ only in one adjacent range are
+    one absence over the joined range: the same formula, said once.
+    """
+    out = list(conditions)
+    merged = True
+    while merged:
+        merged = False
+        for a in out:
+            if a.kind != "some" or a.value[0]:
+                continue
+            for b in out:
+                if b is a or b.kind != "some" or b.value[0] or b.path != a.path:
+                    continue
+                joined = _adjacent(a.value[1], b.value[1])
+                if joined is not None:
+                    index = out.index(a)
+                    out = [x for x in out if x is not a and x is not b]
+                    out.insert(index, Condition("some", a.path, (False, joined)))
+                    merged = True
+                    break
+            if merged:
+                break
+    return out
+
+
+def _adjacent(left: tuple, right: tuple):
+    differ = [i for i, (x, y) in enumerate(zip(left, right)) if x != y]
+    if len(differ) != 1 or left[differ[0]][0] != "range" or right[differ[0]][0] != "range":
+        return None
+    (a_low, a_high), (b_low, b_high) = left[differ[0]][1], right[differ[0]][1]
+    if a_high is not None and b_low is not None and a_high + 1 == b_low:
+        joined = (a_low, b_high)
+    elif b_high is not None and a_low is not None and b_high + 1 == a_low:
+        joined = (b_low, a_high)
+    else:
+        return None
+    return left[:differ[0]] + (("range", joined),) + left[differ[0] + 1:]
+
+
+def _variables(formula) -> set:
+    """The names of the uninterpreted constants (request variables) a formula mentions."""
+    seen, found, todo = set(), set(), [formula]
+    while todo:
+        node = todo.pop()
+        if node.get_id() in seen:
+            continue
+        seen.add(node.get_id())
+        if z3.is_const(node) and node.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            found.add(node.decl().name())
+        todo.extend(node.children())
+    return found
+
+
+def _drop_order(c: Condition) -> tuple:
+    """Try to drop what a reviewer least needs first: drafts and assumptions, then lists, flags, values."""
+    rank = {"draft": 0, "assume": 1, "entry": 2, "some": 3, "flag": 4, "present": 5, "other": 6, "is": 7,
+            "range": 8}.get(c.kind, 9)
+    return (rank, c.path, repr(c.value))
+
+
+def _within(value, bounds):
+    low, high = bounds
+    parts = ([value >= low] if low is not None else []) + ([value <= high] if high is not None else [])
+    return z3.And(*parts) if parts else z3.BoolVal(True)
+
+
+def _column(value, part, table_size: int):
+    if part[0] == "any":
+        return z3.BoolVal(True)
+    if part[0] == "is":
+        return value == part[1]
+    if part[0] == "other":
+        return z3.And(*[value != n for n in part[1]]) if part[1] else z3.BoolVal(True)
+    return _within(value, part[1])
+
+
+def _further(bounds, side: int, cuts: list):
+    """The range with one end moved to the next constant outwards (or opened), or None if already open."""
+    low, high = bounds
+    if side == 0:
+        if low is None:
+            return None
+        below = [c for c in cuts if c < low]
+        if not below:
+            return (None, high)
+        nearest = max(below)
+        # the class just below `low`: either the constant itself or the open interval above it
+        return (nearest + 1, high) if nearest + 1 < low else (nearest, high)
+    if high is None:
+        return None
+    above = [c for c in cuts if c > high]
+    if not above:
+        return (low, None)
+    nearest = min(above)
+    return (low, nearest - 1) if nearest - 1 > high else (low, nearest)
+
+
+def _range_text(bounds, kind: str) -> str:
+    low, high = (None if b is None else decode_value(b, kind, None) for b in bounds)
+    word = {DATE: ("from", "to"), MONEY: ("from", "to"), MONTHS: ("from", "to")}.get(kind, ("from", "to"))
+    if low is not None and high is not None:
+        return f"{show(low)}" if low == high else f"{word[0]} {show(low)} {word[1]} {show(high)}"
+    if low is not None:
+        return f"{show(low)} or more" if kind != DATE else f"{show(low)} or later"
+    if high is not None:
+        return f"{show(high)} or less" if kind != DATE else f"{show(high)} or earlier"
+    return "any"
+
+
+def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str, end: str, conditions) -> dict:
+    """The smallest request in the region, decided by the engine under both scenarios as the region says."""
+    from engine.pipeline.decide import decide_outcomes
+    from engine.pipeline.request import request_from_data
+    space = finder.space
+    change_before = finder._permitted(0, item) if start == "permitted" else z3.Not(finder._permitted(0, item))
+    change_after = finder._permitted(1, item) if end == "permitted" else z3.Not(finder._permitted(1, item))
+    document = witness(space, finder._formula(conditions), change_before, change_after)
+    if document is None:
+        raise AssertionError("a region without a request in it")
+    name = space.names.decode(item)
+    request = request_from_data({"id": "witness", **document}, vocabulary=before.rulebase.program.vocabulary)
+    for scenario, expected in ((before, start), (after, end)):
+        _, items = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
+                                   drafts=scenario.drafts)
+        outcome = next(o for i, o, _ in items if i == name)
+        if outcome != expected:
+            raise AssertionError(f"the analysis and the engine disagree on {document} ({scenario.label}: "
+                                 f"{outcome}, not {expected})")
+    return document
+
+
+def _same_vocabulary(a, b) -> None:
+    def shape(rulebase):
+        return {f.path: (f.predicate, f.kind, f.values, f.many, f.columns, f.required, f.column_values)
+                for f in rulebase.program.vocabulary.fields}
+    left, right = shape(a), shape(b)
+    if left != right:
+        different = sorted(p for p in set(left) | set(right) if left.get(p) != right.get(p))
+        shown = ", ".join(different[:6]) + (f" and {len(different) - 6} more" if len(different) > 6 else "")
+        raise WarrantError.at("O014", "the two rulebases declare different request fields, so no request is "
+                                      f"valid for both in the same way: {shown}",
+                              notes=("warrant diff compares rulebases that share one vocabulary",))
+
+
+def scenarios(before_rules, after_rules, before_label: str, after_label: str, dates: list, switches: dict,
+              drafts: tuple) -> tuple[Scenario, Scenario]:
+    """The two sides of a diff from the command line's rulebases, `--at`, `--assume` and `--with-draft`.
+
+    Two rulebases: both are decided alike (one `--at` fixes the date of both;
+    two give each its own). One rulebase: the options are the change, as in
+    `warrant impact`, except that a switch is compared with its opposite
+    (`--assume X=on`: X off before, on after) and a draft with the draft off.
+    """
+    from engine.pipeline.grounding import settings_for
+    if len(dates) > 2:
+        raise WarrantError.at("O010", "--at is given once or twice (before, then after)")
+    for rulebase in {id(before_rules): before_rules, id(after_rules): after_rules}.values():
+        settings_for(rulebase, None, switches, drafts)
+    two = before_rules is not after_rules
+    switched = bool(switches or drafts)
+    if not two and not switched and len(dates) < 2 and not dates:
+        raise WarrantError.at("O010", "nothing to compare: name two rulebases, or give --at twice, "
+                                      "--assume NAME=on|off or --with-draft NAME")
+    before_at = dates[0] if len(dates) == 2 or (dates and (switched or two)) else None
+    after_at = dates[-1] if dates else None
+    if not two and before_at == after_at and not switched:
+        raise WarrantError.at("O010", "nothing changes: the two dates are the same")
+    opposite = tuple(sorted((k, not v) for k, v in switches.items()))
+    chosen = tuple(sorted(switches.items()))
+
+    def label(base, at, assume, with_drafts):
+        parts = [base] + ([f"--at {at}"] if at else []) + \
+            [f"--assume {k}={'on' if v else 'off'}" for k, v in assume] + [f"--with-draft {d}" for d in with_drafts]
+        return " ".join(parts)
+
+    if two:
+        before = Scenario(label(before_label, before_at, chosen, drafts), before_rules, before_at, chosen, drafts)
+        after = Scenario(label(after_label, after_at, chosen, drafts), after_rules, after_at, chosen, drafts)
+    else:
+        before = Scenario(label(before_label, before_at, opposite, ()) + (" (drafts off)" if drafts else ""),
+                          before_rules, before_at, opposite, (), tuple(drafts))
+        after = Scenario(label(after_label, after_at, chosen, drafts), after_rules, after_at, chosen, tuple(drafts))
+    return before, after

@@ -1,0 +1,74 @@
+"""`warrant diff` reports: text for the terminal, JSON for scripts, Markdown for a review document.
+
+All three say the same things in the same order: the two scenarios, whether
+they are equivalent for every request, then each region (its items, the
+change, its conditions, and its witness request confirmed by the engine).
+"""
+from __future__ import annotations
+
+import json
+
+
+def _coverage(report) -> str:
+    if report.stopped:
+        return f"stopped after {len(report.regions)} regions (the limit); more requests may differ"
+    if report.bounds:
+        limits = ", ".join(f"{n} entries in {path}" for path, n in sorted(report.bounds.items()))
+        return f"every request with at most {limits} is covered"
+    return "every request is covered"
+
+
+def _witness(document: dict) -> str:
+    parts = []
+    for key, value in document.items():
+        if isinstance(value, dict):
+            parts += [f"{key}.{k}={_show(v)}" for k, v in value.items()]
+        else:
+            parts.append(f"{key}={_show(value)}")
+    return ", ".join(parts)
+
+
+def _show(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def render_text(report) -> str:
+    lines = [f"before: {report.before.label}", f"after:  {report.after.label}"]
+    if report.equivalent:
+        lines.append(f"equivalent: no request is decided differently ({_coverage(report)}; "
+                     f"{report.solver_calls} solver call(s))")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{len(report.regions)} region(s) of requests decided differently ({_coverage(report)}; "
+                 f"{report.solver_calls} solver call(s))")
+    for number, region in enumerate(report.regions, 1):
+        lines.append("")
+        lines.append(f"{number}. {region.before} -> {region.after}: {', '.join(region.items)}")
+        for index, condition in enumerate(region.text):
+            lines.append(f"   {'when' if index == 0 else 'and '} {condition}")
+        if not region.text:
+            lines.append("   for every request that asks for it")
+        lines.append(f"   witness (decided by the engine: {region.before}, then {region.after}):")
+        lines.append(f"     {_witness(region.witness)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(report) -> str:
+    lines = ["# What changes", "", f"- **Before:** {report.before.label}", f"- **After:** {report.after.label}", ""]
+    if report.equivalent:
+        lines.append(f"The two are equivalent: no request is decided differently ({_coverage(report)}).")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report)}).")
+    for number, region in enumerate(report.regions, 1):
+        lines += ["", f"## {number}. {region.before} → {region.after}", "",
+                  f"Items: {', '.join(f'`{i}`' for i in region.items)}", ""]
+        lines += [f"- {c}" for c in region.text] or ["- every request that asks for them"]
+        lines += ["", f"Witness, decided by the engine under both: `{_witness(region.witness)}`"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,108 @@
+"""`warrant diff` against the engine: on generated batches, a request's item changes exactly when a region holds it."""
+import datetime as dt
+import os
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from engine.analysis.diff import diff, scenarios
+from engine.batch.synthetic import generate
+from engine.pipeline.decide import decide_outcomes
+from engine.pipeline.request import request_from_data
+from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
+
+runner = CliRunner()
+RULEBASE = load_rulebase()
+CHANGES = {
+    "memorandum_to_restriction": ([dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ()),
+    "restriction_to_withdrawal": ([dt.date(2018, 11, 1), dt.date(2018, 11, 2)], {}, ()),
+    "draft_replacement": ([], {}, ("nhs_digital_replacement_draft",)),
+    **{f"assume_{name}": ([], {name: not RULEBASE.checked.assumption_default(name)}, ())
+       for name in sorted(RULEBASE.checked.assumptions)},
+}
+
+
+def _outcomes(scenario, request) -> dict:
+    _, items = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
+                               drafts=scenario.drafts)
+    return {item: outcome for item, outcome, _ in items}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_regions_hold_exactly_the_requests_the_engine_decides_differently(change):
+    dates, switches, drafts = CHANGES[change]
+    before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
+    report = diff(before, after)
+    differing = 0
+    for document in generate(RULEBASE, 400 if dates else 150, seed=11):
+        document = dict(document)
+        if before.no_drafts:
+            document.pop("drafts", None)         # "draft off" is a request that does not name it
+        request = request_from_data(document, vocabulary=RULEBASE.vocabulary)
+        old, new = _outcomes(before, request), _outcomes(after, request)
+        regions = report.containing(request)
+        for item in request.items:
+            holding = regions[item]
+            if old[item] != new[item]:
+                differing += 1
+                assert [(r.before, r.after) for r in holding] and \
+                    all((r.before, r.after) == (old[item], new[item]) for r in holding), (document, item)
+            else:
+                assert not holding, (document, item, [r.text for r in holding])
+    if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
+        assert differing > 0 and not report.equivalent      # the batch reaches the change it checks
+
+
+def test_every_witness_is_inside_its_region_and_decides_as_reported():
+    before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ())
+    report = diff(before, after)
+    for region in report.regions:
+        request = request_from_data({"id": "w", **region.witness}, vocabulary=RULEBASE.vocabulary)
+        item = request.items[0]
+        assert region in report.containing(request)[item]
+        assert (_outcomes(before, request)[item], _outcomes(after, request)[item]) == (region.before, region.after)
+
+
+def test_a_rulebase_is_equivalent_to_itself_and_the_debt_threshold_is_one_region():
+    same = diff(*scenarios(RULEBASE, load_rulebase([DEFAULT_RULES], cache=False), "a", "b", [], {}, ()))
+    assert same.equivalent and same.solver_calls > 0
+    report = diff(*scenarios(RULEBASE, RULEBASE, "rules", "rules", [], {"debt_threshold_inclusive": True}, ()))
+    assert len(report.regions) == 1
+    region = report.regions[0]
+    assert (region.before, region.after) == ("refused", "permitted")
+    assert "subject.nhs_debt £500" in region.text and "holder nhs_trust" in region.text
+
+
+def test_diff_between_git_revisions(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    import shutil
+    shutil.copytree(DEFAULT_RULES, repo / "rules")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "rules"], check=True, env=env)
+    path = repo / "rules" / "nhs_trusts.warrant"
+    text = path.read_text()
+    assert "£500" in text
+    path.write_text(text.replace("£500", "£400"))
+    monkeypatch.chdir(repo)
+    result = runner.invoke(app, ["diff", "HEAD:rules", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "before: HEAD:rules" in result.output and "refused -> permitted" in result.output
+    assert "£400" in result.output
+    same = runner.invoke(app, ["diff", "HEAD:rules", "HEAD:rules"])
+    assert same.exit_code == 0 and "equivalent" in same.output, same.output
+    missing = runner.invoke(app, ["diff", "nosuch:rules", "rules"])
+    assert missing.exit_code == 2 and "O015" in missing.output and "Traceback" not in missing.output
+
+
+def test_usage_errors_are_located_and_not_tracebacks():
+    result = runner.invoke(app, ["diff"])
+    assert result.exit_code == 2 and "O010" in result.output
+    result = runner.invoke(app, ["diff", "rules", "examples/rulebases/uk_gdpr"])
+    assert result.exit_code == 2 and "O014" in result.output
+    result = runner.invoke(app, ["diff", "--assume", "nosuch=on"])
+    assert result.exit_code == 2 and "A001" in result.output
