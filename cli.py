@@ -344,7 +344,7 @@ def generate(
 def check(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
-    invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Verify the invariants."),
+    invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Prove the invariants and run the exact findings (C129-C132)."),
     counterexamples: str = typer.Option("counterexamples", "--counterexamples",
                                         help="Folder for counter-example request files (written only on a violation)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),

@@ -60,3 +60,59 @@ def test_shipped_space_is_exact():
     """Convictions and investigations are compared with constants only: three slots each cover every list."""
     space = Space([load_rulebase()])
     assert space.exact() and space.exact_slots == {"subject.convictions": 3, "subject.investigations": 3}
+
+
+FINDINGS = '''
+policy findings_policy "Rules written to be found"
+    in force from 2019-06-01
+    cites independent_2019 "para 2"
+{
+    permit never_applies for Item
+        "A permission whose date conditions contradict its holder's."
+        cites independent_2019 "para 2"
+        when holder(nhs_trust)
+         and holder(nhs_digital)
+         and Item in trust_debtor_data
+
+    permit always_overridden for Item
+        "A permission for clinical data, which the clinical prohibition always overrides."
+        cites independent_2019 "para 2"
+        when holder(nhs_trust)
+         and requester(home_office)
+         and Item in clinical_data
+
+    permit with_implied_condition for Item
+        "A debt of over £600 is a debt of £500 or more."
+        cites independent_2019 "para 2"
+        when holder(nhs_trust)
+         and requester(home_office)
+         and Item in trust_debtor_data
+         and nhs_debt(Debt)
+         and Debt > £600
+         and Debt >= £500
+}
+'''
+
+
+def test_exact_findings_dead_shadowed_and_redundant_are_located(tmp_path):
+    import shutil
+    from typer.testing import CliRunner
+    from cli import app
+    from engine.pipeline.rulebase import DEFAULT_RULES
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    (rules / "findings.warrant").write_text(FINDINGS, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", "--rules", str(rules)])
+    out = result.output
+    assert "warning[C129]: permission `never_applies` can never apply" in out, out
+    assert "warning[C130]: permission `always_overridden` is always overridden" in out
+    assert "warning[C131]: condition 6 of `with_implied_condition` is implied by its other conditions" in out
+    assert "findings.warrant:28:14: warning[C131]" in out           # the condition itself
+    assert "C131]: condition 5" not in out                          # the stronger condition is not the redundant one
+    assert result.exit_code == 0                                    # warnings, not errors
+
+
+def test_shipped_and_second_rulebase_have_no_exact_findings():
+    from engine.analysis.findings import exact_findings
+    assert exact_findings(load_rulebase()) == []
+    assert exact_findings(load_rulebase([GDPR])) == []

@@ -2,7 +2,9 @@
 
 Parse each file (a file that does not parse contributes its syntax error
 and is left out), check them together, and, when there are no errors,
-compile the rulebase and verify its invariants (engine/author/invariants.py). A
+compile the rulebase, add the findings only an exact analysis gives (dead,
+shadowed and redundant rules: engine/analysis/findings.py) and prove its
+invariants (engine/author/invariants.py). A
 violated invariant is a C121 error whose counter-example is written as a
 ready-to-run request file.
 """
@@ -67,6 +69,8 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
         return report
     from engine.author.invariants import check_invariants, counterexample_yaml
     rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
+    from engine.analysis.findings import exact_findings
+    report.diagnostics.extend(exact_findings(rulebase))
     report.invariants = check_invariants(rulebase)
     for result in report.invariants:
         if result.holds:

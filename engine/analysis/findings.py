@@ -1,0 +1,122 @@
+"""Findings only an exact analysis can give, as `warrant check` warnings.
+
+Each is one solver question over every request, every setting and every
+draft (engine/analysis/encode.py), asked of the compiled program:
+
+- C129 a permission no request can trigger (dead);
+- C130 a permission that a prohibition overrides for every request where it
+  applies (shadowed);
+- C131 a condition the rule's other conditions already imply, for every
+  request and setting: removing it would change nothing the rule concludes.
+  (A condition that other rules make irrelevant, like a permission's
+  `requester(home_office)` beside a prohibition for every other requester,
+  is defence in depth and not reported.)
+- C132 a policy version that no request can find in force (unreachable).
+
+A program the analysis cannot encode (recursive rules) gets none of these:
+the check says so instead of guessing.
+"""
+from __future__ import annotations
+
+import z3
+
+from engine.analysis.encode import NotExact, Side, Space
+from engine.analysis.solve import satisfiable
+from engine.pipeline.datalog import FORBID, IN_FORCE, Atom, Compare, Not, Var
+from engine.pipeline.errors import Diagnostic
+
+MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the rest are skipped, and said)
+
+
+def exact_findings(rulebase) -> list[Diagnostic]:
+    """The dead, shadowed, redundant and unreachable findings of one rulebase, in rule order."""
+    try:
+        space = Space([rulebase])
+        side = Side(space, rulebase)
+        items = space.item_codes()
+        found = list(_Findings(rulebase, space, side, items).run())
+        return sorted(found, key=lambda d: (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0))
+    except NotExact as exc:
+        return [Diagnostic("C129", f"exact findings skipped: {exc}", None, "warning",
+                           ("dead, shadowed and redundant rules are only found for non-recursive rules",))]
+
+
+class _Findings:
+    def __init__(self, rulebase, space, side, items):
+        self.rb, self.space, self.side, self.items = rulebase, space, side, items
+        self.asked = 0
+
+    def ask(self, *formulas) -> bool:
+        self.asked += 1
+        return satisfiable(self.space, *formulas)
+
+    def run(self):
+        checked = self.rb.checked
+        program = self.rb.program
+        for name in sorted(checked.policies):
+            policy = checked.policies[name]
+            reachable = self.side.member(IN_FORCE, (self.space.names.encode(name),))
+            if reachable is False or (reachable is not True and not self.ask(reachable)):
+                yield Diagnostic("C132", f"policy `{name}` is never in force for any request", policy.span,
+                                 "warning", ("no date, assumption or draft setting reaches its period",))
+        for rule_id in sorted(program.rules):
+            rule = program.rules[rule_id]
+            source = checked.rules.get(rule_id)
+            if source is None:
+                continue
+            if rule.kind == "permit":
+                fires = self.side.fires(rule_id)
+                if not self.ask(fires):
+                    yield Diagnostic("C129", f"permission `{rule_id}` can never apply: no request, date or "
+                                             "setting satisfies all its conditions", source.id_span or source.span,
+                                     "warning")
+                    continue
+                escapes = [z3.And(_bool(g), z3.Not(_bool(self.side._any(FORBID, args[0]))))
+                           for g, args in self.side.rule_tuples(rule_id)]
+                if not self.ask(z3.Or(*escapes)):
+                    yield Diagnostic("C130", f"permission `{rule_id}` is always overridden: wherever it applies, "
+                                             "a prohibition applies too", source.id_span or source.span, "warning")
+                    continue
+            if rule.kind in ("permit", "forbid", "define"):
+                yield from self.redundant(rule, source)
+
+    def redundant(self, rule, source):
+        """Conditions of a rule that its other conditions imply: without them it concludes the same facts."""
+        head = tuple(z3.Int(f"head:{rule.id}:{k}") for k in range(len(rule.head.args)))
+        concludes = _concludes(self.side.rule_tuples(rule.id), head)
+        for index, literal in enumerate(rule.body):
+            position = rule.source_order[index] if index < len(rule.source_order) else -1
+            if position < 0 or position >= len(source.body) or not _removable(rule, index):
+                continue
+            if self.asked >= MAX_QUESTIONS:
+                return
+            variant = self.side.variant(rule.id, rule.body[:index] + rule.body[index + 1:])
+            if not self.ask(z3.Xor(concludes, _concludes(variant.rule_tuples(rule.id), head))):
+                condition = source.body[position]
+                yield Diagnostic("C131", f"condition {position + 1} of `{rule.id}` is implied by its other "
+                                         "conditions: without it the rule applies to exactly the same requests",
+                                 condition.span or source.span, "warning", ("remove it, or say why it stays",))
+
+
+def _concludes(tuples, head) -> object:
+    """The rule derives exactly the head values `head` (fresh variables): a formula."""
+    options = []
+    for guard, args in tuples:
+        options.append(z3.And(_bool(guard), *[a == h for a, h in zip(args, head)]))
+    return z3.Or(*options) if options else z3.BoolVal(False)
+
+
+def _removable(rule, index: int) -> bool:
+    """Whether the body stays safe without this literal (every variable still bound by a positive atom)."""
+    rest = rule.body[:index] + rule.body[index + 1:]
+    bound = {t.name for l in rest if isinstance(l, Atom) for t in l.args if isinstance(t, Var)}
+    needed = set()
+    for literal in rest + (rule.head,):
+        atom = literal.atom if isinstance(literal, Not) else literal
+        terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+        needed |= {t.name for t in terms if isinstance(t, Var)}
+    return needed <= bound
+
+
+def _bool(value):
+    return z3.BoolVal(value) if value is True or value is False else value
