@@ -1,0 +1,58 @@
+"""Exact analysis benchmark: invariant proofs, diffs and findings, with solver calls and time.
+
+    python bench/analysis.py
+
+In-process, after the rulebases are loaded (the start-up of `warrant check`
+and `warrant diff` is in bench/startup.py's terms a few hundred ms more).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from engine.analysis.diff import diff, scenarios  # noqa: E402
+from engine.analysis.findings import exact_findings  # noqa: E402
+from engine.author.invariants import check_invariants  # noqa: E402
+from engine.pipeline.rulebase import load_rulebase  # noqa: E402
+
+GDPR = os.path.join(ROOT, "examples", "rulebases", "uk_gdpr")
+
+
+def timed(function):
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start
+
+
+def main() -> int:
+    shipped, gdpr = load_rulebase(), load_rulebase([GDPR])
+    print("invariants proved")
+    for name, rulebase in (("shipped", shipped), ("uk_gdpr", gdpr)):
+        results, seconds = timed(lambda: check_invariants(rulebase))
+        proved = sum(r.method == "proof" and r.holds for r in results)
+        calls = sum(r.ways for r in results)
+        print(f"  {name:8} {proved} of {len(results)} proved for every request, {calls} solver call(s), {seconds:.2f} s")
+    print("exact findings (dead, shadowed, redundant, unreachable)")
+    for name, rulebase in (("shipped", shipped), ("uk_gdpr", gdpr)):
+        found, seconds = timed(lambda: exact_findings(rulebase))
+        print(f"  {name:8} {len(found)} finding(s), {seconds:.2f} s")
+    print("warrant diff (shipped rulebase)")
+    changes = [
+        ("2017 memorandum -> 2018 restriction", [dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ()),
+        ("2018 restriction -> withdrawal", [dt.date(2018, 11, 1), dt.date(2018, 11, 2)], {}, ()),
+        ("debt_threshold_inclusive off -> on", [], {"debt_threshold_inclusive": True}, ()),
+        ("replacement draft off -> on", [], {}, ("nhs_digital_replacement_draft",)),
+    ]
+    for label, dates, switches, drafts in changes:
+        report, seconds = timed(lambda: diff(*scenarios(shipped, shipped, "rules", "rules", dates, switches, drafts)))
+        print(f"  {label:38} {len(report.regions):3} region(s), {report.solver_calls:5} solver call(s), {seconds:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
