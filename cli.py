@@ -72,11 +72,8 @@ def _guard(function):
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
-        try:
-            typer.echo(f"warrant {version('warrant')}")
-        except PackageNotFoundError:
-            typer.echo("warrant (not installed)")
+        from engine import __version__
+        typer.echo(f"warrant {__version__}")
         raise typer.Exit(0)
 
 
@@ -394,7 +391,10 @@ def fmt(
 def test_cases(
     paths: List[str] = typer.Argument(None, help="Case files or folders (default: tests/golden/decisions)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run."),
+    update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run, and say "
+                                                        "what changed in each."),
+    outcomes_only: bool = typer.Option(False, "--outcomes-only", help="With --update: write expected files that "
+                                                                      "assert outcomes and deciding rules only."),
     coverage: bool = typer.Option(False, "--coverage", help="Report which rules, conditions, assumptions and "
                                                             "policies the cases exercise."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", help="With --coverage: fail when under "
@@ -408,27 +408,33 @@ def test_cases(
     from engine.author.golden import run_suite
     from engine.pipeline.rulebase import default_cases, resolve_rules
     rulebase = _rules(rules)
+    if outcomes_only and not update:
+        from engine.pipeline.errors import WarrantError
+        raise WarrantError.at("O016", "--outcomes-only writes expected files: use it with --update")
     results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
-                        jobs=_jobs(jobs))
+                        jobs=_jobs(jobs), outcomes_only=outcomes_only)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:
         from engine.author.coverage import measure, render_coverage
         report = measure(rulebase, [r.decision for r in results if r.decision is not None])
     if fmt == "json":
-        data = {"cases": [{"case": r.path, "status": r.status, "diff": r.diff} for r in results], "counts": counts}
+        data = {"cases": [{"case": r.path, "status": r.status, "outcome_changes": list(r.moved), "diff": r.diff}
+                          for r in results], "counts": counts}
         if report is not None:
             data["coverage"] = report.to_json()
         typer.echo(_json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        for r in results:
-            if r.status != "passed":
-                typer.echo(f"{r.status.upper()} {r.path}")
-                if r.diff:
-                    typer.echo(r.diff.rstrip("\n"))
+        shown = sorted((r for r in results if r.status != "passed"), key=lambda r: (not r.moved, r.path))
+        for r in shown:                      # outcome changes first: they are what a reviewer must look at
+            typer.echo(f"{r.status.upper()} {r.path}")
+            if r.diff:
+                typer.echo("  " + r.diff.rstrip("\n").replace("\n", "\n  "))
         if report is not None:
             typer.echo(render_coverage(report), nl=False)
-        typer.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed")))
+        flipped = sum(1 for r in results if r.moved)
+        typer.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed"))
+                   + (f" ({flipped} with an outcome change)" if flipped else ""))
     code = 2 if counts["error"] else 1 if counts["failed"] or counts["missing"] else 0
     if fail_under is not None and report is not None and report.rule_percent < fail_under:
         typer.echo(f"coverage {report.rule_percent}% of rules fired is under --fail-under {fail_under}%", err=True)

@@ -17,3 +17,5 @@ The folders show the architecture:
 - `checker/`: the independent proof checker and reference evaluator, which
   share nothing with the engine's evaluation but the compiled program.
 """
+
+__version__ = "0.2.0"     # pyproject.toml reads it (one place for the version)

@@ -33,7 +33,7 @@ def _agree(rulebase, documents, at, assume, drafts):
         if pinned is None:
             continue
         _, items = decide_outcomes(rulebase, request, at=at, assume=assume, drafts=drafts)
-        solver = z3.Solver()
+        solver = z3.Solver(ctx=space.ctx)
         solver.add(*space.domain, *pinned)
         assert solver.check() == z3.sat, document           # a real request is inside the space
         model = solver.model()

@@ -89,3 +89,39 @@ def test_parallel_suite_gives_the_same_report(tmp_path):
     parallel = runner.invoke(app, ["test", str(tmp_path), "--jobs", "2", "--coverage"])
     assert serial.exit_code == parallel.exit_code == 0
     assert serial.output == parallel.output and f"{2 * len(names)} passed" in serial.output
+
+
+def test_update_says_what_changed_outcome_flips_first(tmp_path):
+    _copy(tmp_path, "sentence_12_months", "sentence_11_months")
+    flipped = tmp_path / "sentence_12_months.expected.json"
+    flipped.write_text(flipped.read_text().replace('"permitted"', '"refused"'))
+    reworded = tmp_path / "sentence_11_months.expected.json"
+    reworded.write_text(reworded.read_text().replace("NHS Digital", "NHS  Digital", 1))
+    result = runner.invoke(app, ["test", str(tmp_path), "--update"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first = lines.index(f"UPDATED {tmp_path / 'sentence_12_months.yaml'}")
+    second = lines.index(f"UPDATED {tmp_path / 'sentence_11_months.yaml'}")
+    assert first < second                                        # the flipped outcome is shown first
+    assert "outcome changed: name: refused -> permitted" in lines[first + 1]
+    assert "outcomes unchanged; the trace differs" in lines[second + 1]
+    assert lines[-1] == "0 passed, 0 failed, 2 updated (1 with an outcome change)"
+
+
+def test_outcomes_only_case_survives_a_reworded_statement(tmp_path):
+    _copy(tmp_path, "sentence_12_months")
+    case = tmp_path / "sentence_12_months.yaml"
+    assert runner.invoke(app, ["test", str(case), "--outcomes-only"]).exit_code == 2      # O016: needs --update
+    result = runner.invoke(app, ["test", str(case), "--update", "--outcomes-only"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads((tmp_path / "sentence_12_months.expected.json").read_text())
+    assert expected["check"] == "outcomes" and expected["items"][0]["deciding"] == ["restriction_serious_offender"]
+    rules = tmp_path / "rules"
+    shutil.copytree(os.path.join(ROOT, "rules"), rules)
+    source = rules / "nhs_digital.warrant"
+    source.write_text(source.read_text().replace("NHS Digital may give the Home Office a non-clinical detail to trace "
+                                                 "a person being considered", "NHS Digital may pass on a non-clinical"
+                                                 " detail to trace someone considered"))
+    assert runner.invoke(app, ["test", str(case), "--rules", str(rules)]).exit_code == 0    # the wording is not asserted
+    full = runner.invoke(app, ["test", os.path.join(CASES, "sentence_12_months.yaml"), "--rules", str(rules)])
+    assert full.exit_code == 1                                   # the full trace case does see it

@@ -96,7 +96,7 @@ class DiffReport:
         pinned = space.assignment(request)
         if pinned is None:
             raise ValueError("the request has more list entries than the analysis has slots")
-        solver = z3.Solver()
+        solver = z3.Solver(ctx=space.ctx)
         solver.add(*space.domain, *pinned)
         if solver.check() != z3.sat:
             raise ValueError("the request is outside the analysed space")
@@ -184,7 +184,7 @@ class _Finder:
     def __init__(self, space: Space, sides, report: DiffReport):
         self.space, self.sides, self.report = space, sides, report
         self.cuts = _cuts(space)
-        self.solver = z3.Solver()
+        self.solver = z3.Solver(ctx=space.ctx)
         self.solver.set("timeout", TIMEOUT_MS)
         self.solver.add(*space.domain)
         self.formulas: dict = {}
@@ -246,7 +246,7 @@ class _Finder:
         """An assumption as the request has it: its own entry, else the (first) rulebase's default."""
         checked = self.space.rulebases[0].checked
         default = checked.assumption_default(name) if name in checked.assumptions else False
-        return z3.If(self.space.assume_set[name], self.space.assume_value[name], z3.BoolVal(default))
+        return z3.If(self.space.assume_set[name], self.space.assume_value[name], z3.BoolVal(default, self.space.ctx))
 
     # a model -> the cube of its classes
     def _cube(self, model, item: int) -> list:
@@ -333,7 +333,7 @@ class _Finder:
 
     # conditions -> formulas
     def _formula(self, conditions) -> object:
-        return z3.And(*[self._one(c) for c in conditions]) if conditions else z3.BoolVal(True)
+        return z3.And(*[self._one(c) for c in conditions]) if conditions else z3.BoolVal(True, self.space.ctx)
 
     def texts(self, conditions) -> list:
         """The conditions as a reviewer reads them; absent entries of one list said once."""
@@ -363,7 +363,7 @@ class _Finder:
         if c.kind == "item":
             return space.requested(c.value)
         if c.kind == "exact":
-            return z3.BoolVal(True)
+            return z3.BoolVal(True, space.ctx)
         if c.kind in ("assume", "draft"):
             if c.kind == "draft":
                 return space.draft_named[c.path] == c.value
@@ -616,16 +616,16 @@ def _drop_order(c: Condition) -> tuple:
 def _within(value, bounds):
     low, high = bounds
     parts = ([value >= low] if low is not None else []) + ([value <= high] if high is not None else [])
-    return z3.And(*parts) if parts else z3.BoolVal(True)
+    return z3.And(*parts) if parts else z3.BoolVal(True, value.ctx)
 
 
 def _column(value, part, table_size: int):
     if part[0] == "any":
-        return z3.BoolVal(True)
+        return z3.BoolVal(True, value.ctx)
     if part[0] == "is":
         return value == part[1]
     if part[0] == "other":
-        return z3.And(*[value != n for n in part[1]]) if part[1] else z3.BoolVal(True)
+        return z3.And(*[value != n for n in part[1]]) if part[1] else z3.BoolVal(True, value.ctx)
     return _within(value, part[1])
 
 

@@ -134,6 +134,7 @@ class Space:
     def __init__(self, rulebases, extra_literals=(), bounded_slots: int = BOUNDED_SLOTS):
         self.rulebases = list(rulebases)
         self.programs = [rb.program for rb in self.rulebases]
+        self.ctx = z3.Context()         # a private context: results depend on this analysis alone (determinism)
         self.vocabulary = self.programs[0].vocabulary
         settings = [n for rb in self.rulebases for n in list(_assumptions(rb)) + list(_drafts(rb))]
         self.names = Names(constants_of(self.programs, extra_literals) | set(settings))
@@ -148,14 +149,14 @@ class Space:
             self.fields["u_" + spec.predicate] = self._field(spec, bodies, bounded_slots)
         self.assumptions = sorted({n for rb in self.rulebases for n in _assumptions(rb)})
         shared = set.intersection(*(set(_assumptions(rb)) for rb in self.rulebases))
-        self.assume_set = {n: z3.Bool(f"assume_set:{n}") for n in self.assumptions}
-        self.assume_value = {n: z3.Bool(f"assume:{n}") for n in self.assumptions}
+        self.assume_set = {n: z3.Bool(f"assume_set:{n}", self.ctx) for n in self.assumptions}
+        self.assume_value = {n: z3.Bool(f"assume:{n}", self.ctx) for n in self.assumptions}
         for name in self.assumptions:
             if name not in shared:
                 self.domain.append(z3.Not(self.assume_set[name]))
         drafts = [set(_drafts(rb)) for rb in self.rulebases]
         self.drafts = sorted(set.union(*drafts))
-        self.draft_named = {n: z3.Bool(f"draft:{n}") for n in self.drafts}
+        self.draft_named = {n: z3.Bool(f"draft:{n}", self.ctx) for n in self.drafts}
         for name in self.drafts:
             if not all(name in d for d in drafts):
                 self.domain.append(z3.Not(self.draft_named[name]))
@@ -164,20 +165,20 @@ class Space:
     def _field(self, spec, bodies, bounded_slots):
         path, kinds = spec.path, spec.arg_kinds()
         if spec.kind == BOOL:
-            bit = z3.Bool(f"{path}")
+            bit = z3.Bool(f"{path}", self.ctx)
             if spec.required:
                 self.domain.append(bit)
             return ("flag", bit)
         if spec.kind != "records" and not spec.many:
-            present = True if spec.required else z3.Bool(f"{path}?")
-            value = z3.Int(path)
+            present = True if spec.required else z3.Bool(f"{path}?", self.ctx)
+            value = z3.Int(path, self.ctx)
             self.domain.append(self._range(value, kinds[0], spec.values))
             return ("single", present, value)
         columns = spec.column_values if spec.kind == "records" else (spec.values,)
         if all(columns) and _product(len(c) for c in columns) <= MAX_BITS:
             entries = []
             for combo in itertools.product(*columns):
-                bit = z3.Bool(f"{path}[{','.join(combo)}]")
+                bit = z3.Bool(f"{path}[{','.join(combo)}]", self.ctx)
                 entries.append(Slot(bit, tuple(self.names.encode(v) for v in combo)))
             bits = [e.present for e in entries]
             self._non_empty(spec, bits)
@@ -191,8 +192,8 @@ class Space:
         (self.exact_slots if local and classes <= MAX_SLOTS else self.bounds)[path] = count
         slots = []
         for index in range(count):
-            present = z3.Bool(f"{path}#{index}?")
-            values = tuple(z3.Int(f"{path}#{index}.{k}") for k in range(len(kinds)))
+            present = z3.Bool(f"{path}#{index}?", self.ctx)
+            values = tuple(z3.Int(f"{path}#{index}.{k}", self.ctx) for k in range(len(kinds)))
             for value, kind, allowed in zip(values, kinds, columns):
                 self.domain.append(z3.Implies(present, self._range(value, kind, allowed)))
             slots.append(Slot(present, values))
@@ -203,7 +204,7 @@ class Space:
 
     def _non_empty(self, spec, bits) -> None:
         if spec.required or spec.predicate == ITEMS_PREDICATE:
-            self.domain.append(z3.Or(*bits) if bits else z3.BoolVal(False))
+            self.domain.append(z3.Or(*bits) if bits else z3.BoolVal(False, self.ctx))
 
     def _range(self, value, kind, allowed):
         if kind == SYMBOL:
@@ -419,7 +420,7 @@ class Side:
                 if name in self.assume:
                     on = self.assume[name]
                 else:
-                    on = z3.If(space.assume_set[name], space.assume_value[name], z3.BoolVal(self.defaults[name]))
+                    on = z3.If(space.assume_set[name], space.assume_value[name], z3.BoolVal(self.defaults[name], space.ctx))
                 out.append((on, (space.names.encode(name),)))
             return out
         if predicate == DRAFT_ON:
@@ -488,7 +489,8 @@ class Side:
         """The item is requested, some permission applies and no prohibition does."""
         allowed = self._any(PERMIT, item)
         forbidden = self._any(FORBID, item)
-        return z3.And(_bool(self.space.requested(item)), _bool(allowed), z3.Not(_bool(forbidden)))
+        ctx = self.space.ctx
+        return z3.And(_bool(self.space.requested(item), ctx), _bool(allowed, ctx), z3.Not(_bool(forbidden, ctx)))
 
     def _any(self, predicate: str, item: int):
         options = []
@@ -505,12 +507,14 @@ class Side:
     def fires(self, rule_id: str):
         """Some item is requested and this permit or forbid rule applies to it (whatever else applies)."""
         options = [g for g, _ in self.rule_tuples(rule_id)]
-        return z3.Or(*[_bool(g) for g in options]) if options else z3.BoolVal(False)
+        ctx = self.space.ctx
+        return z3.Or(*[_bool(g, ctx) for g in options]) if options else z3.BoolVal(False, ctx)
 
     def condition(self, literals, item: int, item_var: str):
         """A condition (an invariant's body) for one item: exists bindings of its other variables."""
         options = [_conj(g) for g, _ in self.join(_ordered(literals), {item_var: item})]
-        return z3.Or(*[_bool(o) for o in options]) if options else z3.BoolVal(False)
+        ctx = self.space.ctx
+        return z3.Or(*[_bool(o, ctx) for o in options]) if options else z3.BoolVal(False, ctx)
 
 
 def _ordered(literals) -> list:
@@ -581,7 +585,7 @@ def _conj(parts):
     return parts[0] if len(parts) == 1 else z3.And(*parts)
 
 
-def _bool(value):
+def _bool(value, ctx):
     if value is True or value is False:
-        return z3.BoolVal(value)
+        return z3.BoolVal(value, ctx)
     return value

@@ -9,7 +9,7 @@ draft (engine/analysis/encode.py), asked of the compiled program:
 - C131 a condition the rule's other conditions already imply, for every
   request and setting: removing it would change nothing the rule concludes.
   (A condition that other rules make irrelevant, like a permission's
-  `requester(home_office)` beside a prohibition for every other requester,
+  condition on who asks beside a prohibition for everyone else who asks,
   is defence in depth and not reported.)
 - C132 a policy version that no request can find in force (unreachable).
 
@@ -71,7 +71,8 @@ class _Findings:
                                              "setting satisfies all its conditions", source.id_span or source.span,
                                      "warning")
                     continue
-                escapes = [z3.And(_bool(g), z3.Not(_bool(self.side._any(FORBID, args[0]))))
+                ctx = self.space.ctx
+                escapes = [z3.And(_bool(g, ctx), z3.Not(_bool(self.side._any(FORBID, args[0]), ctx)))
                            for g, args in self.side.rule_tuples(rule_id)]
                 if not self.ask(z3.Or(*escapes)):
                     yield Diagnostic("C130", f"permission `{rule_id}` is always overridden: wherever it applies, "
@@ -82,8 +83,8 @@ class _Findings:
 
     def redundant(self, rule, source):
         """Conditions of a rule that its other conditions imply: without them it concludes the same facts."""
-        head = tuple(z3.Int(f"head:{rule.id}:{k}") for k in range(len(rule.head.args)))
-        concludes = _concludes(self.side.rule_tuples(rule.id), head)
+        head = tuple(z3.Int(f"head:{rule.id}:{k}", self.space.ctx) for k in range(len(rule.head.args)))
+        concludes = _concludes(self.side.rule_tuples(rule.id), head, self.space.ctx)
         for index, literal in enumerate(rule.body):
             position = rule.source_order[index] if index < len(rule.source_order) else -1
             if position < 0 or position >= len(source.body) or not _removable(rule, index):
@@ -91,19 +92,19 @@ class _Findings:
             if self.asked >= MAX_QUESTIONS:
                 return
             variant = self.side.variant(rule.id, rule.body[:index] + rule.body[index + 1:])
-            if not self.ask(z3.Xor(concludes, _concludes(variant.rule_tuples(rule.id), head))):
+            if not self.ask(z3.Xor(concludes, _concludes(variant.rule_tuples(rule.id), head, self.space.ctx))):
                 condition = source.body[position]
                 yield Diagnostic("C131", f"condition {position + 1} of `{rule.id}` is implied by its other "
                                          "conditions: without it the rule applies to exactly the same requests",
                                  condition.span or source.span, "warning", ("remove it, or say why it stays",))
 
 
-def _concludes(tuples, head) -> object:
+def _concludes(tuples, head, ctx) -> object:
     """The rule derives exactly the head values `head` (fresh variables): a formula."""
     options = []
     for guard, args in tuples:
-        options.append(z3.And(_bool(guard), *[a == h for a, h in zip(args, head)]))
-    return z3.Or(*options) if options else z3.BoolVal(False)
+        options.append(z3.And(_bool(guard, ctx), *[a == h for a, h in zip(args, head)]))
+    return z3.Or(*options) if options else z3.BoolVal(False, ctx)
 
 
 def _removable(rule, index: int) -> bool:
@@ -118,5 +119,5 @@ def _removable(rule, index: int) -> bool:
     return needed <= bound
 
 
-def _bool(value):
-    return z3.BoolVal(value) if value is True or value is False else value
+def _bool(value, ctx):
+    return z3.BoolVal(value, ctx) if value is True or value is False else value

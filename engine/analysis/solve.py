@@ -22,7 +22,7 @@ class Unknown(Exception):
 
 
 def satisfiable(space: Space, *formulas) -> bool:
-    solver = z3.Solver()
+    solver = z3.Solver(ctx=space.ctx)
     solver.set("timeout", TIMEOUT_MS)
     solver.add(*space.domain, *formulas)
     result = solver.check()
@@ -33,7 +33,7 @@ def satisfiable(space: Space, *formulas) -> bool:
 
 def witness(space: Space, *formulas) -> dict | None:
     """The smallest request document satisfying the formulas, or None when none does."""
-    optimizer = z3.Optimize()
+    optimizer = z3.Optimize(ctx=space.ctx)
     optimizer.set("timeout", TIMEOUT_MS)
     optimizer.add(*space.domain, *formulas)
     for bit in _optional_bits(space):

@@ -3,8 +3,13 @@
 A case is `NAME.yaml` (or `.json`) with `NAME.expected.json` next to it,
 holding the decision in the stable JSON form. `run_case` decides the request
 and compares; `update=True` rewrites the expected file (atomically, and only
-when it changed). Used by `warrant test` and by pytest (tests/conftest.py),
-so both run exactly the same cases.
+when it changed) and says what changed: the outcomes that moved, then a
+short diff. Used by `warrant test` and by pytest (tests/conftest.py), so both
+run exactly the same cases.
+
+An expected file whose JSON has `"check": "outcomes"` asserts only the
+overall outcome and each item's outcome and deciding rules, so rewording a
+statement or a citation does not break it (`--outcomes-only` writes one).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from engine.pipeline.render.json import render_json
 from engine.pipeline.request import load_request
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
+SHORT_DIFF = 12          # diff lines shown per updated case
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class CaseResult:
     status: str          # passed | failed | updated | missing | error (the case file is bad)
     diff: str = ""
     decision: object = None
+    moved: tuple = ()    # "item: before -> after" for each item whose outcome changed
 
 
 def expected_path_for(path: str) -> str:
@@ -50,7 +57,26 @@ def find_cases(paths: list[str]) -> list[str]:
     return found
 
 
-def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> CaseResult:
+def outcomes_form(decision) -> dict:
+    """What an outcomes-only case asserts: outcomes and deciding rules, no trace."""
+    items = []
+    for item in decision.items:
+        rules = sorted({p.rule for p in item.proofs if p.rule})
+        items.append({"item": item.item, "outcome": item.outcome, "deciding": rules})
+    return {"check": "outcomes", "request": decision.request, "outcome": decision.outcome, "items": items}
+
+
+def _outcomes_only(text: str | None) -> bool:
+    import json
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("check") == "outcomes"
+
+
+def run_case(rulebase, path: str, update: bool = False, verify: bool = True,
+             outcomes_only: bool = False) -> CaseResult:
     try:
         request = load_request(path, rulebase.vocabulary)
     except WarrantError as exc:
@@ -63,57 +89,74 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True) -> 
         if problems:
             return CaseResult(path, expected_path_for(path), "failed",
                               "proof check failed:\n  " + "\n  ".join(problems), decision)
-    actual = render_json([decision])
+    import json
     expected_file = expected_path_for(path)
     expected = None
     if os.path.exists(expected_file):
         with open(expected_file, encoding="utf-8") as handle:
             expected = handle.read()
+    if outcomes_only or _outcomes_only(expected):
+        actual = json.dumps(outcomes_form(decision), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    else:
+        actual = render_json([decision], stable=True)
     if expected == actual:
         return CaseResult(path, expected_file, "passed", decision=decision)
+    moved = _moved(expected, decision)
+    diff = "" if expected is None else "".join(difflib.unified_diff(
+        expected.splitlines(True), actual.splitlines(True), fromfile=expected_file, tofile="actual", n=1))
     if update:
         write_atomic(expected_file, actual)
-        return CaseResult(path, expected_file, "updated", decision=decision)
+        summary = "new expected file" if expected is None else _headline(moved) + _short(diff)
+        return CaseResult(path, expected_file, "updated", summary, decision, moved)
     if expected is None:
         return CaseResult(path, expected_file, "missing",
                           f"no expected file {expected_file}; run with --update to create it", decision)
-    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                        fromfile=expected_file, tofile="actual", n=2))
-    return CaseResult(path, expected_file, "failed", _headline(expected, decision) + diff, decision)
+    return CaseResult(path, expected_file, "failed", _headline(moved) + diff, decision, moved)
 
 
-def _headline(expected_text: str, decision) -> str:
-    """One line saying how the outcome moved, above the diff, when it did."""
+def _moved(expected_text: str | None, decision) -> tuple:
+    """Each item whose outcome differs from the expected file's: "item: before -> after"."""
     import json
     try:
-        expected = json.loads(expected_text)
+        expected = json.loads(expected_text) if expected_text else None
         expected = expected[0] if isinstance(expected, list) else expected
         before = {i["item"]: i["outcome"] for i in expected.get("items", [])}
     except (ValueError, AttributeError, KeyError, TypeError):
-        return ""
-    moved = [f"{i.item}: {before[i.item]} -> {i.outcome}" for i in decision.items
-             if i.item in before and before[i.item] != i.outcome]
+        return ()
+    return tuple(f"{i.item}: {before[i.item]} -> {i.outcome}" for i in decision.items
+                 if i.item in before and before[i.item] != i.outcome)
+
+
+def _headline(moved: tuple) -> str:
+    """One line saying how the outcome moved, above the diff, when it did."""
     if not moved:
         return "outcomes unchanged; the trace differs:\n"
     return "outcome changed: " + "; ".join(moved) + "\n"
+
+
+def _short(diff: str) -> str:
+    lines = [l for l in diff.splitlines(True) if not l.startswith(("---", "+++"))]
+    if len(lines) <= SHORT_DIFF:
+        return "".join(lines)
+    return "".join(lines[:SHORT_DIFF]) + f"... ({len(lines) - SHORT_DIFF} more diff lines)\n"
 
 
 _SUITE: dict = {}   # what forked workers inherit: the rulebase and the run's options
 
 
 def _run_one(path: str) -> CaseResult:
-    return run_case(_SUITE["rulebase"], path, _SUITE["update"], _SUITE["verify"])
+    return run_case(_SUITE["rulebase"], path, _SUITE["update"], _SUITE["verify"], _SUITE["outcomes_only"])
 
 
 def run_suite(rulebase, paths: list[str], update: bool = False, verify: bool = True,
-              jobs: int = 1) -> list[CaseResult]:
+              jobs: int = 1, outcomes_only: bool = False) -> list[CaseResult]:
     """Every case under `paths`, in a stable order; on `jobs` processes (0: one per core) when there are many."""
     cases = find_cases(paths)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(cases) < 40:
-        return [run_case(rulebase, path, update, verify) for path in cases]
+        return [run_case(rulebase, path, update, verify, outcomes_only) for path in cases]
     import multiprocessing
     rulebase.engine                      # built once, before the fork
-    _SUITE.update(rulebase=rulebase, update=update, verify=verify)
+    _SUITE.update(rulebase=rulebase, update=update, verify=verify, outcomes_only=outcomes_only)
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         return pool.map(_run_one, cases, chunksize=max(1, len(cases) // (jobs * 8)))

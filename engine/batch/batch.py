@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from engine.pipeline.datalog import Compare, Const, Not, Var
 from engine.pipeline.decide import decide, decide_outcomes, deciding_rules
 from engine.pipeline.errors import RunFault, WarrantError
+from engine import __version__
+from engine.pipeline.grounding import settings_for
+from engine.pipeline.record import request_digest, rulebase_digest
 from engine.pipeline.render.json import decision_to_json
 from engine.pipeline.request import parse_json_line, request_from_data
 from engine.pipeline.values import SYMBOL, kind_of
@@ -161,6 +164,8 @@ class BatchDecider:
         self.item_outcomes: dict = Bounded(200_000)
         self.per_item = items_independent(rulebase.program)
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
+        self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
+        self.digest = rulebase_digest(rulebase)
         self.evaluations = 0
 
     def _fresh(self, request):
@@ -169,7 +174,23 @@ class BatchDecider:
                       explain_changes=False)
 
     def decide_record(self, request) -> dict:
-        """One output record: id, outcome, item outcomes, and the trace if asked for."""
+        """One output record: id, outcome, item outcomes, the trace if asked for, and the decision record."""
+        found = self._decide_record(request)
+        found["record"] = self.record(request)
+        return found
+
+    def record(self, request) -> dict:
+        """engine/pipeline/record.py for one request, the settings per request's own switches (cached)."""
+        settings = self.settings.get((request.assume, request.drafts))
+        if settings is None:
+            switches, drafts = settings_for(self.rulebase, request, self.assume, self.drafts)
+            settings = self.settings[(request.assume, request.drafts)] = (dict(sorted(switches.items())),
+                                                                           sorted(drafts))
+        return {"warrant": __version__, "rulebase": self.digest, "request_sha256": request_digest(request),
+                "settings": {"date": (self.at or request.date).isoformat(), "assumptions": settings[0],
+                             "drafts": settings[1]}}
+
+    def _decide_record(self, request) -> dict:
         if self.trace == "none":
             return self._summary(request.id, self.outcome(request))
         key = self.abstraction.signature(request, self.at)

@@ -68,8 +68,10 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], str(rulebase.checked.assumptions[name].get("position") or ""))
                         for name in used)
+    from engine.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
-                    {"changes_searched": explain_changes})
+                    {"changes_searched": explain_changes,
+                     "record": decision_record(rulebase, request, date, switches, drafts)})
 
 
 def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:

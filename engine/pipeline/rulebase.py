@@ -176,7 +176,7 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
     if target is not None:
         cached = _read_cache(target)
         if cached is not None:
-            cached.folder = folder
+            cached.folder, cached.files = folder, files     # as named now (the entry may come from another folder)
             return cached
     from engine.pipeline.check import check
     from engine.pipeline.compile import compile_rulebase

@@ -64,8 +64,9 @@ def item_to_json(item: ItemDecision) -> dict:
     return out
 
 
-def decision_to_json(decision: Decision) -> dict:
-    return {
+def decision_to_json(decision: Decision, stable: bool = False) -> dict:
+    """The decision as JSON; `stable`: its record without the version and rulebase digest (golden files)."""
+    out = {
         "format": FORMAT_VERSION,
         "request": decision.request,
         "date": decision.date,
@@ -75,8 +76,13 @@ def decision_to_json(decision: Decision) -> dict:
         "assumptions": [{"name": n, "on": on, "position": p} for n, on, p in decision.assumptions],
         "items": [item_to_json(i) for i in decision.items],
     }
+    record = decision.extra.get("record")
+    if record is not None:
+        from engine.pipeline.record import stable_record
+        out["record"] = stable_record(record) if stable else record
+    return out
 
 
-def render_json(decisions: list[Decision]) -> str:
-    data = [decision_to_json(d) for d in decisions]
+def render_json(decisions: list[Decision], stable: bool = False) -> str:
+    data = [decision_to_json(d, stable) for d in decisions]
     return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -1,0 +1,59 @@
+"""The decision record: what produced an answer, so it can be traced back to the rules that gave it.
+
+Every JSON decision and batch record carries `record`:
+- `warrant`: Warrant's version;
+- `rulebase`: the folder (as given) and the sha256 over its rule files, each
+  file's name (relative to the rulebase's folder) and bytes, in sorted order;
+- `request_sha256`: the sha256 of the canonical request (its document as
+  JSON, keys sorted, no spaces, UTF-8);
+- `settings`: the date decided on, every assumption's value and the drafts on.
+
+No wall-clock time: the same input gives a byte-identical record. Golden
+files keep the request digest and settings but not the version or the
+rulebase digest, which change with every release and every rule edit
+(`stable_record`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from engine import __version__
+
+
+def rulebase_digest(rulebase) -> dict:
+    """{"rules": label, "sha256": hex}, computed once per loaded rulebase."""
+    cached = rulebase.__dict__.get("_record_digest")
+    if cached is not None:
+        return cached
+    files = sorted(rulebase.files)
+    base = rulebase.folder or (os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+                               if files else "")
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")):
+        name = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        digest.update(name.encode("utf-8") + b"\0")
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+        digest.update(b"\0")
+    label = os.path.relpath(base) if base else ""
+    found = {"rules": label.replace(os.sep, "/"), "sha256": digest.hexdigest()}
+    rulebase.__dict__["_record_digest"] = found
+    return found
+
+
+def request_digest(request) -> str:
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def decision_record(rulebase, request, date, switches: dict, drafts) -> dict:
+    return {"warrant": __version__, "rulebase": rulebase_digest(rulebase), "request_sha256": request_digest(request),
+            "settings": {"date": date.isoformat(), "assumptions": dict(sorted(switches.items())),
+                         "drafts": sorted(drafts)}}
+
+
+def stable_record(record: dict) -> dict:
+    """The part of a record that belongs in a golden file: what the case asks, not what release answered."""
+    return {k: v for k, v in record.items() if k not in ("warrant", "rulebase")}
