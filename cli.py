@@ -59,6 +59,10 @@ def _guard(function):
         except KeyboardInterrupt:
             typer.echo("interrupted; nothing half-written was kept", err=True)
             raise typer.Exit(130)
+        except BrokenPipeError:            # `warrant generate 1000000 | head`: the reader has all it wanted
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141)
         except Exception as exc:  # noqa: BLE001 - the one place every error is turned into a message
             _fail(exc)
         except BaseException as exc:
@@ -123,6 +127,17 @@ def _jobs(jobs: int) -> int:
     return jobs
 
 
+def _formats(fmt: str, allowed: tuple) -> None:
+    if fmt not in allowed:
+        from engine.pipeline.errors import WarrantError
+        raise WarrantError.at("O004", f"--format is {' or '.join(allowed)}, not {fmt!r}")
+
+
+def _print_json(data) -> None:
+    import json as _json
+    sys.stdout.write(_json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
 def _rules(rules: Optional[List[str]]):
     from engine.pipeline.rulebase import load_rulebase
     return load_rulebase(rules or None)
@@ -134,19 +149,27 @@ def decide(
     requests: List[str] = typer.Argument(None, help="Request files (YAML or JSON)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     at: Optional[str] = typer.Option(None, "--at", help="Decide as if the request were made on this date."),
-    fmt: str = typer.Option("text", "--format", help="text, json, markdown or dot."),
+    fmt: str = typer.Option("text", "--format", help="text, json, markdown, dot or html (a report to attach)."),
     set_: List[str] = typer.Option([], "--set", help="Override a fact: FIELD=VALUE (dotted path)."),
     assume: List[str] = typer.Option([], "--assume", help="Switch an assumption: NAME=on|off."),
     with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft policy on."),
     verify: bool = typer.Option(False, "--verify", help="Check every proof with the independent proof checker."),
     batch: Optional[str] = typer.Option(None, "--batch", help="A JSON Lines file of requests to decide in bulk."),
-    out: Optional[str] = typer.Option(None, "--out", help="With --batch: where to write decisions (JSON Lines)."),
+    out: Optional[str] = typer.Option(None, "--out", help="Write the output to this file (atomically); with --batch, "
+                                                          "the decisions as JSON Lines."),
     trace: str = typer.Option("refused", "--trace", help="With --batch: none, refused or all."),
     jobs: int = typer.Option(0, "--jobs", help="With --batch: worker processes (0: one per core)."),
     vary: List[str] = typer.Option([], "--vary", help="Let what-would-have-to-change suggestions alter this "
                                                       "fixed field too (items, or a field declared `fixed`)."),
 ) -> None:
-    """Decide requests and explain each decision, with what would have to change for a refused item."""
+    """Decide requests and explain each decision, with what would have to change for a refused item.
+
+    Examples:
+
+      warrant decide examples/requests/mou_tracing.json
+
+      warrant decide examples/requests/readme_debt_exactly_500.yaml --format html --out report.html
+    """
     from engine.pipeline.errors import WarrantError
     from engine.pipeline.render import RENDERERS
     if fmt not in RENDERERS:
@@ -183,7 +206,13 @@ def decide(
             if problems:
                 raise RuntimeError("proof check failed: " + "; ".join(problems))
         decisions.append(decision)
-    sys.stdout.write(RENDERERS[fmt](decisions))
+    text = RENDERERS[fmt](decisions)
+    if out:
+        from engine.pipeline.files import write_atomic
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        sys.stdout.write(text)
     if verify:
         typer.echo(f"verified: every proof of {len(decisions)} decision(s) checked", err=True)
     raise typer.Exit(exit_code(decisions))
@@ -318,14 +347,23 @@ def generate(
     seed: int = typer.Option(7, "--seed", help="The same seed gives the same requests."),
     out: Optional[str] = typer.Option(None, "--out", help="Write to this file (atomically) instead of stdout."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    fmt: str = typer.Option("json", "--format", help="json (JSON Lines, one request a line): the only form."),
 ) -> None:
-    """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default)."""
+    """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default).
+
+    Examples:
+
+      warrant generate 1000 --seed 7 --out batch.jsonl
+
+      warrant generate 50 --rules examples/rulebases/uk_gdpr
+    """
     import contextlib
     import json as _json
     from engine.pipeline.files import atomic_stream
     from engine.batch.synthetic import generate as make
     from engine.pipeline.errors import WarrantError
     from engine.pipeline.limits import MAX_GENERATE
+    _formats(fmt, ("json",))
     if count > MAX_GENERATE:
         raise WarrantError.at("O013", f"warrant generate makes at most {MAX_GENERATE:,} requests in one run")
     records = make(_rules(rules), count, seed)
@@ -368,12 +406,27 @@ def fmt(
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    output: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """Rewrite rule files in the canonical layout (comments kept; atomic writes)."""
+    """Rewrite rule files in the canonical layout (comments kept; atomic writes).
+
+    Examples:
+
+      warrant fmt --check --diff
+
+      warrant fmt rules/nhs_digital.warrant
+    """
     from engine.pipeline.errors import render_all
     from engine.author.format import format_paths
     from engine.pipeline.rulebase import resolve_rules
+    _formats(output, ("text", "json"))
     report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only, diff=diff)
+    code = 2 if report.errors else 1 if check_only and report.changed else 0
+    if output == "json":
+        _print_json({"check": check_only, "changed": [{"file": p, "diff": patch if diff else None}
+                                                      for p, patch in report.changed],
+                     "unchanged": report.unchanged, "errors": [d.to_json() for d in report.errors]})
+        raise typer.Exit(code)
     for path, patch in report.changed:
         typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
         if diff:
@@ -444,9 +497,18 @@ def test_cases(
 
 @app.command()
 @_guard
-def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP)) -> None:
-    """Print the JSON Schema of a request, generated from the rulebase's declared vocabulary."""
+def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+           fmt: str = typer.Option("json", "--format", help="json: the only form (a JSON Schema).")) -> None:
+    """Print the JSON Schema of a request, generated from the rulebase's declared vocabulary.
+
+    Examples:
+
+      warrant schema > request.schema.json
+
+      warrant schema --rules examples/rulebases/uk_gdpr
+    """
     import json as _json
+    _formats(fmt, ("json",))
     typer.echo(_json.dumps(_rules(rules).vocabulary.json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -468,17 +530,41 @@ def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the
 def list_rules(
     at: Optional[str] = typer.Option(None, "--at", help="Only policies in force on this date."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """The policies and rules (in force on a date), with statements and citations."""
-    from engine.review.browse import render_rules
+    """The policies and rules (in force on a date), with statements and citations.
+
+    Examples:
+
+      warrant rules --at 2018-06-01
+
+      warrant rules --format json
+    """
+    from engine.review.browse import render_rules, rules_json
+    _formats(fmt, ("text", "json"))
+    if fmt == "json":
+        _print_json(rules_json(_rules(rules), _date(at)))
+        return
     typer.echo(render_rules(_rules(rules), _date(at)), nl=False)
 
 
 @app.command()
 @_guard
-def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP)) -> None:
-    """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
-    from engine.review.browse import render_rule
+def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+         fmt: str = typer.Option("text", "--format", help="text or json.")) -> None:
+    """One rule: where it is, what it says, its sources, assumptions, and the rules that use it.
+
+    Examples:
+
+      warrant show restriction_serious_offender
+
+      warrant show clinical_never --format json
+    """
+    from engine.review.browse import render_rule, rule_json
+    _formats(fmt, ("text", "json"))
+    if fmt == "json":
+        _print_json(rule_json(_rules(rules), rule_id))
+        return
     typer.echo(render_rule(_rules(rules), rule_id), nl=False)
 
 
@@ -487,14 +573,27 @@ def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules"
 def timeline(
     rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
     svg: Optional[str] = typer.Option(None, "--svg", help="Also write the chart as an SVG image to this file."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """The periods in force of every policy, as a chart."""
-    from engine.review.browse import render_timeline, timeline_svg
+    """The periods in force of every policy, as a chart.
+
+    Examples:
+
+      warrant timeline
+
+      warrant timeline --svg timeline.svg
+    """
+    from engine.review.browse import render_timeline, timeline_json, timeline_svg
     from engine.pipeline.files import write_atomic
+    _formats(fmt, ("text", "json"))
     rulebase = _rules(rules)
-    typer.echo(render_timeline(rulebase), nl=False)
     if svg:
         write_atomic(svg, timeline_svg(rulebase))
+    if fmt == "json":
+        _print_json({**timeline_json(rulebase), "svg": svg})
+        return
+    typer.echo(render_timeline(rulebase), nl=False)
+    if svg:
         typer.echo(f"wrote {svg}")
 
 

@@ -159,3 +159,26 @@ def test_errors_are_json_when_json_is_asked_for(tmp_path):
     unknown = next(e for e in errors if e["code"] == "R001")
     assert unknown["file"] == str(bad) and unknown["line"] == 2 and unknown["column"] == 1
     assert unknown["suggestion"] == "requester"
+
+
+@pytest.mark.parametrize("args", [["rules"], ["rules", "--at", "2018-06-01"], ["show", "clinical_never"],
+                                  ["timeline"], ["fmt", "--check"], ["schema"], ["check"], ["test"],
+                                  ["diff", "--assume", "debt_threshold_inclusive=on"],
+                                  ["impact", "examples/batches/synthetic_400.jsonl", "--at", "2018-05-09"],
+                                  ["decide", "examples/requests/mou_tracing.json"]])
+def test_every_printing_command_speaks_json(args, monkeypatch):
+    import json
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    assert isinstance(json.loads(result.stdout), (dict, list))
+
+
+def test_generate_is_json_lines_and_refuses_other_formats(monkeypatch):
+    import json
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, ["generate", "3", "--format", "json"])
+    assert result.exit_code == 0 and [json.loads(l)["id"] for l in result.stdout.splitlines()] == ["r0", "r1", "r2"]
+    for command in (["generate", "3"], ["schema"], ["rules"], ["show", "clinical_never"], ["timeline"], ["fmt"]):
+        refused = runner.invoke(app, [*command, "--format", "xml"])
+        assert refused.exit_code == 2 and "O004" in refused.output, command

@@ -90,6 +90,11 @@ class DiffReport:
     def equivalent(self) -> bool:
         return not self.regions
 
+    def to_json(self) -> dict:
+        return {"before": self.before.to_json(), "after": self.after.to_json(), "equivalent": self.equivalent,
+                "exact": not self.bounds, "bounds": self.bounds, "stopped_at_limit": self.stopped,
+                "solver_calls": self.solver_calls, "regions": [r.to_json() for r in self.regions]}
+
     def containing(self, request) -> dict:
         """Per requested item, the regions that hold this concrete request (cross-checks with the engine)."""
         space = self.finder.space

@@ -164,3 +164,56 @@ def timeline_svg(rulebase) -> str:
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---- the same, as JSON (`--format json`) -------------------------------------------
+
+
+def _rule_json(rulebase, rule) -> dict:
+    return {"id": rule.id, "kind": rule.kind, "statement": rule.statement, "policy": rule.policy,
+            "location": rulebase.rule_location(rule.id),
+            "cites": [{"source": c.source, "locator": c.locator, "label": rulebase.cite(c).label} for c in rule.cites],
+            "assumes": list(rulebase.rule_assumptions(rule.id))}
+
+
+def _policy_json(policy) -> dict:
+    period = policy.period
+    return {"name": policy.name, "title": policy.title, "draft": policy.draft, "arrangement": policy.lineage,
+            "from": period.start.isoformat() if period and period.start else None,
+            "until": period.end.isoformat() if period and period.end else None, "assumes": list(policy.assumes)}
+
+
+def rules_json(rulebase, date: _dt.date | None) -> dict:
+    """`warrant rules --format json`: the rules always in force, then each policy (in force on `date`) with its rules."""
+    checked = rulebase.checked
+    top = sorted((r for r in checked.rules.values() if r.policy is None), key=lambda r: r.id)
+    policies = sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
+                                                                else _dt.date.min, p.name))
+    return {"date": date.isoformat() if date else None, "always": [_rule_json(rulebase, r) for r in top],
+            "policies": [{**_policy_json(p), "rules": [_rule_json(rulebase, r) for r in p.rules]}
+                         for p in policies if _in_force(p, date)]}
+
+
+def rule_json(rulebase, rule_id: str) -> dict:
+    """`warrant show --format json`: one rule, its compiled form and the rules that use it."""
+    render_rule(rulebase, rule_id)                  # the same checks (B001 for an unknown rule)
+    checked = rulebase.checked
+    rule = checked.rules[rule_id]
+    head = rule.head.predicate if rule.head else None
+    compiled = rulebase.program.rules[rule.id]
+    users = sorted(r.id for r in checked.rules.values()
+                   if head and any(isinstance(c, (S.Positive, S.Negative)) and c.atom.predicate == head for c in r.body))
+    out = _rule_json(rulebase, rule)
+    out.update({"defines": head, "compiled": f"{compiled.fired} <= " + " & ".join(map(str, compiled.body)),
+                "used_by": users,
+                "policy_detail": _policy_json(checked.policies[rule.policy]) if rule.policy else None,
+                "assumption_positions": {n: checked.assumptions[n].get("position")
+                                         for n in rulebase.rule_assumptions(rule.id)}})
+    return out
+
+
+def timeline_json(rulebase) -> dict:
+    """`warrant timeline --format json`: every policy's period, in the chart's order."""
+    policies, first, _ = _timeline_span(rulebase)
+    ordered = sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start else first, p.name))
+    return {"policies": [_policy_json(p) for p in ordered]}

@@ -31,6 +31,10 @@ def render_decision(decision: Decision) -> str:
            f"- **Policies in force:** {', '.join(f'`{p}`' for p in decision.in_force) or 'none'}"]
     for key, value in decision.settings:
         out.append(f"- **Override:** {key} {value}")
+    record = decision.extra.get("record")
+    if record:
+        out.append(f"- **Rulebase:** `{record['rulebase']['rules'] or '.'}` (sha256 `{record['rulebase']['sha256']}`), "
+                   f"Warrant {record['warrant']}; request sha256 `{record['request_sha256']}`")
     for item in decision.items:
         out += ["", f"## `{item.item}`: {_WORD[item.outcome]}", ""]
         for proof in item.proofs:

@@ -55,6 +55,10 @@ def render_decision(decision: Decision) -> str:
     for key, value in decision.settings:
         out.append(f"  override: {key} {value}")
     out.append(f"  policies in force: {', '.join(decision.in_force) or 'none'}")
+    record = decision.extra.get("record")
+    if record:
+        rules = record["rulebase"]
+        out.append(f"  rulebase: {rules['rules'] or '.'} (sha256 {rules['sha256'][:12]}), warrant {record['warrant']}")
     for item in decision.items:
         out.append("")
         reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)"}
