@@ -414,7 +414,7 @@ def fmt(
 
       warrant fmt --check --diff
 
-      warrant fmt rules/nhs_digital.warrant
+      warrant fmt rules/general.warrant
     """
     from engine.pipeline.errors import render_all
     from engine.author.format import format_paths

@@ -118,7 +118,7 @@ def test_batch_records_equal_one_request_decisions_when_lists_are_shuffled(ruleb
     for line, record in zip(lines, records):
         request = request_from_data(json.loads(line))
         full = decision_to_json(decide(rulebase, request, explain_changes=False))
-        summary = {"request": full["request"], "outcome": full["outcome"],
+        summary = {"request": full["request"], "outcome": full["outcome"], "record": full["record"],
                    "items": [{"item": i["item"], "outcome": i["outcome"]} for i in full["items"]]}
         wants_full = trace == "all" or (trace == "refused" and full["outcome"] != "permitted")
         assert record == (full if wants_full else summary), request.id

@@ -418,7 +418,9 @@ class Side:
             out = []
             for name in sorted(self.defaults):
                 if name in self.assume:
-                    on = self.assume[name]
+                    if not self.assume[name]:
+                        continue                  # switched off for every request: no such fact
+                    on = True
                 else:
                     on = z3.If(space.assume_set[name], space.assume_value[name], z3.BoolVal(self.defaults[name], space.ctx))
                 out.append((on, (space.names.encode(name),)))
@@ -463,6 +465,8 @@ class Side:
                         grown.append((guards if found is False else guards + [z3.Not(found)], bound))
                 else:
                     for guard, values in self.tuples(literal.predicate):
+                        if guard is False:
+                            continue
                         extended, tests = _match(literal.args, values, bound, self.space.names)
                         if extended is None:
                             continue

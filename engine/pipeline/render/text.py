@@ -58,7 +58,7 @@ def render_decision(decision: Decision) -> str:
     record = decision.extra.get("record")
     if record:
         rules = record["rulebase"]
-        out.append(f"  rulebase: {rules['rules'] or '.'} (sha256 {rules['sha256'][:12]}), warrant {record['warrant']}")
+        out.append(f"  rulebase: {rules['rules'] or '.'} (sha256 {(rules['sha256'] or 'none')[:12]}), warrant {record['warrant']}")
     for item in decision.items:
         out.append("")
         reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)"}
