@@ -6,6 +6,7 @@ Warrant itself. No traceback ever reaches the user.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import List, Optional
 
@@ -267,8 +268,10 @@ def impact(
     before, after = scenarios(rulebase, [_date(d) for d in at], _assumptions(assume), tuple(with_draft))
     with progress_over(batch, "deciding") as (lines, tick):
         report = run_impact(rulebase, lines, before, after, tick)
-    text = (_json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else
-            render_impact_csv(report) if fmt == "csv" else render_impact_text(report))
+    from engine.pipeline.record import header, rulebase_digest
+    text = (_json.dumps({"rulebase": rulebase_digest(rulebase), **report.to_json()}, indent=2, ensure_ascii=False)
+            + "\n" if fmt == "json" else render_impact_csv(report) if fmt == "csv" else
+            header(rulebase_digest(rulebase)) + "\n" + render_impact_text(report))
     if out:
         from engine.pipeline.files import write_atomic
         write_atomic(out, text)
@@ -389,10 +392,15 @@ def check(
     from engine.pipeline.errors import render_all
     from engine.author.lint import lint
     from engine.pipeline.rulebase import resolve_rules
-    report = lint(resolve_rules(list(paths or []) + list(rules or [])), invariants, counterexamples)
+    from engine.pipeline.record import files_digest, header
+    from engine.pipeline.rulebase import rule_files
+    chosen = resolve_rules(list(paths or []) + list(rules or []))
+    report = lint(chosen, invariants, counterexamples)
+    digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
     if fmt == "json":
-        typer.echo(_json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(_json.dumps({"rulebase": digest, **report.to_json()}, indent=2, ensure_ascii=False))
     else:
+        typer.echo(header(digest))
         typer.echo(render_all(report.diagnostics))
         if report.summary():
             typer.echo(report.summary())
@@ -471,13 +479,16 @@ def test_cases(
     if coverage or fail_under is not None:
         from engine.author.coverage import measure, render_coverage
         report = measure(rulebase, [r.decision for r in results if r.decision is not None])
+    from engine.pipeline.record import header, rulebase_digest
     if fmt == "json":
-        data = {"cases": [{"case": r.path, "status": r.status, "outcome_changes": list(r.moved), "diff": r.diff}
+        data = {"rulebase": rulebase_digest(rulebase),
+                "cases": [{"case": r.path, "status": r.status, "outcome_changes": list(r.moved), "diff": r.diff}
                           for r in results], "counts": counts}
         if report is not None:
             data["coverage"] = report.to_json()
         typer.echo(_json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        typer.echo(header(rulebase_digest(rulebase)))
         shown = sorted((r for r in results if r.status != "passed"), key=lambda r: (not r.moved, r.path))
         for r in shown:                      # outcome changes first: they are what a reviewer must look at
             typer.echo(f"{r.status.upper()} {r.path}")

@@ -106,3 +106,19 @@ def test_usage_errors_are_located_and_not_tracebacks():
     assert result.exit_code == 2 and "O014" in result.output
     result = runner.invoke(app, ["diff", "--assume", "nosuch=on"])
     assert result.exit_code == 2 and "A001" in result.output
+
+
+def test_regions_and_witnesses_do_not_depend_on_what_ran_before():
+    """Models are chosen by yes-or-no questions only, so solver history cannot change a byte of the report."""
+    import gc
+    from engine.analysis.render import render_text
+    from engine.author.invariants import check_invariants
+    change = (RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 11, 1), dt.date(2018, 11, 2)], {}, ())
+    first = render_text(diff(*scenarios(*change)))
+    check_invariants(RULEBASE)                                     # other solver work, other garbage
+    diff(*scenarios(RULEBASE, RULEBASE, "rules", "rules", [], {"debt_threshold_inclusive": True}, ()))
+    gc.collect()
+    junk = [diff(*scenarios(RULEBASE, RULEBASE, "rules", "rules", [], {}, ("nhs_digital_replacement_draft",)))
+            for _ in range(2)]
+    del junk
+    assert render_text(diff(*scenarios(*change))) == first

@@ -1,6 +1,7 @@
 """Hostile but fair inputs: each is a located user error (or the right answer), in bounded time and memory."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -122,3 +123,37 @@ def test_read_only_folder_is_a_user_error(tmp_path):
     run = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "generate", "5", "--out",
                           str(folder / "x.jsonl")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "O007" in run.stderr
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 256 KiB tmpfs, where the machine lets this process mount one (root in a container does)."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root; the disk-full path is then only reached through ulimit -f")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"this machine refuses a tmpfs mount: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize("command", [["generate", "5000"],
+                                     ["decide", "--batch", "examples/batches/synthetic_400.jsonl", "--trace", "all"],
+                                     ["decide", "examples/requests/mou_tracing.json", "--format", "html"]])
+def test_a_full_disk_is_a_user_error_and_the_previous_file_survives(small_tmpfs, command):
+    """ENOSPC while writing: one message naming the path, exit 2, the old file intact, no temporary file left."""
+    out = small_tmpfs / "out"
+    out.write_text("previous\n", encoding="utf-8")
+    ballast = small_tmpfs / "ballast"
+    with open(ballast, "wb") as handle:            # fill the rest: not one more page can be written
+        handle.write(b"\0" * (252 * 1024))
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), *command, "--out", str(out)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stdout[-500:] + run.stderr[-500:]
+    assert "O007" in run.stderr and str(out) in run.stderr and "Traceback" not in run.stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in small_tmpfs.iterdir()) == ["ballast", "out"]

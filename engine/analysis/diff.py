@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import z3
 
 from engine.analysis.encode import Side, Space, decode_value
-from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, witness
+from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, canonical_model, witness
 from engine.pipeline.errors import WarrantError
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, SYMBOL, Money, Months, show
 
@@ -46,7 +46,9 @@ class Scenario:
     no_drafts: tuple = ()        # drafts a request may not name here (so "off" means off)
 
     def to_json(self) -> dict:
-        return {"label": self.label, "at": self.at.isoformat() if self.at else None,
+        from engine.pipeline.record import rulebase_digest
+        return {"label": self.label, "rulebase": rulebase_digest(self.rulebase),
+                "at": self.at.isoformat() if self.at else None,
                 "assume": {k: v for k, v in self.assume}, "drafts": list(self.drafts)}
 
 
@@ -205,6 +207,9 @@ class _Finder:
             self.formulas[key] = self.sides[side].permitted(item)
         return self.formulas[key]
 
+    def _tally(self) -> None:
+        self.report.solver_calls += 1
+
     def _check(self, *formulas) -> bool:
         self.solver.push()
         self.solver.add(*formulas)
@@ -227,7 +232,7 @@ class _Finder:
         blocked = []
         known = list(known)
         while True:
-            model = self._check(change, *blocked)
+            model = canonical_model(self.space, self.solver, [change, *blocked], self._tally)
             if model is None:
                 return
             conditions = None

@@ -36,8 +36,14 @@ def _show(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _digest(scenario) -> str:
+    from engine.pipeline.record import rulebase_digest
+    return (rulebase_digest(scenario.rulebase)["sha256"] or "none")[:12]
+
+
 def render_text(report) -> str:
-    lines = [f"before: {report.before.label}", f"after:  {report.after.label}"]
+    lines = [f"before: {report.before.label} (sha256 {_digest(report.before)})",
+             f"after:  {report.after.label} (sha256 {_digest(report.after)})"]
     if report.equivalent:
         lines.append(f"equivalent: no request is decided differently ({_coverage(report)}; "
                      f"{report.solver_calls} solver call(s))")

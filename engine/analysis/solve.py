@@ -32,24 +32,108 @@ def satisfiable(space: Space, *formulas) -> bool:
 
 
 def witness(space: Space, *formulas) -> dict | None:
-    """The smallest request document satisfying the formulas, or None when none does."""
-    optimizer = z3.Optimize(ctx=space.ctx)
-    optimizer.set("timeout", TIMEOUT_MS)
-    optimizer.add(*space.domain, *formulas)
-    for bit in _optional_bits(space):
-        optimizer.add_soft(z3.Not(bit), 10)
-    cuts = _cuts(space)
-    for value, kind in _ordered_values(space):
-        exact = cuts.get(kind)
-        if exact:
-            optimizer.add_soft(z3.Or(*[value == c for c in exact]), 5)
-            optimizer.add_soft(z3.Or(*[value == c + d for c in exact for d in (-1, 0, 1)]), 3)
-    result = optimizer.check()
+    """The canonical smallest request document satisfying the formulas, or None when none does."""
+    solver = z3.Solver(ctx=space.ctx)
+    solver.set("timeout", TIMEOUT_MS)
+    solver.add(*space.domain)
+    model = canonical_model(space, solver, formulas)
+    return None if model is None else space.document(model)
+
+
+def canonical_model(space: Space, solver, formulas, tally=None):
+    """A model chosen by yes-or-no questions only, so it never depends on how the solver searched.
+
+    Which model a solver returns can change with its internal state (term
+    numbering, memory), even for the same formula. Satisfiability cannot. So
+    each variable of the space, in the vocabulary's order, is fixed to the
+    first of its candidates (absent before present, off before on, declared
+    values in order, the rules' constants in ascending order) that keeps the
+    formulas satisfiable; only a value no candidate covers is taken from the
+    solver's model. The result is the lexicographically first request in
+    that order: small, on the boundaries the rules name, and the same every
+    time. Leaves the solver as it was.
+    """
+    def _check(solver):
+        if tally is not None:
+            tally()
+        return _checked(solver)
+
+    solver.push()
+    solver.add(*formulas)
+    try:
+        if _check(solver) != z3.sat:
+            return None
+        first = solver.model()
+        cuts = _cuts(space)
+        for variable, candidates in _choices(space, cuts):
+            chosen = False
+            for value in candidates:
+                solver.push()
+                solver.add(variable == value)
+                if _check(solver) == z3.sat:
+                    chosen = True
+                    break
+                solver.pop()
+            if not chosen:
+                solver.push()
+                solver.add(variable == first.eval(variable, model_completion=True))
+                if _check(solver) != z3.sat:      # cannot happen: the first model satisfies everything
+                    solver.pop()
+                    continue
+        if _check(solver) != z3.sat:
+            return None
+        return solver.model()
+    finally:
+        while solver.num_scopes() > 0:
+            solver.pop()
+        solver.push()
+        solver.pop()
+
+
+def _checked(solver):
+    result = solver.check()
     if result == z3.unknown:
-        raise Unknown(optimizer.reason_unknown())
-    if result != z3.sat:
-        return None
-    return space.document(optimizer.model())
+        raise Unknown(solver.reason_unknown())
+    return result
+
+
+def _choices(space: Space, cuts: dict):
+    """(variable, candidate values) in the order the canonical model fixes them."""
+    ctx = space.ctx
+    off_on = (z3.BoolVal(False, ctx), z3.BoolVal(True, ctx))
+    for spec in space.vocabulary.fields:
+        encoding = space.fields["u_" + spec.predicate]
+        kinds = spec.arg_kinds()
+        if encoding[0] == "flag":
+            yield encoding[1], off_on
+        elif encoding[0] == "single":
+            if encoding[1] is not True:
+                yield encoding[1], off_on
+            yield encoding[2], _values(space, kinds[0], spec.values, cuts)
+        else:
+            columns = spec.column_values if spec.kind == "records" else (spec.values,)
+            named = space.column_names.get(spec.path, ())
+            for slot in encoding[1]:
+                yield slot.present, off_on
+                for index, (value, kind) in enumerate(zip(slot.values, kinds)):
+                    if not isinstance(value, int):
+                        allowed = columns[index] if index < len(columns) else ()
+                        extra = named[index] if index < len(named) else ()
+                        yield value, _values(space, kind, allowed, cuts, extra)
+    for name in space.assumptions:
+        yield space.assume_set[name], off_on
+        yield space.assume_value[name], off_on
+    for name in space.drafts:
+        yield space.draft_named[name], off_on
+
+
+def _values(space: Space, kind: str, allowed, cuts: dict, named=()) -> list[int]:
+    if kind == SYMBOL:
+        if allowed:
+            return [space.names.encode(v) for v in allowed]
+        return sorted(set(named)) + [len(space.names.names)]          # the rules' own names, then another
+    exact = cuts.get(kind, [])
+    return exact + sorted({c + d for c in exact for d in (-1, 1)} - set(exact))
 
 
 def _optional_bits(space: Space):

@@ -25,11 +25,15 @@ from engine import __version__
 def rulebase_digest(rulebase) -> dict:
     """{"rules": label, "sha256": hex}, computed once per loaded rulebase."""
     cached = rulebase.__dict__.get("_record_digest")
-    if cached is not None:
-        return cached
-    files = sorted(rulebase.files)
-    base = rulebase.folder or (os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
-                               if files else "")
+    if cached is None:
+        cached = rulebase.__dict__["_record_digest"] = files_digest(rulebase.files, rulebase.folder)
+    return cached
+
+
+def files_digest(files, folder: str | None = None) -> dict:
+    """The digest of rule files as named (also for `warrant check`, which may have no loadable rulebase)."""
+    files = sorted(files)
+    base = folder or (os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files]) if files else "")
     digest = hashlib.sha256()
     try:
         for path in sorted(files, key=lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")):
@@ -42,9 +46,12 @@ def rulebase_digest(rulebase) -> dict:
     except OSError:
         hexdigest = None          # a rulebase built in memory (tests): there are no files to vouch for
     label = os.path.relpath(base) if base else ""
-    found = {"rules": label.replace(os.sep, "/"), "sha256": hexdigest}
-    rulebase.__dict__["_record_digest"] = found
-    return found
+    return {"rules": label.replace(os.sep, "/"), "sha256": hexdigest}
+
+
+def header(digest: dict) -> str:
+    """The one line a text output starts with: which rulebase answered."""
+    return f"rulebase: {digest['rules'] or '.'} (sha256 {(digest['sha256'] or 'none')[:12]})"
 
 
 def request_digest(request) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -367,42 +368,52 @@ def _pairs(pairs):
 
 
 def _check_json(value) -> None:
-    """Depth, list length and string size of decoded JSON, walked without recursion."""
-    stack = [(value, 1, "")]
+    """Depth, list length and string size of decoded JSON, walked without recursion.
+
+    A node's path is kept as its parent and key, and spelt out only for the message of a node that breaks a
+    limit, so a good request costs no string building.
+    """
+    stack = [(value, 1, None, None)]
     while stack:
-        node, depth, path = stack.pop()
-        where = f"{path}: " if path else ""
+        node, depth, parent, key = stack.pop()
         if depth > MAX_DEPTH:
             raise _Refused("R007", f"the document is nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in node.items())
-        elif isinstance(node, list):
+        if type(node) is dict:
+            here = (parent, key)
+            stack.extend((v, depth + 1, here, k) for k, v in node.items())
+        elif type(node) is list:
             if len(node) > MAX_LIST:
-                raise _Refused("R004", f"{where}{len(node):,} entries; at most {MAX_LIST:,} are accepted")
-            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node))
-        elif isinstance(node, str) and len(node) > MAX_STRING:
-            raise _Refused("R007", f"{where}a string of {len(node):,} characters; at most {MAX_STRING:,}")
+                raise _Refused("R004", f"{_where(parent, key)}{len(node):,} entries; at most {MAX_LIST:,} are accepted")
+            here = (parent, key)
+            stack.extend((v, depth + 1, here, i) for i, v in enumerate(node))
+        elif type(node) is str and len(node) > MAX_STRING:
+            raise _Refused("R007", f"{_where(parent, key)}a string of {len(node):,} characters; "
+                                   f"at most {MAX_STRING:,}")
+
+
+def _where(parent, key) -> str:
+    """`subject.convictions[1]: ` from the chain of (parent, key) pairs."""
+    parts = []
+    while key is not None:
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        parent, key = parent
+    path = "".join(reversed(parts)).lstrip(".")
+    return f"{path}: " if path else ""
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _json(text: str):
     """JSON with duplicate keys refused and numbers, keys, strings and depth bounded."""
     depth = 0
-    in_string = escaped = False
-    for char in text:               # bound the depth before the decoder recurses
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for match in _BRACKET.finditer(_STRING.sub('""', text)):     # bound the depth before the decoder recurses
+        if match.group() in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise _Refused("R007", f"the document is nested more than {MAX_DEPTH} levels deep")
-        elif char in "]}":
+        else:
             depth -= 1
     data = json.loads(text, object_pairs_hook=_pairs, parse_int=_number, parse_float=_number,
                       parse_constant=lambda name: _reject_constant(name))
