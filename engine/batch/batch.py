@@ -14,6 +14,7 @@ checks cached decisions against fresh ones on a generated batch.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import json
 import os
@@ -26,6 +27,7 @@ from engine.pipeline.errors import RunFault, WarrantError
 from engine import __version__
 from engine.pipeline.grounding import settings_for
 from engine.pipeline.record import request_digest, rulebase_digest
+from engine.batch.templates import MappedSession, Shapes, Template, TemplateMiss
 from engine.pipeline.render.json import decision_to_json
 from engine.pipeline.request import parse_json_line, request_from_data
 from engine.pipeline.values import SYMBOL, kind_of
@@ -165,6 +167,9 @@ class BatchDecider:
         self.per_item = items_independent(rulebase.program)
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
+        self.shapes = Shapes(rulebase.program, at)
+        self.templates: dict = Bounded(5_000)    # request shape -> the engine's answers (engine/batch/templates.py)
+        self.template_hits = 0
         self.digest = rulebase_digest(rulebase)
         self.evaluations = 0
 
@@ -172,6 +177,33 @@ class BatchDecider:
         self.evaluations += 1
         return decide(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
                       explain_changes=False)
+
+    def _traced(self, request):
+        """A decision with its trace: from a template of the request's shape, else fresh (recording one)."""
+        shape, free = self.shapes.of(request)
+        template = self.templates.get(shape)
+        options = dict(at=self.at, assume=self.assume, drafts=self.drafts, explain_changes=False)
+        if template is not None:
+            try:
+                mapped = MappedSession(template, free)
+                decision = decide(self.rulebase, request, session=lambda atoms: contextlib.nullcontext(mapped),
+                                  **options)
+                self.template_hits += 1
+                return decision
+            except TemplateMiss:
+                pass
+        opened = []
+
+        @contextlib.contextmanager
+        def recording(atoms):
+            with self.rulebase.engine.session(atoms) as session:
+                opened.append(session)
+                yield session
+
+        self.evaluations += 1
+        decision = decide(self.rulebase, request, session=recording, **options)
+        self.templates[shape] = Template(free, dict(opened[0]._answers))
+        return decision
 
     def decide_record(self, request) -> dict:
         """One output record: id, outcome, item outcomes, the trace if asked for, and the decision record."""
@@ -202,7 +234,7 @@ class BatchDecider:
             exact = (request.facts, request.items, request.assume, request.drafts)
             data = self.traces.get(exact)
             if data is None:
-                decision = self._fresh(request)
+                decision = self._traced(request)
                 data = decision_to_json(decision)
                 self.traces[exact] = data
                 self.outcomes[key] = (decision.outcome, deciding_rules(decision))

@@ -22,17 +22,21 @@ from engine.pipeline.trace import Decision, ItemDecision, walk
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
            drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (),
-           explain_changes: bool = True, vary: tuple[str, ...] = ()) -> Decision:
+           explain_changes: bool = True, vary: tuple[str, ...] = (), session=None) -> Decision:
     """Decide every requested item, with proofs; for a refused item, why not and what would have to change.
 
     `explain_changes=False` skips the counterfactual search (batches that only
     want outcomes and traces); `vary` lets it change fixed fields such as the requester.
+    `session`: what opens the engine session for the request's facts (default
+    `rulebase.engine.session`); batches pass one that records the engine's
+    answers, or one that answers from a recorded request of the same shape
+    (engine/batch/templates.py).
     """
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     date = at or request.date
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
-    with rulebase.engine.session(atoms) as session:
+    with (session or rulebase.engine.session)(atoms) as session:
         prover = Prover(rulebase, session, origins, date)
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))

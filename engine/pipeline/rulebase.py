@@ -81,8 +81,26 @@ class Rulebase:
     def source_rule(self, rule_id: str) -> S.Rule | None:
         return self.checked.rules.get(rule_id)
 
+    def _memo(self, kind: str, rule_id: str, make):
+        """What a trace says of a rule is the same for every request: worked out once per rule."""
+        memo = self.__dict__.setdefault("_rule_memo", {})
+        key = (kind, rule_id, os.getcwd() if kind == "location" else None)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = make(rule_id)
+        return found
+
     def rule_assumptions(self, rule_id: str) -> tuple[str, ...]:
         """Assumptions a rule rests on: its own `assumes`, its policy's, and its `assuming` conditions."""
+        return self._memo("assumptions", rule_id, self._rule_assumptions)
+
+    def rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
+        return self._memo("citations", rule_id, self._rule_citations)
+
+    def rule_location(self, rule_id: str) -> str | None:
+        return self._memo("location", rule_id, self._rule_location) or None
+
+    def _rule_assumptions(self, rule_id: str) -> tuple[str, ...]:
         compiled = self.program.rules[rule_id]
         names: list[str] = []
         policy = self.checked.policies.get(compiled.policy) if compiled.policy else None
@@ -94,7 +112,7 @@ class Rulebase:
             names.extend(c.name for c in rule.body if isinstance(c, S.Assuming))
         return tuple(dict.fromkeys(names))
 
-    def rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
+    def _rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
         compiled = self.program.rules[rule_id]
         rule = self.checked.rules.get(rule_id)
         if rule is not None:
@@ -102,14 +120,14 @@ class Rulebase:
         policy = self.checked.policies.get(compiled.policy)
         return tuple(self.cite(c) for c in policy.cites) if policy else ()
 
-    def rule_location(self, rule_id: str) -> str | None:
+    def _rule_location(self, rule_id: str) -> str:
         rule = self.checked.rules.get(rule_id)
         if rule is not None and rule.span:
             return f"{_relative(rule.span.file)}:{rule.span.line}"
         policy = self.checked.policies.get(self.program.rules[rule_id].policy)
         if policy is not None and policy.span:
             return f"{_relative(policy.span.file)}:{policy.span.line}"
-        return None
+        return ""
 
 
 _ROOT = os.path.dirname(DEFAULT_RULES)
