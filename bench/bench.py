@@ -132,6 +132,22 @@ def _warrant(rulebase, lines, jobs: int, trace: str) -> tuple[dict, float, int]:
     return out, time.perf_counter() - start, refused_traces
 
 
+def _similar(seeds: list[dict], copies: int) -> list[dict]:
+    """Each request again with its date moved a day and its debt a penny, `copies` times (many keep their shape)."""
+    import copy
+    out = []
+    for seed in seeds:
+        for n in range(copies):
+            r = copy.deepcopy(seed)
+            r["id"] = f"{seed['id']}-{n}"
+            r["date"] = (D.fromisoformat(seed["date"]) + datetime.timedelta(days=n % 3)).isoformat()
+            subject = r.get("subject", {})
+            if "nhs_debt" in subject:
+                subject["nhs_debt"] = f"£{float(subject['nhs_debt'].lstrip('£')) + n / 100:.2f}"
+            out.append(r)
+    return out
+
+
 def run(n: int, rulebase, naive_limit: int, trace_limit: int) -> dict:
     raw = list(generate(n))
     lines = [json.dumps(r) + "\n" for r in raw]
@@ -149,6 +165,12 @@ def run(n: int, rulebase, naive_limit: int, trace_limit: int) -> dict:
     same = got == {k: hand[k] for k in got}
     rows.append((f"warrant batch + refusal traces, --jobs 2 ({traces} traces)", seconds, m, same))
     agree = agree and same
+    similar = _similar(raw[: max(1, m // 10)], 10)     # the same shapes again: what trace templates are for
+    expected = {r["id"]: hand_written(r) for r in similar}
+    got, seconds, traces = _warrant(rulebase, [json.dumps(r) + "\n" for r in similar], 2, "refused")
+    rows.append((f"  same, {len(similar) // 10} shapes x 10 nudged values ({traces} traces)", seconds, len(similar),
+                 got == expected))
+    agree = agree and got == expected
     if n <= naive_limit:
         start = time.perf_counter()
         naive = naive_pydatalog(rulebase, [request_from_data(r, vocabulary=rulebase.vocabulary) for r in raw])
