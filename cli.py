@@ -148,19 +148,19 @@ def _rules(rules: Optional[List[str]]):
 @_guard
 def decide(
     requests: List[str] = typer.Argument(None, help="Request files (YAML or JSON)."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    at: Optional[str] = typer.Option(None, "--at", help="Decide as if the request were made on this date."),
-    fmt: str = typer.Option("text", "--format", help="text, json, markdown, dot or html (a report to attach)."),
-    set_: List[str] = typer.Option([], "--set", help="Override a fact: FIELD=VALUE (dotted path)."),
-    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption: NAME=on|off."),
-    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft policy on."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Decide as if the request were made on this date."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json|markdown|dot|html]", help="text, json, markdown, dot or html (a report to attach)."),
+    set_: List[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Override a fact: FIELD=VALUE (dotted path)."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption: NAME=on|off."),
+    with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft policy on."),
     verify: bool = typer.Option(False, "--verify", help="Check every proof with the independent proof checker."),
-    batch: Optional[str] = typer.Option(None, "--batch", help="A JSON Lines file of requests to decide in bulk."),
-    out: Optional[str] = typer.Option(None, "--out", help="Write the output to this file (atomically); with --batch, "
+    batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE.jsonl", help="A JSON Lines file of requests to decide in bulk."),
+    out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the output to this file (atomically); with --batch, "
                                                           "the decisions as JSON Lines."),
-    trace: str = typer.Option("refused", "--trace", help="With --batch: none, refused or all."),
-    jobs: int = typer.Option(0, "--jobs", help="With --batch: worker processes (0: one per core)."),
-    vary: List[str] = typer.Option([], "--vary", help="Let what-would-have-to-change suggestions alter this "
+    trace: str = typer.Option("refused", "--trace", metavar="[none|refused|all]", help="With --batch: none, refused or all."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="With --batch: worker processes (0: one per core)."),
+    vary: List[str] = typer.Option([], "--vary", metavar="FIELD", help="Let what-would-have-to-change suggestions alter this "
                                                       "fixed field too (items, or a field declared `fixed`)."),
 ) -> None:
     """Decide requests and explain each decision, with what would have to change for a refused item.
@@ -223,14 +223,21 @@ def decide(
 @_guard
 def compare(
     request: str = typer.Argument(..., help="A request file (YAML or JSON)."),
-    at: List[str] = typer.Option([], "--at", help="A date to decide on; give it twice to compare two dates."),
-    set_: List[str] = typer.Option([], "--set", help="Override a fact in the second variant: FIELD=VALUE."),
-    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the second variant."),
-    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the second variant."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="A date to decide on; give it twice to compare two dates."),
+    set_: List[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Override a fact in the second variant: FIELD=VALUE."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the second variant."),
+    with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the second variant."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
 ) -> None:
-    """One request under two or more variants: outcomes side by side, and what made each difference."""
+    """One request under two or more variants: outcomes side by side, and what made each difference.
+
+    Examples:
+
+      warrant compare examples/requests/mou_tracing.json --at 2018-05-08 --at 2018-05-09
+
+      warrant compare examples/requests/readme_debt_exactly_500.yaml --assume debt_threshold_inclusive=off
+    """
     import json as _json
     from engine.review.compare import build_variants, compare as compare_variants, render_comparison
     from engine.pipeline.request import load_request
@@ -249,15 +256,22 @@ def compare(
 @_guard
 def impact(
     batch: str = typer.Argument(..., help="A JSON Lines file of requests (e.g. from `warrant generate`)."),
-    at: List[str] = typer.Option([], "--at", help="Twice: baseline date, then changed date. Once: the date of "
+    at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="Twice: baseline date, then changed date. Once: the date of "
                                                   "both scenarios with --assume/--with-draft, else the changed date."),
-    assume: List[str] = typer.Option([], "--assume", help="Switch an assumption in the changed scenario."),
-    with_draft: List[str] = typer.Option([], "--with-draft", help="Switch a draft on in the changed scenario."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", help="text, json or csv."),
-    out: Optional[str] = typer.Option(None, "--out", help="Write the report to this file (atomically)."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the changed scenario."),
+    with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the changed scenario."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json|csv]", help="text, json or csv."),
+    out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
 ) -> None:
-    """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule."""
+    """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule.
+
+    Examples:
+
+      warrant impact examples/batches/synthetic_400.jsonl --at 2018-05-08 --at 2018-05-09
+
+      warrant impact batch.jsonl --assume debt_threshold_inclusive=off --format csv --out impact.csv
+    """
     import json as _json
     from engine.pipeline.errors import WarrantError
     from engine.review.impact import impact as run_impact, render_impact_csv, render_impact_text, scenarios
@@ -288,14 +302,14 @@ def diff(
     before: Optional[str] = typer.Argument(None, help="The rulebase before: a folder, or REV:FOLDER for a git "
                                                       "revision (e.g. HEAD~1:rules). Default: --rules."),
     after: Optional[str] = typer.Argument(None, help="The rulebase after (a folder or REV:FOLDER). Default: --rules."),
-    at: List[str] = typer.Option([], "--at", help="Once: the date of every request. Twice: before, then after."),
-    assume: List[str] = typer.Option([], "--assume", help="NAME=on|off: with one rulebase, compared with its "
+    at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="Once: the date of every request. Twice: before, then after."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="NAME=on|off: with one rulebase, compared with its "
                                                           "opposite; with two, fixed for both."),
-    with_draft: List[str] = typer.Option([], "--with-draft", help="A draft: with one rulebase, off before and on "
+    with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="A draft: with one rulebase, off before and on "
                                                                   "after; with two, on for both."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
-    out: Optional[str] = typer.Option(None, "--out", help="Write the report to this file (atomically)."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json|markdown]", help="text, json or markdown."),
+    out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
 ) -> None:
     """Every region of requests decided differently by two rulebases, dates or settings, each with a witness.
 
@@ -347,10 +361,10 @@ def diff(
 @_guard
 def generate(
     count: int = typer.Argument(1000, min=0, help="How many requests."),
-    seed: int = typer.Option(7, "--seed", help="The same seed gives the same requests."),
-    out: Optional[str] = typer.Option(None, "--out", help="Write to this file (atomically) instead of stdout."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    fmt: str = typer.Option("json", "--format", help="json (JSON Lines, one request a line): the only form."),
+    seed: int = typer.Option(7, "--seed", metavar="N", help="The same seed gives the same requests."),
+    out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write to this file (atomically) instead of stdout."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    fmt: str = typer.Option("json", "--format", metavar="[json]", help="json (JSON Lines, one request a line): the only form."),
 ) -> None:
     """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default).
 
@@ -381,13 +395,20 @@ def generate(
 @_guard
 def check(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
     invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Prove the invariants and run the exact findings (C129-C132)."),
-    counterexamples: str = typer.Option("counterexamples", "--counterexamples",
+    counterexamples: str = typer.Option("counterexamples", "--counterexamples", metavar="DIR",
                                         help="Folder for counter-example request files (written only on a violation)."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
 ) -> None:
-    """Check rule files without deciding anything: every finding, with its code and place; then the invariants."""
+    """Check rule files without deciding anything: every finding, with its code and place; then the invariants.
+
+    Examples:
+
+      warrant check
+
+      warrant check --rules examples/rulebases/uk_gdpr --format json
+    """
     import json as _json
     from engine.pipeline.errors import render_all
     from engine.author.lint import lint
@@ -413,8 +434,8 @@ def fmt(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    output: str = typer.Option("text", "--format", help="text or json."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    output: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
 ) -> None:
     """Rewrite rule files in the canonical layout (comments kept; atomic writes).
 
@@ -451,20 +472,27 @@ def fmt(
 @_guard
 def test_cases(
     paths: List[str] = typer.Argument(None, help="Case files or folders (default: tests/golden/decisions)."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run, and say "
                                                         "what changed in each."),
     outcomes_only: bool = typer.Option(False, "--outcomes-only", help="With --update: write expected files that "
                                                                       "assert outcomes and deciding rules only."),
     coverage: bool = typer.Option(False, "--coverage", help="Report which rules, conditions, assumptions and "
                                                             "policies the cases exercise."),
-    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="With --coverage: fail when under "
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", metavar="PCT", help="With --coverage: fail when under "
                                                                           "this percentage of rules fired."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Proof-check every decision."),
-    jobs: int = typer.Option(0, "--jobs", help="Worker processes for large suites (0: one per core)."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for large suites (0: one per core)."),
 ) -> None:
-    """Run golden cases: each request beside its expected decision and trace (NAME.expected.json)."""
+    """Run golden cases: each request beside its expected decision and trace (NAME.expected.json).
+
+    Examples:
+
+      warrant test --coverage
+
+      warrant test my_law/cases/new_case.yaml --rules my_law --update --outcomes-only
+    """
     import json as _json
     from engine.author.golden import run_suite
     from engine.pipeline.rulebase import default_cases, resolve_rules
@@ -508,8 +536,8 @@ def test_cases(
 
 @app.command()
 @_guard
-def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-           fmt: str = typer.Option("json", "--format", help="json: the only form (a JSON Schema).")) -> None:
+def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+           fmt: str = typer.Option("json", "--format", metavar="[json]", help="json: the only form (a JSON Schema).")) -> None:
     """Print the JSON Schema of a request, generated from the rulebase's declared vocabulary.
 
     Examples:
@@ -528,6 +556,10 @@ def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES
 def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the rulebase.")) -> None:
     """Start a rulebase for another law: vocabulary, a source, a policy, an invariant and a golden case.
 
+    Examples:
+
+      warrant init my_law && warrant check --rules my_law && warrant test --rules my_law
+
     The folder passes `warrant check --rules FOLDER` and `warrant test --rules FOLDER` as created.
     """
     from engine.author.scaffold import scaffold
@@ -539,9 +571,9 @@ def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the
 @app.command(name="rules")
 @_guard
 def list_rules(
-    at: Optional[str] = typer.Option(None, "--at", help="Only policies in force on this date."),
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Only policies in force on this date."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
 ) -> None:
     """The policies and rules (in force on a date), with statements and citations.
 
@@ -561,8 +593,8 @@ def list_rules(
 
 @app.command()
 @_guard
-def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-         fmt: str = typer.Option("text", "--format", help="text or json.")) -> None:
+def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+         fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json.")) -> None:
     """One rule: where it is, what it says, its sources, assumptions, and the rules that use it.
 
     Examples:
@@ -582,9 +614,9 @@ def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules"
 @app.command()
 @_guard
 def timeline(
-    rules: Optional[List[str]] = typer.Option(None, "--rules", help=RULES_HELP),
-    svg: Optional[str] = typer.Option(None, "--svg", help="Also write the chart as an SVG image to this file."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    svg: Optional[str] = typer.Option(None, "--svg", metavar="FILE", help="Also write the chart as an SVG image to this file."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
 ) -> None:
     """The periods in force of every policy, as a chart.
 

@@ -182,3 +182,11 @@ def test_generate_is_json_lines_and_refuses_other_formats(monkeypatch):
     for command in (["generate", "3"], ["schema"], ["rules"], ["show", "clinical_never"], ["timeline"], ["fmt"]):
         refused = runner.invoke(app, [*command, "--format", "xml"])
         assert refused.exit_code == 2 and "O004" in refused.output, command
+
+
+@pytest.mark.parametrize("command", ["decide", "compare", "impact", "generate", "check", "fmt", "test", "schema",
+                                     "init", "rules", "show", "timeline", "diff"])
+def test_every_command_help_has_examples_and_named_values(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Examples:" in result.output
+    assert "<str>" not in result.output                            # choices, dates and files say what they are
