@@ -122,3 +122,28 @@ def test_regions_and_witnesses_do_not_depend_on_what_ran_before():
             for _ in range(2)]
     del junk
     assert render_text(diff(*scenarios(*change))) == first
+
+
+@pytest.mark.parametrize("change", ["memorandum_to_restriction", "restriction_to_withdrawal", "draft_replacement",
+                                    "assume_debt_threshold_inclusive"])
+def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change):
+    """`warrant impact` over a generated batch, under the diff's own two scenarios: each changed request is in a region."""
+    import json
+    from engine.review.impact import Scenario as ImpactScenario, impact
+    dates, switches, drafts = CHANGES[change]
+    before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
+    report = diff(before, after)
+    documents = []
+    for document in generate(RULEBASE, 600, seed=5):
+        document = dict(document)
+        document.pop("drafts", None)
+        documents.append(document)
+    sides = [ImpactScenario(s.label, s.at, s.assume, s.drafts) for s in (before, after)]
+    result = impact(RULEBASE, [json.dumps(d) for d in documents], *sides)
+    changed = {i for ids in result.changed_ids.values() for i in ids}
+    by_id = {d["id"]: d for d in documents}
+    for request_id in sorted(changed):
+        request = request_from_data(by_id[request_id], vocabulary=RULEBASE.vocabulary)
+        assert any(report.containing(request).values()), request_id
+    if change != "assume_debt_threshold_inclusive":
+        assert changed                                              # the batch does reach the change

@@ -71,10 +71,11 @@ class Region:
     conditions: list
     text: list
     witness: dict
+    structured: list = field(default_factory=list)      # the conditions as data, for scripts
 
     def to_json(self) -> dict:
         return {"items": self.items, "before": self.before, "after": self.after, "when": self.text,
-                "witness": self.witness}
+                "conditions": self.structured, "witness": self.witness}
 
 
 @dataclass
@@ -150,7 +151,8 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
                     report.stopped = True
                     break
                 document = _confirmed(finder, before, after, item, start, end, region[0])
-                found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document)
+                found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document,
+                                    [finder.structured(c) for c in region[0] if c.kind != "item"])
     report.regions = _combined(list(found.values()), finder)
     return report
 
@@ -179,7 +181,8 @@ def _combined(regions: list, finder) -> list:
                 kept = [c for c in a.conditions if c is not x]
                 index = regions.index(a)
                 regions = [r for r in regions if r is not a and r is not b]
-                regions.insert(index, Region(a.items, a.before, a.after, kept, finder.texts(kept), a.witness))
+                regions.insert(index, Region(a.items, a.before, a.after, kept, finder.texts(kept), a.witness,
+                                             [finder.structured(c) for c in kept if c.kind != "item"]))
                 changed = True
                 break
             if changed:
@@ -504,6 +507,53 @@ class _Finder:
         if len(values) == 1:
             return names.decode(values[0])
         return "{" + ", ".join(f"{k}: {names.decode(v)}" for k, v in zip(spec.column_names, values)) + "}"
+
+    def structured(self, c: Condition) -> dict:
+        """One condition as data: the field (or assumption, or draft) and what it must be."""
+        from engine.pipeline.values import to_json
+        names = self.space.names
+        if c.kind == "assume":
+            return {"assumption": c.path, "on": c.value}
+        if c.kind == "draft":
+            return {"draft": c.path, "named": c.value}
+        if c.kind == "exact":
+            return {"exactly": "the witness"}
+        spec = self.space.vocabulary.by_path[c.path]
+        kinds = spec.arg_kinds()
+
+        def value(code, kind):
+            decoded = decode_value(code, kind, names)
+            return decoded.count if isinstance(decoded, Months) else to_json(decoded)
+
+        def bounds(pair, kind):
+            return {"from": None if pair[0] is None else value(pair[0], kind),
+                    "to": None if pair[1] is None else value(pair[1], kind)}
+        if c.kind == "flag":
+            return {"field": c.path, "is": c.value}
+        if c.kind == "present":
+            return {"field": c.path, "given": c.value}
+        if c.kind == "is":
+            return {"field": c.path, "equals": names.decode(c.value)}
+        if c.kind == "in":
+            return {"field": c.path, "one_of": sorted(names.decode(v) for v in c.value)}
+        if c.kind == "other":
+            return {"field": c.path, "a_name_no_rule_mentions": True}
+        if c.kind == "range":
+            return {"field": c.path, **bounds(c.value, kinds[0])}
+        if c.kind == "entry":
+            return {"field": c.path, "includes" if c.value[1] else "excludes": self._entry_text(spec, c.value[0])}
+        if c.kind == "any_of":
+            return {"field": c.path, "includes_one_of": sorted(self._entry_text(spec, v) for v in c.value)}
+        present, cls = c.value
+        where = {}
+        for (column, kind), part in zip(spec.columns or ((spec.path, kinds[0]),), cls):
+            if part[0] == "is":
+                where[column] = {"equals": names.decode(part[1])}
+            elif part[0] == "other" and part[1]:
+                where[column] = {"none_of": [names.decode(n) for n in part[1]]}
+            elif part[0] == "range" and part[1] != (None, None):
+                where[column] = bounds(part[1], kind)
+        return {"field": c.path, "some_entry" if present else "no_entry": where}
 
     # text
     def describe(self, c: Condition) -> str:
