@@ -31,7 +31,7 @@ import z3
 from engine.analysis.encode import Side, Space, decode_value
 from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, canonical_model, witness
 from engine.pipeline.errors import WarrantError
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, SYMBOL, Money, Months, show
+from engine.pipeline.values import DATE, MONEY, MONTHS, SYMBOL, Months, show
 
 MAX_REGIONS = 200        # regions reported, at most (then the report says it stopped)
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import z3
 
 from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of
+from engine.pipeline.unfold import terms as _terms
+from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
 from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
 
 MAX_BITS = 256          # entries of an all-enumeration records list encoded one bit each, at most
@@ -115,14 +116,6 @@ def constants_of(programs, extra=()) -> set:
     for literal in extra:
         found.update(t.value for t in _terms(literal) if isinstance(t, Const) and isinstance(t.value, str))
     return found
-
-
-def _terms(literal):
-    if isinstance(literal, Not):
-        literal = literal.atom
-    if isinstance(literal, Compare):
-        return (literal.left, literal.right)
-    return literal.args
 
 
 # ---- the symbolic request --------------------------------------------------------

@@ -27,7 +27,8 @@ import bisect
 
 from engine.pipeline.datalog import Atom, Compare, Const, Not
 from engine.pipeline.evaluate import value_key
-from engine.pipeline.values import SYMBOL, kind_of
+from engine.pipeline.unfold import terms
+from engine.pipeline.values import kind_of
 
 
 class TemplateMiss(Exception):
@@ -41,9 +42,7 @@ def program_constants(program) -> tuple[frozenset, dict]:
         found.update(a.value for a in atom.args)
     for rule in program.rules.values():
         for literal in rule.body + (rule.head,):
-            atom = literal.atom if isinstance(literal, Not) else literal
-            terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
-            found.update(t.value for t in terms if isinstance(t, Const))
+            found.update(t.value for t in terms(literal) if isinstance(t, Const))
     by_kind: dict = {}
     for value in found:
         by_kind.setdefault(kind_of(value), []).append(value)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import replace
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Const, Var, fact_predicate
-from engine.pipeline.errors import WarrantError, did_you_mean
+from engine.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
 from engine.pipeline.prove import Prover
 from engine.pipeline.request import Request
 from engine.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
