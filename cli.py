@@ -400,6 +400,8 @@ def check(
     counterexamples: str = typer.Option("counterexamples", "--counterexamples", metavar="DIR",
                                         help="Folder for counter-example request files (written only on a violation)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    outcome_redundancy: bool = typer.Option(False, "--outcome-redundancy",
+                                            help="Also report conditions other rules make irrelevant (C133)."),
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants.
 
@@ -416,7 +418,7 @@ def check(
     from engine.pipeline.record import files_digest, header
     from engine.pipeline.rulebase import rule_files
     chosen = resolve_rules(list(paths or []) + list(rules or []))
-    report = lint(chosen, invariants, counterexamples)
+    report = lint(chosen, invariants, counterexamples, outcome_redundancy)
     digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
     if fmt == "json":
         typer.echo(_json.dumps({"rulebase": digest, **report.to_json()}, indent=2, ensure_ascii=False))

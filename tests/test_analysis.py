@@ -116,3 +116,26 @@ def test_shipped_and_second_rulebase_have_no_exact_findings():
     from engine.analysis.findings import exact_findings
     assert exact_findings(load_rulebase()) == []
     assert exact_findings(load_rulebase([GDPR])) == []
+
+
+def test_outcome_redundancy_is_confirmed_by_diffing_the_rules_without_the_condition(tmp_path):
+    """C133 says removing `requester(home_office)` from a permission changes no decision: `warrant diff` agrees."""
+    import shutil
+    from typer.testing import CliRunner
+    from cli import app
+    from engine.pipeline.rulebase import DEFAULT_RULES
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", "--rules", DEFAULT_RULES, "--outcome-redundancy", "--format", "json"])
+    found = [d for d in __import__("json").loads(result.output)["diagnostics"] if d["code"] == "C133"]
+    target = next(d for d in found if "`restriction_serious_offender`" in d["message"])
+    assert target["message"].startswith("condition 2 of") and target["line"]
+    assert not runner.invoke(app, ["check", "--rules", DEFAULT_RULES]).output.count("C133")   # not by default
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    path = rules / "nhs_digital.warrant"
+    lines = path.read_text().splitlines(keepends=True)
+    assert lines[target["line"] - 1].strip() == "and requester(home_office)"
+    del lines[target["line"] - 1]
+    path.write_text("".join(lines))
+    same = runner.invoke(app, ["diff", DEFAULT_RULES, str(rules)])
+    assert same.exit_code == 0 and "equivalent" in same.output, same.output

@@ -10,7 +10,10 @@ draft (engine/analysis/encode.py), asked of the compiled program:
   request and setting: removing it would change nothing the rule concludes.
   (A condition that other rules make irrelevant, like a permission's
   condition on who asks beside a prohibition for everyone else who asks,
-  is defence in depth and not reported.)
+  is defence in depth and not reported by default.)
+- C133 (asked for with `warrant check --outcome-redundancy`) a condition
+  whose removal changes no decision of any request, because other rules
+  already decide every case it covers: the defence in depth C131 leaves out;
 - C132 a policy version that no request can find in force (unreachable).
 
 A program the analysis cannot encode (recursive rules) gets none of these:
@@ -28,13 +31,13 @@ from engine.pipeline.errors import Diagnostic
 MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the rest are skipped, and said)
 
 
-def exact_findings(rulebase) -> list[Diagnostic]:
+def exact_findings(rulebase, outcome_redundancy: bool = False) -> list[Diagnostic]:
     """The dead, shadowed, redundant and unreachable findings of one rulebase, in rule order."""
     try:
         space = Space([rulebase])
         side = Side(space, rulebase)
         items = space.item_codes()
-        found = list(_Findings(rulebase, space, side, items).run())
+        found = list(_Findings(rulebase, space, side, items, outcome_redundancy).run())
         return sorted(found, key=lambda d: (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0))
     except NotExact as exc:
         return [Diagnostic("C129", f"exact findings skipped: {exc}", None, "warning",
@@ -42,9 +45,11 @@ def exact_findings(rulebase) -> list[Diagnostic]:
 
 
 class _Findings:
-    def __init__(self, rulebase, space, side, items):
+    def __init__(self, rulebase, space, side, items, outcome_redundancy: bool = False):
         self.rb, self.space, self.side, self.items = rulebase, space, side, items
+        self.outcome_redundancy = outcome_redundancy
         self.asked = 0
+        self.baseline = None
 
     def ask(self, *formulas) -> bool:
         self.asked += 1
@@ -92,11 +97,20 @@ class _Findings:
             if self.asked >= MAX_QUESTIONS:
                 return
             variant = self.side.variant(rule.id, rule.body[:index] + rule.body[index + 1:])
+            condition = source.body[position]
             if not self.ask(z3.Xor(concludes, _concludes(variant.rule_tuples(rule.id), head, self.space.ctx))):
-                condition = source.body[position]
                 yield Diagnostic("C131", f"condition {position + 1} of `{rule.id}` is implied by its other "
                                          "conditions: without it the rule applies to exactly the same requests",
                                  condition.span or source.span, "warning", ("remove it, or say why it stays",))
+            elif self.outcome_redundancy:
+                if self.baseline is None:
+                    self.baseline = {i: self.side.permitted(i) for i in self.items}
+                differs = [z3.Xor(self.baseline[i], variant.permitted(i)) for i in self.items]
+                if not self.ask(z3.Or(*differs)):
+                    yield Diagnostic("C133", f"condition {position + 1} of `{rule.id}` never changes a decision: "
+                                             "other rules already decide every request it would",
+                                     condition.span or source.span, "warning",
+                                     ("defence in depth, or a condition to drop: say which",))
 
 
 def _concludes(tuples, head, ctx) -> object:

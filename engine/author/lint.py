@@ -53,7 +53,8 @@ class LintReport:
         return "\n".join(lines)
 
 
-def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None) -> LintReport:
+def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None,
+         outcome_redundancy: bool = False) -> LintReport:
     report = LintReport()
     parsed = []
     for path in rule_files(paths):
@@ -70,7 +71,7 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
     from engine.author.invariants import check_invariants, counterexample_yaml
     rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
     from engine.analysis.findings import exact_findings
-    report.diagnostics.extend(exact_findings(rulebase))
+    report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))
     report.invariants = check_invariants(rulebase)
     for result in report.invariants:
         if result.holds:
