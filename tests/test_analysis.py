@@ -139,3 +139,29 @@ def test_outcome_redundancy_is_confirmed_by_diffing_the_rules_without_the_condit
     path.write_text("".join(lines))
     same = runner.invoke(app, ["diff", DEFAULT_RULES, str(rules)])
     assert same.exit_code == 0 and "equivalent" in same.output, same.output
+
+
+JOINED = '''
+define convicted_and_investigated as same_offence
+    "A conviction and an investigation for the same offence."
+    cites independent_2017 "para 4"
+    when convicted(Offence, Sentence)
+     and investigated(Offence, Minimum)
+'''
+
+
+def test_a_join_on_list_values_bounds_the_proof_and_says_so(tmp_path):
+    """Rules that join two lists' values make the slots a bound: the result says exactly what was proved."""
+    import shutil
+    from typer.testing import CliRunner
+    from cli import app
+    from engine.pipeline.rulebase import DEFAULT_RULES
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    (rules / "joined.warrant").write_text(JOINED, encoding="utf-8")
+    space = Space([load_rulebase([str(rules)])])
+    assert not space.exact() and set(space.bounds) == {"subject.convictions", "subject.investigations"}
+    result = CliRunner().invoke(app, ["check", "--rules", str(rules)])
+    assert "proved for every request with at most 3 entries in subject.convictions, 3 entries in " \
+           "subject.investigations" in result.output, result.output
+    assert "4 of 4 hold (0 proved for every request)" in result.output

@@ -137,7 +137,7 @@ class Space:
         self.exact_slots: dict = {}     # field path -> slots, for lists whose slots are exact
         self.column_names: dict = {}    # field path -> per column, the codes of the names rules use there
         rules = [r for p in self.programs for r in p.rules.values()]
-        bodies = [r.body for r in rules] + [tuple(extra_literals)]
+        bodies = [(r.body, r.head.args) for r in rules] + [(tuple(extra_literals), ())]
         for spec in self.vocabulary.fields:
             self.fields["u_" + spec.predicate] = self._field(spec, bodies, bounded_slots)
         self.assumptions = sorted({n for rb in self.rulebases for n in _assumptions(rb)})
@@ -326,7 +326,7 @@ def _classes(spec, bodies) -> tuple[int, bool, list]:
     predicate = "u_" + spec.predicate
     constants = [set() for _ in spec.arg_kinds()]
     local = True
-    for body in bodies:
+    for body, head in bodies:
         for literal in body:
             atom = literal.atom if isinstance(literal, Not) else literal
             if not isinstance(atom, Atom) or atom.predicate != predicate:
@@ -336,7 +336,7 @@ def _classes(spec, bodies) -> tuple[int, bool, list]:
                     constants[index].add(term.value)
                     continue
                 uses = [l for l in body if l is not literal and term in _terms(l)]
-                if list(atom.args).count(term) > 1:
+                if list(atom.args).count(term) > 1 or term in head:      # joined, or carried out of the rule
                     local = False
                 for use in uses:
                     if isinstance(use, Compare) and any(isinstance(t, Const) for t in _terms(use)):
