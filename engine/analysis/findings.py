@@ -95,6 +95,10 @@ class _Findings:
             if position < 0 or position >= len(source.body) or not _removable(rule, index):
                 continue
             if self.asked >= MAX_QUESTIONS:
+                if not self.__dict__.get("_said"):
+                    self._said = True
+                    yield Diagnostic("C131", f"redundant conditions not looked for past {MAX_QUESTIONS:,} solver "
+                                             "questions: the rest of the rules were not examined", None, "warning")
                 return
             variant = self.side.variant(rule.id, rule.body[:index] + rule.body[index + 1:])
             condition = source.body[position]

@@ -12,13 +12,17 @@ import z3
 
 from engine.analysis.encode import Space, encode_value
 from engine.pipeline.datalog import Compare, Const
+from engine.pipeline.errors import WarrantError
 from engine.pipeline.values import SYMBOL, kind_of
 
 TIMEOUT_MS = 60_000      # one solver call, at most (a limit reached is reported, not waited out)
 
 
-class Unknown(Exception):
-    """The solver gave up (time limit): the analysis says so instead of guessing."""
+def Unknown(reason: str) -> WarrantError:
+    """The solver gave up (its time limit): a located limit, never a guess (O017)."""
+    return WarrantError.at("O017", f"the solver gave up after {TIMEOUT_MS // 1000} s on one question ({reason})",
+                           notes=("the analysis is bounded in time; simplify the rules it is asked about, or report "
+                                  "the rulebase: no result was made up",))
 
 
 def satisfiable(space: Space, *formulas) -> bool:
