@@ -326,6 +326,7 @@ def diff(
     from engine.analysis.render import render_json, render_markdown, render_text
     from engine.analysis.revision import checkout, is_revision
     from engine.pipeline.errors import WarrantError
+    from engine.pipeline.record import files_digest
     from engine.pipeline.rulebase import load_rulebase, resolve_rules
     if fmt not in ("text", "json", "markdown"):
         raise WarrantError.at("O004", f"--format is text, json or markdown, not {fmt!r}")
@@ -337,7 +338,10 @@ def diff(
                 return load_rulebase(paths), " ".join(paths)
             if is_revision(spec):
                 temporary.append(checkout(spec))
-                return load_rulebase([temporary[-1]], cache=False), spec
+                loaded = load_rulebase([temporary[-1]], cache=False)
+                digest = files_digest(loaded.files, temporary[-1])     # read now: the folder goes below
+                loaded.__dict__["_record_digest"] = {**digest, "rules": spec}
+                return loaded, spec
             return load_rulebase([spec]), spec
         old, old_label = side(before)
         new, new_label = side(after) if (after or before) else (old, old_label)

@@ -91,7 +91,8 @@ def test_diff_between_git_revisions(tmp_path, monkeypatch):
     monkeypatch.chdir(repo)
     result = runner.invoke(app, ["diff", "HEAD:rules", "rules"])
     assert result.exit_code == 1, result.output
-    assert "before: HEAD:rules" in result.output and "refused -> permitted" in result.output
+    assert "before: HEAD:rules (sha256 " in result.output and "refused -> permitted" in result.output
+    assert "(sha256 none)" not in result.output                    # the revision's files were read before cleanup
     assert "£400" in result.output
     same = runner.invoke(app, ["diff", "HEAD:rules", "HEAD:rules"])
     assert same.exit_code == 0 and "equivalent" in same.output, same.output
