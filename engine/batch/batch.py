@@ -173,11 +173,6 @@ class BatchDecider:
         self.digest = rulebase_digest(rulebase)
         self.evaluations = 0
 
-    def _fresh(self, request):
-        self.evaluations += 1
-        return decide(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
-                      explain_changes=False)
-
     def _traced(self, request):
         """A decision with its trace: from a template of the request's shape, else fresh (recording one)."""
         shape, free = self.shapes.of(request)
