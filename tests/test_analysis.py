@@ -48,12 +48,12 @@ def _agree(rulebase, documents, at, assume, drafts):
 def test_formulas_agree_with_the_engine_on_generated_requests(setting):
     rulebase = load_rulebase()
     at, assume, drafts = SETTINGS[setting]
-    assert _agree(rulebase, list(generate(rulebase, 300, seed=setting)), at, assume, drafts) >= 250
+    assert _agree(rulebase, list(generate(rulebase, 200, seed=setting)), at, assume, drafts) >= 160
 
 
 def test_formulas_agree_with_the_engine_on_the_second_rulebase():
     rulebase = load_rulebase([GDPR])
-    assert _agree(rulebase, list(generate(rulebase, 300, seed=3)), None, {}, ()) >= 250
+    assert _agree(rulebase, list(generate(rulebase, 200, seed=3)), None, {}, ()) >= 160
 
 
 def test_shipped_space_is_exact():

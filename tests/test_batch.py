@@ -168,11 +168,11 @@ def test_templated_traces_equal_fresh_ones(rulebase, setting):
     from engine.batch.batch import BatchDecider
     from engine.pipeline.render.json import decision_to_json
     rng = random.Random(9)
-    seeds = list(generate(150, seed=31))
+    seeds = list(generate(80, seed=31))
     documents = [d for seed in seeds for d in (seed, _nudged(seed, rng), _nudged(seed, rng))]
     decider = BatchDecider(rulebase, trace="all", **setting)
     records = list(decide_lines(rulebase, [json.dumps(d) for d in documents], decider=decider))
-    assert decider.template_hits > 50                              # the templates are really used
+    assert decider.template_hits > 25                              # the templates are really used
     for document, record in zip(documents, records):
         request = request_from_data(document)
         fresh = decision_to_json(decide(rulebase, request, explain_changes=False, at=setting.get("at"),

@@ -15,6 +15,7 @@ from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
 
 runner = CliRunner()
 RULEBASE = load_rulebase()
+BATCH = int(os.environ.get("WARRANT_DIFF_BATCH", "400"))   # generated requests per cross-check (more for a long run)
 CHANGES = {
     "memorandum_to_restriction": ([dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ()),
     "restriction_to_withdrawal": ([dt.date(2018, 11, 1), dt.date(2018, 11, 2)], {}, ()),
@@ -36,7 +37,7 @@ def test_regions_hold_exactly_the_requests_the_engine_decides_differently(change
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
     report = diff(before, after)
     differing = 0
-    for document in generate(RULEBASE, 400 if dates else 150, seed=11):
+    for document in generate(RULEBASE, BATCH if dates else max(BATCH // 4, 50), seed=11):
         document = dict(document)
         if before.no_drafts:
             document.pop("drafts", None)         # "draft off" is a request that does not name it
@@ -135,7 +136,7 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
     report = diff(before, after)
     documents = []
-    for document in generate(RULEBASE, 600, seed=5):
+    for document in generate(RULEBASE, max(BATCH, 600), seed=5):
         document = dict(document)
         document.pop("drafts", None)
         documents.append(document)
@@ -146,5 +147,5 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
     for request_id in sorted(changed):
         request = request_from_data(by_id[request_id], vocabulary=RULEBASE.vocabulary)
         assert any(report.containing(request).values()), request_id
-    if change != "assume_debt_threshold_inclusive":
+    if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
         assert changed                                              # the batch does reach the change
