@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 
 import z3
 
-from engine.analysis.encode import Side, Space, decode_value
+from engine.analysis.conditions import Condition, Wording
+from engine.analysis.encode import Side, Space
 from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, canonical_model, witness
 from engine.pipeline.errors import WarrantError
-from engine.pipeline.values import DATE, MONEY, MONTHS, SYMBOL, Months, show
+from engine.pipeline.values import SYMBOL
 
 MAX_REGIONS = 200        # regions reported, at most (then the report says it stopped)
 
@@ -50,17 +51,6 @@ class Scenario:
         return {"label": self.label, "rulebase": rulebase_digest(self.rulebase),
                 "at": self.at.isoformat() if self.at else None,
                 "assume": {k: v for k, v in self.assume}, "drafts": list(self.drafts)}
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of a region: a field, assumption or draft, and what it must be."""
-    kind: str          # flag | present | is | other | range | entry | some | assume | draft
-    path: str
-    value: object = None      # per kind: bool, code, (low, high), entry codes, (bool, column constraints)
-
-    def key(self) -> tuple:
-        return (self.kind, self.path)
 
 
 @dataclass
@@ -152,7 +142,7 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
                     break
                 document = _confirmed(finder, before, after, item, start, end, region[0])
                 found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document,
-                                    [finder.structured(c) for c in region[0] if c.kind != "item"])
+                                    [finder.wording.structured(c) for c in region[0] if c.kind != "item"])
     report.regions = _combined(list(found.values()), finder)
     return report
 
@@ -181,8 +171,8 @@ def _combined(regions: list, finder) -> list:
                 kept = [c for c in a.conditions if c is not x]
                 index = regions.index(a)
                 regions = [r for r in regions if r is not a and r is not b]
-                regions.insert(index, Region(a.items, a.before, a.after, kept, finder.texts(kept), a.witness,
-                                             [finder.structured(c) for c in kept if c.kind != "item"]))
+                regions.insert(index, Region(a.items, a.before, a.after, kept, finder.wording.texts(kept), a.witness,
+                                             [finder.wording.structured(c) for c in kept if c.kind != "item"]))
                 changed = True
                 break
             if changed:
@@ -203,6 +193,7 @@ class _Finder:
         for program in space.programs:
             for atom in program.set_facts:
                 self.sets.setdefault(atom.predicate[2:], set()).add(atom.args[0].value)
+        self.wording = Wording(space, self.sets)
 
     def _permitted(self, side: int, item: int):
         key = (side, item)
@@ -253,7 +244,7 @@ class _Finder:
                     conditions = self._point(model)          # relational rules: the class is not uniform
                 conditions = self._widen(conditions, item, change)
             blocked.append(z3.Not(self._formula(conditions)))
-            yield conditions, self.texts(conditions)
+            yield conditions, self.wording.texts(conditions)
 
     def _assumed(self, name: str):
         """An assumption as the request has it: its own entry, else the (first) rulebase's default."""
@@ -347,24 +338,6 @@ class _Finder:
     # conditions -> formulas
     def _formula(self, conditions) -> object:
         return z3.And(*[self._one(c) for c in conditions]) if conditions else z3.BoolVal(True, self.space.ctx)
-
-    def texts(self, conditions) -> list:
-        """The conditions as a reviewer reads them; absent entries of one list said once."""
-        valued = {c.path for c in conditions if c.kind in ("is", "in", "other", "range")}
-        out, absent = [], {}
-        conditions = _merged_absences(conditions)
-        for c in conditions:
-            if c.kind == "item" or (c.kind == "present" and c.value and c.path in valued):
-                continue
-            if c.kind == "entry" and not c.value[1]:
-                spec = self.space.vocabulary.by_path[c.path]
-                if c.path not in absent:
-                    absent[c.path] = []
-                    out.append(("absent", c.path))
-                absent[c.path].append(self._entry_text(spec, c.value[0]))
-                continue
-            out.append(self.describe(c))
-        return [f"{x[1]} includes none of {', '.join(absent[x[1]])}" if isinstance(x, tuple) else x for x in out]
 
     def _one(self, c: Condition):
         if c not in self.made:
@@ -502,156 +475,6 @@ class _Finder:
                     current = trial
         return current
 
-    def _entry_text(self, spec, values) -> str:
-        names = self.space.names
-        if len(values) == 1:
-            return names.decode(values[0])
-        return "{" + ", ".join(f"{k}: {names.decode(v)}" for k, v in zip(spec.column_names, values)) + "}"
-
-    def structured(self, c: Condition) -> dict:
-        """One condition as data: the field (or assumption, or draft) and what it must be."""
-        from engine.pipeline.values import to_json
-        names = self.space.names
-        if c.kind == "assume":
-            return {"assumption": c.path, "on": c.value}
-        if c.kind == "draft":
-            return {"draft": c.path, "named": c.value}
-        if c.kind == "exact":
-            return {"exactly": "the witness"}
-        spec = self.space.vocabulary.by_path[c.path]
-        kinds = spec.arg_kinds()
-
-        def value(code, kind):
-            decoded = decode_value(code, kind, names)
-            return decoded.count if isinstance(decoded, Months) else to_json(decoded)
-
-        def bounds(pair, kind):
-            return {"from": None if pair[0] is None else value(pair[0], kind),
-                    "to": None if pair[1] is None else value(pair[1], kind)}
-        if c.kind == "flag":
-            return {"field": c.path, "is": c.value}
-        if c.kind == "present":
-            return {"field": c.path, "given": c.value}
-        if c.kind == "is":
-            return {"field": c.path, "equals": names.decode(c.value)}
-        if c.kind == "in":
-            return {"field": c.path, "one_of": sorted(names.decode(v) for v in c.value)}
-        if c.kind == "other":
-            return {"field": c.path, "a_name_no_rule_mentions": True}
-        if c.kind == "range":
-            return {"field": c.path, **bounds(c.value, kinds[0])}
-        if c.kind == "entry":
-            return {"field": c.path, "includes" if c.value[1] else "excludes": self._entry_text(spec, c.value[0])}
-        if c.kind == "any_of":
-            return {"field": c.path, "includes_one_of": sorted(self._entry_text(spec, v) for v in c.value)}
-        present, cls = c.value
-        where = {}
-        for (column, kind), part in zip(spec.columns or ((spec.path, kinds[0]),), cls):
-            if part[0] == "is":
-                where[column] = {"equals": names.decode(part[1])}
-            elif part[0] == "other" and part[1]:
-                where[column] = {"none_of": [names.decode(n) for n in part[1]]}
-            elif part[0] == "range" and part[1] != (None, None):
-                where[column] = bounds(part[1], kind)
-        return {"field": c.path, "some_entry" if present else "no_entry": where}
-
-    # text
-    def describe(self, c: Condition) -> str:
-        names = self.space.names
-        if c.kind == "assume":
-            return f"assumption {c.path} {'on' if c.value else 'off'}"
-        if c.kind == "draft":
-            return f"the request names draft {c.path}" if c.value else f"the request does not name draft {c.path}"
-        if c.kind == "exact":
-            return "exactly the witness's values (the rules compare two request values)"
-        spec = self.space.vocabulary.by_path[c.path]
-        kinds = spec.arg_kinds()
-        if c.kind == "flag":
-            return c.path if c.value else f"not {c.path}"
-        if c.kind == "present":
-            return f"{c.path} given" if c.value else f"no {c.path}"
-        if c.kind == "is":
-            return f"{c.path} {names.decode(c.value)}"
-        if c.kind == "in":
-            values = sorted(names.decode(v) for v in c.value)
-            rest = sorted(set(spec.values) - set(values))
-            for atom_set, members in sorted(self.sets.items()):
-                if sorted(members) == values:
-                    return f"{c.path} in {atom_set} ({', '.join(values)})"
-            for atom_set, members in sorted(self.sets.items()):
-                if sorted(members) == rest:
-                    return f"{c.path} not in {atom_set} (so one of {', '.join(values)})"
-            return f"{c.path} one of {', '.join(values)}"
-        if c.kind == "other":
-            return f"{c.path} a name no rule mentions"
-        if c.kind == "range":
-            return f"{c.path} {_range_text(c.value, kinds[0])}"
-        if c.kind == "entry":
-            values, present = c.value
-            entry = names.decode(values[0]) if len(values) == 1 else \
-                "{" + ", ".join(f"{k}: {names.decode(v)}" for k, v in zip(spec.column_names, values)) + "}"
-            return f"{c.path} {'includes' if present else 'does not include'} {entry}"
-        if c.kind == "any_of":
-            values = sorted(self._entry_text(spec, v) for v in c.value)
-            for atom_set, members in self.sets.items():
-                if sorted(members) == values:
-                    return f"{c.path} includes one in {atom_set} ({', '.join(values)})"
-            return f"{c.path} includes one of {', '.join(values)}"
-        present, cls = c.value
-        parts = []
-        for (column, kind), part in zip(spec.columns or ((spec.path, kinds[0]),), cls):
-            if part[0] == "is":
-                parts.append(f"{column} {names.decode(part[1])}")
-            elif part[0] == "other" and part[1]:
-                parts.append(f"{column} not " + " or ".join(names.decode(n) for n in part[1]))
-            elif part[0] == "range" and part[1] != (None, None):
-                parts.append(f"{column} {_range_text(part[1], kind)}")
-        what = f"an entry in {c.path}" + (" with " + " and ".join(parts) if parts else "")
-        return what if present else f"no {what[3:]}" if what.startswith("an ") else f"no {what}"
-
-
-def _merged_absences(conditions: list) -> list:
-    """`no entry with X 12` and `no entry with X 13 or more` read as `no entry with X 12 or more`.
-
-    Two absent classes of one list that differ only in one adjacent range are
-    one absence over the joined range: the same formula, said once.
-    """
-    out = list(conditions)
-    merged = True
-    while merged:
-        merged = False
-        for a in out:
-            if a.kind != "some" or a.value[0]:
-                continue
-            for b in out:
-                if b is a or b.kind != "some" or b.value[0] or b.path != a.path:
-                    continue
-                joined = _adjacent(a.value[1], b.value[1])
-                if joined is not None:
-                    index = out.index(a)
-                    out = [x for x in out if x is not a and x is not b]
-                    out.insert(index, Condition("some", a.path, (False, joined)))
-                    merged = True
-                    break
-            if merged:
-                break
-    return out
-
-
-def _adjacent(left: tuple, right: tuple):
-    differ = [i for i, (x, y) in enumerate(zip(left, right)) if x != y]
-    if len(differ) != 1 or left[differ[0]][0] != "range" or right[differ[0]][0] != "range":
-        return None
-    (a_low, a_high), (b_low, b_high) = left[differ[0]][1], right[differ[0]][1]
-    if a_high is not None and b_low is not None and a_high + 1 == b_low:
-        joined = (a_low, b_high)
-    elif b_high is not None and a_low is not None and b_high + 1 == a_low:
-        joined = (b_low, a_high)
-    else:
-        return None
-    return left[:differ[0]] + (("range", joined),) + left[differ[0] + 1:]
-
-
 def _variables(formula) -> set:
     """The names of the uninterpreted constants (request variables) a formula mentions."""
     seen, found, todo = set(), set(), [formula]
@@ -708,18 +531,6 @@ def _further(bounds, side: int, cuts: list):
         return (low, None)
     nearest = min(above)
     return (low, nearest - 1) if nearest - 1 > high else (low, nearest)
-
-
-def _range_text(bounds, kind: str) -> str:
-    low, high = (None if b is None else decode_value(b, kind, None) for b in bounds)
-    word = {DATE: ("from", "to"), MONEY: ("from", "to"), MONTHS: ("from", "to")}.get(kind, ("from", "to"))
-    if low is not None and high is not None:
-        return f"{show(low)}" if low == high else f"{word[0]} {show(low)} {word[1]} {show(high)}"
-    if low is not None:
-        return f"{show(low)} or more" if kind != DATE else f"{show(low)} or later"
-    if high is not None:
-        return f"{show(high)} or less" if kind != DATE else f"{show(high)} or earlier"
-    return "any"
 
 
 def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str, end: str, conditions) -> dict:
