@@ -3,8 +3,8 @@
 A `Condition` is one field, assumption or draft and what it must be; a
 region is a conjunction of them (engine/analysis/diff.py builds and widens
 them and turns them into formulas). `Wording` says each one as a reviewer
-reads it ("requester police", "date 2018-05-09 to 2018-11-01", "an entry in
-subject.convictions with sentence_months 12 months or more") and as data
+reads it ("purpose research", "date 2020-01-01 to 2020-12-31", "an entry in
+subject.payments with amount £100 or more") and as data
 for JSON, naming a group of values after the rules' own set when it is one.
 """
 from __future__ import annotations
