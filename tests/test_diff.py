@@ -149,3 +149,45 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
         assert any(report.containing(request).values()), request_id
     if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
         assert changed                                              # the batch does reach the change
+
+
+RELATIONAL = '''
+policy longer_sentence_policy "Rules comparing two values of one request"
+    in force from 2019-06-01
+    cites independent_2019 "para 2"
+{
+    permit longer_conviction for Item
+        "A trust may pass on a debtor's details when a conviction outlasts an investigation."
+        cites independent_2019 "para 2"
+        when holder(nhs_trust)
+         and requester(home_office)
+         and Item in trust_debtor_data
+         and convicted(Offence, Sentence)
+         and investigated(Other, Minimum)
+         and Sentence > Minimum
+}
+'''
+
+
+def test_rules_comparing_two_request_values_give_regions_that_hold_only_what_differs(tmp_path, monkeypatch):
+    """Classes are not uniform when rules compare request values with each other: a region is then one request."""
+    import shutil
+    import engine.analysis.diff as diff_module
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    (rules / "relational.warrant").write_text(RELATIONAL, encoding="utf-8")
+    changed = load_rulebase([str(rules)])
+    monkeypatch.setattr(diff_module, "MAX_REGIONS", 4)
+    before, after = scenarios(RULEBASE, changed, "rules", "relational", [], {}, ())
+    report = diff(before, after)
+    assert report.regions and all((r.before, r.after) == ("refused", "permitted") for r in report.regions)
+    for region in report.regions:                                  # each witness is in its region, as reported
+        request = request_from_data({"id": "w", **region.witness}, vocabulary=RULEBASE.vocabulary)
+        item = request.items[0]
+        assert region in report.containing(request)[item]
+        assert (_outcomes(before, request)[item], _outcomes(after, request)[item]) == ("refused", "permitted")
+    for document in generate(RULEBASE, 150, seed=8):               # no region holds a request that does not differ
+        request = request_from_data(document, vocabulary=RULEBASE.vocabulary)
+        old, new = _outcomes(before, request), _outcomes(after, request)
+        for item, holding in report.containing(request).items():
+            assert not holding or old[item] != new[item], (document, item)

@@ -133,7 +133,9 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
         for start, end in (("permitted", "refused"), ("refused", "permitted")):
             known = [r.conditions for r in found.values() if r.before == start]
             for region in finder.regions(item, start == "permitted", known):
-                key = (start, end, tuple(region[1]))
+                # the same conditions for another item join that region; a region pinned to one request
+                # (relational rules) is its own, however alike its words
+                key = (start, end, tuple(c for c in region[0] if c.kind != "item"))
                 if key in found:
                     found[key].items.append(space.names.decode(item))
                     continue
@@ -241,7 +243,7 @@ class _Finder:
                 conditions = [c for c in self._cube(model, item)
                               if c.kind == "item" or _variables(self._one(c)) & relevant]
                 if self._check(self._formula(conditions), z3.Not(change)) is not None:
-                    conditions = self._point(model)          # relational rules: the class is not uniform
+                    conditions = self._point(model, item)    # relational rules: the class is not uniform
                 conditions = self._widen(conditions, item, change)
             blocked.append(z3.Not(self._formula(conditions)))
             yield conditions, self.wording.texts(conditions)
@@ -296,9 +298,14 @@ class _Finder:
     def _holds_in(self, conditions, model) -> bool:
         return z3.is_true(model.eval(self._formula(conditions), model_completion=True))
 
-    def _point(self, model) -> list:
-        """The model's own values, when classes are not enough (rules comparing two request values)."""
-        return [Condition("exact", "request", tuple((str(d), model[d]) for d in model.decls()))]
+    def _point(self, model, item: int) -> list:
+        """The model's own request, when classes are not enough (rules comparing two request values).
+
+        The region is that one request, whichever slots hold its list entries.
+        """
+        import json
+        return [Condition("item", "items", item),
+                Condition("exact", "request", json.dumps(self.space.document(model), sort_keys=True))]
 
     def _class(self, value: int, kind: str) -> tuple:
         cuts = self.cuts.get(kind, [])
@@ -349,7 +356,10 @@ class _Finder:
         if c.kind == "item":
             return space.requested(c.value)
         if c.kind == "exact":
-            return z3.BoolVal(True, space.ctx)
+            import json
+            from engine.pipeline.request import request_from_data
+            request = request_from_data({"id": "point", **json.loads(c.value)}, vocabulary=space.vocabulary)
+            return space.matches(request)
         if c.kind in ("assume", "draft"):
             if c.kind == "draft":
                 return space.draft_named[c.path] == c.value
