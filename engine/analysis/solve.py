@@ -170,7 +170,17 @@ def _ordered_values(space: Space):
 
 
 def _cuts(space: Space) -> dict:
-    """Per kind, the constants the programs compare with (policy days are compiled comparisons too)."""
+    """Per kind, the constants the programs compare with (policy days are compiled comparisons too).
+
+    Worked out once per space: every canonical model and every region asks for them.
+    """
+    cached = space.__dict__.get("_cuts")
+    if cached is None:
+        cached = space.__dict__["_cuts"] = _find_cuts(space)
+    return cached
+
+
+def _find_cuts(space: Space) -> dict:
     found: dict = {}
     for program in space.programs:
         for rule in program.rules.values():
