@@ -59,8 +59,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                         attempts.append(attempt)
                 attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
                 items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
-        in_force = tuple(sorted(p for p in rulebase.checked.policies
-                                if session.holds(Atom("w_in_force", (Const(p),)))))
+        in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if explain_changes and any(i.outcome == "refused" for i in items):
         from engine.review.counterfactual import counterfactuals
         items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,

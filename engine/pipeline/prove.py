@@ -27,6 +27,15 @@ class Prover:
         self.session = session
         self.origins = origins       # (engine predicate, args) -> request field path
         self.date = date
+        self._in_force = None        # the policies in force, from one engine question
+        self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
+        self._fired: dict = {}       # rule -> every instance the engine fired
+
+    def in_force(self) -> frozenset:
+        """The policies the engine finds in force for this request (one question for all of them)."""
+        if self._in_force is None:
+            self._in_force = frozenset(row[0] for row in self.session.ask(Atom(IN_FORCE, (Var("P"),))))
+        return self._in_force
 
     # ---- words ---------------------------------------------------------------------
     def describe(self, predicate: str, args: tuple) -> str:
@@ -71,14 +80,25 @@ class Prover:
                 env = _unify(rule.head, args)
                 if env is None:
                     continue
-                pattern = Atom(rule.fired.predicate, tuple(Const(env[v]) if v in env else Var(v)
-                                                             for v in rule.variables))
-                for row in self.session.ask(pattern):
+                for row in self._instances(rule_id, env):
                     node = self.prove_instance(rule_id, row, path | {key})
                     if node is not None:
                         return node
             return None
         return self.leaf(atom)
+
+    def _instances(self, rule_id: str, env: dict) -> list[tuple]:
+        """The rule's fired instances that agree with `env`, in the engine's order.
+
+        The engine is asked once per rule for every instance (`fired_r` with
+        all arguments free); filtering that sorted answer by the bound values
+        gives exactly the rows, in the order, of asking with them bound.
+        """
+        rows = self._fired.get(rule_id)
+        if rows is None:
+            rows = self._fired[rule_id] = self.session.ask(self.program.rules[rule_id].fired)
+        bound = [(n, env[v]) for n, v in enumerate(self.program.rules[rule_id].variables) if v in env]
+        return [row for row in rows if all(row[n] == value and type(row[n]) is type(value) for n, value in bound)]
 
     def prove_instance(self, rule_id: str, row: tuple, path: frozenset = frozenset()) -> TraceNode | None:
         rule = self.program.rules[rule_id]
@@ -163,37 +183,61 @@ class Prover:
         body = rule.body
         item_var = rule.head.args[0].name
         in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE), None)
-        in_force = in_force_index is None or self.session.holds(body[in_force_index])
+        if in_force_index is None:
+            in_force = True
+        elif isinstance(body[in_force_index].args[0], Const):
+            in_force = body[in_force_index].args[0].value in self.in_force()
+        else:
+            in_force = self.session.holds(body[in_force_index])
         source = self.rb.source_rule(rule_id)
-        failed, held, bindings = self._first_failure(body, item_var, item)
+        failed, held, bindings = self._first_failure(rule_id, item)
         would_apply = False
         note = None
         if not in_force:
             rest = tuple(l for i, l in enumerate(body) if i != in_force_index)
-            would_apply = bool(self._solutions(rest, item_var, item))
+            would_apply = bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
             policy = self.rb.checked.policies[rule.policy]
             note = (f"policy {policy.name} is {'a draft, not switched on' if policy.draft else 'not in force'} "
                     f"on {show(self.date)} ({_period(policy)})")
         return Attempt(rule_id, source.statement if source else "", rule.policy, in_force, failed, held,
                        would_apply, self.rb.rule_citations(rule_id), note)
 
-    def _solutions(self, body, item_var, item) -> list:
-        fixed = tuple(_substitute(l, {item_var: item}) for l in body)
-        return self.session.ask_body(fixed, _positive_vars(fixed)) if fixed else [()]
+    def _for_item(self, key, body: tuple, item_var: str, item) -> tuple[list, list[str]]:
+        """(answers, variables) of `body` with `item_var` = `item`, from one question for every item.
 
-    def _first_failure(self, body, item_var: str, item: str):
-        """Evaluate growing prefixes of `body`; the first with no answer names the failure."""
-        fixed = tuple(_substitute(l, {item_var: item}) for l in body)
+        The conjunction is asked once with the item free; its sorted rows,
+        filtered to the item and without the item's column, are the rows (in
+        the order) of asking it with the item bound.
+        """
+        found = self._prefixes.get(key)
+        if found is None:
+            variables = _positive_vars(body)
+            rows = self.session.ask_body(body, variables) if body else [()]
+            if item_var in variables:
+                at = variables.index(item_var)
+                groups: dict = {}
+                for row in rows:
+                    groups.setdefault((type(row[at]), row[at]), []).append(row[:at] + row[at + 1:])
+                found = (variables[:at] + variables[at + 1:], groups, None)
+            else:
+                found = (variables, None, rows)
+            self._prefixes[key] = found
+        variables, groups, rows = found
+        return (rows if groups is None else groups.get((type(item), item), [])), variables
+
+    def _first_failure(self, rule_id: str, item: str):
+        """Evaluate growing prefixes of the rule's body; the first with no answer names the failure."""
+        rule = self.program.rules[rule_id]
+        body, item_var = rule.body, rule.head.args[0].name
 
         def answers(length: int):
-            variables = _positive_vars(fixed[:length])
-            return (self.session.ask_body(fixed[:length], variables) if length else [()]), variables
+            return self._for_item((rule_id, length), body[:length], item_var, item)
 
         # A prefix with no answer makes every longer one answerless, so the first
         # failing prefix is found by bisection: O(log n) engine queries, not O(n).
-        if answers(len(fixed))[0]:
+        if answers(len(body))[0]:
             return None, (), {item_var: item}
-        low, high = 0, len(fixed)            # prefix `low` has answers, prefix `high` has none
+        low, high = 0, len(body)             # prefix `low` has answers, prefix `high` has none
         while high - low > 1:
             middle = (low + high) // 2
             if answers(middle)[0]:
