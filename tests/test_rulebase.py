@@ -60,3 +60,15 @@ def test_clinical_never_released_on_any_day(rulebase):
                             "convictions": [{"offence": "robbery", "sentence_months": 60}]}})
             decision = decide(rulebase, request, drafts=("nhs_digital_replacement_draft",))
             assert all(i.outcome == "refused" and i.reason == "prohibition" for i in decision.items)
+
+
+def test_the_engine_runs_each_rule_body_as_a_plan_with_the_same_conditions(rulebase):
+    """`plan` reorders a permission's or prohibition's body (ground checks first), never changes it."""
+    from engine.pipeline.datalog import _has_variables
+    for rule in rulebase.program.rules.values():
+        assert sorted(map(str, rule.plan)) == sorted(map(str, rule.body))
+        if rule.kind in ("permit", "forbid"):
+            flags = [_has_variables(l) for l in rule.plan]
+            assert flags == sorted(flags), rule.id           # no ground check after one with variables
+        else:
+            assert rule.plan == rule.body

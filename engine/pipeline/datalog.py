@@ -7,7 +7,9 @@ Every source rule `r` becomes two clauses:
 
 so the engine itself records which rule fired on which bindings, and the
 proofs read those instances instead of re-reading the rules. `Program` also
-keeps, per rule, the ordered body the engine runs, for proofs and why-nots.
+keeps, per rule, its ordered body, for proofs and why-nots; the engine runs
+`fired_r` in `CompiledRule.plan` order, the same conditions with a
+permission's or prohibition's ground checks first.
 `print_program` gives the stable text used by golden files.
 """
 from __future__ import annotations
@@ -86,6 +88,12 @@ def fired_predicate(rule_id: str) -> str:
     return "f_" + rule_id
 
 
+def _has_variables(literal) -> bool:
+    atom = literal.atom if isinstance(literal, Not) else literal
+    terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+    return any(isinstance(t, Var) for t in terms)
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     """One source rule as the engine runs it."""
@@ -97,6 +105,23 @@ class CompiledRule:
     variables: tuple[str, ...]   # order of fired_r's arguments
     policy: str | None = None
     source_order: tuple[int, ...] = ()   # body index -> index of the source condition (-1: implicit)
+
+    @property
+    def plan(self) -> tuple[Literal, ...]:
+        """The body in the order the engine runs `fired_r`: a permission's or prohibition's
+        conditions without variables first, then the rest in body order.
+
+        A ground condition is a yes-or-no check, so it is cheapest before the
+        requested items are enumerated: a rule that does not apply fails once,
+        not once per item (about 30% of a decision's engine time here). The
+        answers are the same set in any safe order, and proofs and why-nots
+        still read `body`, in the author's order. Definitions keep their
+        order, which keeps recursion left-recursive.
+        """
+        if self.kind not in ("permit", "forbid"):
+            return self.body
+        return (tuple(l for l in self.body if not _has_variables(l))
+                + tuple(l for l in self.body if _has_variables(l)))
 
     @property
     def fired(self) -> Atom:
@@ -115,7 +140,7 @@ class Program:
         """(head, body) pairs in a deterministic order."""
         for rule_id in sorted(self.rules):
             rule = self.rules[rule_id]
-            yield rule.fired, rule.body
+            yield rule.fired, rule.plan
             yield rule.head, (rule.fired,)
 
 
