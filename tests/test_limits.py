@@ -157,3 +157,29 @@ def test_a_full_disk_is_a_user_error_and_the_previous_file_survives(small_tmpfs,
     assert "O007" in run.stderr and str(out) in run.stderr and "Traceback" not in run.stderr
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in small_tmpfs.iterdir()) == ["ballast", "out"]
+
+
+def _nested(levels: int, inner: str = "1") -> str:
+    return "[" * levels + inner + "]" * levels
+
+
+@pytest.mark.parametrize("text", [
+    _nested(14), _nested(15), _nested(16), _nested(15, ""), _nested(16, ""),
+    '{"a": ' + _nested(14) + "}", '{"a": ' + _nested(15) + "}",
+    json.dumps({f"k{i}": i for i in range(255)}), json.dumps({f"k{i}": i for i in range(256)}),
+    json.dumps({f"k{i}": i for i in range(257)}), json.dumps(list(range(1001))),
+    '{"n": 123456789012345}', '{"n": 1234567890123456}', '{"n": -1234567890123456.5}', '{"n": 1e400}',
+    '{"s": "' + "x" * 10_001 + '"}', '{"s": "' + "x" * 9_990 + '"}', '["' + "x" * 10_001 + '"]',
+    '{"a": 1, "a": 2}', '{"b": {"c": 1, "c": 1}}', '{"n": NaN}', '[-Infinity]', '{"d": "1234567890123456"}',
+    '{"a": [1, 2, {"b": [true, false, null]}]}', '{"a": "\\u00e9\\"[["}',
+])
+def test_the_fast_json_path_decides_exactly_as_the_bounded_one(text):
+    """Small lines skip the per-value checks (request._small); they must accept and refuse the same."""
+    from engine.pipeline.request import _Refused, _json
+
+    def outcome(fast):
+        try:
+            return "ok", _json(text, fast=fast)
+        except _Refused as exc:
+            return exc.code, exc.message
+    assert outcome(True) == outcome(False)
