@@ -91,7 +91,7 @@ def evaluate(program: Program, ground_facts) -> dict[str, set[tuple]]:
         facts[atom.predicate].add(tuple(a.value for a in atom.args))
     for atom in ground_facts:
         facts[atom.predicate].add(tuple(a.value for a in atom.args))
-    for stratum in _strata(program):
+    for stratum in program.memo("reference strata", lambda: _strata(program)):
         changed = True
         while changed:
             changed = False

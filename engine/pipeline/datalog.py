@@ -135,12 +135,24 @@ class Program:
     predicates: dict[str, int] = field(default_factory=dict)   # every engine predicate -> arity
     by_head: dict[str, list[str]] = field(default_factory=dict)  # head predicate -> rule ids
     vocabulary: object = None     # engine/vocabulary.Vocabulary: the facts a request can state
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key, build):
+        """What depends on the program alone (strata, unfoldings, plans), built once: `build()` at first use."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_memo": {}}       # the rulebase cache stores the program, not what was derived
 
     def clauses(self):
         """(head, body) pairs in a deterministic order."""
         for rule_id in sorted(self.rules):
             rule = self.rules[rule_id]
-            yield rule.fired, rule.plan
+            yield rule.fired, self.memo(("plan", rule_id), lambda: rule.plan)
             yield rule.head, (rule.fired,)
 
 

@@ -80,6 +80,20 @@ def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, dr
     return _Search(rulebase, request, item, at, switches, drafts, vary).run()
 
 
+def _ways(program, rule_id: str) -> tuple:
+    """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program)."""
+    out = []
+    for index, (base, subst) in enumerate(Unfolder(program).permission(rule_id, "Item_")):
+        if index >= MAX_WAYS:
+            break
+        literals = [apply(l, subst) for l in base]
+        item = walk(Var("Item_"), subst)       # definitions over the item rename it: name it back
+        if item != Var("Item_"):
+            literals = [apply(l, {item: Var("Item_")}) for l in literals]
+        out.append(tuple(literals))
+    return tuple(out)
+
+
 class _Search:
     def __init__(self, rulebase, request, item, at, switches, drafts, vary):
         self.rb, self.request, self.item = rulebase, request, item
@@ -95,13 +109,7 @@ class _Search:
     def run(self) -> tuple[Counterfactual, ...]:
         found: dict = {}
         for rule_id in self._permits_in_force():
-            for index, (base, subst) in enumerate(self.unfolder.permission(rule_id, "Item_")):
-                if index >= MAX_WAYS:
-                    break
-                literals = [apply(l, subst) for l in base]
-                item = walk(Var("Item_"), subst)       # definitions over the item rename it: name it back
-                if item != Var("Item_"):
-                    literals = [apply(l, {item: Var("Item_")}) for l in literals]
+            for literals in self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id)):
                 changes = self._meet(literals)
                 if changes is not None:
                     self._try(changes, found)
