@@ -178,3 +178,35 @@ def test_templated_traces_equal_fresh_ones(rulebase, setting):
         fresh = decision_to_json(decide(rulebase, request, explain_changes=False, at=setting.get("at"),
                                         assume=setting.get("assume"), drafts=setting.get("drafts", ())))
         assert record == fresh, request.id
+
+
+@pytest.mark.parametrize("setting", [dict(), dict(at=datetime.date(2018, 9, 1)),
+                                     dict(assume={"debt_threshold_inclusive": False})])
+def test_class_templates_serve_requests_that_differ_where_the_trace_does_not_look(rulebase, setting):
+    """Generated requests rarely repeat a whole shape, but many share their class and the facts their trace
+    reads (templates.reads): those are served from a template, and each equals a fresh derivation."""
+    from engine.batch.batch import BatchDecider
+    from engine.batch.templates import Shapes
+    from engine.pipeline.render.json import decision_to_json
+    documents = list(generate(400, seed=77))
+    requests = [request_from_data(d) for d in documents]
+    decider = BatchDecider(rulebase, trace="all", **setting)
+    records = list(decide_lines(rulebase, [json.dumps(d) for d in documents], decider=decider))
+    whole_shapes = len({Shapes(rulebase.program, setting.get("at")).of(r)[0] for r in requests})
+    assert decider.template_hits > 400 - whole_shapes + 50           # more than whole-shape templates could
+    for request, record in zip(requests, records):
+        fresh = decision_to_json(decide(rulebase, request, explain_changes=False, at=setting.get("at"),
+                                        assume=setting.get("assume")))
+        assert record == fresh, request.id
+
+
+def test_a_conjunction_without_answers_depends_only_on_its_shortest_empty_prefix(rulebase):
+    from engine.batch.templates import reads
+    from engine.pipeline.datalog import Atom, Const, Var
+    holder = Atom("u_holder", (Const("nhs_digital"),))
+    purpose = Atom("u_purpose", (Var("P"),))
+    debt = Atom("u_nhs_debt", (Var("D"),))
+    answers = {((holder,), ()): [], ((holder, purpose, debt), ("P", "D")): []}
+    assert reads(rulebase.program, answers) == {"u_holder"}
+    answers[((holder,), ())] = [()]                                  # the prefix held: the rest was read
+    assert reads(rulebase.program, answers) == {"u_holder", "u_purpose", "u_nhs_debt"}

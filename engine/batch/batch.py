@@ -21,12 +21,13 @@ import os
 import sys
 from dataclasses import dataclass
 
-from engine.pipeline.datalog import Compare, Const, Not, Var
+from engine.pipeline.datalog import FORBID, PERMIT, Compare, Const, Not, Var
 from engine.pipeline.decide import decide, decide_outcomes, deciding_rules
 from engine.pipeline.errors import RunFault, WarrantError
 from engine import __version__
 from engine.pipeline.grounding import settings_for
 from engine.pipeline.record import request_digest, rulebase_digest
+from engine.batch import templates
 from engine.batch.templates import MappedSession, Shapes, Template, TemplateMiss
 from engine.pipeline.render.json import decision_to_json
 from engine.pipeline.request import parse_json_line, request_from_data
@@ -168,17 +169,26 @@ class BatchDecider:
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
-        self.templates: dict = Bounded(5_000)    # request shape -> the engine's answers (engine/batch/templates.py)
+        self.templates: dict = Bounded(5_000)    # (class, reads, shape) -> the engine's answers (batch/templates.py)
+        self.read_sets: dict = Bounded(20_000)   # outcome class -> the `reads` its templates were keyed by
         self.template_hits = 0
         self.digest = rulebase_digest(rulebase)
         self.evaluations = 0
 
-    def _traced(self, request):
-        """A decision with its trace: from a template of the request's shape, else fresh (recording one)."""
-        shape, free = self.shapes.of(request)
-        template = self.templates.get(shape)
+    def _traced(self, request, key):
+        """A decision with its trace: from a template of the request's shape, else fresh (recording one).
+
+        Templates are keyed by the request's outcome class `key` (which fixes
+        the engine's answers about permissions and prohibitions) and by the
+        shape of only the facts the recorded answers depend on
+        (`templates.reads`), so requests that differ elsewhere share one.
+        """
         options = dict(at=self.at, assume=self.assume, drafts=self.drafts, explain_changes=False)
-        if template is not None:
+        for reads in self.read_sets.get(key, ()):
+            shape, free = self.shapes.of(request, reads)
+            template = self.templates.get((key, reads, shape))
+            if template is None:
+                continue
             try:
                 mapped = MappedSession(template, free)
                 decision = decide(self.rulebase, request, session=lambda atoms: contextlib.nullcontext(mapped),
@@ -186,7 +196,7 @@ class BatchDecider:
                 self.template_hits += 1
                 return decision
             except TemplateMiss:
-                pass
+                break
         opened = []
 
         @contextlib.contextmanager
@@ -197,7 +207,13 @@ class BatchDecider:
 
         self.evaluations += 1
         decision = decide(self.rulebase, request, session=recording, **options)
-        self.templates[shape] = Template(free, dict(opened[0]._answers))
+        answers = dict(opened[0]._answers)
+        reads = templates.reads(self.rulebase.program, answers, (PERMIT, FORBID))
+        known = self.read_sets.get(key, ())
+        if reads not in known:
+            self.read_sets[key] = (known + (reads,))[-8:]      # a class's few ways of being traced
+        shape, free = self.shapes.of(request, reads)
+        self.templates[(key, reads, shape)] = Template(free, answers)
         return decision
 
     def decide_record(self, request) -> dict:
@@ -229,7 +245,7 @@ class BatchDecider:
             exact = (request.facts, request.items, request.assume, request.drafts)
             data = self.traces.get(exact)
             if data is None:
-                decision = self._traced(request)
+                decision = self._traced(request, key)
                 data = decision_to_json(decision)
                 self.traces[exact] = data
                 self.outcomes[key] = (decision.outcome, deciding_rules(decision))

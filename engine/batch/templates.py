@@ -11,6 +11,15 @@ renaming fixes), and the engine's answers come back sorted by value, so in
 the same order. The prover's questions and answers are therefore renamed
 copies of each other.
 
+A shape need not hold every fact. After a request is decided, `reads` works
+out which request predicates its recorded answers depend on (the closure of
+each question through the rules; for a conjunction with no answer, only its
+shortest recorded prefix with none), leaving out the questions about
+permissions and prohibitions, which the batch's outcome class already fixes.
+Templates are keyed by (outcome class, those predicates, the shape of only
+their facts), so requests that differ only in facts the trace never reads
+share one.
+
 So the first request of a shape is decided on the engine while its session's
 questions and answers are recorded (`Template`). A later request of that
 shape is decided by the same prover code against a `MappedSession`, which
@@ -56,9 +65,10 @@ class Shapes:
         self.constants, self.cuts = program_constants(program)
         self.at = at
 
-    def of(self, request) -> tuple[tuple, tuple]:
+    def of(self, request, reads: frozenset | None = None) -> tuple[tuple, tuple]:
+        """The shape of the request's facts, or of only those whose engine predicate is in `reads`."""
         facts = [(f.predicate, (self.at,) if self.at is not None and f.predicate == "request_date" else f.args,
-                  f.origin) for f in request.facts]
+                  f.origin) for f in request.facts if reads is None or "u_" + f.predicate in reads]
         constants = self.constants
         free = sorted({v for _, args, _ in facts for v in args if v not in constants}
                       | {i for i in request.items if i not in constants}, key=value_key)
@@ -73,6 +83,54 @@ class Shapes:
         key = (tuple((p, tuple(code(v) for v in args), origin) for p, args, origin in facts),
                tuple(code(i) for i in request.items), request.assume, request.drafts)
         return key, tuple(free)
+
+
+def reads(program, answers: dict, decided: tuple = ()) -> frozenset:
+    """The request predicates the recorded answers depend on: what a template's shape must hold.
+
+    A question's answer depends only on the request facts its literals reach
+    through the rules (`_closure`). A conjunction with no answer depends
+    only on its shortest recorded prefix that has none, since a prefix with
+    no answer leaves every longer body without one (the why-not bisection
+    records such prefixes). Questions about the predicates in `decided`
+    (permissions and prohibitions, fixed by the batch's outcome class) are
+    left out: the caller keys the template by that class as well.
+    """
+    closure = program.memo("template closure", lambda: _closure(program))
+    empty = {key[0] for key, rows in answers.items() if type(key) is tuple and not rows}
+    out: set = set()
+    for key, rows in answers.items():
+        if type(key) is not tuple:
+            if key.predicate not in decided:
+                out |= closure.get(key.predicate, frozenset())
+            continue
+        body = key[0]
+        if not rows:
+            body = next(body[:n] for n in range(1, len(body) + 1) if body[:n] in empty)
+        for literal in body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if isinstance(atom, Atom):
+                out |= closure.get(atom.predicate, frozenset())
+    return frozenset(out)
+
+
+def _closure(program) -> dict:
+    """Engine predicate -> the request predicates (`u_...`) its answers can depend on."""
+    uses: dict = {}
+    for rule in program.rules.values():
+        body = {(l.atom if isinstance(l, Not) else l).predicate for l in rule.body if not isinstance(l, Compare)}
+        uses.setdefault(rule.fired.predicate, set()).update(body)
+        uses.setdefault(rule.head.predicate, set()).add(rule.fired.predicate)
+    out: dict = {}
+    for start in set(uses) | set(program.predicates):
+        seen, stack = set(), [start]
+        while stack:
+            predicate = stack.pop()
+            if predicate not in seen:
+                seen.add(predicate)
+                stack.extend(uses.get(predicate, ()))
+        out[start] = frozenset(p for p in seen if p.startswith("u_"))
+    return out
 
 
 class Template:
