@@ -39,6 +39,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         prover = Prover(rulebase, session, origins, date)
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+        prover.permitted = frozenset(permits)
         items = []
         for item in request.items:
             fired_permits = [r for i, r in permits if i == item]

@@ -30,6 +30,7 @@ class Prover:
         self._in_force = None        # the policies in force, from one engine question
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
+        self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""
@@ -235,7 +236,12 @@ class Prover:
 
         # A prefix with no answer makes every longer one answerless, so the first
         # failing prefix is found by bisection: O(log n) engine queries, not O(n).
-        if answers(len(body))[0]:
+        # Whether the whole body has an answer is the engine's answer about the
+        # permission itself, when the caller has it (`permitted`).
+        if self.permitted is not None:
+            if (item, rule_id) in self.permitted:
+                return None, (), {item_var: item}
+        elif answers(len(body))[0]:
             return None, (), {item_var: item}
         low, high = 0, len(body)             # prefix `low` has answers, prefix `high` has none
         while high - low > 1:
