@@ -64,11 +64,16 @@ def test_clinical_never_released_on_any_day(rulebase):
 
 def test_the_engine_runs_each_rule_body_as_a_plan_with_the_same_conditions(rulebase):
     """`plan` reorders a permission's or prohibition's body (ground checks first), never changes it."""
-    from engine.pipeline.datalog import _has_variables
-    for rule in rulebase.program.rules.values():
-        assert sorted(map(str, rule.plan)) == sorted(map(str, rule.body))
+    from engine.pipeline.datalog import Not, _has_variables
+    program = rulebase.program
+    for rule in program.rules.values():
+        plan = program.plan(rule.id)
+        assert sorted(map(str, plan)) == sorted(map(str, rule.body))
         if rule.kind in ("permit", "forbid"):
-            flags = [_has_variables(l) for l in rule.plan]
+            flags = [_has_variables(l) for l in plan]
             assert flags == sorted(flags), rule.id           # no ground check after one with variables
+            derived = [getattr(l.atom if isinstance(l, Not) else l, "predicate", "") in program.by_head
+                       for l in plan if not _has_variables(l)]
+            assert derived == sorted(derived), rule.id       # facts before derived concepts
         else:
-            assert rule.plan == rule.body
+            assert plan == rule.body

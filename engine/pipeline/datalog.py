@@ -8,7 +8,7 @@ Every source rule `r` becomes two clauses:
 so the engine itself records which rule fired on which bindings, and the
 proofs read those instances instead of re-reading the rules. `Program` also
 keeps, per rule, its ordered body, for proofs and why-nots; the engine runs
-`fired_r` in `CompiledRule.plan` order, the same conditions with a
+`fired_r` in `Program.plan` order, the same conditions with a
 permission's or prohibition's ground checks first.
 `print_program` gives the stable text used by golden files.
 """
@@ -107,23 +107,6 @@ class CompiledRule:
     source_order: tuple[int, ...] = ()   # body index -> index of the source condition (-1: implicit)
 
     @property
-    def plan(self) -> tuple[Literal, ...]:
-        """The body in the order the engine runs `fired_r`: a permission's or prohibition's
-        conditions without variables first, then the rest in body order.
-
-        A ground condition is a yes-or-no check, so it is cheapest before the
-        requested items are enumerated: a rule that does not apply fails once,
-        not once per item (about 30% of a decision's engine time here). The
-        answers are the same set in any safe order, and proofs and why-nots
-        still read `body`, in the author's order. Definitions keep their
-        order, which keeps recursion left-recursive.
-        """
-        if self.kind not in ("permit", "forbid"):
-            return self.body
-        return (tuple(l for l in self.body if not _has_variables(l))
-                + tuple(l for l in self.body if _has_variables(l)))
-
-    @property
     def fired(self) -> Atom:
         return Atom(fired_predicate(self.id), tuple(Var(v) for v in self.variables))
 
@@ -148,11 +131,33 @@ class Program:
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_memo": {}}       # the rulebase cache stores the program, not what was derived
 
+    def plan(self, rule_id: str) -> tuple[Literal, ...]:
+        """The body in the order the engine runs `fired_r`: for a permission or prohibition, its
+        conditions without variables first (request facts and sets before derived concepts), then
+        the rest in body order.
+
+        A ground condition is a yes-or-no check, so it is cheapest before the
+        requested items are enumerated, and a fact lookup is cheaper than a
+        derivation: a rule that does not apply fails once, on its cheapest
+        check, not once per item (a decision's permissions question: 0.56 ->
+        0.30 ms here). The answers are the same set in any safe order, and
+        proofs and why-nots still read `body`, in the author's order.
+        Definitions keep their order, which keeps recursion left-recursive.
+        """
+        def build():
+            rule = self.rules[rule_id]
+            if rule.kind not in ("permit", "forbid"):
+                return rule.body
+            ground = [l for l in rule.body if not _has_variables(l)]
+            ground.sort(key=lambda l: getattr(l.atom if isinstance(l, Not) else l, "predicate", "") in self.by_head)
+            return tuple(ground) + tuple(l for l in rule.body if _has_variables(l))
+        return self.memo(("plan", rule_id), build)
+
     def clauses(self):
         """(head, body) pairs in a deterministic order."""
         for rule_id in sorted(self.rules):
             rule = self.rules[rule_id]
-            yield rule.fired, self.memo(("plan", rule_id), lambda: rule.plan)
+            yield rule.fired, self.plan(rule_id)
             yield rule.head, (rule.fired,)
 
 
