@@ -63,8 +63,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if explain_changes and any(i.outcome == "refused" for i in items):
         from engine.review.counterfactual import counterfactuals
+        verdicts: dict = {}
         items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
-                                                            drafts=drafts, vary=vary))
+                                                            drafts=drafts, vary=vary, verdicts=verdicts))
                  if i.outcome == "refused" else i for i in items]
     permitted = sum(1 for i in items if i.outcome == "permitted")
     outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"

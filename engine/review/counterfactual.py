@@ -75,9 +75,15 @@ def _show(value, unit: str = "") -> str:
 
 
 def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, drafts: tuple,
-                    vary: tuple[str, ...] = ()) -> tuple[Counterfactual, ...]:
-    """Verified smallest changes that would permit `item` (empty if none is found)."""
-    return _Search(rulebase, request, item, at, switches, drafts, vary).run()
+                    vary: tuple[str, ...] = (), verdicts: dict | None = None) -> tuple[Counterfactual, ...]:
+    """Verified smallest changes that would permit `item` (empty if none is found).
+
+    `verdicts` may be shared by the searches for one request's items: a
+    changed request is evaluated once for all of them (the engine answers
+    for every item at once).
+    """
+    return _Search(rulebase, request, item, at, switches, drafts, vary,
+                   {} if verdicts is None else verdicts).run()
 
 
 def _ways(program, rule_id: str) -> tuple:
@@ -95,7 +101,7 @@ def _ways(program, rule_id: str) -> tuple:
 
 
 class _Search:
-    def __init__(self, rulebase, request, item, at, switches, drafts, vary):
+    def __init__(self, rulebase, request, item, at, switches, drafts, vary, verdicts):
         self.rb, self.request, self.item = rulebase, request, item
         self.at, self.switches, self.drafts = at, switches, tuple(drafts)
         self.vocabulary = rulebase.program.vocabulary
@@ -103,7 +109,7 @@ class _Search:
         self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
         self.unfolder = Unfolder(rulebase.program)
         self.date = at or request.date
-        self.verdicts: dict = {}
+        self.verdicts = verdicts    # changed request's facts -> the engine's (permits, forbids), every item
 
     # ---- driving --------------------------------------------------------------
     def run(self) -> tuple[Counterfactual, ...]:
@@ -169,12 +175,11 @@ class _Search:
             from engine.pipeline.grounding import request_atoms
             atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
             with self.rb.engine.session(atoms) as session:
-                permits = tuple(sorted(r for i, r in session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
-                                       if i == self.item))
-                forbids = tuple(sorted(r for i, r in session.ask(Atom(FORBID, (Var("I"), Var("R"))))
-                                       if i == self.item))
-            self.verdicts[key] = (permits, forbids)
-        return self.verdicts[key]
+                self.verdicts[key] = (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
+                                      session.ask(Atom(FORBID, (Var("I"), Var("R")))))
+        permits, forbids = self.verdicts[key]
+        return (tuple(sorted(r for i, r in permits if i == self.item)),
+                tuple(sorted(r for i, r in forbids if i == self.item)))
 
     # ---- meeting one way of proving a permission --------------------------------
     def _meet(self, literals: list) -> list[Change] | None:
