@@ -507,7 +507,8 @@ def test_cases(
         from engine.pipeline.errors import WarrantError
         raise WarrantError.at("O016", "--outcomes-only writes expected files: use it with --update")
     results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
-                        jobs=_jobs(jobs), outcomes_only=outcomes_only)
+                        jobs=_jobs(jobs), outcomes_only=outcomes_only,
+                        decisions=coverage or fail_under is not None)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
     report = None
     if coverage or fail_under is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.pipeline.decide import decide
 from engine.pipeline.errors import WarrantError
@@ -154,18 +154,23 @@ _SUITE: dict = {}   # what forked workers inherit: the rulebase and the run's op
 
 
 def _run_one(path: str) -> CaseResult:
-    return run_case(_SUITE["rulebase"], path, _SUITE["update"], _SUITE["verify"], _SUITE["outcomes_only"])
+    result = run_case(_SUITE["rulebase"], path, _SUITE["update"], _SUITE["verify"], _SUITE["outcomes_only"])
+    return result if _SUITE["decisions"] else replace(result, decision=None)
 
 
 def run_suite(rulebase, paths: list[str], update: bool = False, verify: bool = True,
-              jobs: int = 1, outcomes_only: bool = False) -> list[CaseResult]:
-    """Every case under `paths`, in a stable order; on `jobs` processes (0: one per core) when there are many."""
+              jobs: int = 1, outcomes_only: bool = False, decisions: bool = True) -> list[CaseResult]:
+    """Every case under `paths`, in a stable order; on `jobs` processes (0: one per core) when there are many.
+
+    `decisions=False`: a worker sends back each case's verdict without its
+    decision (coverage needs them; the verdict alone is a tenth of the bytes).
+    """
     cases = find_cases(paths)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(cases) < 40:
         return [run_case(rulebase, path, update, verify, outcomes_only) for path in cases]
     import multiprocessing
     rulebase.engine                      # built once, before the fork
-    _SUITE.update(rulebase=rulebase, update=update, verify=verify, outcomes_only=outcomes_only)
+    _SUITE.update(rulebase=rulebase, update=update, verify=verify, outcomes_only=outcomes_only, decisions=decisions)
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         return pool.map(_run_one, cases, chunksize=max(1, len(cases) // (jobs * 8)))
