@@ -65,3 +65,64 @@ def test_schema_file_matches_vocabulary(rulebase):
     json_schema = rulebase.vocabulary.json_schema
     path = os.path.join(os.path.dirname(__file__), "..", "schema", "request.schema.json")
     assert json.load(open(path, encoding="utf-8")) == json_schema(), "regenerate with `warrant schema`"
+
+
+def _mutations(document: dict, rng) -> list:
+    """The document broken or bent in one place: a key dropped or unknown, a value of another type, an entry
+    repeated, a mapping replaced; most must be refused, some are still valid."""
+    import copy
+    out = []
+    paths = [(document, k) for k in document] + [(document["subject"], k) for k in document.get("subject", {})]
+    for holder, key in rng.sample(paths, min(4, len(paths))):
+        for value in (None, 3, -1, "x", "", [], {}, True, 1.5, "£1.234", "2018-02-30", [holder[key]] * 2):
+            changed = copy.deepcopy(document)
+            target = changed if holder is document else changed["subject"]
+            target[key] = value
+            out.append(changed)
+        dropped = copy.deepcopy(document)
+        (dropped if holder is document else dropped["subject"]).pop(key)
+        out.append(dropped)
+    for extra in ({"unknown": 1}, {"subject": []}, {"subject": None}, {"id": False}, {"assume": {"a": 1}},
+                  {"drafts": "x"}, {"items": []}, {"items": ["name", "name"]}):
+        changed = copy.deepcopy(document)
+        changed.update(extra)
+        out.append(changed)
+    return out
+
+
+@pytest.mark.parametrize("rules", ["rules", "examples/rulebases/uk_gdpr"])
+def test_the_compiled_validator_builds_exactly_what_the_located_checks_build(rules):
+    """validator.read takes the common valid document or declines; it never accepts what the located
+    checks refuse, and what it accepts is the same Request, fact for fact and origin for origin."""
+    import random
+    from engine.batch.synthetic import generate
+    from engine.pipeline import validator
+    from engine.pipeline.errors import WarrantError
+    from engine.pipeline.rulebase import load_rulebase
+    rulebase = load_rulebase([rules])
+    vocabulary = rulebase.vocabulary
+    rng = random.Random(5)
+    documents = list(generate(rulebase, 150, seed=3))
+    documents += [m for d in documents[:40] for m in _mutations(d, rng)]
+    taken = declined = refused = 0
+    original = validator.read
+    for document in documents:
+        validator.read = lambda *args: None
+        try:
+            located = request_from_data(document, vocabulary=vocabulary)
+        except WarrantError:
+            located = None
+        finally:
+            validator.read = original
+        quick = validator.read(vocabulary, document, None, "request")
+        if located is None:
+            refused += 1
+            assert quick is None, document
+            continue
+        if quick is None:
+            declined += 1
+            continue
+        taken += 1
+        assert (quick.id, quick.date, quick.facts, quick.items, quick.assume, quick.drafts) == \
+            (located.id, located.date, located.facts, located.items, located.assume, located.drafts), document
+    assert taken >= 150 and refused > 100, (taken, declined, refused)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import z3
 
 from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from engine.pipeline.limits import MAX_MONTHS
 from engine.pipeline.unfold import terms as _terms
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
 from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
@@ -42,7 +43,6 @@ from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMB
 MAX_BITS = 256          # entries of an all-enumeration records list encoded one bit each, at most
 MAX_SLOTS = 6           # slots of any other list, at most
 BOUNDED_SLOTS = 3       # slots of a list whose values rules join with other facts (not exact)
-MAX_MONTHS = 1200       # engine/pipeline/request.MAX_MONTHS
 MAX_PENCE = 10 ** 14    # twelve digits of pounds and two of pence (the money syntax)
 FIRST_DAY, LAST_DAY = _dt.date.min.toordinal(), _dt.date.max.toordinal()
 

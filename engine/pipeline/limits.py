@@ -15,6 +15,7 @@ MAX_KEYS = 256                     # keys in one mapping of a request
 MAX_STRING = 10_000                # characters in one string of a request
 MAX_DIGITS = 15                    # digits in one number of a request
 MAX_LIST = 1000                    # entries in one list (items, offences, convictions ...)
+MAX_MONTHS = 1200                  # months in one sentence: 100 years is the longest accepted
 MAX_RULE_FILE_BYTES = 4 << 20      # one rule file: 4 MiB
 MAX_CONDITIONS = 256               # conditions in one rule body
 MAX_DEFINITION_DEPTH = 64          # definitions built on definitions, deepest chain (proofs follow it)
@@ -30,6 +31,7 @@ TABLE = (
     ("characters in one string", f"{MAX_STRING:,}", "R007"),
     ("digits in one number", str(MAX_DIGITS), "R007"),
     ("entries in one list", f"{MAX_LIST:,}", "R004"),
+    ("months in one sentence", f"{MAX_MONTHS:,}", "R004"),
     ("rule file size", f"{MAX_RULE_FILE_BYTES:,} bytes", "W006"),
     ("conditions in one rule", str(MAX_CONDITIONS), "W006"),
     ("depth of definitions built on definitions", str(MAX_DEFINITION_DEPTH), "W006"),

@@ -14,7 +14,6 @@ import datetime as _dt
 import json
 import re
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from engine.pipeline.errors import Diagnostic, Span, WarrantError, did_you_mean
@@ -22,32 +21,9 @@ from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Mo
 from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
 
 from engine.pipeline.limits import (MAX_DEPTH, MAX_DIGITS, MAX_KEYS, MAX_LINE_BYTES, MAX_LIST,  # noqa: E402
-                                    MAX_REQUEST_BYTES, MAX_STRING)
-MAX_MONTHS = 1200        # a sentence of 100 years is the longest we accept
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One fact of a request: predicate(args), from the field at `origin`."""
-
-    predicate: str
-    args: tuple
-    origin: str
-
-
-@dataclass(frozen=True)
-class Request:
-    id: str
-    date: _dt.date
-    facts: tuple[Fact, ...]
-    items: tuple[str, ...]
-    assume: tuple[tuple[str, bool], ...] = ()
-    drafts: tuple[str, ...] = ()
-    data: dict = field(default_factory=dict, compare=False, repr=False)
-    file: str | None = field(default=None, compare=False)
-
-    def fact_set(self) -> frozenset:
-        return frozenset((f.predicate, f.args) for f in self.facts)
+                                    MAX_MONTHS, MAX_REQUEST_BYTES, MAX_STRING)
+from engine.pipeline.facts import Fact, Request  # noqa: F401 - the types this stage makes
+from engine.pipeline.validator import read as _read_quickly
 
 
 class _Locator:
@@ -285,8 +261,13 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
                       default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
     """Validate a parsed document against the rulebase's vocabulary and turn it into a Request.
 
-    Reports every problem found, each at the field it concerns.
+    Reports every problem found, each at the field it concerns. A valid
+    document in the common form is read by the validator compiled for the
+    vocabulary (engine/pipeline/validator.py), which builds the same Request.
     """
+    quick = _read_quickly(vocabulary, data, file, default_id)
+    if quick is not None:
+        return quick
     locator = _Locator(file, text)
     problems = _Problems(locator)
     if not isinstance(data, dict):
