@@ -266,8 +266,12 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
     vocabulary (engine/pipeline/validator.py), which builds the same Request.
     """
     quick = _read_quickly(vocabulary, data, file, default_id)
-    if quick is not None:
-        return quick
+    return quick if quick is not None else located_request(data, file, text, default_id, vocabulary=vocabulary)
+
+
+def located_request(data: Any, file: str | None = None, text: str | None = None,
+                    default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
+    """`request_from_data` by the located checks alone: every field walked, every problem at its place."""
     locator = _Locator(file, text)
     problems = _Problems(locator)
     if not isinstance(data, dict):
