@@ -210,3 +210,18 @@ def test_a_conjunction_without_answers_depends_only_on_its_shortest_empty_prefix
     assert reads(rulebase.program, answers) == {"u_holder"}
     answers[((holder,), ())] = [()]                                  # the prefix held: the rest was read
     assert reads(rulebase.program, answers) == {"u_holder", "u_purpose", "u_nhs_debt"}
+
+
+@pytest.mark.parametrize("setting", [dict(), dict(assume={"debt_threshold_inclusive": False},
+                                                  drafts=("nhs_digital_replacement_draft",))])
+def test_summary_lines_are_the_bytes_json_dumps_writes(rulebase, setting):
+    """The batch's summary lines are joined from cached parts; they must be exactly json.dumps's text."""
+    from engine.batch.batch import BatchDecider, _summary_line
+    decider = BatchDecider(rulebase, trace="none", **setting)
+    documents = list(generate(300, seed=12))
+    documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'
+    records = list(decide_lines(rulebase, [json.dumps(d) for d in documents], decider=decider))
+    for record in records:
+        line = _summary_line(record)
+        assert line == json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    assert _summary_line({**records[0], "items": "not a list"}) is None
