@@ -133,16 +133,26 @@ class Rulebase:
 _ROOT = os.path.dirname(DEFAULT_RULES)
 
 
+_RELATIVE: dict = {}      # (path, working folder) -> as shown: traces name rule files thousands of times
+
+
 def _relative(path: str) -> str:
     """A rule file's name as traces show it: relative to the project (so output is the same from any folder)."""
-    for base in (_ROOT, os.getcwd()):
-        try:
-            rel = os.path.relpath(path, base)
-        except ValueError:
-            continue
-        if not rel.startswith(".."):
-            return rel
-    return path
+    key = (path, os.getcwd())
+    found = _RELATIVE.get(key)
+    if found is None:
+        found = path
+        for base in (_ROOT, key[1]):
+            try:
+                rel = os.path.relpath(path, base)
+            except ValueError:
+                continue
+            if not rel.startswith(".."):
+                found = rel
+                break
+        if len(_RELATIVE) < 10_000:
+            _RELATIVE[key] = found
+    return found
 
 
 def rule_files(paths: list[str]) -> list[str]:
