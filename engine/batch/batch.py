@@ -381,11 +381,21 @@ CHUNK = 500           # lines a worker takes at a time: small enough that two wo
 _WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
 
 
-def _decide_chunk(task) -> list[tuple[int, str]]:
+def _decide_block(decider, rulebase, start: int, lines: list) -> tuple[bytes, str]:
+    """(one severity byte per line, the lines' records as one text): what a chunk comes back as."""
+    severities, out = bytearray(), []
+    for record in decide_lines(rulebase, lines, start, decider=decider):
+        severity, line = encode(record)
+        severities.append(severity)
+        out.append(line)
+    return bytes(severities), "".join(out)
+
+
+def _decide_chunk(task) -> tuple[bytes, str]:
     start, lines = task
     if "decider" not in _WORKER:
         _WORKER["decider"] = BatchDecider(_WORKER["rulebase"], **_WORKER["options"])
-    return [encode(r) for r in decide_lines(_WORKER["rulebase"], lines, start, decider=_WORKER["decider"])]
+    return _decide_block(_WORKER["decider"], _WORKER["rulebase"], start, lines)
 
 
 def _chunks(lines, size: int):
@@ -400,11 +410,20 @@ def _chunks(lines, size: int):
 
 
 def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
+    """Decide a stream of lines, in order: (severity, JSON line) per line (see `encoded_blocks`)."""
+    for severities, text in encoded_blocks(rulebase, lines, jobs, tick, **options):
+        yield from zip(severities, (line + "\n" for line in text.split("\n")[:-1]))   # JSON escapes newlines
+
+
+def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
     """Decide a stream of lines, in order, with `jobs` worker processes (0: one per core).
 
-    Workers are forked after the rulebase is loaded, each keeps its own class
-    caches, and at most two chunks per worker are in flight, so memory stays
-    flat however long the input. Output order is input order.
+    Yields (severity byte per line, the records as one text) per chunk of
+    lines: a worker sends a chunk back as one string, so the parent, which
+    shares the cores with the workers, does not touch each line. Workers are
+    forked after the rulebase is loaded, each keeps its own class caches,
+    and at most two chunks per worker are in flight, so memory stays flat
+    however long the input. Output order is input order.
     """
     jobs = jobs or os.cpu_count() or 1
     chunks = _chunks(lines, CHUNK)
@@ -414,8 +433,7 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
     if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
         decider = BatchDecider(rulebase, **options)
         for start, block in itertools.chain([first], chunks):   # lazily: the input is streamed
-            for record in decide_lines(rulebase, block, start, decider=decider):
-                yield encode(record)
+            yield _decide_block(decider, rulebase, start, block)
             if tick:
                 tick(len(block))
         return
@@ -434,21 +452,21 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
     def take():
         start, size, future = pending.popleft()
         try:
-            records = future.result()
+            block = future.result()
         except BrokenProcessPool:
             raise RunFault(f"a worker process died (killed, or out of memory) while deciding lines {start}-"
                            f"{start + size - 1}; the batch was stopped and no output was kept") from None
         if tick:
             tick(size)
-        return records
+        return block
 
     try:
         for task in itertools.chain([first], chunks):
             pending.append((task[0], len(task[1]), pool.submit(_decide_chunk, task)))
             while len(pending) >= 2 * jobs:
-                yield from take()
+                yield take()
         while pending:
-            yield from take()
+            yield take()
     finally:
         # on an interrupt, a fault or a consumer that stops early, end the workers now rather than wait for them
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -481,11 +499,11 @@ def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, a
     count = 0
     with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:
         with progress_over(path, "deciding") as (source, tick):
-            for severity, line in encoded_records(rulebase, source, jobs, tick, trace=trace, at=at, assume=assume,
-                                                  drafts=drafts):
-                count += 1
-                worst = max(worst, severity)
-                sink.write(line)
+            for severities, text in encoded_blocks(rulebase, source, jobs, tick, trace=trace, at=at, assume=assume,
+                                                   drafts=drafts):
+                count += len(severities)
+                worst = max(worst, max(severities))
+                sink.write(text)
     if out:
         print(f"decided {count} line(s) -> {out}", file=sys.stderr)
     return worst
