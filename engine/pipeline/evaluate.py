@@ -55,9 +55,16 @@ def _clause(head: Atom, body) -> E.Clause:
 class Engine:
     """A compiled rulebase, loaded once, asked many times."""
 
+    CACHE = 50_000     # pyDatalog literals and fact clauses kept per engine (it forgets all of them when full)
+
     def __init__(self, program: Program):
         self.program = program
         self._lock = threading.RLock()
+        # Building pyDatalog's objects for an atom costs more than many small queries; requests repeat their
+        # facts (a holder, a purpose) and provers their questions, so each atom's objects are built once.
+        # pyDatalog keeps no state in them between queries: a query starts from a fresh goal.
+        self._queries: dict = {}
+        self._facts: dict = {}
         previous = getattr(Logic.tl, "logic", None)
         try:
             Logic()                       # a brand-new logic for this thread ...
@@ -87,7 +94,7 @@ class Engine:
         with self._lock:
             previous = getattr(Logic.tl, "logic", None)
             Logic.tl.logic = self.logic
-            clauses = [_clause(f, ()) for f in facts]
+            clauses = [self._fact_clause(f) for f in facts]
             try:
                 for clause in clauses:
                     E.assert_(clause)
@@ -96,6 +103,24 @@ class Engine:
                 for clause in clauses:
                     E.retract(clause)
                 self._restore(previous)
+
+
+    def _fact_clause(self, atom: Atom):
+        found = self._facts.get(atom)
+        if found is None:
+            if len(self._facts) >= self.CACHE:
+                self._facts.clear()
+            found = self._facts[atom] = _clause(atom, ())
+        return found
+
+    def query(self, atom: Atom):
+        """pyDatalog's literal for a question (built once per atom)."""
+        found = self._queries.get(atom)
+        if found is None:
+            if len(self._queries) >= self.CACHE:
+                self._queries.clear()
+            found = self._queries[atom] = _literal(atom, {})
+        return found
 
 
 class Session:
@@ -114,7 +139,7 @@ class Session:
         if known is not None:
             return known
         self.queries += 1
-        literal = _literal(atom, {})
+        literal = _literal(atom, {}) if atom.predicate.startswith("w_query_") else self.engine.query(atom)
         answer = literal.ask()
         rows = [()] if answer is True else sorted(answer or [], key=lambda row: tuple(value_key(v) for v in row))
         if not atom.predicate.startswith("w_query_"):
