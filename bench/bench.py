@@ -1,7 +1,8 @@
 """Benchmark: Warrant batch vs pyDatalog used naively vs a hand-written function.
 
-    python bench/bench.py [N ...] [--naive-limit N] [--trace-limit N]     (default sizes: 10000 100000)
-    python bench/stream.py 1000000       (1M requests streamed through `warrant decide --batch`)
+    python bench/bench.py [N ...] [--naive-limit N] [--trace-limit N] [--stream N ...]
+                                         (default sizes: 10000 100000; --stream 1000000 streams a million
+                                          requests through `warrant decide --batch` in a child process)
 
 Prints decisions per second, the ratio to the hand-written function, peak
 memory, and whether all three agree on every item of every request.
