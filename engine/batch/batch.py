@@ -170,7 +170,7 @@ class BatchDecider:
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
-        self.templates: dict = Bounded(5_000)    # (class, reads, shape) -> the engine's answers (batch/templates.py)
+        self.templates: dict = Bounded(2_000)    # (class, reads, shape) -> the engine's answers (batch/templates.py)
         self.read_sets: dict = Bounded(20_000)   # outcome class -> the `reads` its templates were keyed by
         self.template_hits = 0
         self.digest = rulebase_digest(rulebase)

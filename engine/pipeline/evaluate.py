@@ -55,7 +55,7 @@ def _clause(head: Atom, body) -> E.Clause:
 class Engine:
     """A compiled rulebase, loaded once, asked many times."""
 
-    CACHE = 50_000     # pyDatalog literals and fact clauses kept per engine (it forgets all of them when full)
+    CACHE = 10_000     # pyDatalog literals and fact clauses kept per engine, each (about 6 MB when full; then cleared)
 
     def __init__(self, program: Program):
         self.program = program
