@@ -61,7 +61,7 @@ class Engine:
         self.program = program
         self._lock = threading.RLock()
         # Building pyDatalog's objects for an atom costs more than many small queries; requests repeat their
-        # facts (a holder, a purpose) and provers their questions, so each atom's objects are built once.
+        # facts and provers their questions, so each atom's objects are built once.
         # pyDatalog keeps no state in them between queries: a query starts from a fresh goal.
         self._queries: dict = {}
         self._facts: dict = {}

@@ -50,37 +50,13 @@ def _converter(kind: str, allowed: tuple, months_limit: int):
             return symbol
         return _name
     if kind == DATE:
-        def date(value):
-            if type(value) is str:
-                try:
-                    return parse_date(value)
-                except ValueError:
-                    raise _No from None
-            if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-                return value
-            raise _No
-        return date
+        return _written(parse_date, lambda v: isinstance(v, _dt.date) and not isinstance(v, _dt.datetime))
     if kind == MONEY:
-        def money(value):
-            if type(value) is str:
-                try:
-                    return parse_money(value)
-                except ValueError:
-                    raise _No from None
-            raise _No
-        return money
+        return _written(parse_money)
     if kind == MONTHS:
-        def months(value):
-            if type(value) is int and 0 <= value <= months_limit:
-                return Months(value)
-            raise _No
-        return months
+        return _whole(months_limit, Months)
     if kind == NUMBER:
-        def number(value):
-            if type(value) is int and 0 <= value <= MAX_NUMBER:
-                return value
-            raise _No
-        return number
+        return _whole(MAX_NUMBER)
     if kind == BOOL:
         def boolean(value):
             if type(value) is bool:
@@ -88,6 +64,29 @@ def _converter(kind: str, allowed: tuple, months_limit: int):
             raise _No
         return boolean
     raise _No
+
+
+def _written(parse, as_is=None):
+    """A value written as text (`parse` raises ValueError when it is not one), or already one (`as_is`)."""
+    def convert(value):
+        if type(value) is str:
+            try:
+                return parse(value)
+            except ValueError:
+                raise _No from None
+        if as_is is not None and as_is(value):
+            return value
+        raise _No
+    return convert
+
+
+def _whole(limit: int, wrap=None):
+    """A whole number from 0 to `limit` (not a bool), wrapped (`Months`) or as it is."""
+    def convert(value):
+        if type(value) is int and 0 <= value <= limit:
+            return wrap(value) if wrap else value
+        raise _No
+    return convert
 
 
 def _field_reader(spec: Field, fact, months_limit: int):
