@@ -104,7 +104,6 @@ class Engine:
                     E.retract(clause)
                 self._restore(previous)
 
-
     def _fact_clause(self, atom: Atom):
         found = self._facts.get(atom)
         if found is None:

@@ -5,7 +5,10 @@ rule node is a tuple of the engine's own `fired_r` relation, so the proof is
 the evaluation that made the decision, not a second reading of the rules.
 For a permission that did not apply, growing prefixes of its compiled body
 are evaluated until one has no answer: that literal is the first failed
-condition, shown with the values the request actually has.
+condition, shown with the values the request actually has. Each prefix,
+each rule's fired instances and the policies in force are asked once per
+request, for every item at once, and filtered here: the same rows, in the
+same order, as asking per item.
 """
 from __future__ import annotations
 
