@@ -12,7 +12,7 @@ unknown key, a wrong type, a bad date, a repeated list entry, a limit) it
 returns None and the caller runs the located checks, so every message stays
 theirs. For what it accepts it builds the same `Request`, fact for fact and
 in the same order, as the located checks do; tests/test_request.py holds the
-two to that on generated and fuzzed documents.
+two to that on generated and broken documents of both shipped rulebases.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _name(value):
     raise _No
 
 
-def _converter(kind: str, allowed: tuple, months_limit: int):
+def _converter(kind: str, allowed: tuple):
     """One value of `kind` -> its run-time value, or _No."""
     if kind == SYMBOL:
         if allowed:
@@ -54,7 +54,7 @@ def _converter(kind: str, allowed: tuple, months_limit: int):
     if kind == MONEY:
         return _written(parse_money)
     if kind == MONTHS:
-        return _whole(months_limit, Months)
+        return _whole(MAX_MONTHS, Months)
     if kind == NUMBER:
         return _whole(MAX_NUMBER)
     if kind == BOOL:
@@ -89,17 +89,17 @@ def _whole(limit: int, wrap=None):
     return convert
 
 
-def _field_reader(spec: Field, fact, months_limit: int):
+def _field_reader(spec: Field):
     """(data for the field) -> list of facts, or _No."""
     path, predicate = spec.path, spec.predicate
     if spec.kind == BOOL:
         def read_bool(value):
             if type(value) is not bool:
                 raise _No
-            return [fact(predicate, (), path)] if value else []
+            return [Fact(predicate, (), path)] if value else []
         return read_bool
     if spec.kind == "records":
-        columns = [(key, _converter(kind, allowed, months_limit))
+        columns = [(key, _converter(kind, allowed))
                    for (key, kind), allowed in zip(spec.columns, spec.column_values)]
         width = len(columns)
 
@@ -110,11 +110,11 @@ def _field_reader(spec: Field, fact, months_limit: int):
             for index, record in enumerate(value):
                 if type(record) is not dict or len(record) != width:
                     raise _No
-                out.append(fact(predicate, tuple(convert(record[key]) if key in record else _missing()
+                out.append(Fact(predicate, tuple(convert(record[key]) if key in record else _missing()
                                                  for key, convert in columns), f"{path}[{index}]"))
             return out
         return read_records
-    convert = _converter(spec.kind, spec.values, months_limit)
+    convert = _converter(spec.kind, spec.values)
     if spec.many:
         required = spec.required
 
@@ -127,12 +127,12 @@ def _field_reader(spec: Field, fact, months_limit: int):
                 if (type(converted), converted) in seen:
                     raise _No
                 seen.add((type(converted), converted))
-                out.append(fact(predicate, (converted,), f"{path}[{index}]"))
+                out.append(Fact(predicate, (converted,), f"{path}[{index}]"))
             return out
         return read_list
 
     def read_one(value):
-        return [fact(predicate, (convert(value),), path)]
+        return [Fact(predicate, (convert(value),), path)]
     return read_one
 
 
@@ -140,14 +140,14 @@ def _missing():
     raise _No
 
 
-def _level(node: dict, top: bool, fact, months_limit: int) -> tuple:
+def _level(node: dict, top: bool) -> tuple:
     known = frozenset(node) | (frozenset(META_KEYS) if top else frozenset())
     entries = []
     for name, child in node.items():
         if isinstance(child, Field):
-            entries.append((name, True, child.required, _field_reader(child, fact, months_limit)))
+            entries.append((name, True, child.required, _field_reader(child)))
         else:      # a mapping left out stands for an empty one: it may still lack a required field
-            entries.append((name, False, _requires(child), _level(child, False, fact, months_limit)))
+            entries.append((name, False, _requires(child), _level(child, False)))
     return known, tuple(entries)
 
 
@@ -180,7 +180,9 @@ def compiled(vocabulary):
     """The vocabulary's plan, built on first use."""
     found = _PLANS.get(id(vocabulary))
     if found is None or found[0] is not vocabulary:
-        found = _PLANS[id(vocabulary)] = (vocabulary, _level(vocabulary.tree, True, Fact, MAX_MONTHS))
+        if len(_PLANS) >= 64:              # a process loads a few rulebases; never let plans pile up
+            _PLANS.clear()
+        found = _PLANS[id(vocabulary)] = (vocabulary, _level(vocabulary.tree, True))
     return found[1]
 
 
