@@ -221,6 +221,32 @@ class Space:
 
     def assignment(self, request) -> list | None:
         """Constraints that pin the space to one concrete request (None: a list longer than its slots)."""
+        def in_order(slots, given):          # entry i in slot i
+            if len(given) > len(slots):
+                return None
+            out = []
+            for index, slot in enumerate(slots):
+                out.append(slot.present == (index < len(given)))
+                if index < len(given):
+                    out.extend(v == g for v, g in zip(slot.values, given[index]))
+            return out
+        return self._pinned(request, in_order)
+
+    def matches(self, request):
+        """A formula true of exactly the requests with this one's facts and settings (list order aside)."""
+        def any_order(slots, given):
+            out = [z3.Or(*[z3.And(slot.present, *[v == g for v, g in zip(slot.values, entry)]) for slot in slots])
+                   for entry in given]          # every entry of the request is in some slot ...
+            for slot in slots:                  # ... and every slot in use holds one of them
+                out.append(z3.Implies(slot.present, z3.Or(*[z3.And(*[v == g for v, g in zip(slot.values, e)])
+                                                            for e in given]) if given
+                                      else z3.BoolVal(False, self.ctx)))
+            return out
+        return z3.And(*self._pinned(request, any_order))
+
+    def _pinned(self, request, slotted) -> list | None:
+        """Constraints fixing every field and setting to the request's; `slotted(slots, entries)` pins a list
+        kept in slots (None from it: the request does not fit)."""
         facts: dict = {}
         for fact in request.facts:
             facts.setdefault("u_" + fact.predicate, []).append(
@@ -239,12 +265,10 @@ class Space:
             elif all(isinstance(v, int) for s in encoding[1] for v in s.values):     # one bit per entry
                 out.extend(slot.present == (slot.values in given) for slot in encoding[1])
             else:
-                if len(given) > len(encoding[1]):
+                pinned = slotted(encoding[1], given)
+                if pinned is None:
                     return None
-                for index, slot in enumerate(encoding[1]):
-                    out.append(slot.present == (index < len(given)))
-                    if index < len(given):
-                        out.extend(v == g for v, g in zip(slot.values, given[index]))
+                out.extend(pinned)
         named = dict(request.assume)
         for name in self.assumptions:
             out.append(self.assume_set[name] == (name in named))
@@ -252,41 +276,6 @@ class Space:
                 out.append(self.assume_value[name] == named[name])
         out.extend(self.draft_named[n] == (n in request.drafts) for n in self.drafts)
         return out
-
-    def matches(self, request):
-        """A formula true of exactly the requests with this one's facts and settings (list order aside)."""
-        facts: dict = {}
-        for fact in request.facts:
-            facts.setdefault("u_" + fact.predicate, []).append(
-                tuple(encode_value(v, self.names) if not isinstance(v, str) or v in self.names.code
-                      else self._unnamed(v) for v in fact.args))
-        out = []
-        for predicate, encoding in self.fields.items():
-            given = list(dict.fromkeys(facts.get(predicate, [])))
-            if encoding[0] == "flag":
-                out.append(encoding[1] == bool(given))
-            elif encoding[0] == "single":
-                if encoding[1] is not True:
-                    out.append(encoding[1] == bool(given))
-                if given:
-                    out.append(encoding[2] == given[0][0])
-            elif all(isinstance(v, int) for s in encoding[1] for v in s.values):     # one bit per entry
-                out.extend(slot.present == (slot.values in given) for slot in encoding[1])
-            else:
-                for entry in given:          # every entry of the request is in some slot ...
-                    out.append(z3.Or(*[z3.And(slot.present, *[v == g for v, g in zip(slot.values, entry)])
-                                       for slot in encoding[1]]))
-                for slot in encoding[1]:     # ... and every slot in use holds one of them
-                    out.append(z3.Implies(slot.present, z3.Or(*[z3.And(*[v == g for v, g in zip(slot.values, e)])
-                                                                for e in given]) if given
-                                          else z3.BoolVal(False, self.ctx)))
-        named = dict(request.assume)
-        for name in self.assumptions:
-            out.append(self.assume_set[name] == (name in named))
-            if name in named:
-                out.append(self.assume_value[name] == named[name])
-        out.extend(self.draft_named[n] == (n in request.drafts) for n in self.drafts)
-        return z3.And(*out)
 
     def _unnamed(self, name: str) -> int:
         """A code past the table for a name no rule mentions (the same name, the same code)."""

@@ -357,7 +357,7 @@ def _summary_line(record: dict) -> str | None:
         return None
     try:
         items_key = tuple((i["item"], i["outcome"]) for i in items if len(i) == 2)
-        settings_key = (tuple(settings["assumptions"].items()), tuple(settings["drafts"]))
+        assumptions, drafts = tuple(settings["assumptions"].items()), tuple(settings["drafts"])
     except (KeyError, TypeError, AttributeError):
         return None
     if len(items_key) != len(items):
@@ -371,8 +371,8 @@ def _summary_line(record: dict) -> str | None:
         '{"items": ', _fragment(("items", items_key), items), ', "outcome": ', dumps(record["outcome"]),
         ', "record": {"request_sha256": ', dumps(inner["request_sha256"]),
         ', "rulebase": ', _fragment(("rulebase", tuple(inner["rulebase"].items())), inner["rulebase"]),
-        ', "settings": {"assumptions": ', _fragment(("settings", settings_key), settings["assumptions"]),
-        ', "date": ', dumps(settings["date"]), ', "drafts": ', _fragment(("drafts", settings_key), settings["drafts"]),
+        ', "settings": {"assumptions": ', _fragment(("assumptions", assumptions), settings["assumptions"]),
+        ', "date": ', dumps(settings["date"]), ', "drafts": ', _fragment(("drafts", drafts), settings["drafts"]),
         '}, "warrant": ', dumps(inner["warrant"]), '}, "request": ', dumps(record["request"]),
         "}\n"))
 

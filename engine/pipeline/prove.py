@@ -187,12 +187,7 @@ class Prover:
         body = rule.body
         item_var = rule.head.args[0].name
         in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE), None)
-        if in_force_index is None:
-            in_force = True
-        elif isinstance(body[in_force_index].args[0], Const):
-            in_force = body[in_force_index].args[0].value in self.in_force()
-        else:
-            in_force = self.session.holds(body[in_force_index])
+        in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
         source = self.rb.source_rule(rule_id)
         failed, held, bindings = self._first_failure(rule_id, item)
         would_apply = False
