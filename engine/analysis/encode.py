@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import z3
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
 from engine.pipeline.limits import MAX_MONTHS
 from engine.pipeline.unfold import terms as _terms
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
@@ -445,20 +445,14 @@ class Side:
         if predicate == DRAFT_ON:
             return [(True if name in self.drafts else space.draft_named[name], (space.names.encode(name),))
                     for name in space.drafts if name in _drafts(self.rulebase)]
-        out = []
-        for rule_id in self.program.by_head.get(predicate, ()):
-            out.extend(self.rule_tuples(rule_id))
-        return out
+        return _merged(t for rule_id in self.program.by_head.get(predicate, ()) for t in self.rule_tuples(rule_id))
 
     def rule_tuples(self, rule_id: str) -> list:
         """Each way this rule derives its head: (guard, head argument terms)."""
         rule = self.program.rules[rule_id]
-        body = self.replaced.get(rule_id, rule.body)
-        out = []
-        for guards, env in self.join(body, {}):
-            args = tuple(self.term(t, env) for t in rule.head.args)
-            out.append((_conj(guards), args))
-        return out
+        body = bound_order(self.replaced.get(rule_id, rule.body))
+        return _merged((_conj(guards), tuple(self.term(t, env) for t in rule.head.args))
+                       for guards, env in self.join(body, {}))
 
     def term(self, term, env):
         if isinstance(term, Const):
@@ -480,17 +474,34 @@ class Side:
                     found = self.member(literal.atom.predicate, args)
                     if found is not True:
                         grown.append((guards if found is False else guards + [z3.Not(found)], bound))
+                elif all(not isinstance(t, Var) or t.name in bound for t in literal.args):
+                    found = self.member(literal.predicate, tuple(self.term(t, bound) for t in literal.args))
+                    if found is not False:           # a ground atom: one branch, its ways joined by "or"
+                        grown.append((guards if found is True else guards + [found], bound))
                 else:
-                    for guard, values in self.tuples(literal.predicate):
-                        if guard is False:
-                            continue
-                        extended, tests = _match(literal.args, values, bound, self.space.names)
-                        if extended is None:
-                            continue
-                        more = tests + ([] if guard is True else [guard])
-                        grown.append((guards + more, extended))
+                    for extended, test in self._bindings(literal, bound):
+                        grown.append((guards if test is True else guards + [test], extended))
             branches = grown
         return branches
+
+    def _bindings(self, atom, bound) -> list:
+        """The distinct bindings an atom with unbound variables makes, each with the formula for when it holds.
+
+        Ways of deriving the atom that bind the same values are one branch
+        (their guards joined by "or"), so a rule's branches grow with the
+        values its variables can take, not with the product of the ways of
+        proving each condition.
+        """
+        groups: dict = {}
+        for guard, values in self.tuples(atom.predicate):
+            if guard is False:
+                continue
+            extended, tests = _match(atom.args, values, bound, self.space.names)
+            if extended is None:
+                continue
+            key = tuple((k, _identity(v)) for k, v in extended.items() if k not in bound)
+            groups.setdefault(key, (extended, []))[1].append(_conj(tests + ([] if guard is True else [guard])))
+        return [(extended, _disj(parts)) for extended, parts in groups.values()]
 
     def member(self, predicate: str, args: tuple):
         """Whether the predicate holds of these argument values: True, False or a formula."""
@@ -533,27 +544,9 @@ class Side:
 
     def condition(self, literals, item: int, item_var: str):
         """A condition (an invariant's body) for one item: exists bindings of its other variables."""
-        options = [_conj(g) for g, _ in self.join(_ordered(literals), {item_var: item})]
+        options = [_conj(g) for g, _ in self.join(bound_order(literals, (item_var,)), {item_var: item})]
         ctx = self.space.ctx
         return z3.Or(*[_bool(o, ctx) for o in options]) if options else z3.BoolVal(False, ctx)
-
-
-def _ordered(literals) -> list:
-    """Positive atoms first as they bind, then each test as soon as its variables are bound."""
-    pending, out, bound = list(literals), [], set()
-    while pending:
-        for literal in pending:
-            needs = {t.name for t in _terms(literal) if isinstance(t, Var)}
-            if isinstance(literal, Atom) or needs <= bound:
-                pending.remove(literal)
-                out.append(literal)
-                if isinstance(literal, Atom):
-                    bound |= needs
-                break
-        else:
-            out.extend(pending)
-            break
-    return out
 
 
 def _dependents(program, predicate: str) -> set:
@@ -597,6 +590,30 @@ def _compare(left, op: str, right):
                 ">": left > right, ">=": left >= right}[op]
     return {"==": lambda: left == right, "!=": lambda: left != right, "<": lambda: left < right,
             "<=": lambda: left <= right, ">": lambda: left > right, ">=": lambda: left >= right}[op]()
+
+
+def _identity(value):
+    """A hashable stand-in for a bound value: the integer, or the z3 term's identity."""
+    return value if isinstance(value, int) else ("z3", value.get_id())
+
+
+def _merged(tuples) -> list:
+    """(guard, arguments) pairs with equal arguments joined into one, their guards by "or" (first-seen order)."""
+    groups: dict = {}
+    for guard, args in tuples:
+        if guard is False:
+            continue
+        groups.setdefault(tuple(_identity(a) for a in args), (args, []))[1].append(guard)
+    return [(_disj(guards), args) for args, guards in groups.values()]
+
+
+def _disj(parts):
+    if any(p is True for p in parts):
+        return True
+    parts = [p for p in parts if p is not False]
+    if not parts:
+        return False
+    return parts[0] if len(parts) == 1 else z3.Or(*parts)
 
 
 def _conj(parts):

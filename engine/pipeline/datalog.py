@@ -88,6 +88,49 @@ def fired_predicate(rule_id: str) -> str:
     return "f_" + rule_id
 
 
+def bound_order(body, bound=()) -> tuple:
+    """The same conditions, each test after the atoms that bind its variables.
+
+    Positive atoms keep their order; a negation or comparison moves to the
+    first place where every variable it uses is bound (by `bound` or an
+    earlier positive atom). Every transformation of a rule body (findings
+    that drop a condition, unfolding, the z3 encoding) goes through this, so
+    no test can be reached with an unbound variable whatever was removed.
+    A test whose variables no atom binds stays at the end (the checker
+    refuses such rules; a dropped binder makes the body unsafe, and callers
+    ask `is_safe` first).
+    """
+    have = {v for v in bound}
+    out, waiting = [], []
+    for literal in body:
+        if isinstance(literal, Atom):
+            out.append(literal)
+            have |= {t.name for t in literal.args if isinstance(t, Var)}
+            ready = [w for w in waiting if _variables(w) <= have]
+            waiting = [w for w in waiting if w not in ready]
+            out.extend(ready)
+        elif _variables(literal) <= have:
+            out.append(literal)
+        else:
+            waiting.append(literal)
+    return tuple(out + waiting)
+
+
+def is_safe(body, bound=(), head=None) -> bool:
+    """Every variable of a test (and of the head) is bound by a positive atom of the body or by `bound`."""
+    have = set(bound) | {t.name for l in body if isinstance(l, Atom) for t in l.args if isinstance(t, Var)}
+    needed = set().union(*(_variables(l) for l in body)) if body else set()
+    if head is not None:
+        needed |= _variables(head)
+    return needed <= have
+
+
+def _variables(literal) -> set:
+    atom = literal.atom if isinstance(literal, Not) else literal
+    terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+    return {t.name for t in terms if isinstance(t, Var)}
+
+
 def _has_variables(literal) -> bool:
     atom = literal.atom if isinstance(literal, Not) else literal
     terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
