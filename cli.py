@@ -439,11 +439,12 @@ def check(
 def fmt(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
-    diff: bool = typer.Option(False, "--diff", help="Show what would change."),
+    diff: bool = typer.Option(False, "--diff", help="Show what would change, and change nothing (like --check)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     output: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
 ) -> None:
-    """Rewrite rule files in the canonical layout (comments kept; atomic writes).
+    """Rewrite rule files in the canonical layout (comments kept; atomic writes). `--check` and `--diff`
+    write nothing.
 
     Examples:
 
@@ -455,6 +456,7 @@ def fmt(
     from engine.author.format import format_paths
     from engine.pipeline.rulebase import resolve_rules
     _formats(output, ("text", "json"))
+    check_only = check_only or diff          # showing what would change never changes it
     report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only, diff=diff)
     code = 2 if report.errors else 1 if check_only and report.changed else 0
     if output == "json":

@@ -89,3 +89,16 @@ def test_formatting_random_rulebases_is_idempotent_and_keeps_meaning(text):
     formatted = format_text(text, "r.warrant")
     assert format_text(formatted, "r.warrant") == formatted
     assert parse_text(formatted, "r.warrant").declarations == parse_text(text, "r.warrant").declarations
+
+
+def test_fmt_diff_and_check_never_write(tmp_path):
+    """`--diff` shows what would change and, like `--check`, writes nothing (mtime and bytes unchanged)."""
+    messy = 'source s { publisher "P"   title "T" }\n\n\n'
+    target = tmp_path / "r.warrant"
+    target.write_text(messy)
+    before = os.stat(target).st_mtime_ns
+    for args in (["--diff"], ["--check"], ["--check", "--diff"], ["--diff", "--format", "json"]):
+        result = runner.invoke(app, ["fmt", str(tmp_path), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert target.read_text() == messy and os.stat(target).st_mtime_ns == before, args
+    assert "+source s" in runner.invoke(app, ["fmt", str(tmp_path), "--diff"]).output
