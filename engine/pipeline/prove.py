@@ -144,11 +144,11 @@ class Prover:
                              atom=(pred, args), holds=holds,
                              detail=(("assumption", args[0]), ("on", holds),
                                      ("position", decl.get("position") if decl else None)),
-                             location=_where(decl))
+                             location=self.rb.place(decl))
         if pred.startswith("s_"):
             decl = self.rb.checked.sets.get(pred[2:])
             return TraceNode("member", text if holds else f"{show(args[0])} is not in the set {pred[2:]}",
-                             atom=(pred, args), holds=holds, location=_where(decl),
+                             atom=(pred, args), holds=holds, location=self.rb.place(decl),
                              detail=(("set", pred[2:]), ("value", args[0])))
         if pred == DRAFT_ON:
             return TraceNode("assumption", text if holds else f"draft policy {args[0]} is not switched on",
@@ -291,7 +291,7 @@ class Prover:
         if pred == IN_FORCE:
             policy = self.rb.checked.policies[atom.args[0].value]
             return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({_period(policy)})",
-                             atom=(pred, _args(atom)), holds=False, location=_where(policy))
+                             atom=(pred, _args(atom)), holds=False, location=self.rb.place(policy))
         if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
             if _is_ground(atom):
                 return self.leaf(atom, holds=False)
@@ -350,13 +350,6 @@ def _period(policy) -> str:
     start = f"from {period.start}" if period.start else "from the start"
     end = f"until {period.end} inclusive" if period.end else "with no end date"
     return f"{start} {end}"
-
-
-def _where(decl) -> str | None:
-    if decl is None or decl.span is None:
-        return None
-    from engine.pipeline.rulebase import _relative
-    return f"{_relative(decl.span.file)}:{decl.span.line}"
 
 
 def _unify(head: Atom, args: tuple):

@@ -123,36 +123,42 @@ class Rulebase:
     def _rule_location(self, rule_id: str) -> str:
         rule = self.checked.rules.get(rule_id)
         if rule is not None and rule.span:
-            return f"{_relative(rule.span.file)}:{rule.span.line}"
-        policy = self.checked.policies.get(self.program.rules[rule_id].policy)
-        if policy is not None and policy.span:
-            return f"{_relative(policy.span.file)}:{policy.span.line}"
-        return ""
+            return self.place(rule)
+        return self.place(self.checked.policies.get(self.program.rules[rule_id].policy)) or ""
+
+    def place(self, decl) -> str | None:
+        """Where a declaration stands, as traces show it: `FOLDER/FILE:LINE` (see `shown_names`)."""
+        if decl is None or decl.span is None:
+            return None
+        shown = self.__dict__.get("_shown")
+        if shown is None:
+            shown = self.__dict__["_shown"] = shown_names(self.files, self.folder, self.__dict__.get("built_as"))
+        return f"{shown.get(decl.span.file, decl.span.file)}:{decl.span.line}"
 
 
-_ROOT = os.path.dirname(DEFAULT_RULES)
+def shown_names(files: list[str], folder: str | None, built_as: list[str] | None = None) -> dict:
+    """How traces name each rule file: the rulebase folder's own name, then the path inside it.
 
-
-_RELATIVE: dict = {}      # (path, working folder) -> as shown: traces name rule files thousands of times
-
-
-def _relative(path: str) -> str:
-    """A rule file's name as traces show it: relative to the project (so output is the same from any folder)."""
-    key = (path, os.getcwd())
-    found = _RELATIVE.get(key)
-    if found is None:
-        found = path
-        for base in (_ROOT, key[1]):
-            try:
-                rel = os.path.relpath(path, base)
-            except ValueError:
-                continue
-            if not rel.startswith(".."):
-                found = rel
-                break
-        if len(_RELATIVE) < 10_000:
-            _RELATIVE[key] = found
-    return found
+    `rules/general.warrant`, `uk_gdpr/bases.warrant`: the same from any
+    working folder and with the cache on or off, so golden files are
+    portable. `built_as` are the names the files had when the (cached)
+    rulebase was built, in the same order; their spans are mapped too.
+    """
+    if folder is not None:
+        base = os.path.abspath(folder)
+    elif files:
+        base = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+    else:
+        base = os.getcwd()
+    label = os.path.basename(base.rstrip(os.sep)) or "."
+    shown = {}
+    for index, path in enumerate(files):
+        inside = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+        name = f"{label}/{inside}"
+        shown[path] = name
+        if built_as is not None and index < len(built_as):
+            shown[built_as[index]] = name
+    return shown
 
 
 def rule_files(paths: list[str]) -> list[str]:
@@ -204,7 +210,8 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
     if target is not None:
         cached = _read_cache(target)
         if cached is not None:
-            cached.folder, cached.files = folder, files     # as named now (the entry may come from another folder)
+            # as named now (the entry may come from another folder); spans keep the names it was built with
+            cached.built_as, cached.folder, cached.files = cached.files, folder, files
             return cached
     from engine.pipeline.check import check
     from engine.pipeline.compile import compile_rulebase

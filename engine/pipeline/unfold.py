@@ -15,13 +15,14 @@ import itertools
 from engine.pipeline.datalog import Atom, Compare, Not, Var
 from engine.pipeline.values import Money, Months, kind_of
 
-MAX_DEPTH = 8            # nested definitions followed, at most
+MAX_DEPTH = 16           # definitions built on definitions followed along one chain, at most
 
 
 class Unfolder:
     def __init__(self, program):
         self.program = program
         self.fresh = itertools.count()
+        self.cut = False         # set when MAX_DEPTH cut a branch: the ways found are not all the ways
 
     def rename(self, literal, suffix: str):
         def term(t):
@@ -41,12 +42,24 @@ class Unfolder:
         return self.unfold(body + list(extra), start)
 
     def unfold(self, goals: list, subst: dict, depth: int = 0):
-        """Yield (base literals, substitution) for each way of proving `goals`."""
+        """Yield (base literals, substitution) for each way of proving `goals`.
+
+        Depth is counted along each chain of definitions (a definition's
+        conditions are one level deeper than the goal they replace), never
+        along the conjunction, so a permission with many conditions is
+        unfolded as deeply as one with a single condition.
+        """
+        yield from self._unfold([(g, depth) for g in goals], subst)
+
+    def _unfold(self, goals: list, subst: dict):
         if not goals:
             yield [], subst
             return
-        first, rest = goals[0], goals[1:]
-        if isinstance(first, Atom) and first.predicate in self.program.by_head and depth < MAX_DEPTH:
+        (first, depth), rest = goals[0], goals[1:]
+        if isinstance(first, Atom) and first.predicate in self.program.by_head:
+            if depth >= MAX_DEPTH:
+                self.cut = True      # too deep: this branch is given up, and the search says so
+                return
             for rule_id in self.program.by_head[first.predicate]:
                 rule = self.program.rules[rule_id]
                 suffix = f"_{next(self.fresh)}"
@@ -54,12 +67,10 @@ class Unfolder:
                 unified = unify(first.args, head.args, subst)
                 if unified is None:
                     continue
-                body = [self.rename(l, suffix) for l in rule.body]
-                yield from self.unfold(body + rest, unified, depth + 1)
+                body = [(self.rename(l, suffix), depth + 1) for l in rule.body]
+                yield from self._unfold(body + rest, unified)
             return
-        if isinstance(first, Atom) and first.predicate in self.program.by_head:
-            return  # too deep: give up on this branch
-        for base, final in self.unfold(rest, subst, depth):
+        for base, final in self._unfold(rest, subst):
             yield [first] + base, final
 
 

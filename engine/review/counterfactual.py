@@ -28,7 +28,20 @@ from engine.pipeline.unfold import Unfolder, apply, around, holds, order, terms,
 from engine.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 
 LIMIT = 3
-MAX_WAYS = 60               # ways of proving one permission considered
+MAX_WAYS = 4096             # ways of proving one permission considered (a bound the output names when reached)
+
+
+class Suggestions(tuple):
+    """The smallest verified changes, and why the search may have missed one (`incomplete`: None when it
+    looked at every way of proving every permission in force)."""
+
+    incomplete: str | None = None
+
+    @classmethod
+    def of(cls, found, incomplete: str | None) -> "Suggestions":
+        out = cls(found)
+        out.incomplete = incomplete
+        return out
 
 
 @dataclass(frozen=True)
@@ -87,17 +100,24 @@ def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, dr
 
 
 def _ways(program, rule_id: str) -> tuple:
-    """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program)."""
+    """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program),
+    and the bound that cut them short (None: these are all the ways)."""
     out = []
-    for index, (base, subst) in enumerate(Unfolder(program).permission(rule_id, "Item_")):
+    unfolder = Unfolder(program)
+    cut = None
+    for index, (base, subst) in enumerate(unfolder.permission(rule_id, "Item_")):
         if index >= MAX_WAYS:
+            cut = f"{rule_id} has more than {MAX_WAYS:,} ways of being proved; the first {MAX_WAYS:,} were tried"
             break
         literals = [apply(l, subst) for l in base]
         item = walk(Var("Item_"), subst)       # definitions over the item rename it: name it back
         if item != Var("Item_"):
             literals = [apply(l, {item: Var("Item_")}) for l in literals]
         out.append(tuple(literals))
-    return tuple(out)
+    if cut is None and unfolder.cut:
+        from engine.pipeline.unfold import MAX_DEPTH
+        cut = f"{rule_id} rests on definitions nested more than {MAX_DEPTH} deep; deeper ways were not tried"
+    return tuple(out), cut
 
 
 class _Search:
@@ -114,16 +134,21 @@ class _Search:
     # ---- driving --------------------------------------------------------------
     def run(self) -> tuple[Counterfactual, ...]:
         found: dict = {}
+        cuts = []
         for rule_id in self._permits_in_force():
-            for literals in self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id)):
+            ways, cut = self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id))
+            if cut:
+                cuts.append(cut)
+            for literals in ways:
                 changes = self._meet(literals)
                 if changes is not None:
                     self._try(changes, found)
         best = sorted(found.values(), key=lambda cf: (len(cf.changes), [c.describe() for c in cf.changes]))
+        incomplete = "; ".join(cuts) or None
         if not best:
-            return ()
+            return Suggestions.of((), incomplete)
         smallest = len(best[0].changes)
-        return tuple(cf for cf in best if len(cf.changes) == smallest)[:LIMIT]
+        return Suggestions.of(tuple(cf for cf in best if len(cf.changes) == smallest)[:LIMIT], incomplete)
 
     def _permits_in_force(self) -> list[str]:
         program = self.rb.program
@@ -225,7 +250,7 @@ class _Search:
                 bound = {"Item_": self.item, **env}
                 if all(t.name in bound for t in terms(literal) if isinstance(t, Var)) and not holds(literal, bound):
                     return None
-        return changes
+        return list({(c.path, repr(c.after)): c for c in changes}.values())      # one change a field and value
 
     def _meet_fact(self, literal: Atom, env: dict, unary, current, changes: list) -> bool:
         spec = self.fields[literal.predicate]

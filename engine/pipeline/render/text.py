@@ -79,7 +79,11 @@ def render_decision(decision: Decision) -> str:
         if item.outcome == "refused" and decision.extra.get("changes_searched"):
             for cf in item.counterfactuals:
                 out.append(f"  would be permitted if: {cf.describe()}")
-            if not item.counterfactuals:
+            incomplete = getattr(item.counterfactuals, "incomplete", None)
+            if incomplete:
+                out.append(f"  the search for what would change stopped at a bound, so this answer is incomplete: "
+                           f"{incomplete}")
+            elif not item.counterfactuals:
                 out.append("  no change to the request's facts was found that would permit it on this date")
     if decision.assumptions:
         out.append("")
