@@ -26,6 +26,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+import sys
+import time
+
 import z3
 
 from engine.analysis.conditions import Condition, Wording
@@ -68,6 +71,9 @@ class Region:
                 "conditions": self.structured, "witness": self.witness}
 
 
+PROGRESS_AFTER = 2.0     # seconds before a running diff shows its progress (terminals only)
+
+
 @dataclass
 class DiffReport:
     before: Scenario
@@ -76,8 +82,29 @@ class DiffReport:
     bounds: dict = field(default_factory=dict)
     solver_calls: int = 0
     stopped: bool = False          # MAX_REGIONS reached
+    found: int = 0                 # regions found so far (for the progress line)
 
     finder: object = None
+    started: float = field(default_factory=time.monotonic)
+    shown: float = 0.0
+
+    def progress(self, done: bool = False) -> None:
+        """A progress line on stderr once the search has run past 2 s, on a terminal only (so pipes, files
+        and golden outputs stay byte-identical); cleared when the search ends."""
+        if not sys.stderr.isatty():
+            return
+        now = time.monotonic()
+        if done:
+            if self.shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+            return
+        if now - self.started < PROGRESS_AFTER or now - self.shown < 0.25:
+            return
+        self.shown = now
+        sys.stderr.write(f"\rdiff: {self.found} region(s) so far, {self.solver_calls:,} solver call(s), "
+                         f"{now - self.started:.0f} s\033[K")
+        sys.stderr.flush()
 
     @property
     def equivalent(self) -> bool:
@@ -142,10 +169,12 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
                 if len(found) >= MAX_REGIONS:
                     report.stopped = True
                     break
+                report.found = len(found) + 1
                 document = _confirmed(finder, before, after, item, start, end, region[0])
                 found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document,
                                     [finder.wording.structured(c) for c in region[0] if c.kind != "item"])
     report.regions = _combined(list(found.values()), finder)
+    report.progress(done=True)
     return report
 
 
@@ -205,6 +234,7 @@ class _Finder:
 
     def _tally(self) -> None:
         self.report.solver_calls += 1
+        self.report.progress()
 
     def _check(self, *formulas) -> bool:
         self.solver.push()
@@ -213,6 +243,7 @@ class _Finder:
         model = self.solver.model() if result == z3.sat else None
         self.solver.pop()
         self.report.solver_calls += 1
+        self.report.progress()
         if result == z3.unknown:
             raise Unknown("the solver's time limit")
         return model

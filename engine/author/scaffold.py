@@ -64,8 +64,7 @@ policy example_sharing "Sharing under the Example Act 2024"
         "The council may receive contact details when the person has agreed."
         cites example_act "s.2(1)"
         assumes consent_is_enough
-        when requested(Item)
-         and Item = contact_details
+        when Item = contact_details
          and requester(council)
          and consented
          and assuming consent_is_enough
