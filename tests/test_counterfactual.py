@@ -71,3 +71,13 @@ def test_counterfactuals_in_json_and_markdown():
     assert '"field": "subject.convictions[0].sentence_months"' in result.output and '"verified": true' in result.output
     result = runner.invoke(app, ["decide", path, "--format", "markdown"])
     assert "**Would be permitted if:** subject.convictions[0].sentence_months: 11 months -> 12 months" in result.output
+
+
+def test_a_boolean_given_as_false_is_shown_as_given():
+    """A suggestion names the value the request gave (`no`), not `absent`, for a boolean it set to false."""
+    from typer.testing import CliRunner
+    from cli import app
+    case = os.path.join(os.path.dirname(__file__), "golden", "decisions", "safeguard_efforts_not_failed.yaml")
+    result = CliRunner().invoke(app, ["decide", case])
+    assert "subject.other_efforts_failed: no -> yes" in result.output, result.output
+    assert "subject.other_efforts_failed: absent -> yes" not in result.output

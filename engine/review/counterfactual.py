@@ -259,7 +259,8 @@ class _Search:
             if not current.get(path):
                 if path in self.fixed:
                     return False
-                changes.append(Change(path, current.get(path), True))
+                given = _get_path(self.request.data, path)        # a `false` the request gave is shown as given
+                changes.append(Change(path, False if given is False else current.get(path), True))
             return True
         if spec.kind == "records":
             return self._meet_record(literal, spec, env, unary, changes)
