@@ -25,7 +25,7 @@ import z3
 
 from engine.analysis.encode import NotExact, Side, Space
 from engine.analysis.solve import satisfiable
-from engine.pipeline.datalog import FORBID, IN_FORCE, Atom, Compare, Not, Var
+from engine.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from engine.pipeline.errors import Diagnostic
 
 MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the rest are skipped, and said)
@@ -127,14 +127,7 @@ def _concludes(tuples, head, ctx) -> object:
 
 def _removable(rule, index: int) -> bool:
     """Whether the body stays safe without this literal (every variable still bound by a positive atom)."""
-    rest = rule.body[:index] + rule.body[index + 1:]
-    bound = {t.name for l in rest if isinstance(l, Atom) for t in l.args if isinstance(t, Var)}
-    needed = set()
-    for literal in rest + (rule.head,):
-        atom = literal.atom if isinstance(literal, Not) else literal
-        terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
-        needed |= {t.name for t in terms if isinstance(t, Var)}
-    return needed <= bound
+    return is_safe(rule.body[:index] + rule.body[index + 1:], head=rule.head)
 
 
 def _bool(value, ctx):
