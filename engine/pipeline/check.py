@@ -19,7 +19,8 @@ from engine.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, buil
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
                "note": False}
-ASSUMPTION_KEYS = {"question": True, "position": True, "reason": True, "reading": False, "default": False}
+ASSUMPTION_KEYS = {"question": True, "position": True, "reason": True, "reading": False, "default": False,
+                   "off": False}   # `position` is the on reading; `off` the reading when switched off
 RESERVED = {"requested"}  # requested(Item) is supplied by the request itself
 
 

@@ -70,7 +70,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     permitted = sum(1 for i in items if i.outcome == "permitted")
     outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"
     used = _assumptions_used(rulebase, items)
-    assumptions = tuple((name, switches[name], str(rulebase.checked.assumptions[name].get("position") or ""))
+    assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
                         for name in used)
     from engine.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,

@@ -143,7 +143,7 @@ class Prover:
             return TraceNode("assumption", text if holds else f"assumption {args[0]} is off",
                              atom=(pred, args), holds=holds,
                              detail=(("assumption", args[0]), ("on", holds),
-                                     ("position", decl.get("position") if decl else None)),
+                                     ("position", decl.position_when(holds) if decl else None)),
                              location=self.rb.place(decl))
         if pred.startswith("s_"):
             decl = self.rb.checked.sets.get(pred[2:])

@@ -114,6 +114,14 @@ class AssumptionDecl:
     def get(self, key: str):
         return next((p.value for p in self.properties if p.key == key), None)
 
+    def position_when(self, on: bool) -> str:
+        """The position a decision rests on: `position` (what "assuming NAME"
+        means) when the assumption is on; when off, its `off` position, or
+        "not assumed" (showing `position` for an off switch would misstate it)."""
+        if on:
+            return str(self.get("position") or "")
+        return str(self.get("off") or "not assumed")
+
 
 @dataclass(frozen=True, slots=True)
 class SetDecl:

@@ -65,7 +65,8 @@ def render_rule(rulebase, rule_id: str) -> str:
         out.append(f"  cites: {rulebase.cite(cite).label}" + (f", {cite.locator}" if cite.locator else ""))
     for name in rulebase.rule_assumptions(rule.id):
         decl = checked.assumptions[name]
-        out.append(f"  assumes {name}: {decl.get('position')}")
+        out.append(f"  assumes {name}: {decl.get('position')}"
+                   + (f" (off: {decl.get('off')})" if decl.get("off") else ""))
     compiled = rulebase.program.rules[rule.id]
     out.append("  compiled: " + f"{compiled.fired} <= " + " & ".join(map(str, compiled.body)))
     users = sorted(r.id for r in checked.rules.values()
