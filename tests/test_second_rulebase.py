@@ -96,3 +96,23 @@ def test_the_second_rulebase_generates_valid_requests_without_a_distribution():
     documents = list(generate(rulebase, 200, seed=1))
     assert len({json.dumps(d, sort_keys=True) for d in documents}) > 150
     assert all(d["controller"]["type"] in ("company", "public_authority", "charity") for d in documents)
+
+
+def test_why_not_expands_a_failed_definition_whose_arguments_are_open():
+    """`consent_recorded(Item, Kind)` fails with Kind open ("any"): its definition is still shown."""
+    result = runner.invoke(app, ["decide", "--rules", GDPR, "--format", "json",
+                                 os.path.join(GDPR, "cases", "consent_for_another_category.yaml")])
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("conclusion", "")).startswith("nothing establishes that consent_recorded("):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(json.loads(result.output))
+    assert found, result.output[:2000]
+    assert all(any(c.get("rule") == "consent_on_record" for c in n["children"]) for n in found)

@@ -18,6 +18,8 @@ from engine.pipeline.trace import Attempt, TraceNode
 from engine.pipeline.values import show
 from engine.pipeline.values import BOOL
 
+MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
+
 _TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
@@ -257,7 +259,11 @@ class Prover:
     def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
         """Why one definition of a derived concept gave nothing: its first failed condition."""
         rule = self.program.rules[rule_id]
-        env = _unify(rule.head, tuple(a.value for a in atom.args))
+        # Only the atom's known arguments are bound; an argument the failed
+        # condition left open ("any") stays a variable of the definition.
+        known = tuple((i, a.value) for i, a in enumerate(atom.args) if isinstance(a, Const))
+        env = _unify(Atom(rule.head.predicate, tuple(rule.head.args[i] for i, _ in known)),
+                     tuple(v for _, v in known))
         if env is None:
             return None
         fixed = tuple(_substitute(l, env) for l in rule.body)
@@ -298,7 +304,7 @@ class Prover:
         text = self._pattern_text(atom)
         if pred in self.program.by_head:
             message = f"nothing establishes that {text}"
-            if _is_ground(atom) and depth < 3:
+            if depth < MAX_WHY_NOT_DEPTH:
                 reasons = tuple(n for n in (self._define_failure(rule_id, atom, depth + 1)
                                             for rule_id in self.program.by_head[pred]) if n is not None)
                 return TraceNode("fact", message, atom=(pred, _args(atom)), holds=False, children=reasons)
