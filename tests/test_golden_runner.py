@@ -59,6 +59,8 @@ def test_coverage_of_the_shipped_suite():
     deciding = [c for c in data["coverage"]["conditions"]["by_condition"] if c["held"] and c["failed"]]
     assert {"rule": "restriction_serious_offender", "condition": "serious_offender",
             "held": True, "failed": True} in deciding
+    # a definition's condition that fails inside a why-not counts as failed too
+    assert {"rule": "debt_over_500", "condition": "Debt > £500", "held": True, "failed": True} in deciding
     policies = {p["policy"]: p["cases_inside"] for p in data["coverage"]["policies"]}
     assert policies["nhs_digital_mou_2017"] > 0
     assert runner.invoke(app, ["test", "--coverage", "--fail-under", "100"]).exit_code == 1

@@ -6,7 +6,8 @@ the decisions themselves.
 - a rule is *fired* when some proof contains an instance of it;
 - a condition is *deciding* when it was seen to hold in one case and to
   fail in another. It is seen to hold in every proof of its rule, and to
-  fail where a why-not names it as the first condition that failed;
+  fail where a why-not names it as the first condition that failed, for a
+  permission or for a definition expanded inside the why-not;
 - an assumption is *exercised* when some decision rests on it (per value);
 - a policy is *dated* when some case's date falls inside its period.
 
@@ -98,6 +99,8 @@ def measure(rulebase, decisions) -> Coverage:
                     if node.kind == "rule" and node.holds and node.rule in cov.fired:
                         cov.fired[node.rule] += 1
                         _mark_proof(cov, program, node)
+                    elif node.kind == "rule" and node.failed_at is not None and node.rule in cov.fired:
+                        _mark_failure(cov, program, node.rule, node.failed_at)
     return cov
 
 
@@ -109,15 +112,17 @@ def _mark_proof(cov: Coverage, program, node) -> None:
 
 
 def _mark_attempt(cov: Coverage, program, attempt) -> None:
-    """The conditions before the failed one held; the failed one failed."""
-    rule = program.rules.get(attempt.rule)
-    if rule is None or attempt.failed is None:
-        return
-    order = rule.source_order
-    failed_at = len(attempt.held)
-    for body_index, source_index in enumerate(order[:failed_at + 1]):
+    """A permission's why-not: the conditions before the failed one held; the failed one failed."""
+    if program.rules.get(attempt.rule) is not None and attempt.failed is not None:
+        _mark_failure(cov, program, attempt.rule, len(attempt.held))
+
+
+def _mark_failure(cov: Coverage, program, rule_id: str, failed_at: int) -> None:
+    """A rule instance that did not apply (a permission, or a definition inside
+    a why-not): the conditions before compiled index `failed_at` held, it failed."""
+    for body_index, source_index in enumerate(program.rules[rule_id].source_order[:failed_at + 1]):
         if source_index >= 0:
-            cov.seen[(attempt.rule, source_index)].add(body_index < failed_at)
+            cov.seen[(rule_id, source_index)].add(body_index < failed_at)
 
 
 def _period(policy) -> str:

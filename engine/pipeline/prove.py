@@ -278,7 +278,8 @@ class Prover:
                 return TraceNode("rule", f"{rule_id} does not apply: {failed.conclusion}", rule=rule_id,
                                  statement=source.statement if source else None, holds=False,
                                  citations=self.rb.rule_citations(rule_id),
-                                 location=self.rb.rule_location(rule_id), children=(failed,))
+                                 location=self.rb.rule_location(rule_id), children=(failed,),
+                                 failed_at=index - 1)
             previous, previous_vars = rows, variables
         return None
 

@@ -34,6 +34,8 @@ class TraceNode:
     holds: bool = True
     children: tuple["TraceNode", ...] = ()
     detail: tuple[tuple[str, object], ...] = ()  # e.g. comparison operands, set name
+    failed_at: int | None = None                # a rule that did not apply: its compiled body index that
+                                                # failed (for coverage; not rendered)
 
 
 @dataclass(frozen=True, slots=True)
