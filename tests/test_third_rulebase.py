@@ -59,3 +59,11 @@ def test_goldens_pass_from_other_folders_cold_and_warm(tmp_path, rulebase, runs)
                              env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, (cwd, setting, run.stdout[-2000:], run.stderr[-2000:])
         assert re.search(r"\d+ passed, 0 failed", run.stdout + run.stderr), run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("rulebase", [S115, GDPR, os.path.join(ROOT, "rules")])
+def test_timeline_axis_labels_are_whole_years_apart(rulebase):
+    axis = CliRunner().invoke(app, ["timeline", "--rules", rulebase]).output.splitlines()[0]
+    labels = axis.split()
+    assert len(labels) >= 3 and all(re.fullmatch(r"(19|20)\d\d", label) for label in labels), axis
+    assert labels == sorted(labels) and len(set(labels)) == len(labels)

@@ -92,12 +92,19 @@ def render_timeline(rulebase, width: int = 60) -> str:
 
     name_width = max(len(p.name) for p in policies) if policies else 10
     axis = [" "] * width
+    # Whole years, every `step` years, where a label and a space fit: labels
+    # never run together, whatever the span (a 1998-2026 rulebase gets 5-year marks).
+    per_year = (width - 1) / max(1, last.year - first.year + 1)
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000) if s * per_year >= 5), 1000)
+    free = 0
     for year in range(first.year, last.year + 1):
-        c = col(_dt.date(year, 1, 1))
-        label = str(year)[2:]
-        for i, ch in enumerate(label):
-            if c + i < width:
-                axis[c + i] = ch
+        if year % step:
+            continue
+        c, label = col(_dt.date(year, 1, 1)), str(year)
+        if c < free or c + len(label) > width:
+            continue
+        axis[c:c + len(label)] = label
+        free = c + len(label) + 1
     out = [f"{'':{name_width}}  {''.join(axis)}"]
     for policy in sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start else first, p.name)):
         start = policy.period.start if policy.period and policy.period.start else first
