@@ -401,8 +401,9 @@ def check(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
     invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Prove the invariants and run the exact findings (C129-C132)."),
-    counterexamples: str = typer.Option("counterexamples", "--counterexamples", metavar="DIR",
-                                        help="Folder for counter-example request files (written only on a violation)."),
+    counterexamples: Optional[str] = typer.Option(None, "--counterexamples", metavar="DIR",
+                                                  help="Write each violated invariant's counter-example as a request "
+                                                       "file in this folder (nothing is written without it)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     outcome_redundancy: bool = typer.Option(False, "--outcome-redundancy",
                                             help="Also report conditions other rules make irrelevant (C133)."),

@@ -81,3 +81,14 @@ def test_violation_gives_smallest_runnable_counterexample(tmp_path, monkeypatch)
 def test_no_invariants_flag_skips_them():
     result = runner.invoke(app, ["check", "--no-invariants"])
     assert result.exit_code == 0 and "invariants:" not in result.output
+
+
+def test_a_violation_writes_nothing_unless_asked(tmp_path, monkeypatch):
+    rules = _broken_copy(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = runner.invoke(app, ["check", str(rules)])
+    assert result.exit_code == 1 and "does not hold" in result.output
+    assert "with --counterexamples DIR" in result.output
+    assert os.listdir(work) == []

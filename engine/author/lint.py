@@ -88,6 +88,8 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
             report.written.append(target)
             rules = " ".join(shlex.quote(p) for p in paths)
             notes.append(f"written to {target}; run `warrant decide --rules {rules} {shlex.quote(target)}`")
+        else:
+            notes.append("write it as a request file with --counterexamples DIR")
         report.diagnostics.append(Diagnostic(
             "C121", f"invariant `{result.name}` does not hold: `{result.item}` is permitted by "
                     f"{', '.join(result.permitted_by)}", result.span, "error", tuple(notes)))
