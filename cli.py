@@ -12,6 +12,8 @@ from typing import List, Optional
 
 import typer
 
+from engine.analysis.budget import DEFAULT_SECONDS, MAX_SECONDS
+
 app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None)
 
 RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when it holds rule files, "
@@ -295,8 +297,8 @@ def impact(
     raise typer.Exit(0)
 
 
-@app.command(epilog="Exit codes: 0 equivalent for every request; 1 some requests are decided differently; "
-                    "2 bad input or usage; 3 an internal error.")
+@app.command(epilog="Exit codes: 0 equivalent for every request; 1 some requests are decided differently, or "
+                    "the search stopped at a bound before it could say; 2 bad input or usage; 3 an internal error.")
 @_guard
 def diff(
     before: Optional[str] = typer.Argument(None, help="The rulebase before: a folder, or REV:FOLDER for a git "
@@ -310,6 +312,9 @@ def diff(
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     fmt: str = typer.Option("text", "--format", metavar="[text|json|markdown]", help="text, json or markdown."),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
+    time_limit: float = typer.Option(DEFAULT_SECONDS, "--time-limit", metavar="SECONDS", min=1, max=MAX_SECONDS,
+                                     help="Bound on the search; a search it stops says so and is not "
+                                          "called equivalent."),
 ) -> None:
     """Every region of requests decided differently by two rulebases, dates or settings, each with a witness.
 
@@ -322,6 +327,7 @@ def diff(
       warrant diff HEAD~1:rules rules
     """
     import shutil
+    from engine.analysis.budget import Budget, bounded
     from engine.analysis.diff import diff as run_diff, scenarios
     from engine.analysis.render import render_json, render_markdown, render_text
     from engine.analysis.revision import checkout, is_revision
@@ -347,7 +353,8 @@ def diff(
         new, new_label = side(after) if (after or before) else (old, old_label)
         left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], _assumptions(assume),
                                 tuple(with_draft))
-        report = run_diff(left, right)
+        with bounded(Budget(time_limit, "diff")):
+            report = run_diff(left, right)
     finally:
         for folder in temporary:
             shutil.rmtree(folder, ignore_errors=True)
@@ -407,6 +414,9 @@ def check(
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     outcome_redundancy: bool = typer.Option(False, "--outcome-redundancy",
                                             help="Also report conditions other rules make irrelevant (C133)."),
+    time_limit: float = typer.Option(DEFAULT_SECONDS, "--time-limit", metavar="SECONDS", min=1, max=MAX_SECONDS,
+                                     help="Bound on the exact analysis (findings and invariants together); "
+                                          "what it does not finish is reported as not proved."),
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants.
 
@@ -423,7 +433,7 @@ def check(
     from engine.pipeline.record import files_digest, header
     from engine.pipeline.rulebase import rule_files
     chosen = resolve_rules(list(paths or []) + list(rules or []))
-    report = lint(chosen, invariants, counterexamples, outcome_redundancy)
+    report = lint(chosen, invariants, counterexamples, outcome_redundancy, time_limit)
     digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
     if fmt == "json":
         typer.echo(_json.dumps({"rulebase": digest, **report.to_json()}, indent=2, ensure_ascii=False))

@@ -26,14 +26,13 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-import sys
-import time
 
 import z3
 
 from engine.analysis.conditions import Condition, Wording
 from engine.analysis.encode import Side, Space
-from engine.analysis.solve import TIMEOUT_MS, Unknown, _cuts, canonical_model, witness
+from engine.analysis import budget as _budget
+from engine.analysis.solve import _cuts, canonical_model, checked, witness
 from engine.pipeline.errors import WarrantError
 from engine.pipeline.values import SYMBOL
 
@@ -71,9 +70,6 @@ class Region:
                 "conditions": self.structured, "witness": self.witness}
 
 
-PROGRESS_AFTER = 2.0     # seconds before a running diff shows its progress (terminals only)
-
-
 @dataclass
 class DiffReport:
     before: Scenario
@@ -81,39 +77,28 @@ class DiffReport:
     regions: list = field(default_factory=list)
     bounds: dict = field(default_factory=dict)
     solver_calls: int = 0
-    stopped: bool = False          # MAX_REGIONS reached
+    stopped: bool = False          # a bound ended the search: MAX_REGIONS or the analysis budget
+    stop_reason: str = ""          # which, in words
     found: int = 0                 # regions found so far (for the progress line)
 
     finder: object = None
-    started: float = field(default_factory=time.monotonic)
-    shown: float = 0.0
 
-    def progress(self, done: bool = False) -> None:
-        """A progress line on stderr once the search has run past 2 s, on a terminal only (so pipes, files
-        and golden outputs stay byte-identical); cleared when the search ends."""
-        if not sys.stderr.isatty():
-            return
-        now = time.monotonic()
-        if done:
-            if self.shown:
-                sys.stderr.write("\r\033[K")
-                sys.stderr.flush()
-            return
-        if now - self.started < PROGRESS_AFTER or now - self.shown < 0.25:
-            return
-        self.shown = now
-        sys.stderr.write(f"\rdiff: {self.found} region(s) so far, {self.solver_calls:,} solver call(s), "
-                         f"{now - self.started:.0f} s\033[K")
-        sys.stderr.flush()
+    def progress(self) -> None:
+        """The running search, for the budget's progress line (a terminal only)."""
+        budget = _budget.current()
+        if budget is not None:
+            budget.note(f"{self.found} region(s) so far, {self.solver_calls:,} solver call(s)")
 
     @property
     def equivalent(self) -> bool:
-        return not self.regions
+        """No request is decided differently: only a search that ran to its end can say so."""
+        return not self.regions and not self.stopped
 
     def to_json(self) -> dict:
         return {"before": self.before.to_json(), "after": self.after.to_json(), "equivalent": self.equivalent,
                 "exact": not self.bounds, "bounds": self.bounds, "stopped_at_limit": self.stopped,
-                "solver_calls": self.solver_calls, "regions": [r.to_json() for r in self.regions]}
+                "solver_calls": self.solver_calls, "regions": [r.to_json() for r in self.regions],
+                **({"stop_reason": self.stop_reason} if self.stopped else {})}
 
     def containing(self, request) -> dict:
         """Per requested item, the regions that hold this concrete request (cross-checks with the engine)."""
@@ -154,8 +139,19 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
             space.domain.append(z3.Not(space.draft_named[name]))
     sides = [Side(space, s.rulebase, s.at, dict(s.assume), s.drafts) for s in (before, after)]
     report = DiffReport(before, after, bounds=dict(space.bounds))
-    finder = report.finder = _Finder(space, sides, report)
     found: dict = {}
+    try:
+        report.finder = _Finder(space, sides, report)
+        _search(report, space, before, after, found)
+    except _budget.Stopped as stop:
+        report.stopped, report.stop_reason = True, stop.reason
+    report.regions = _combined(list(found.values()), report.finder) if report.finder else []
+    return report
+
+
+def _search(report: DiffReport, space: Space, before: Scenario, after: Scenario, found: dict) -> None:
+    """Every region, item by item, into `found`; stops at MAX_REGIONS (the budget stops it by raising)."""
+    finder = report.finder
     for item in space.item_codes():
         for start, end in (("permitted", "refused"), ("refused", "permitted")):
             known = [r.conditions for r in found.values() if r.before == start]
@@ -168,14 +164,12 @@ def diff(before: Scenario, after: Scenario) -> DiffReport:
                     continue
                 if len(found) >= MAX_REGIONS:
                     report.stopped = True
-                    break
+                    report.stop_reason = f"the limit of {MAX_REGIONS} regions was reached"
+                    return
                 report.found = len(found) + 1
                 document = _confirmed(finder, before, after, item, start, end, region[0])
                 found[key] = Region([space.names.decode(item)], start, end, region[0], region[1], document,
                                     [finder.wording.structured(c) for c in region[0] if c.kind != "item"])
-    report.regions = _combined(list(found.values()), finder)
-    report.progress(done=True)
-    return report
 
 
 def _combined(regions: list, finder) -> list:
@@ -216,7 +210,6 @@ class _Finder:
         self.space, self.sides, self.report = space, sides, report
         self.cuts = _cuts(space)
         self.solver = z3.Solver(ctx=space.ctx)
-        self.solver.set("timeout", TIMEOUT_MS)
         self.solver.add(*space.domain)
         self.formulas: dict = {}
         self.made: dict = {}        # condition -> its formula, built once
@@ -239,13 +232,13 @@ class _Finder:
     def _check(self, *formulas) -> bool:
         self.solver.push()
         self.solver.add(*formulas)
-        result = self.solver.check()
-        model = self.solver.model() if result == z3.sat else None
-        self.solver.pop()
+        try:
+            result = checked(self.solver)
+            model = self.solver.model() if result == z3.sat else None
+        finally:
+            self.solver.pop()
         self.report.solver_calls += 1
         self.report.progress()
-        if result == z3.unknown:
-            raise Unknown("the solver's time limit")
         return model
 
     def regions(self, item: int, permitted_before: bool, known=()):

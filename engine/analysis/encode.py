@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import z3
 
+from engine.analysis import budget
+
 from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
 from engine.pipeline.limits import MAX_MONTHS
 from engine.pipeline.unfold import terms as _terms
@@ -407,12 +409,19 @@ class Side:
     # the facts of a predicate, as (guard, argument codes or z3 terms)
     def tuples(self, predicate: str) -> list:
         if predicate in self.memo:
-            return self.memo[predicate]
+            found = self.memo[predicate]
+            if isinstance(found, budget.Stopped):
+                raise found                       # too large once, too large every time it is asked
+            return found
         if predicate in self.open:
             raise NotExact(f"recursive rules ({predicate} depends on itself)")
         self.open.add(predicate)
         try:
             found = self._derive(predicate)
+        except budget.Stopped as stop:
+            if not stop.time_bound:
+                self.memo[predicate] = stop
+            raise
         finally:
             self.open.discard(predicate)
         self.memo[predicate] = found
@@ -452,17 +461,21 @@ class Side:
         rule = self.program.rules[rule_id]
         body = bound_order(self.replaced.get(rule_id, rule.body))
         return _merged((_conj(guards), tuple(self.term(t, env) for t in rule.head.args))
-                       for guards, env in self.join(body, {}))
+                       for guards, env in self.join(body, {}, f"rule `{rule_id}`"))
 
     def term(self, term, env):
         if isinstance(term, Const):
             return encode_value(term.value, self.space.names)
         return env[term.name]
 
-    def join(self, body, env) -> list:
-        """Every way of satisfying a body: (guards, bindings). Constant tests are folded away."""
+    def join(self, body, env, where: str = "a condition") -> list:
+        """Every way of satisfying a body: (guards, bindings). Constant tests are folded away.
+
+        Bounded by the analysis budget: its clock, and `MAX_BRANCHES` ways (`where` names the body)."""
         branches = [([], dict(env))]
         for literal in body:
+            budget.tick()
+            budget.check_branches(len(branches), where)
             grown = []
             for guards, bound in branches:
                 if isinstance(literal, Compare):
@@ -482,6 +495,7 @@ class Side:
                     for extended, test in self._bindings(literal, bound):
                         grown.append((guards if test is True else guards + [test], extended))
             branches = grown
+        budget.check_branches(len(branches), where)
         return branches
 
     def _bindings(self, atom, bound) -> list:
@@ -544,7 +558,8 @@ class Side:
 
     def condition(self, literals, item: int, item_var: str):
         """A condition (an invariant's body) for one item: exists bindings of its other variables."""
-        options = [_conj(g) for g, _ in self.join(bound_order(literals, (item_var,)), {item_var: item})]
+        options = [_conj(g) for g, _ in self.join(bound_order(literals, (item_var,)), {item_var: item},
+                                                  "the invariant's condition")]
         ctx = self.space.ctx
         return z3.Or(*[_bool(o, ctx) for o in options]) if options else z3.BoolVal(False, ctx)
 

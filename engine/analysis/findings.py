@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import z3
 
+from engine.analysis import budget
 from engine.analysis.encode import NotExact, Side, Space
 from engine.analysis.solve import satisfiable
 from engine.pipeline.datalog import FORBID, IN_FORCE, is_safe
@@ -33,15 +34,20 @@ MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the
 
 def exact_findings(rulebase, outcome_redundancy: bool = False) -> list[Diagnostic]:
     """The dead, shadowed, redundant and unreachable findings of one rulebase, in rule order."""
+    found: list[Diagnostic] = []
     try:
         space = Space([rulebase])
         side = Side(space, rulebase)
         items = space.item_codes()
-        found = list(_Findings(rulebase, space, side, items, outcome_redundancy).run())
-        return sorted(found, key=lambda d: (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0))
+        for diagnostic in _Findings(rulebase, space, side, items, outcome_redundancy).run():
+            found.append(diagnostic)
+    except budget.Stopped as stop:           # before the rules (the policies' reachability): say so
+        found.append(Diagnostic("C134", f"exact findings stopped: {stop.reason}", None, "warning",
+                                ("the rules were not examined", stop.hint)))
     except NotExact as exc:
         return [Diagnostic("C129", f"exact findings skipped: {exc}", None, "warning",
                            ("dead, shadowed and redundant rules are only found for non-recursive rules",))]
+    return sorted(found, key=lambda d: (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0))
 
 
 class _Findings:
@@ -69,22 +75,35 @@ class _Findings:
             source = checked.rules.get(rule_id)
             if source is None:
                 continue
-            if rule.kind == "permit":
-                fires = self.side.fires(rule_id)
-                if not self.ask(fires):
-                    yield Diagnostic("C129", f"permission `{rule_id}` can never apply: no request, date or "
-                                             "setting satisfies all its conditions", source.id_span or source.span,
-                                     "warning")
-                    continue
-                ctx = self.space.ctx
-                escapes = [z3.And(_bool(g, ctx), z3.Not(_bool(self.side._any(FORBID, args[0]), ctx)))
-                           for g, args in self.side.rule_tuples(rule_id)]
-                if not self.ask(z3.Or(*escapes)):
-                    yield Diagnostic("C130", f"permission `{rule_id}` is always overridden: wherever it applies, "
-                                             "a prohibition applies too", source.id_span or source.span, "warning")
-                    continue
-            if rule.kind in ("permit", "forbid", "define"):
-                yield from self.redundant(rule, source)
+            budget.note(f"exact findings: {rule_id}")
+            try:
+                found = list(self.examine(rule, source))
+            except budget.Stopped as stop:
+                yield from found_so_far(stop, rule_id, source)
+                if stop.time_bound:
+                    return
+                continue
+            yield from found
+
+    def examine(self, rule, source):
+        """The findings on one rule (C129, C130, then C131/C133 on each condition)."""
+        rule_id = rule.id
+        if rule.kind == "permit":
+            fires = self.side.fires(rule_id)
+            if not self.ask(fires):
+                yield Diagnostic("C129", f"permission `{rule_id}` can never apply: no request, date or "
+                                         "setting satisfies all its conditions", source.id_span or source.span,
+                                 "warning")
+                return
+            ctx = self.space.ctx
+            escapes = [z3.And(_bool(g, ctx), z3.Not(_bool(self.side._any(FORBID, args[0]), ctx)))
+                       for g, args in self.side.rule_tuples(rule_id)]
+            if not self.ask(z3.Or(*escapes)):
+                yield Diagnostic("C130", f"permission `{rule_id}` is always overridden: wherever it applies, "
+                                         "a prohibition applies too", source.id_span or source.span, "warning")
+                return
+        if rule.kind in ("permit", "forbid", "define"):
+            yield from self.redundant(rule, source)
 
     def redundant(self, rule, source):
         """Conditions of a rule that its other conditions imply: without them it concludes the same facts."""
@@ -115,6 +134,14 @@ class _Findings:
                                              "other rules already decide every request it would",
                                      condition.span or source.span, "warning",
                                      ("defence in depth, or a condition to drop: say which",))
+
+
+def found_so_far(stop, rule_id: str, source):
+    """C134: where the exact findings stopped, and what that leaves unexamined."""
+    rest = "this rule and the rules after it (by id) were not examined" if stop.time_bound else \
+        "this rule was not examined; the others were"
+    yield Diagnostic("C134", f"exact findings stopped at `{rule_id}`: {stop.reason}", source.id_span or source.span,
+                     "warning", (rest, stop.hint))
 
 
 def _concludes(tuples, head, ctx) -> object:

@@ -11,7 +11,8 @@ import json
 
 def _coverage(report) -> str:
     if report.stopped:
-        return f"stopped after {len(report.regions)} regions (the limit); more requests may differ"
+        return (f"stopped after {len(report.regions)} region(s): {report.stop_reason}; "
+                "more requests may differ")
     if report.bounds:
         limits = ", ".join(f"{n} entries in {path}" for path, n in sorted(report.bounds.items()))
         return f"every request with at most {limits} is covered"
@@ -48,6 +49,9 @@ def render_text(report) -> str:
         lines.append(f"equivalent: no request is decided differently ({_coverage(report)}; "
                      f"{report.solver_calls} solver call(s))")
         return "\n".join(lines) + "\n"
+    if not report.regions:
+        lines.append(f"not known to be equivalent: {_coverage(report)} ({report.solver_calls} solver call(s))")
+        return "\n".join(lines) + "\n"
     lines.append(f"{len(report.regions)} region(s) of requests decided differently ({_coverage(report)}; "
                  f"{report.solver_calls} solver call(s))")
     for number, region in enumerate(report.regions, 1):
@@ -70,6 +74,9 @@ def render_markdown(report) -> str:
     lines = ["# What changes", "", f"- **Before:** {report.before.label}", f"- **After:** {report.after.label}", ""]
     if report.equivalent:
         lines.append(f"The two are equivalent: no request is decided differently ({_coverage(report)}).")
+        return "\n".join(lines) + "\n"
+    if not report.regions:
+        lines.append(f"Not known to be equivalent: {_coverage(report)}.")
         return "\n".join(lines) + "\n"
     lines.append(f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report)}).")
     for number, region in enumerate(report.regions, 1):

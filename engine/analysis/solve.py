@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import z3
 
+from engine.analysis import budget
+
 from engine.analysis.encode import Space, encode_value
 from engine.pipeline.datalog import Compare, Const
 from engine.pipeline.errors import WarrantError
@@ -27,18 +29,13 @@ def Unknown(reason: str) -> WarrantError:
 
 def satisfiable(space: Space, *formulas) -> bool:
     solver = z3.Solver(ctx=space.ctx)
-    solver.set("timeout", TIMEOUT_MS)
     solver.add(*space.domain, *formulas)
-    result = solver.check()
-    if result == z3.unknown:
-        raise Unknown(solver.reason_unknown())
-    return result == z3.sat
+    return checked(solver) == z3.sat
 
 
 def witness(space: Space, *formulas) -> dict | None:
     """The canonical smallest request document satisfying the formulas, or None when none does."""
     solver = z3.Solver(ctx=space.ctx)
-    solver.set("timeout", TIMEOUT_MS)
     solver.add(*space.domain)
     model = canonical_model(space, solver, formulas)
     return None if model is None else space.document(model)
@@ -60,7 +57,7 @@ def canonical_model(space: Space, solver, formulas, tally=None):
     def _check(solver):
         if tally is not None:
             tally()
-        return _checked(solver)
+        return checked(solver)
 
     solver.push()
     solver.add(*formulas)
@@ -94,9 +91,17 @@ def canonical_model(space: Space, solver, formulas, tally=None):
         solver.pop()
 
 
-def _checked(solver):
+def checked(solver):
+    """Ask the solver, within the per-question cap and the analysis budget's time left.
+
+    Unknown because the budget ran out is `budget.Stopped` (a partial answer
+    follows); unknown within it is O017 (this one question was too hard)."""
+    budget.tick()
+    solver.set("timeout", budget.timeout_ms(TIMEOUT_MS))
     result = solver.check()
     if result == z3.unknown:
+        if budget.expired():
+            budget.tick()
         raise Unknown(solver.reason_unknown())
     return result
 

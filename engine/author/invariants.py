@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.pipeline import syntax as S
 from engine.pipeline.compile import compile_condition
@@ -71,16 +71,26 @@ class InvariantResult:
     counterexample: dict | None = None
     item: str | None = None
     permitted_by: tuple[str, ...] = ()
-    method: str = "enumeration"      # "proof" (exact analysis) or "enumeration" (a sample, not a proof)
+    method: str = "enumeration"      # "proof" (exact analysis), "enumeration" (a sample, not a proof),
+                                     # or "stopped" (a bound reached before anything was shown)
     bounds: tuple = ()               # ((list field, slots), ...) where a proof covers lists up to that length
+    reason: str = ""                 # for "stopped": which bound, in words
+    hint: str = ""                   # for "stopped": what the author can do about it
 
     @property
     def holds(self) -> bool:
-        return self.counterexample is None
+        """Shown to hold (proved, or on every request sampled); never for an invariant not examined."""
+        return self.counterexample is None and self.method != "stopped"
+
+    @property
+    def violated(self) -> bool:
+        return self.counterexample is not None
 
     @property
     def how(self) -> str:
         """What was shown, in the words the check prints."""
+        if self.method == "stopped":
+            return f"not proved: {self.reason}"
         if self.method == "proof":
             if not self.holds:
                 return "counter-example found by the solver and confirmed by the engine"
@@ -92,6 +102,7 @@ class InvariantResult:
 
     def to_json(self) -> dict:
         return {"invariant": self.name, "holds": self.holds, "method": self.method,
+                **({"stopped": self.reason} if self.method == "stopped" else {}),
                 "proved": self.method == "proof" and self.holds, "bounds": dict(self.bounds),
                 "requests_tried": self.tried, "ways_examined": self.ways,
                 "truncated": self.truncated, "counterexample": self.counterexample, "item": self.item,
@@ -99,16 +110,34 @@ class InvariantResult:
 
 
 def check_invariants(rulebase) -> list[InvariantResult]:
-    """Prove every invariant; sample only where the program cannot be encoded exactly (see the module docstring)."""
-    return [_check(rulebase, inv) for _, inv in sorted(rulebase.checked.invariants.items())]
+    """Prove every invariant; sample only where the program cannot be encoded exactly (see the module docstring).
+
+    Runs within the analysis budget in force (engine/analysis/budget.py): an
+    invariant the budget stops is "not proved", with the bound that stopped it."""
+    from engine.analysis import budget
+    invariants = sorted(rulebase.checked.invariants.items())
+    results = []
+    for number, (name, invariant) in enumerate(invariants, 1):
+        budget.note(f"invariant {number} of {len(invariants)}: {name}")
+        try:
+            results.append(_check(rulebase, invariant))
+        except budget.Stopped as stop:
+            results.append(InvariantResult(invariant.name, invariant.statement, invariant.id_span, 0, 0, False,
+                                           method="stopped", reason=stop.reason, hint=stop.hint))
+    return results
 
 
 def _check(rulebase, invariant: S.Invariant) -> InvariantResult:
     from engine.analysis.prove import NotExact, confirm, prove
     try:
         proof = prove(rulebase, invariant)
-    except NotExact:
-        return _Enumerator(rulebase, invariant).run()
+    except NotExact as exc:
+        result = _Enumerator(rulebase, invariant).run()
+        if not result.tried and (result.ways or result.truncated):   # ways to check, none decided
+            return replace(result, method="stopped",
+                           reason=f"the exact analysis cannot encode it ({exc}) and no request could be "
+                                  "enumerated to sample it", hint="simplify the rules it depends on")
+        return result
     bounds = tuple(sorted(proof.bounds.items()))
     if proof.holds:
         return InvariantResult(invariant.name, invariant.statement, invariant.id_span, 0, proof.solver_calls,
@@ -270,6 +299,7 @@ class _Enumerator:
     # ---- deciding ----------------------------------------------------------------
 
     def run(self) -> InvariantResult:
+        from engine.analysis import budget
         inv = self.invariant
         item_var = "Item_inv"
         goal = [_rename_var(compile_condition(c), inv.item_var, item_var) for c in inv.body]
@@ -286,6 +316,7 @@ class _Enumerator:
                     break
                 ways += 1
                 for document in self.candidates(base, subst):
+                    budget.tick()
                     key = json.dumps(document, sort_keys=True)
                     if key in seen:
                         continue

@@ -14,6 +14,7 @@ import os
 import shlex
 from dataclasses import dataclass, field
 
+from engine.analysis.budget import DEFAULT_SECONDS, Budget, bounded
 from engine.pipeline.check import check
 from engine.pipeline.compile import compile_rulebase
 from engine.pipeline.errors import Diagnostic, WarrantError
@@ -42,19 +43,23 @@ class LintReport:
             return ""
         held = [r for r in self.invariants if r.holds]
         proved = [r for r in held if r.method == "proof" and not r.bounds]
+        stopped = [r for r in self.invariants if r.method == "stopped"]
         if len(proved) == len(self.invariants):
             head = f"invariants: {len(held)} of {len(self.invariants)} proved for every request"
         else:
             head = f"invariants: {len(held)} of {len(self.invariants)} hold ({len(proved)} proved for every request)"
+        if stopped:
+            head += f"; {len(stopped)} not proved (the analysis stopped at a bound)"
         lines = [head]
         for r in self.invariants:
-            state = ("proved" if r.method == "proof" else "holds") if r.holds else "VIOLATED"
+            state = "UNPROVED" if r.method == "stopped" else \
+                ("proved" if r.method == "proof" else "holds") if r.holds else "VIOLATED"
             lines.append(f"  {state:8} {r.name}: {r.how}")
         return "\n".join(lines)
 
 
 def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None,
-         outcome_redundancy: bool = False) -> LintReport:
+         outcome_redundancy: bool = False, time_limit: float = DEFAULT_SECONDS) -> LintReport:
     report = LintReport()
     parsed = []
     for path in rule_files(paths):
@@ -66,14 +71,20 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
         return report         # a file that does not parse: report the cause, not what follows from it elsewhere
     checked = check(parsed)
     report.diagnostics.extend(checked.diagnostics)
-    if report.failed or not invariants or not checked.invariants:
+    if report.failed or not invariants:
         return report
     from engine.author.invariants import check_invariants, counterexample_yaml
     rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
     from engine.analysis.findings import exact_findings
-    report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))
-    report.invariants = check_invariants(rulebase)
+    with bounded(Budget(time_limit, "check")):
+        report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))
+        report.invariants = check_invariants(rulebase)
     for result in report.invariants:
+        if result.method == "stopped":
+            report.diagnostics.append(Diagnostic(
+                "C134", f"invariant `{result.name}` was not proved: {result.reason}", result.span, "error",
+                ("nothing is claimed about it", result.hint)))
+            continue
         if result.holds:
             continue
         notes = [f"the smallest request found: {_describe(result.counterexample)}"]

@@ -1,0 +1,87 @@
+"""Hostile and careless authors: each class of fault ends in a located user error or an honest
+partial answer, never an internal error, a hang, unbounded work or a file written unasked.
+
+One section per class (issue #22): analysis bounds; paths and revisions;
+bounded reads; deep input; distribution.yaml; golden discovery; locations;
+escaping and file modes. Each case runs under a wall-clock limit.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+RULES = os.path.join(ROOT, "rules")
+S115 = os.path.join(ROOT, "examples", "rulebases", "crime_disorder_s115")
+runner = CliRunner()
+
+
+def _run(*args, cwd=None, timeout=60, env=None):
+    """The real command in a subprocess (exit codes, stderr and files as a user sees them)."""
+    return subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "WARRANT_CACHE": "off", **(env or {})})
+
+
+def _assert_user_error(result, code=None, exits=(1, 2)):
+    output = result.stdout + result.stderr if hasattr(result, "stderr") and result.stderr is not None \
+        else result.output
+    assert "Traceback" not in output and "internal error" not in output, output[-3000:]
+    assert result.returncode in exits if hasattr(result, "returncode") else result.exit_code in exits, output[-2000:]
+    if code:
+        assert code in output, output[-2000:]
+    return output
+
+
+# ---- analysis bounds ---------------------------------------------------------------------
+
+
+def _ten_convictions(tmp_path):
+    folder = tmp_path / "ten"
+    shutil.copytree(RULES, folder)
+    joins = " and ".join(f"convicted(O{i}, S{i})" for i in range(10))
+    order = " and ".join(f"S{i} > S{i + 1}" for i in range(9))
+    (folder / "ten.warrant").write_text(
+        'permit ten_convictions for Item\n    "Ten convictions, each shorter than the last."\n'
+        '    cites ein_2018 "para 3"\n    when holder(nhs_digital)\n     and requester(home_office)\n'
+        f'     and Item in nhs_non_clinical\n     and {joins}\n     and {order}\n', encoding="utf-8")
+    return folder
+
+
+def test_a_join_of_ten_records_stops_check_at_the_rule_and_claims_nothing(tmp_path):
+    folder = _ten_convictions(tmp_path)
+    started = time.monotonic()
+    result = _run("check", str(folder), timeout=120)
+    assert time.monotonic() - started < 60
+    output = _assert_user_error(result, "C134", exits=(1,))
+    assert "ten.warrant:1:8: warning[C134]: exact findings stopped at `ten_convictions`" in output
+    assert "4 not proved" in output and "proved for every request\n" not in output
+
+
+def test_check_time_bound_is_a_partial_answer(tmp_path):
+    result = _run("check", S115, "--time-limit", "1", timeout=120)
+    output = _assert_user_error(result, "C134", exits=(1,))
+    assert "time bound (1 s) was reached" in output and "UNPROVED" in output
+
+
+def test_diff_time_bound_is_never_called_equivalent():
+    result = runner.invoke(app, ["diff", "--rules", S115, "--assume", "expedient_suffices=on", "--time-limit", "1",
+                                 "--format", "json"])
+    assert result.exit_code == 1, result.output
+    import json
+    report = json.loads(result.output)
+    assert report["equivalent"] is False and report["stopped_at_limit"] is True
+    assert "time bound (1 s)" in report["stop_reason"]
+
+
+def test_diff_of_a_join_too_large_to_encode_stops_honestly(tmp_path):
+    result = _run("diff", RULES, str(_ten_convictions(tmp_path)), timeout=120)
+    output = _assert_user_error(result, exits=(1,))
+    assert "not known to be equivalent" in output and "more than 10,000 ways" in output
