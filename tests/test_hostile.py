@@ -85,3 +85,37 @@ def test_diff_of_a_join_too_large_to_encode_stops_honestly(tmp_path):
     result = _run("diff", RULES, str(_ten_convictions(tmp_path)), timeout=120)
     output = _assert_user_error(result, exits=(1,))
     assert "not known to be equivalent" in output and "more than 10,000 ways" in output
+
+
+def _scaffold(tmp_path, name="law"):
+    folder = tmp_path / name
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_an_item_enumeration_of_300_values_is_proved_and_diffed(tmp_path):
+    folder = _scaffold(tmp_path)
+    vocabulary = folder / "vocabulary.warrant"
+    many = ",\n".join(f'    record_{i} "Record {i}"' for i in range(300))
+    text = vocabulary.read_text()
+    vocabulary.write_text(text.replace('    contact_details "', many + ',\n    contact_details "', 1))
+    checked = runner.invoke(app, ["check", str(folder)])
+    assert checked.exit_code == 0 and "1 of 1 proved for every request" in checked.output, checked.output
+    diffed = runner.invoke(app, ["diff", "--rules", str(folder), "--at", "2020-01-01", "--at", "2025-01-01"])
+    assert diffed.exit_code == 1 and "refused -> permitted: contact_details" in diffed.output, diffed.output
+
+
+def test_recursive_rules_are_never_claimed_proved_or_diffed(tmp_path):
+    folder = _scaffold(tmp_path)
+    policy = folder / "policy.warrant"
+    text = policy.read_text().replace("         and consented\n", "         and agreed\n")
+    policy.write_text(text + '\ndefine agreed as by_consent\n    "Agreement holds when the person consented."\n'
+                      '    cites example_act "s.2(2)"\n    when consented\n\n'
+                      'define agreed as stays\n    "Agreement, once given, holds."\n'
+                      '    cites example_act "s.2(3)"\n    when agreed\n')
+    checked = runner.invoke(app, ["check", str(folder)])
+    assert checked.exit_code == 1 and "UNPROVED only_the_council" in checked.output, checked.output
+    assert "error[C134]" in checked.output and "proved for every request\n" not in checked.output
+    diffed = runner.invoke(app, ["diff", "--rules", str(folder), "--at", "2020-01-01", "--at", "2025-01-01"])
+    assert diffed.exit_code == 2 and "error[O018]" in diffed.output and "Traceback" not in diffed.output

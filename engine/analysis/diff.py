@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import z3
 
 from engine.analysis.conditions import Condition, Wording
-from engine.analysis.encode import Side, Space
+from engine.analysis.encode import MAX_ITEM_BITS, NotExact, Side, Space
 from engine.analysis import budget as _budget
 from engine.analysis.solve import _cuts, canonical_model, checked, witness
 from engine.pipeline.errors import WarrantError
@@ -133,7 +133,17 @@ class DiffReport:
 def diff(before: Scenario, after: Scenario) -> DiffReport:
     _same_vocabulary(before.rulebase, after.rulebase)
     rulebases = [before.rulebase] if after.rulebase is before.rulebase else [before.rulebase, after.rulebase]
+    try:
+        return _diff(before, after, rulebases)
+    except NotExact as exc:
+        raise WarrantError.at("O018", f"warrant diff needs the exact analysis, which cannot encode these rules: {exc}",
+                              notes=("README, \"Exact analysis\", says what it encodes: non-recursive rules, and "
+                                     f"requested items an enumeration of at most {MAX_ITEM_BITS:,} values",)) from None
+
+
+def _diff(before: Scenario, after: Scenario, rulebases: list) -> DiffReport:
     space = Space(rulebases)
+    space.item_codes()
     for name in set(before.no_drafts) | set(after.no_drafts):
         if name in space.draft_named:
             space.domain.append(z3.Not(space.draft_named[name]))

@@ -43,6 +43,7 @@ from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Mo
 from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
 
 MAX_BITS = 256          # entries of an all-enumeration records list encoded one bit each, at most
+MAX_ITEM_BITS = 4096    # values of a one-column enumeration list (the requested items) encoded one bit each
 MAX_SLOTS = 6           # slots of any other list, at most
 BOUNDED_SLOTS = 3       # slots of a list whose values rules join with other facts (not exact)
 MAX_PENCE = 10 ** 14    # twelve digits of pounds and two of pence (the money syntax)
@@ -170,7 +171,7 @@ class Space:
             self.domain.append(self._range(value, kinds[0], spec.values))
             return ("single", present, value)
         columns = spec.column_values if spec.kind == "records" else (spec.values,)
-        if all(columns) and _product(len(c) for c in columns) <= MAX_BITS:
+        if all(columns) and _product(len(c) for c in columns) <= (MAX_ITEM_BITS if len(columns) == 1 else MAX_BITS):
             entries = []
             for combo in itertools.product(*columns):
                 bit = z3.Bool(f"{path}[{','.join(combo)}]", self.ctx)

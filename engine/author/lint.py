@@ -49,7 +49,7 @@ class LintReport:
         else:
             head = f"invariants: {len(held)} of {len(self.invariants)} hold ({len(proved)} proved for every request)"
         if stopped:
-            head += f"; {len(stopped)} not proved (the analysis stopped at a bound)"
+            head += f"; {len(stopped)} not proved"
         lines = [head]
         for r in self.invariants:
             state = "UNPROVED" if r.method == "stopped" else \
