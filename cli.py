@@ -326,7 +326,6 @@ def diff(
 
       warrant diff HEAD~1:rules rules
     """
-    import shutil
     from engine.analysis.budget import Budget, bounded
     from engine.analysis.diff import diff as run_diff, scenarios
     from engine.analysis.render import render_json, render_markdown, render_text
@@ -344,8 +343,11 @@ def diff(
                 return load_rulebase(paths), " ".join(paths)
             if is_revision(spec):
                 temporary.append(checkout(spec))
-                loaded = load_rulebase([temporary[-1]], cache=False)
-                digest = files_digest(loaded.files, temporary[-1])     # read now: the folder goes below
+                try:
+                    loaded = load_rulebase([temporary[-1].path], cache=False)
+                except WarrantError as exc:
+                    raise temporary[-1].relocated(exc) from None
+                digest = files_digest(loaded.files, temporary[-1].path)     # read now: the folder goes below
                 loaded.__dict__["_record_digest"] = {**digest, "rules": spec}
                 return loaded, spec
             return load_rulebase([spec]), spec
@@ -356,8 +358,8 @@ def diff(
         with bounded(Budget(time_limit, "diff")):
             report = run_diff(left, right)
     finally:
-        for folder in temporary:
-            shutil.rmtree(folder, ignore_errors=True)
+        for revision in temporary:
+            revision.remove()
     text = {"json": render_json, "markdown": render_markdown}.get(fmt, render_text)(report)
     if out:
         from engine.pipeline.files import write_atomic

@@ -119,3 +119,61 @@ def test_recursive_rules_are_never_claimed_proved_or_diffed(tmp_path):
     assert "error[C134]" in checked.output and "proved for every request\n" not in checked.output
     diffed = runner.invoke(app, ["diff", "--rules", str(folder), "--at", "2020-01-01", "--at", "2025-01-01"])
     assert diffed.exit_code == 2 and "error[O018]" in diffed.output and "Traceback" not in diffed.output
+
+
+# ---- paths and revisions -------------------------------------------------------------------
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+def _repository(tmp_path):
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    shutil.copytree(RULES, repo / "rules")
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "rules"], check=True, env=env)
+    return repo, env
+
+
+@pytest.mark.parametrize("spec", ["--output=../victim:rules", "-o../victim:rules", "HEAD:-orules",
+                                  "--exec=touch pwned:rules"])
+def test_a_revision_is_never_an_option(tmp_path, spec):
+    repo, _ = _repository(tmp_path)
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    result = _run("diff", "--", spec, "rules", cwd=repo)
+    _assert_user_error(result, "O015", exits=(2,))
+    assert victim.read_text() == "precious\n" and not (repo / "pwned").exists()
+    assert subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True,
+                          text=True).stdout == ""
+
+
+def test_errors_in_a_revision_name_its_files_as_rev_path(tmp_path):
+    repo, env = _repository(tmp_path)
+    path = repo / "rules" / "general.warrant"
+    path.write_text(path.read_text() + "\npermit broken for Item Item\n")
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "broken"], check=True, env=env)
+    result = _run("diff", "HEAD:rules", "HEAD~1:rules", cwd=repo)
+    output = _assert_user_error(result, "W002", exits=(2,))
+    assert "HEAD:rules/general.warrant:" in output and "warrant-rev-" not in output
+    assert "permit broken for Item Item" in output                 # the excerpt, quoted after cleanup
+
+
+def test_a_huge_blob_in_a_revision_is_refused_before_it_is_read(tmp_path):
+    repo, env = _repository(tmp_path)
+    with open(repo / "rules" / "big.warrant", "wb") as handle:
+        handle.truncate(5 << 20)                                      # over the 4 MiB rule-file limit
+    with open(repo / "rules" / "blob.bin", "wb") as handle:
+        handle.truncate(70 << 20)                                     # over the 64 MiB archive limit
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "big"], check=True, env=env)
+    result = _run("diff", "HEAD:rules", "rules", cwd=repo)
+    output = _assert_user_error(result, exits=(2,))
+    assert "W006" in output or "O015" in output
+    os.remove(repo / "rules" / "big.warrant")
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "no big rule file"], check=True, env=env)
+    result = _run("diff", "HEAD:rules", "rules", cwd=repo)
+    assert "more than 67,108,864 bytes" in _assert_user_error(result, "O015", exits=(2,))
