@@ -177,3 +177,47 @@ def test_a_huge_blob_in_a_revision_is_refused_before_it_is_read(tmp_path):
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", "no big rule file"], check=True, env=env)
     result = _run("diff", "HEAD:rules", "rules", cwd=repo)
     assert "more than 67,108,864 bytes" in _assert_user_error(result, "O015", exits=(2,))
+
+
+@pytest.mark.parametrize("name", ["", " ", "."])
+def test_init_refuses_before_writing_anything(tmp_path, name):
+    (tmp_path / "vocabulary.warrant").write_text("mine\n")
+    result = _run("init", name, cwd=tmp_path)
+    _assert_user_error(result, "O011", exits=(2,))
+    assert sorted(os.listdir(tmp_path)) == ["vocabulary.warrant"]
+    assert (tmp_path / "vocabulary.warrant").read_text() == "mine\n"
+
+
+def test_a_failed_init_leaves_nothing_and_a_retry_works(tmp_path):
+    import resource
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+    failed = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "init", "law"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, preexec_fn=small_files,
+                            env={**os.environ, "WARRANT_CACHE": "off"})
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr + failed.stdout
+    assert os.listdir(tmp_path) == []
+    retry = _run("init", "law", cwd=tmp_path)
+    assert retry.returncode == 0, retry.stderr
+    assert _run("test", "--rules", "law", cwd=tmp_path).returncode == 0
+
+
+def test_init_into_the_empty_working_folder_keeps_it(tmp_path):
+    assert _run("init", ".", cwd=tmp_path).returncode == 0
+    assert "vocabulary.warrant" in os.listdir(tmp_path) and not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+
+
+def test_created_files_honour_the_umask(tmp_path):
+    def umask_027():
+        os.umask(0o027)
+    made = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "init", "law"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, preexec_fn=umask_027)
+    assert made.returncode == 0, made.stderr
+    assert os.stat(tmp_path / "law").st_mode & 0o777 == 0o750
+    assert os.stat(tmp_path / "law" / "policy.warrant").st_mode & 0o777 == 0o640
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "cli.py"), "decide",
+                          os.path.join(ROOT, "examples", "requests", "mou_tracing.json"), "--out", "decision.txt"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=umask_027)
+    assert out.returncode in (0, 1), out.stderr
+    assert os.stat(tmp_path / "decision.txt").st_mode & 0o777 == 0o640

@@ -11,9 +11,11 @@ overwritten.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 from engine.pipeline.errors import WarrantError
-from engine.pipeline.files import write_atomic
+from engine.pipeline.files import new_folder_mode, write_atomic
 
 VOCABULARY = '''# The request vocabulary: every fact a request can state, with its type.
 # Rules are type-checked against these declarations, and requests, the JSON
@@ -102,22 +104,70 @@ FILES = {"vocabulary.warrant": VOCABULARY, "sources.warrant": SOURCES, "policy.w
 
 
 def scaffold(folder: str) -> list[str]:
-    """Write a new rulebase into `folder`; the paths written, in order."""
-    if os.path.exists(folder) and (not os.path.isdir(folder) or os.listdir(folder)):
+    """Write a new rulebase into `folder`; the paths written, in order.
+
+    Refused before anything is written when the name is empty or the target
+    exists and is not an empty folder. The rulebase is built in a private
+    folder beside the target (with the target's own name, so the golden
+    case's locations are the ones it will have) and renamed into place in
+    one step: a failed `init` leaves nothing behind, and a retry is clean.
+    """
+    if not folder or not folder.strip():
+        raise WarrantError.at("O011", "name the folder for the new rulebase; nothing was written",
+                              notes=("for example: warrant init my_law",))
+    target = os.path.abspath(folder)
+    if os.path.islink(target) or (os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target))):
         raise WarrantError.at("O011", f"{folder} already exists and is not an empty folder; nothing was written",
                               notes=("`warrant init` never overwrites an author's files; name a new folder",))
+    parent = os.path.dirname(target)
     try:
-        os.makedirs(os.path.join(folder, "cases"), exist_ok=True)
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".warrant-init-", dir=parent)
     except OSError as exc:
         raise WarrantError.at("O007", f"cannot create {folder}: {exc.strerror or exc}") from None
-    written = []
+    try:
+        built = os.path.join(staging, os.path.basename(target))
+        _build(built)
+        os.chmod(built, new_folder_mode())
+        os.chmod(os.path.join(built, "cases"), new_folder_mode())
+        try:
+            if os.path.isdir(target):         # the empty folder the author made (maybe the working folder):
+                _move_into(built, target)     # keep it, move the files in
+            else:
+                os.rename(built, target)
+        except OSError as exc:
+            raise WarrantError.at("O011" if os.path.exists(target) else "O007",
+                                  f"cannot create {folder}: {exc.strerror or exc}; nothing was written") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    names = list(FILES) + [os.path.join("cases", "council_with_consent.expected.json")]
+    return [os.path.join(folder, name) for name in names]
+
+
+def _move_into(built: str, target: str) -> None:
+    """Move the built entries into an empty `target`; on failure, take back what was moved."""
+    moved = []
+    try:
+        for name in sorted(os.listdir(built)):
+            if os.path.lexists(os.path.join(target, name)):
+                raise OSError(17, "the folder is no longer empty")
+            os.rename(os.path.join(built, name), os.path.join(target, name))
+            moved.append(name)
+    except OSError:
+        for name in moved:
+            os.rename(os.path.join(target, name), os.path.join(built, name))
+        raise
+
+
+def _build(folder: str) -> None:
+    """The scaffold's files in `folder` (a new, private folder), its golden case decided by the engine."""
+    try:
+        os.makedirs(os.path.join(folder, "cases"))
+    except OSError as exc:
+        raise WarrantError.at("O007", f"cannot create {folder}: {exc.strerror or exc}") from None
     for name, text in FILES.items():
-        path = os.path.join(folder, name)
-        write_atomic(path, text)
-        written.append(path)
+        write_atomic(os.path.join(folder, name), text)
     from engine.author.golden import run_case
     from engine.pipeline.rulebase import load_rulebase
-    case = os.path.join(folder, "cases", "council_with_consent.yaml")
-    run_case(load_rulebase([folder]), case, update=True)
-    written.append(case.removesuffix(".yaml") + ".expected.json")
-    return written
+    run_case(load_rulebase([folder], cache=False), os.path.join(folder, "cases", "council_with_consent.yaml"),
+             update=True)

@@ -6,6 +6,29 @@ import os
 import tempfile
 
 
+def process_umask() -> int:
+    """The process's umask, read without changing it where Linux allows (threads may be running)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)          # elsewhere: the classic read, restored at once
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode `open()` would give a new file: 0666 less the umask (a temporary file starts at 0600)."""
+    return 0o666 & ~process_umask()
+
+
+def new_folder_mode() -> int:
+    return 0o777 & ~process_umask()
+
+
 def write_atomic(path: str, text: str) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`."""
     with atomic_stream(path) as stream:
@@ -50,8 +73,7 @@ def atomic_stream(path: str):
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        if os.path.exists(path):
-            os.chmod(temporary, os.stat(path).st_mode & 0o777)
+        os.chmod(temporary, os.stat(path).st_mode & 0o777 if os.path.exists(path) else new_file_mode())
         os.replace(temporary, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
