@@ -221,3 +221,64 @@ def test_created_files_honour_the_umask(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=60, preexec_fn=umask_027)
     assert out.returncode in (0, 1), out.stderr
     assert os.stat(tmp_path / "decision.txt").st_mode & 0o777 == 0o640
+
+
+# ---- distribution.yaml ---------------------------------------------------------------------
+
+
+def _shipped_with_distribution(tmp_path, text: bytes | str):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    target = folder / "distribution.yaml"
+    target.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return folder
+
+
+HOLDER = "      holder: nhs_digital\n"
+BAD_DISTRIBUTIONS = {
+    "all weights 0": ("cases:\n  - weight: 0\n    fields:\n" + HOLDER + "  - weight: 0\n    fields:\n" + HOLDER,
+                      "D002", 1),
+    "weight inf": ("cases:\n  - weight: .inf\n    fields:\n" + HOLDER, "D002", 2),
+    "weight nan": ("cases:\n  - weight: .nan\n    fields:\n" + HOLDER, "D002", 2),
+    "1e308 twice": ("cases:\n  - weight: 1.0e+308\n    fields:\n" + HOLDER + "  - weight: 1.0e+308\n    fields:\n"
+                    + HOLDER, "D002", 1),
+    "negative weight": ("cases:\n  - weight: -1\n    fields:\n" + HOLDER + "  - weight: 2\n    fields:\n" + HOLDER,
+                        "D002", 2),
+    "weight abc": ("cases:\n  - weight: abc\n    fields:\n" + HOLDER, "D004", 2),
+    "weight list": ("cases:\n  - weight: [1]\n    fields:\n" + HOLDER, "D004", 2),
+    "cases 5": ("cases: 5\n", "D004", 1),
+    "value weights 0": ("fields:\n  requester: {home_office: 0, police: 0}\n", "D002", 2),
+    "count huge": ("fields:\n  subject.convictions: {count: 100000000}\n", "D003", 2),
+    "count negative": ("fields:\n  subject.convictions: {count: -5}\n", "D003", 2),
+    "count range upside down": ("fields:\n  subject.convictions: {count: [3, 1]}\n", "D003", 2),
+    "pick max huge": ("fields:\n  items: {pick: [name], min: 1, max: 5000000}\n", "D003", 2),
+    "probability 2": ("fields:\n  public_interest_satisfied: 2\n", "D002", 2),
+    "unknown value": ("fields:\n  requester: [home_office, nobody]\n", "D001", 2),
+    "range upside down": ("fields:\n  date: {from: 2020-01-01, until: 2019-01-01}\n", "D003", 2),
+    "not a date": ("fields:\n  date: {from: soon, until: 2019-01-01}\n", "D004", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DISTRIBUTIONS))
+def test_a_bad_distribution_is_a_located_d_code(tmp_path, name):
+    text, code, line = BAD_DISTRIBUTIONS[name]
+    folder = _shipped_with_distribution(tmp_path, text)
+    result = runner.invoke(app, ["generate", "5", "--rules", str(folder)])
+    assert result.exit_code == 2 and f"error[{code}]" in result.output, result.output
+    assert f"distribution.yaml:{line}:" in result.output, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_a_distribution_that_is_not_utf8_or_not_a_file(tmp_path):
+    folder = _shipped_with_distribution(tmp_path, b"fields:\n  holder: nhs_\xff\n")
+    result = runner.invoke(app, ["generate", "5", "--rules", str(folder)])
+    assert result.exit_code == 2 and "distribution.yaml:2:" in result.output and "D005" in result.output
+    os.remove(folder / "distribution.yaml")
+    os.mkfifo(folder / "distribution.yaml")
+    result = _run("generate", "5", "--rules", str(folder), timeout=30)
+    _assert_user_error(result, "D005", exits=(2,))
+    os.remove(folder / "distribution.yaml")
+    with open(folder / "distribution.yaml", "wb") as handle:
+        handle.truncate(3 << 20)
+    result = _run("generate", "5", "--rules", str(folder), timeout=30)
+    _assert_user_error(result, "D005", exits=(2,))

@@ -86,7 +86,8 @@ def test_a_bad_distribution_is_a_located_error(tmp_path):
     assert result.exit_code == 2 and "distribution.yaml:3:3" in result.output and "subject.age" in result.output
     (rules / "distribution.yaml").write_text("fields:\n  subject.age: {from: x, until: 3}\n", encoding="utf-8")
     result = runner.invoke(app, ["generate", "3", "--rules", str(rules)])
-    assert result.exit_code == 2 and "D001" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "error[D004]" in result.output and "distribution.yaml:2:" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_the_second_rulebase_generates_valid_requests_without_a_distribution():

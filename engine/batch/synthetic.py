@@ -37,9 +37,12 @@ from __future__ import annotations
 import datetime
 import os
 import random
+import stat
 
 from engine.pipeline.datalog import Compare, Const, Not
+from engine.batch.schema import check_spec, check_weight, check_weights
 from engine.pipeline.errors import Span, WarrantError, did_you_mean
+from engine.pipeline.limits import MAX_DISTRIBUTION_BYTES
 from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of, parse_date, parse_money
 from engine.pipeline.vocabulary import parent_of
 
@@ -173,23 +176,33 @@ class Distribution:
         from engine.pipeline.request import _Locator
         self.locator = _Locator(path, text)
         self.bounds = _bounds(rulebase.program)
-        data = data or {}
+        data = {} if data is None else data
         if not isinstance(data, dict) or set(data) - {"cases", "fields"}:
-            self._fail("a distribution has `cases` and `fields`", "")
+            self._fault("D004", "a distribution is a mapping with `cases` and `fields`", "")
         shared = self._specs(data.get("fields") or {}, "fields")
+        cases = data.get("cases") or []
+        if not isinstance(cases, list):
+            self._fault("D004", "`cases` is a list of {weight: W, fields: {...}}", "cases")
         self.cases = []
-        for index, case in enumerate(data.get("cases") or []):
+        for index, case in enumerate(cases):
             if not isinstance(case, dict) or set(case) - {"weight", "fields"}:
-                self._fail("each case has `weight` and `fields`", f"cases[{index}]")
-            self.cases.append((float(case.get("weight", 1)),
+                self._fault("D004", "each case is {weight: W, fields: {...}}", f"cases[{index}]")
+            check_weight(case.get("weight", 1), f"cases[{index}].weight", self._fault)
+            self.cases.append((case.get("weight", 1),
                                {**shared, **self._specs(case.get("fields") or {}, f"cases[{index}].fields")}))
-        if not self.cases:
+        if self.cases:
+            check_weights([w for w, _ in self.cases], "cases", self._fault)
+            self.cases = [(float(w), specs) for w, specs in self.cases]
+        else:
             self.cases = [(1.0, shared)]
         self.defaults = {spec.path: _Spec(self._default(spec), spec, spec.kind, spec.values, spec.path, self._fail)
                          for spec in self.vocabulary.fields}
 
     def _fail(self, message: str, where: str):
-        raise WarrantError.at("D001", f"{where}: {message}" if where else message, self._span(where))
+        self._fault("D001", message, where)
+
+    def _fault(self, code: str, message: str, where: str):
+        raise WarrantError.at(code, f"{where}: {message}" if where else message, self._span(where))
 
     def _span(self, where: str):
         """The line of the spec at `where` (a dotted path into the file), or the file's first line."""
@@ -206,6 +219,7 @@ class Distribution:
                 raise WarrantError.at("D001", f"{where}.{path}: no such field in the rulebase's vocabulary",
                                       self._span(f"{where}.{path}"),
                                       suggestion=did_you_mean(str(path), self.vocabulary.by_path))
+            check_spec(raw, spec, spec.kind, spec.values, f"{where}.{path}", self._fault)
             out[path] = _Spec(raw, spec, spec.kind, spec.values, f"{where}.{path}", self._fail)
         return out
 
@@ -240,12 +254,35 @@ def load_distribution(rulebase) -> Distribution:
     """The rulebase's declared distribution, or the documented default."""
     folder = getattr(rulebase, "folder", None)
     path = os.path.join(folder, DISTRIBUTION_FILE) if folder else None
-    if path is None or not os.path.isfile(path):
+    if path is None or not os.path.lexists(path):
         return Distribution(rulebase, None, None)
+    text = _read_distribution(path)
     from engine.pipeline.request import parse_document
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
     return Distribution(rulebase, parse_document(text, path), path, text)
+
+
+def _read_distribution(path: str) -> str:
+    """The file's text, checked before it is read: a regular file within the size limit, UTF-8 (D005)."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise WarrantError.at("D005", f"{path} is not a regular file; it is not read", Span(path, 1, 1, 1, 1))
+        if info.st_size > MAX_DISTRIBUTION_BYTES:
+            raise WarrantError.at("D005", f"{path} is {info.st_size:,} bytes; a distribution file is at most "
+                                          f"{MAX_DISTRIBUTION_BYTES:,}", Span(path, 1, 1, 1, 1))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_DISTRIBUTION_BYTES + 1)
+    except OSError as exc:
+        raise WarrantError.at("D005", f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_DISTRIBUTION_BYTES:
+        raise WarrantError.at("D005", f"{path} is over {MAX_DISTRIBUTION_BYTES:,} bytes", Span(path, 1, 1, 1, 1))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise WarrantError.at("D005", f"{path} is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                              Span(path, line, column, line, column)) from None
 
 
 CHECKED_DRAWS = 50      # the first requests drawn are validated, so a bad distribution fails at once

@@ -43,13 +43,13 @@ class Diagnostic:
     suggestion: str | None = None
 
     def to_json(self) -> dict:
-        out: dict = {"code": self.code, "severity": self.severity, "message": self.message}
+        out: dict = {"code": self.code, "severity": self.severity, "message": _capped(self.message)}
         if self.span is not None:
             s = self.span
             out["file"], out["line"], out["column"] = s.file, s.line, s.column
             out["end_line"], out["end_column"] = s.end_line, s.end_column
         if self.notes:
-            out["notes"] = list(self.notes)
+            out["notes"] = [_capped(n) for n in self.notes]
         if self.suggestion:
             out["suggestion"] = self.suggestion
         return out
@@ -99,34 +99,86 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
+EXCERPT_WIDTH = 80          # characters of a source line quoted under a message, at most
+MAX_MESSAGE = 400           # characters of one message or note shown, at most (they may quote input)
+_LINE_READ = 64 << 10       # bytes of one line read to quote it, at most
+_SCAN_LINES = 1 << 20       # lines skipped to reach the one to quote, at most
+
+
 class SourceCache:
-    """Source text by file name, to quote lines in excerpts."""
+    """Source text by file name, to quote lines in excerpts.
+
+    Texts the parser already holds are added whole (they passed the size
+    limit); any other file is read only as far as the quoted line, and at
+    most `_LINE_READ` bytes of any line, so quoting a line of a file far over
+    its limit costs kilobytes, not the file."""
 
     def __init__(self) -> None:
         self._texts: dict[str, list[str]] = {}
+        self._lines: dict[tuple[str, int], str | None] = {}
 
     def add(self, file: str, text: str) -> None:
         self._texts[file] = text.splitlines()
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)
-        if lines is None:
-            try:
-                with open(file, encoding="utf-8", errors="replace") as handle:
-                    lines = handle.read().splitlines()
-            except OSError:
-                lines = []
-            self._texts[file] = lines
-        return lines[number - 1] if 0 < number <= len(lines) else None
+        if lines is not None:
+            return lines[number - 1] if 0 < number <= len(lines) else None
+        key = (file, number)
+        if key not in self._lines:
+            self._lines[key] = _read_line(file, number)
+        return self._lines[key]
+
+
+def _read_line(file: str, number: int) -> str | None:
+    if not 0 < number <= _SCAN_LINES:
+        return None
+    try:
+        import stat as _stat
+        import os as _os
+        if not _stat.S_ISREG(_os.stat(file).st_mode):
+            return None                              # never open a FIFO or device to quote it
+        with open(file, "rb") as handle:
+            for current in range(1, number + 1):
+                chunk = handle.readline(_LINE_READ)
+                if not chunk:
+                    return None
+                kept = chunk
+                while chunk and not chunk.endswith(b"\n"):   # the rest of a long line: skipped, not kept
+                    chunk = handle.readline(_LINE_READ)
+                if current == number:
+                    return kept.decode("utf-8", "replace").rstrip("\r\n")
+    except OSError:
+        return None
+    return None
+
+
+def _capped(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
+    """At most EXCERPT_WIDTH characters of `text` around `column`: (shown, its caret column, caret width)."""
+    if len(text) <= EXCERPT_WIDTH:
+        return text, column, width
+    start = max(0, min(column - 1 - 20, len(text) - EXCERPT_WIDTH))
+    shown = text[start:start + EXCERPT_WIDTH]
+    lead = "…" if start else ""
+    tail = "…" if start + EXCERPT_WIDTH < len(text) else ""
+    caret = column - start + len(lead)
+    return lead + shown + tail, caret, max(1, min(width, EXCERPT_WIDTH - (column - 1 - start)))
 
 
 SOURCES = SourceCache()
 
 
 def render_diagnostic(diag: Diagnostic, sources: SourceCache = SOURCES) -> str:
-    """`file:line:col: error[CODE]: message`, the source line and a caret line."""
+    """`file:line:col: error[CODE]: message`, the source line and a caret line.
+
+    Bounded whatever the input: a message or note is cut at MAX_MESSAGE
+    characters, the quoted line at EXCERPT_WIDTH characters around the span."""
     where = f"{diag.span}: " if diag.span else ""
-    lines = [f"{where}{diag.severity}[{diag.code}]: {diag.message}"]
+    lines = [f"{where}{diag.severity}[{diag.code}]: {_capped(diag.message)}"]
     span = diag.span
     if span is not None:
         text = sources.line(span.file, span.line)
@@ -136,13 +188,14 @@ def render_diagnostic(diag: Diagnostic, sources: SourceCache = SOURCES) -> str:
             end = span.end_column if span.end_line == span.line else len(text) + 1
             width = max(1, end - span.column + (1 if span.end_line == span.line else 0))
             width = min(width, max(1, len(text) - span.column + 2))
+            text, column, width = _window(text, span.column, width)
             lines.append(f"{pad} |")
             lines.append(f"{gutter} | {text}")
-            lines.append(f"{pad} | {' ' * (span.column - 1)}{'^' * width}")
+            lines.append(f"{pad} | {' ' * (column - 1)}{'^' * width}")
     for note in diag.notes:
-        lines.append(f"  = note: {note}")
+        lines.append(f"  = note: {_capped(note)}")
     if diag.suggestion:
-        lines.append(f"  = help: did you mean `{diag.suggestion}`?")
+        lines.append(f"  = help: did you mean `{_capped(diag.suggestion, 80)}`?")
     return "\n".join(lines)
 
 

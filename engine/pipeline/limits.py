@@ -21,6 +21,7 @@ MAX_CONDITIONS = 256               # conditions in one rule body
 MAX_DEFINITION_DEPTH = 64          # definitions built on definitions, deepest chain (proofs follow it)
 MAX_JOBS = 64                      # worker processes for --jobs
 MAX_GENERATE = 100_000_000         # requests `warrant generate` makes in one run (streamed)
+MAX_DISTRIBUTION_BYTES = 1 << 20   # a distribution.yaml: 1 MiB
 
 TABLE = (
     ("request file size", f"{MAX_REQUEST_BYTES:,} bytes", "R007"),
@@ -37,4 +38,5 @@ TABLE = (
     ("depth of definitions built on definitions", str(MAX_DEFINITION_DEPTH), "W006"),
     ("--jobs", f"1 to {MAX_JOBS} (0: one per core)", "O013"),
     ("warrant generate COUNT", f"{MAX_GENERATE:,}", "O013"),
+    ("distribution.yaml size", f"{MAX_DISTRIBUTION_BYTES:,} bytes", "D005"),
 )

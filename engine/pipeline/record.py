@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 
 from engine import __version__
+from engine.pipeline.limits import MAX_RULE_FILE_BYTES
 
 
 def rulebase_digest(rulebase) -> dict:
@@ -39,8 +41,16 @@ def files_digest(files, folder: str | None = None) -> dict:
         for path in sorted(files, key=lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")):
             name = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
             digest.update(name.encode("utf-8") + b"\0")
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise OSError("not a regular file")      # never open a FIFO or device (check refuses it)
             with open(path, "rb") as handle:
-                digest.update(handle.read())
+                left = MAX_RULE_FILE_BYTES + 1          # a file over the limit is refused; reading it is not needed
+                while left > 0:
+                    chunk = handle.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    left -= len(chunk)
             digest.update(b"\0")
         hexdigest = digest.hexdigest()
     except OSError:
