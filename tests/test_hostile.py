@@ -282,3 +282,47 @@ def test_a_distribution_that_is_not_utf8_or_not_a_file(tmp_path):
         handle.truncate(3 << 20)
     result = _run("generate", "5", "--rules", str(folder), timeout=30)
     _assert_user_error(result, "D005", exits=(2,))
+
+
+# ---- deep input ---------------------------------------------------------------------------
+
+
+def test_a_chain_of_a_thousand_definitions_is_w006(tmp_path):
+    folder = _scaffold(tmp_path)
+    steps = [f'define d{i} as step_{i}\n    "Step {i}."\n    cites example_act "s.2"\n'
+             f'    when {"consented" if i == 999 else f"d{i + 1}"}\n' for i in range(1000)]
+    (folder / "chain.warrant").write_text("\n".join(steps))
+    policy = folder / "policy.warrant"
+    policy.write_text(policy.read_text().replace("         and consented\n", "         and d0\n"))
+    result = _run("check", str(folder), timeout=60)
+    assert "error[W006]: `d0` is built on a chain of more than 64 definitions" in _assert_user_error(result)
+
+
+def test_folders_nested_1100_deep_are_a_located_limit(tmp_path):
+    folder = _scaffold(tmp_path)
+    deep = folder
+    for _ in range(1100):                 # one level at a time (os.makedirs recurses)
+        deep = deep / "d"
+        os.mkdir(deep)
+    (deep / "x.warrant").write_text("")
+    for command in (["check", str(folder)], ["test", "--rules", str(folder), str(folder)]):
+        result = _run(*command, timeout=60)
+        output = _assert_user_error(result)
+        assert "more than 32 folders deep" in output, output[-2000:]
+
+
+def test_golden_discovery_takes_regular_files_only(tmp_path):
+    folder = _scaffold(tmp_path)
+    cases = folder / "cases"
+    shutil.copy(cases / "council_with_consent.yaml", cases / "as_folder.yaml")
+    os.mkdir(cases / "as_folder.expected.json")
+    shutil.copy(cases / "council_with_consent.yaml", cases / "as_fifo.yaml")
+    os.mkfifo(cases / "as_fifo.expected.json")
+    started = time.monotonic()
+    result = _run("test", "--rules", str(folder), str(cases), timeout=60)
+    assert time.monotonic() - started < 30
+    output = _assert_user_error(result)
+    assert output.count("error[O019]") == 2 and "as_fifo.expected.json is not a regular file" in output
+    update = _run("test", "--rules", str(folder), str(cases), "--update", timeout=60)
+    _assert_user_error(update)
+    assert (cases / "as_folder.expected.json").is_dir()          # nothing replaced what the author had

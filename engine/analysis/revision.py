@@ -26,6 +26,7 @@ import tempfile
 from dataclasses import replace
 
 from engine.pipeline.errors import SOURCES, WarrantError
+from engine.pipeline.files import walk_files
 from engine.pipeline.limits import MAX_RULE_FILE_BYTES
 
 MAX_ARCHIVE_BYTES = 64 << 20       # a rulebase at one revision: 64 MiB of files, at most
@@ -70,7 +71,7 @@ class Checkout:
 
     def _remember_sources(self) -> None:
         """The files' text under their shown names, so excerpts still quote them once the folder is gone."""
-        for base, _, names in os.walk(self.path):
+        for base, names in walk_files(self.path):
             for name in names:
                 file = os.path.join(base, name)
                 try:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from dataclasses import dataclass, replace
 
 from engine.pipeline.decide import decide
 from engine.pipeline.errors import WarrantError
-from engine.pipeline.files import write_atomic
+from engine.pipeline.files import walk_files, write_atomic
 from engine.pipeline.render.json import decision_to_json, render_json
 from engine.pipeline.request import load_request
 
@@ -45,13 +46,41 @@ def is_case(path: str) -> bool:
     return path.endswith(CASE_SUFFIXES) and not path.endswith(".expected.json")
 
 
+MAX_EXPECTED_BYTES = 16 << 20     # one expected file: 16 MiB (the largest shipped is under 100 KB)
+
+
+def read_expected(path: str) -> str | None:
+    """The expected file's text, or None when there is none; anything but a regular UTF-8 file of at most
+    MAX_EXPECTED_BYTES is a located user error (O019), found before it is opened (a FIFO never blocks)."""
+    from engine.pipeline.errors import Span
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise WarrantError.at("O019", f"cannot read {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise WarrantError.at("O019", f"{path} is not a regular file (a folder, pipe or device); an expected "
+                                      "file must be one")
+    if info.st_size > MAX_EXPECTED_BYTES:
+        raise WarrantError.at("O019", f"{path} is {info.st_size:,} bytes; an expected file is at most "
+                                      f"{MAX_EXPECTED_BYTES:,}", Span(path, 1, 1, 1, 1))
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_EXPECTED_BYTES + 1)
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WarrantError.at("O019", f"{path} is not UTF-8 (at byte {exc.start})") from None
+    except OSError as exc:
+        raise WarrantError.at("O019", f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def find_cases(paths: list[str]) -> list[str]:
     found = []
     for path in paths:
         if os.path.isdir(path):
-            for folder, dirs, names in os.walk(path):
-                dirs.sort()
-                found += [os.path.join(folder, n) for n in sorted(names) if is_case(n)]
+            for folder, names in walk_files(path, code="O019"):
+                found += [os.path.join(folder, n) for n in names if is_case(n)]
         else:
             found.append(path)
     return found
@@ -91,10 +120,11 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True,
                               "proof check failed:\n  " + "\n  ".join(problems), decision)
     import json
     expected_file = expected_path_for(path)
-    expected = None
-    if os.path.exists(expected_file):
-        with open(expected_file, encoding="utf-8") as handle:
-            expected = handle.read()
+    try:
+        expected = read_expected(expected_file)
+    except WarrantError as exc:
+        from engine.pipeline.errors import render_all
+        return CaseResult(path, expected_file, "error", render_all(exc.diagnostics))
     short = outcomes_only or _outcomes_only(expected)
     if expected is not None and not update:
         # Comparing the parsed expected file with the decision's JSON data is exact (the same keys and

@@ -571,34 +571,49 @@ def _group(rules):
 
 
 def _components(graph: dict[str, set[str]]) -> list[set[str]]:
-    """Strongly connected components (Tarjan), deterministic order."""
+    """Strongly connected components (Tarjan), deterministic order.
+
+    Iterative, with an explicit stack: the depth of a definition chain is the
+    author's to choose, and must not be Python's recursion limit."""
     index, low, stack, on_stack, result = {}, {}, [], set(), []
-    counter = [0]
-
-    def visit(node):
-        index[node] = low[node] = counter[0]
-        counter[0] += 1
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(graph.get(node, ())):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                item = stack.pop()
-                on_stack.discard(item)
-                component.add(item)
-                if item == node:
+    counter = 0
+    for root in sorted(set(graph) | {t for ts in graph.values() for t in ts}):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    advanced = True
                     break
-            result.append(component)
-
-    for node in sorted(set(graph) | {t for ts in graph.values() for t in ts}):
-        if node not in index:
-            visit(node)
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    item = stack.pop()
+                    on_stack.discard(item)
+                    component.add(item)
+                    if item == node:
+                        break
+                result.append(component)
     return result
 
 

@@ -6,6 +6,31 @@ import os
 import tempfile
 
 
+MAX_FOLDER_DEPTH = 32     # folders inside a rules or cases folder, deepest (README, "Limits")
+
+
+def walk_files(root: str, code: str = "W006", max_depth: int = MAX_FOLDER_DEPTH):
+    """(folder, file names) under `root`, folders and names sorted, without recursion.
+
+    `os.walk` recurses (Python 3.11), so a tree 1,100 folders deep ended in
+    RecursionError; this walks with an explicit stack, never follows a link
+    to a folder, and stops at `max_depth` with a located user error `code`."""
+    from engine.pipeline.errors import WarrantError
+    pending = [(root, 0)]
+    while pending:
+        folder, depth = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            raise WarrantError.at("W004", f"cannot read the folder {folder}: {exc.strerror or exc}") from None
+        folders = [e for e in entries if e.is_dir(follow_symlinks=False)]
+        yield folder, [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
+        if folders and depth >= max_depth:
+            raise WarrantError.at(code, f"{folders[0].path} is more than {max_depth} folders deep under {root}; "
+                                        "it is not read")
+        pending.extend((e.path, depth + 1) for e in reversed(folders))
+
+
 def process_umask() -> int:
     """The process's umask, read without changing it where Linux allows (threads may be running)."""
     try:

@@ -15,6 +15,7 @@ from engine.pipeline import syntax as S
 from engine.pipeline.check import Checked
 from engine.pipeline.datalog import Program
 from engine.pipeline.errors import Diagnostic, WarrantError
+from engine.pipeline.files import walk_files
 from engine.pipeline.trace import Cite
 
 from engine.pipeline.places import DEFAULT_RULES, GRAMMAR
@@ -32,8 +33,7 @@ def resolve_rules(paths: list[str] | None) -> list[str]:
     chosen = os.environ.get(RULES_VARIABLE, "").strip()
     if chosen:
         return [chosen]
-    if os.path.isdir("rules") and any(name.endswith(".warrant") for _, _, names in os.walk("rules")
-                                      for name in names):
+    if os.path.isdir("rules") and _holds_rule_files("rules"):
         return ["rules"]
     return [DEFAULT_RULES]
 
@@ -161,15 +161,21 @@ def shown_names(files: list[str], folder: str | None, built_as: list[str] | None
     return shown
 
 
+def _holds_rule_files(folder: str) -> bool:
+    try:
+        return any(name.endswith(".warrant") for _, names in walk_files(folder) for name in names)
+    except WarrantError:
+        return True              # a folder too deep or unreadable: loading it says so, with its place
+
+
 def rule_files(paths: list[str]) -> list[str]:
     """The *.warrant files named or found under the folders named, sorted."""
     found: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             root = os.path.realpath(path)
-            for folder, dirs, names in os.walk(path, followlinks=False):
-                dirs.sort()
-                for name in sorted(names):
+            for folder, names in walk_files(path):
+                for name in names:
                     if not name.endswith(".warrant"):
                         continue
                     full = os.path.join(folder, name)
