@@ -326,3 +326,24 @@ def test_golden_discovery_takes_regular_files_only(tmp_path):
     update = _run("test", "--rules", str(folder), str(cases), "--update", timeout=60)
     _assert_user_error(update)
     assert (cases / "as_folder.expected.json").is_dir()          # nothing replaced what the author had
+
+
+# ---- locations ----------------------------------------------------------------------------
+
+
+REQUEST = "id: {id}\ndate: 2018-01-01\nitems: [name]\nrequester: home_office\nholder: nhs_digital\npurpose: tracing\n"
+
+
+def test_unknown_assumptions_and_drafts_in_request_files_are_located(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(REQUEST.format(id="good"))
+    bad_assume = tmp_path / "bad_assume.yaml"
+    bad_assume.write_text(REQUEST.format(id="a") + "assume:\n  safeguards_continue: true\n  no_such_thing: false\n")
+    bad_draft = tmp_path / "bad_draft.yaml"
+    bad_draft.write_text(REQUEST.format(id="d") + "drafts: [nhs_digital_replacement_draft, nope]\n")
+    result = runner.invoke(app, ["decide", str(good), str(bad_assume)])
+    assert result.exit_code == 2 and f"{bad_assume}:9:3: error[A001]" in result.output, result.output
+    result = runner.invoke(app, ["decide", str(good), str(bad_draft)])
+    assert result.exit_code == 2 and f"{bad_draft}:7:41: error[A002]" in result.output, result.output
+    result = runner.invoke(app, ["decide", str(good), "--assume", "nope=on"])
+    assert result.exit_code == 2 and "error[A001]: unknown assumption `nope`" in result.output

@@ -13,7 +13,7 @@ import datetime as _dt
 
 from engine.pipeline.datalog import ASSUMED, DRAFT_ON, Atom, Const, fact_predicate
 from engine.pipeline.errors import WarrantError, did_you_mean
-from engine.pipeline.request import Request
+from engine.pipeline.request import Request, span_in_request
 
 
 def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | None = None,
@@ -24,9 +24,11 @@ def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | No
     """
     checked = rulebase.checked
     switches = {name: checked.assumption_default(name) for name in checked.assumptions}
-    for name, value in list(request.assume if request else ()) + sorted((assume or {}).items()):
+    given = [(name, value, True) for name, value in (request.assume if request else ())]
+    for name, value, in_request in given + [(n, v, False) for n, v in sorted((assume or {}).items())]:
         if name not in switches:
             raise WarrantError.at("A001", f"unknown assumption `{name}`",
+                                  span_in_request(request, f"assume.{name}") if in_request else None,
                                   suggestion=did_you_mean(name, switches))
         switches[name] = value
     chosen = tuple(sorted(set(request.drafts if request else ()) | set(drafts)))
@@ -34,7 +36,10 @@ def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | No
         policy = checked.policies.get(name)
         if policy is None or not policy.draft:
             drafts_known = [p for p, d in checked.policies.items() if d.draft]
-            raise WarrantError.at("A002", f"`{name}` is not a draft policy",
+            listed = list((request.data.get("drafts") or []) if request and isinstance(request.data, dict) else [])
+            where = (span_in_request(request, f"drafts[{listed.index(name)}]", key=False)
+                     if name in listed and name not in drafts else None)
+            raise WarrantError.at("A002", f"`{name}` is not a draft policy", where,
                                   suggestion=did_you_mean(name, drafts_known),
                                   notes=(f"drafts: {', '.join(sorted(drafts_known)) or 'none'}",))
     return switches, chosen

@@ -269,6 +269,23 @@ def request_from_data(data: Any, file: str | None = None, text: str | None = Non
     return quick if quick is not None else located_request(data, file, text, default_id, vocabulary=vocabulary)
 
 
+def span_in_request(request, path: str, key: bool = True) -> Span | None:
+    """Where `path` (e.g. `assume.name`, `drafts[0]`) is in the request's file, when it came from one.
+
+    For the settings checked after validation (an unknown assumption or draft
+    named in the file): the file is read again, bounded like the first read."""
+    file = getattr(request, "file", None)
+    if not file:
+        return None
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_REQUEST_BYTES + 1)
+        text = raw.decode("utf-8") if len(raw) <= MAX_REQUEST_BYTES else None
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return _Locator(file, text).span(path, key=key) if text is not None else Span(file, 1, 1, 1, 1)
+
+
 def located_request(data: Any, file: str | None = None, text: str | None = None,
                     default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
     """`request_from_data` by the located checks alone: every field walked, every problem at its place."""
