@@ -305,10 +305,16 @@ def test_folders_nested_1100_deep_are_a_located_limit(tmp_path):
         deep = deep / "d"
         os.mkdir(deep)
     (deep / "x.warrant").write_text("")
-    for command in (["check", str(folder)], ["test", "--rules", str(folder), str(folder)]):
-        result = _run(*command, timeout=60)
-        output = _assert_user_error(result)
-        assert "more than 32 folders deep" in output, output[-2000:]
+    try:
+        for command in (["check", str(folder)], ["test", "--rules", str(folder), str(folder)]):
+            result = _run(*command, timeout=60)
+            output = _assert_user_error(result)
+            assert "more than 32 folders deep" in output, output[-2000:]
+    finally:                              # bottom up (shutil.rmtree, and pytest's cleanup, recurse)
+        os.remove(deep / "x.warrant")
+        while deep != folder:
+            os.rmdir(deep)
+            deep = deep.parent
 
 
 def test_golden_discovery_takes_regular_files_only(tmp_path):
@@ -347,3 +353,31 @@ def test_unknown_assumptions_and_drafts_in_request_files_are_located(tmp_path):
     assert result.exit_code == 2 and f"{bad_draft}:7:41: error[A002]" in result.output, result.output
     result = runner.invoke(app, ["decide", str(good), "--assume", "nope=on"])
     assert result.exit_code == 2 and "error[A001]: unknown assumption `nope`" in result.output
+
+
+# ---- output escaping ------------------------------------------------------------------------
+
+
+def test_dot_and_markdown_quote_hostile_text_as_text(tmp_path):
+    import json
+    request = tmp_path / "hostile.json"
+    request.write_text(json.dumps({"id": "<img src=x onerror=alert(1)> `x` *y* [a](b) \\", "date": "2018-01-01",
+                                   "items": ["name"], "requester": "home_office", "holder": "nhs_digital",
+                                   "purpose": "tracing"}))
+    dot = runner.invoke(app, ["decide", str(request), "--format", "dot"])
+    assert dot.exit_code in (0, 1), dot.output
+    import graphviz
+    assert "\\\\" in dot.output
+    try:
+        graphviz.Source(dot.output).pipe(format="svg")            # graphviz parses it
+    except graphviz.ExecutableNotFound:
+        pass
+    cited = tmp_path / "rules"
+    shutil.copytree(RULES, cited)
+    sources = cited / "sources.warrant"
+    sources.write_text(sources.read_text().replace('title "', 'title "ends in a backslash \\\\ '))
+    dot = runner.invoke(app, ["decide", str(request), "--rules", str(cited), "--format", "dot"])
+    assert 'backslash \\\\ ' in dot.output and dot.exit_code in (0, 1), dot.output
+    markdown = runner.invoke(app, ["decide", str(request), "--format", "markdown"])
+    assert "<img" not in markdown.output and "&lt;img src=x onerror=alert(1)&gt;" in markdown.output
+    assert "\\`x\\` \\*y\\* \\[a\\](b)" in markdown.output

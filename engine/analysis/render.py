@@ -71,7 +71,9 @@ def render_json(report) -> str:
 
 
 def render_markdown(report) -> str:
-    lines = ["# What changes", "", f"- **Before:** {report.before.label}", f"- **After:** {report.after.label}", ""]
+    from engine.pipeline.render.markdown import text
+    lines = ["# What changes", "", f"- **Before:** {text(report.before.label)}",
+             f"- **After:** {text(report.after.label)}", ""]
     if report.equivalent:
         lines.append(f"The two are equivalent: no request is decided differently ({_coverage(report)}).")
         return "\n".join(lines) + "\n"
@@ -82,6 +84,6 @@ def render_markdown(report) -> str:
     for number, region in enumerate(report.regions, 1):
         lines += ["", f"## {number}. {region.before} → {region.after}", "",
                   f"Items: {', '.join(f'`{i}`' for i in region.items)}", ""]
-        lines += [f"- {c}" for c in region.text] or ["- every request that asks for them"]
+        lines += [f"- {text(c)}" for c in region.text] or ["- every request that asks for them"]
         lines += ["", f"Witness, decided by the engine under both: `{_witness(region.witness)}`"]
     return "\n".join(lines) + "\n"

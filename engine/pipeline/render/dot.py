@@ -39,11 +39,17 @@ def _label(title: str, *rest: str, bold: bool = True) -> str:
     return "<" + "<BR/>".join(rows) + ">"
 
 
+def _plain(text: str) -> str:
+    """A quoted DOT string shown as written: backslashes doubled, so a trailing one cannot escape the
+    closing quote and `\\n`, `\\l` in a citation are not line breaks (graphviz quotes, but keeps them)."""
+    return graphviz.escape(text)
+
+
 def _tooltip(node: TraceNode) -> str:
     parts = [node.location] if node.location else []
     parts += [f"{c.label}, {c.locator}" if c.locator else c.label for c in node.citations]
     parts += [f"assumes {a}" for a in node.assumptions]
-    return " | ".join(parts) or node.conclusion
+    return _plain(" | ".join(parts) or node.conclusion)
 
 
 def render_dot(decisions: list[Decision]) -> str:
@@ -71,7 +77,7 @@ def render_dot(decisions: list[Decision]) -> str:
 
     for index, decision in enumerate(decisions):
         with graph.subgraph(name=f"cluster_{index}") as cluster:
-            cluster.attr(label=f"{decision.request} on {decision.date}: {decision.outcome}", color=NEUTRAL)
+            cluster.attr(label=_plain(f"{decision.request} on {decision.date}: {decision.outcome}"), color=NEUTRAL)
             for item in decision.items:
                 root = name()
                 colour = PERMITTED if item.outcome == "permitted" else REFUSED

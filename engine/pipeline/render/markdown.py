@@ -4,33 +4,44 @@ from __future__ import annotations
 from engine.pipeline.trace import Decision, TraceNode
 
 _WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*[]"})
+
+
+def text(value) -> str:
+    """Anything quoted from a request or a rule file, as text: never HTML, never Markdown markup.
+
+    `&`, `<` and `>` become entities (a Markdown viewer shows them as typed,
+    and runs no tag); backslash, backtick, `*` and brackets are escaped, so a
+    request id cannot open a code span, emphasis or a link."""
+    import html
+    return html.escape(str(value), quote=False).translate(_SPECIAL)
 
 
 def _node(node: TraceNode, depth: int, out: list[str]) -> None:
     pad = "  " * depth
-    text = node.conclusion.replace("*", "\\*")
+    shown = text(node.conclusion)
     if node.kind == "rule":
-        out.append(f"{pad}- **{text}** — rule `{node.rule}`" + (f" ({node.location})" if node.location else ""))
+        out.append(f"{pad}- **{shown}** — rule `{node.rule}`" + (f" ({text(node.location)})" if node.location else ""))
         if node.statement and not node.rule.endswith("__in_force"):
-            out.append(f"{pad}  > {node.statement}")
+            out.append(f"{pad}  > {text(node.statement)}")
         if node.citations:
-            out.append(f"{pad}  Sources: " + "; ".join(f"{c.label}" + (f", {c.locator}" if c.locator else "")
+            out.append(f"{pad}  Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
                                                         for c in node.citations))
         if node.assumptions:
             out.append(f"{pad}  Assumes: " + ", ".join(f"`{a}`" for a in node.assumptions))
     else:
-        suffix = f" (`{node.location}`)" if node.location else ""
-        out.append(f"{pad}- {'' if node.holds or node.kind == 'absent' else '✗ '}{text}{suffix}")
+        suffix = f" ({text(node.location)})" if node.location else ""
+        out.append(f"{pad}- {'' if node.holds or node.kind == 'absent' else '✗ '}{shown}{suffix}")
     for child in node.children:
         _node(child, depth + 1, out)
 
 
 def render_decision(decision: Decision) -> str:
-    out = [f"# Decision: {decision.request}", "",
+    out = [f"# Decision: {text(decision.request)}", "",
            f"- **Date:** {decision.date}", f"- **Outcome:** {_WORD[decision.outcome]}",
            f"- **Policies in force:** {', '.join(f'`{p}`' for p in decision.in_force) or 'none'}"]
     for key, value in decision.settings:
-        out.append(f"- **Override:** {key} {value}")
+        out.append(f"- **Override:** {text(key)} {text(value)}")
     record = decision.extra.get("record")
     if record:
         out.append(f"- **Rulebase:** `{record['rulebase']['rules'] or '.'}` (sha256 `{record['rulebase']['sha256']}`), "
@@ -46,24 +57,24 @@ def render_decision(decision: Decision) -> str:
                        "No permission applies: no arrangement in force on this date covers this request.")
             for attempt in item.attempts:
                 state = "in force" if attempt.in_force else "would have applied" if attempt.would_apply else "not in force"
-                out.append(f"\n- `{attempt.rule}` ({state}): {attempt.statement}")
+                out.append(f"\n- `{attempt.rule}` ({state}): {text(attempt.statement)}")
                 if attempt.note:
-                    out.append(f"  - {attempt.note}")
+                    out.append(f"  - {text(attempt.note)}")
                 if attempt.failed is not None:
-                    out.append(f"  - First failed condition: {attempt.failed.conclusion}")
+                    out.append(f"  - First failed condition: {text(attempt.failed.conclusion)}")
                 if attempt.citations:
-                    out.append("  - Sources: " + "; ".join(c.label + (f", {c.locator}" if c.locator else "")
+                    out.append("  - Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
                                                           for c in attempt.citations))
         if item.outcome == "refused" and decision.extra.get("changes_searched"):
             out.append("")
             for cf in item.counterfactuals:
-                out.append(f"- **Would be permitted if:** {cf.describe()}")
+                out.append(f"- **Would be permitted if:** {text(cf.describe())}")
             if not item.counterfactuals:
                 out.append("- No change to the request's facts was found that would permit it on this date.")
     if decision.assumptions:
         out += ["", "## Assumptions", ""]
         for name, on, position in decision.assumptions:
-            out.append(f"- `{name}` ({'on' if on else 'off'}): {position}")
+            out.append(f"- `{name}` ({'on' if on else 'off'}): {text(position)}")
     return "\n".join(out) + "\n"
 
 
