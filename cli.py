@@ -49,6 +49,16 @@ def _fail(exc) -> None:
     raise typer.Exit(3)
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush cannot fail again."""
+    import os
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _guard(function):
     """Run a command body, turning our errors into messages and exit codes."""
     import functools
@@ -63,9 +73,16 @@ def _guard(function):
             typer.echo("interrupted; nothing half-written was kept", err=True)
             raise typer.Exit(130)
         except BrokenPipeError:            # `warrant generate 1000000 | head`: the reader has all it wanted
-            import os
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _quiet_stdout()
             raise typer.Exit(141)
+        except OSError as exc:
+            import errno
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS):
+                # writing standard output (a redirect to a full disk): the user's environment, not our bug
+                _quiet_stdout()
+                from engine.pipeline.errors import WarrantError
+                _fail(WarrantError.at("O007", f"cannot write the output: {exc.strerror or exc}"))
+            _fail(exc)
         except Exception as exc:  # noqa: BLE001 - the one place every error is turned into a message
             _fail(exc)
         except BaseException as exc:

@@ -381,3 +381,42 @@ def test_dot_and_markdown_quote_hostile_text_as_text(tmp_path):
     markdown = runner.invoke(app, ["decide", str(request), "--format", "markdown"])
     assert "<img" not in markdown.output and "&lt;img src=x onerror=alert(1)&gt;" in markdown.output
     assert "\\`x\\` \\*y\\* \\[a\\](b)" in markdown.output
+
+
+# ---- a full disk under parallel workers ------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 256 KiB tmpfs, where the machine lets this process mount one (root in a container does)."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("this machine refuses a tmpfs mount")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_parallel_batch_on_a_full_disk_ends_in_o007_every_time(tmp_path, full_disk):
+    batch = tmp_path / "batch.jsonl"
+    assert _run("generate", "1000", "--out", str(batch)).returncode == 0      # two chunks: both workers busy
+    for attempt in range(3):
+        for name in os.listdir(full_disk):
+            os.remove(full_disk / name)
+        (full_disk / "out").write_text("previous\n")
+        with open(full_disk / "ballast", "wb") as handle:
+            handle.write(b"\0" * (240 * 1024))
+        for target in (["--out", str(full_disk / "out")], []):
+            command = [sys.executable, os.path.join(ROOT, "cli.py"), "decide", "--batch", str(batch), "--jobs", "2",
+                       "--trace", "all", *target]
+            with open(full_disk / "stdout", "wb") if not target else open(os.devnull, "wb") as sink:
+                run = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, text=True, timeout=60)
+            assert run.returncode == 2 and "O007" in run.stderr and "Traceback" not in run.stderr, \
+                (attempt, target, run.stderr[-800:])
+        assert (full_disk / "out").read_text() == "previous\n"
+        assert not [n for n in os.listdir(full_disk) if n.startswith(".warrant-")]

@@ -199,8 +199,13 @@ def run_suite(rulebase, paths: list[str], update: bool = False, verify: bool = T
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(cases) < 40:
         return [run_case(rulebase, path, update, verify, outcomes_only) for path in cases]
-    import multiprocessing
+    from engine.batch.pool import ordered_map
     rulebase.engine                      # built once, before the fork
     _SUITE.update(rulebase=rulebase, update=update, verify=verify, outcomes_only=outcomes_only, decisions=decisions)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return pool.map(_run_one, cases, chunksize=max(1, len(cases) // (jobs * 8)))
+    size = max(1, len(cases) // (jobs * 8))
+    batches = [cases[i:i + size] for i in range(0, len(cases), size)]
+    return [result for _, results in ordered_map(_run_many, batches, jobs) for result in results]
+
+
+def _run_many(paths: list[str]) -> list[CaseResult]:
+    return [_run_one(path) for path in paths]

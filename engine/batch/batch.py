@@ -437,42 +437,25 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
             if tick:
                 tick(len(block))
         return
-    import collections
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from engine.batch.pool import WorkerDied, WorkerFailed, ordered_map
+    from engine.pipeline.errors import InternalError
     BatchDecider(rulebase, **options)                 # validate options before forking
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
     _WORKER.update(rulebase=rulebase, options=options)
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start,
-                               initargs=(os.getpid(),))
-    pending: collections.deque = collections.deque()
-
-    def take():
-        start, size, future = pending.popleft()
-        try:
-            block = future.result()
-        except BrokenProcessPool:
-            raise RunFault(f"a worker process died (killed, or out of memory) while deciding lines {start}-"
-                           f"{start + size - 1}; the batch was stopped and no output was kept") from None
-        if tick:
-            tick(size)
-        return block
-
+    parent = os.getpid()
     try:
-        for task in itertools.chain([first], chunks):
-            pending.append((task[0], len(task[1]), pool.submit(_decide_chunk, task)))
-            while len(pending) >= 2 * jobs:
-                yield take()
-        while pending:
-            yield take()
-    finally:
-        # on an interrupt, a fault or a consumer that stops early, end the workers now rather than wait for them
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for (start, block), result in ordered_map(_decide_chunk, itertools.chain([first], chunks), jobs,
+                                                  start=lambda: _worker_start(parent)):
+            if tick:
+                tick(len(block))
+            yield result
+    except WorkerDied as died:
+        start, block = died.task
+        raise RunFault(f"a worker process died (killed, or out of memory) while deciding lines {start}-"
+                       f"{start + len(block) - 1}; the batch was stopped and no output was kept") from None
+    except WorkerFailed as failed:
+        raise InternalError(f"a batch worker failed: {failed}") from None
 
 
 def _worker_start(parent: int) -> None:
