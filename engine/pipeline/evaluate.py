@@ -5,7 +5,8 @@ queries. Clauses are built with pyDatalog's engine API (`pyEngine.Literal`,
 `Clause`, `assert_`): no text is ever parsed, compiled or exec'd, so nothing
 in a rule file or request can run. Each `Engine` owns a private `Logic`;
 a `Session` asserts one request's facts, answers queries, and retracts them
-again, under a lock, so rulebases and decisions never see each other's facts.
+again, in the deciding thread's own pyDatalog logic, so rulebases,
+threads and decisions never see each other's facts.
 pyDatalog tables subgoals per query only, so no answer outlives its session.
 """
 from __future__ import annotations
@@ -53,32 +54,49 @@ def _clause(head: Atom, body) -> E.Clause:
 
 
 class Engine:
-    """A compiled rulebase, loaded once, asked many times."""
+    """A compiled rulebase, loaded once, asked many times, from any number of threads.
 
-    CACHE = 10_000     # pyDatalog literals and fact clauses kept per engine, each (about 6 MB when full; then cleared)
+    pyDatalog keeps its state per thread (`Logic.tl`, `Fresh_var.tl`) and
+    binds the literals it builds to the thread's predicates, so a `Logic`
+    cannot be shared by two threads at once. Each thread that decides gets
+    its own: the program's clauses asserted into a fresh `Logic` on the
+    thread's first session (about as long as loading the engine once), with
+    its own caches of literals and fact clauses. Decisions in different
+    threads then run side by side with no lock between them; the sessions of
+    one thread nest or follow one another, never interleave.
+    """
+
+    CACHE = 10_000     # pyDatalog literals and fact clauses kept per engine and thread (about 6 MB each when full)
 
     def __init__(self, program: Program):
         self.program = program
-        self._lock = threading.RLock()
-        # Building pyDatalog's objects for an atom costs more than many small queries; requests repeat their
-        # facts and provers their questions, so each atom's objects are built once.
-        # pyDatalog keeps no state in them between queries: a query starts from a fresh goal.
-        self._queries: dict = {}
-        self._facts: dict = {}
+        self._local = threading.local()
+        self._local.state = self._build()         # the loading thread's, built now (and inherited by a fork)
+
+    def _build(self) -> "_ThreadState":
         previous = getattr(Logic.tl, "logic", None)
+        if not hasattr(E.Fresh_var.tl, "counter"):
+            E.Fresh_var.tl.counter = 0
         try:
             Logic()                       # a brand-new logic for this thread ...
-            self.logic = Logic.tl.logic   # ... which this engine keeps as its own
-            for pred, arity in program.predicates.items():   # declare: negation of an empty predicate is false
+            state = _ThreadState(Logic.tl.logic)   # ... which this engine keeps as this thread's own
+            for pred, arity in self.program.predicates.items():   # declare: negation of an empty predicate is false
                 dummy = E.Clause(E.Literal(pred, [E.Const("__declare__")] * arity), [])
                 E.assert_(dummy)
                 E.retract(dummy)
-            for fact in program.set_facts:
+            for fact in self.program.set_facts:
                 E.assert_(_clause(fact, ()))
-            for head, body in program.clauses():
+            for head, body in self.program.clauses():
                 E.assert_(_clause(head, body))
         finally:
             self._restore(previous)
+        return state
+
+    def _state(self) -> "_ThreadState":
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = self._build()
+        return state
 
     @staticmethod
     def _restore(previous) -> None:
@@ -90,35 +108,54 @@ class Engine:
 
     @contextmanager
     def session(self, facts: list[Atom]):
-        """Assert `facts` for the duration of the block, then retract them."""
-        with self._lock:
-            previous = getattr(Logic.tl, "logic", None)
-            Logic.tl.logic = self.logic
-            clauses = [self._fact_clause(f) for f in facts]
+        """Assert `facts` for the duration of the block, then retract them (this thread's logic only)."""
+        state = self._state()
+        previous = getattr(Logic.tl, "logic", None)
+        Logic.tl.logic = state.logic
+        try:
+            clauses = [state.fact_clause(f) for f in facts]
+            asserted = []
             try:
                 for clause in clauses:
                     E.assert_(clause)
-                yield Session(self)
+                    asserted.append(clause)
+                yield Session(self, state)
             finally:
-                for clause in clauses:
+                for clause in asserted:
                     E.retract(clause)
-                self._restore(previous)
+        finally:
+            self._restore(previous)
 
-    def _fact_clause(self, atom: Atom):
-        found = self._facts.get(atom)
+    def query(self, atom: Atom):
+        """pyDatalog's literal for a question (built once per atom and thread)."""
+        return self._state().query(atom)
+
+
+class _ThreadState:
+    """One thread's pyDatalog logic for an engine, and the objects built in it."""
+
+    def __init__(self, logic):
+        self.logic = logic
+        # Building pyDatalog's objects for an atom costs more than many small queries; requests repeat their
+        # facts and provers their questions, so each atom's objects are built once.
+        # pyDatalog keeps no state in them between queries: a query starts from a fresh goal.
+        self.queries: dict = {}
+        self.facts: dict = {}
+
+    def fact_clause(self, atom: Atom):
+        found = self.facts.get(atom)
         if found is None:
-            if len(self._facts) >= self.CACHE:
-                self._facts.clear()
-            found = self._facts[atom] = _clause(atom, ())
+            if len(self.facts) >= Engine.CACHE:
+                self.facts.clear()
+            found = self.facts[atom] = _clause(atom, ())
         return found
 
     def query(self, atom: Atom):
-        """pyDatalog's literal for a question (built once per atom)."""
-        found = self._queries.get(atom)
+        found = self.queries.get(atom)
         if found is None:
-            if len(self._queries) >= self.CACHE:
-                self._queries.clear()
-            found = self._queries[atom] = _literal(atom, {})
+            if len(self.queries) >= Engine.CACHE:
+                self.queries.clear()
+            found = self.queries[atom] = _literal(atom, {})
         return found
 
 
@@ -127,8 +164,9 @@ class Session:
 
     _counter = itertools.count()
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, state: _ThreadState):
         self.engine = engine
+        self.state = state
         self.queries = 0
         self._answers: dict = {}     # the facts do not change during a session, so neither do answers
 
@@ -138,7 +176,7 @@ class Session:
         if known is not None:
             return known
         self.queries += 1
-        literal = _literal(atom, {}) if atom.predicate.startswith("w_query_") else self.engine.query(atom)
+        literal = _literal(atom, {}) if atom.predicate.startswith("w_query_") else self.state.query(atom)
         answer = literal.ask()
         rows = [()] if answer is True else sorted(answer or [], key=lambda row: tuple(value_key(v) for v in row))
         if not atom.predicate.startswith("w_query_"):

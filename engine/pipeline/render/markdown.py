@@ -4,17 +4,16 @@ from __future__ import annotations
 from engine.pipeline.trace import Decision, TraceNode
 
 _WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
-_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*[]"})
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*"})
 
 
 def text(value) -> str:
     """Anything quoted from a request or a rule file, as text: never HTML, never Markdown markup.
 
-    `&`, `<` and `>` become entities (a Markdown viewer shows them as typed,
-    and runs no tag); backslash, backtick, `*` and brackets are escaped, so a
-    request id cannot open a code span, emphasis or a link."""
-    import html
-    return html.escape(str(value), quote=False).translate(_SPECIAL)
+    `&` and `<` become entities (a Markdown viewer shows them as typed, and
+    no tag can open); backslash, backtick and `*` are escaped and `](` is
+    broken, so a request id cannot open a code span, emphasis or a link."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").translate(_SPECIAL).replace("](", "]\\(")
 
 
 def _node(node: TraceNode, depth: int, out: list[str]) -> None:
