@@ -15,10 +15,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from engine.analysis.diff import diff, scenarios  # noqa: E402
-from engine.analysis.findings import exact_findings  # noqa: E402
-from engine.author.invariants import check_invariants  # noqa: E402
-from engine.pipeline.rulebase import load_rulebase  # noqa: E402
+from warrant.analysis.diff import diff, scenarios  # noqa: E402
+from warrant.analysis.findings import exact_findings  # noqa: E402
+from warrant.author.invariants import check_invariants  # noqa: E402
+from warrant.pipeline.rulebase import load_rulebase  # noqa: E402
 
 GDPR = os.path.join(ROOT, "examples", "rulebases", "uk_gdpr")
 S115 = os.path.join(ROOT, "examples", "rulebases", "crime_disorder_s115")

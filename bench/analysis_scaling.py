@@ -22,12 +22,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from engine.analysis.diff import diff, scenarios  # noqa: E402
-from engine.analysis.findings import exact_findings  # noqa: E402
-from engine.author.invariants import check_invariants  # noqa: E402
-from engine.pipeline.decide import decide  # noqa: E402
-from engine.pipeline.request import request_from_data  # noqa: E402
-from engine.pipeline.rulebase import load_rulebase  # noqa: E402
+from warrant.analysis.diff import diff, scenarios  # noqa: E402
+from warrant.analysis.findings import exact_findings  # noqa: E402
+from warrant.author.invariants import check_invariants  # noqa: E402
+from warrant.pipeline.decide import decide  # noqa: E402
+from warrant.pipeline.request import request_from_data  # noqa: E402
+from warrant.pipeline.rulebase import load_rulebase  # noqa: E402
 
 
 def rulebase_text(size: int) -> str:

@@ -21,9 +21,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
 from bench.generate import generate  # noqa: E402
-from engine.batch.batch import encoded_records  # noqa: E402
-from engine.pipeline.request import request_from_data  # noqa: E402
-from engine.pipeline.rulebase import load_rulebase  # noqa: E402
+from warrant.batch.batch import encoded_records  # noqa: E402
+from warrant.pipeline.request import request_from_data  # noqa: E402
+from warrant.pipeline.rulebase import load_rulebase  # noqa: E402
 
 D = datetime.date
 NON_CLINICAL = {"name", "date_of_birth", "last_known_address", "gp_practice"}
@@ -75,9 +75,9 @@ def naive_pydatalog(rulebase, requests) -> dict:
     """pyDatalog used naively: every fact of every request asserted, keyed by request id, then queried."""
     from pyDatalog import pyEngine as E
     from pyDatalog.Logic import Logic
-    from engine.pipeline.datalog import Atom, Const, Var
-    from engine.pipeline.decide import request_atoms, settings_for
-    from engine.pipeline.evaluate import _clause
+    from warrant.pipeline.datalog import Atom, Const, Var
+    from warrant.pipeline.decide import request_atoms, settings_for
+    from warrant.pipeline.evaluate import _clause
 
     program = rulebase.program
     previous = getattr(Logic.tl, "logic", None)
@@ -86,7 +86,7 @@ def naive_pydatalog(rulebase, requests) -> dict:
     key_var = Var("Rid")
 
     def rekey(literal):
-        from engine.pipeline.datalog import Compare, Not
+        from warrant.pipeline.datalog import Compare, Not
         if isinstance(literal, Not):   # the key is a variable here, not a constant
             atom = literal.atom
             return Not(atom if atom.predicate.startswith("s_") else Atom("k" + atom.predicate, (key_var,) + atom.args))

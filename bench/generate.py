@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine.batch.synthetic import generate as _generate  # noqa: E402
+from warrant.batch.synthetic import generate as _generate  # noqa: E402
 
 __all__ = ["generate"]
 _RULEBASE: list = []
@@ -21,7 +21,7 @@ _RULEBASE: list = []
 def generate(count: int, seed: int = 7):
     """`count` synthetic requests of the shipped rulebase from `seed`, lazily."""
     if not _RULEBASE:
-        from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
+        from warrant.pipeline.rulebase import DEFAULT_RULES, load_rulebase
         _RULEBASE.append(load_rulebase([DEFAULT_RULES]))
     return _generate(_RULEBASE[0], count, seed)
 

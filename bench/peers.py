@@ -164,8 +164,8 @@ def run_rego(documents: list[dict]) -> tuple[float, list[dict]]:
 
 def run_warrant(documents: list[dict]) -> tuple[float, list[dict]]:
     import json
-    from engine.batch.batch import decide_lines
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.batch.batch import decide_lines
+    from warrant.pipeline.rulebase import load_rulebase
     rulebase = load_rulebase()
     lines = [json.dumps(r) for r in documents]
     start = time.perf_counter()

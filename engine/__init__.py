@@ -1,6 +1,14 @@
 """Warrant: is this release of data permitted, and why?
 
-The folders show the architecture:
+    >>> import warrant
+    >>> rb = warrant.load()
+    >>> rb.decide("examples/requests/mou_tracing.json").outcome
+    <Outcome.PERMITTED: 'permitted'>
+
+The public API is what this module exports (`__all__`, documented in
+`warrant.api` and README, "Use from Python"); every other module is
+private to the package. The package is the checkout's `engine/` folder,
+whose subfolders show the architecture:
 
 - `pipeline/`: rule text -> parse -> check (with the declared vocabulary) ->
   compile -> Datalog -> evaluate -> prove -> decide -> render, and the
@@ -19,3 +27,9 @@ The folders show the architecture:
 """
 
 __version__ = "0.2.0"     # pyproject.toml reads it (one place for the version)
+
+from warrant.api import (FORMATS, Decision, Diagnostic, InternalError, ItemOutcome, Outcome, Reason,  # noqa: E402
+                         Report, Rulebase, Span, WarrantError, check, combine, load, overall, render)
+
+__all__ = ["load", "check", "Rulebase", "Decision", "ItemOutcome", "Report", "Outcome", "Reason", "combine",
+           "overall", "render", "FORMATS", "WarrantError", "InternalError", "Diagnostic", "Span", "__version__"]

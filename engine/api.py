@@ -33,10 +33,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from engine.pipeline.errors import Diagnostic, InternalError, Span, WarrantError
-from engine.pipeline.outcome import Outcome, Reason, combine, overall
+from warrant.pipeline.errors import Diagnostic, InternalError, Span, WarrantError
+from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 
-__all__ = ["load", "Rulebase", "Decision", "ItemOutcome", "Report", "Outcome", "Reason", "combine", "overall",
+__all__ = ["load", "check", "Rulebase", "Decision", "ItemOutcome", "Report", "Outcome", "Reason", "combine", "overall",
            "render", "WarrantError", "InternalError", "Diagnostic", "Span", "FORMATS"]
 
 FORMATS = ("text", "json", "markdown", "dot", "html")
@@ -47,7 +47,7 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
 
     Raises `WarrantError` with every error found when the rules do not check;
     use `check()` to get the diagnostics as data instead."""
-    from engine.pipeline.rulebase import load_rulebase, resolve_rules
+    from warrant.pipeline.rulebase import load_rulebase, resolve_rules
     paths = _paths(rules)
     return Rulebase(load_rulebase(resolve_rules(paths) if paths else None, cache=cache))
 
@@ -55,9 +55,9 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
 def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, invariants: bool = True,
           time_limit: float | None = None) -> "Report":
     """Every finding of `warrant check` on some rule files, as data: never raises for the author's errors."""
-    from engine.analysis.budget import DEFAULT_SECONDS
-    from engine.author.lint import lint
-    from engine.pipeline.rulebase import resolve_rules
+    from warrant.analysis.budget import DEFAULT_SECONDS
+    from warrant.author.lint import lint
+    from warrant.pipeline.rulebase import resolve_rules
     report = lint(resolve_rules(_paths(rules)), invariants, None, False, time_limit or DEFAULT_SECONDS)
     return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants))
 
@@ -123,7 +123,7 @@ class Decision:
 
     def to_json(self, stable: bool = False) -> dict:
         """The decision as the JSON `warrant decide --format json` prints (docs/TRACE_JSON.md)."""
-        from engine.pipeline.render.json import decision_to_json
+        from warrant.pipeline.render.json import decision_to_json
         return decision_to_json(self._decision, stable=stable)
 
     def render(self, fmt: str = "text") -> str:
@@ -135,7 +135,7 @@ class Decision:
 
 def render(decisions: "Decision | Iterable[Decision]", fmt: str = "text") -> str:
     """One or more decisions as text, json, markdown, dot or html (what `warrant decide --format` prints)."""
-    from engine.pipeline.render import RENDERERS
+    from warrant.pipeline.render import RENDERERS
     if fmt not in RENDERERS:
         raise WarrantError.at("O004", f"the format is one of {', '.join(RENDERERS)}, not {fmt!r}")
     chosen = [decisions] if isinstance(decisions, Decision) else list(decisions)
@@ -157,13 +157,13 @@ class Rulebase:
     @property
     def digest(self) -> str | None:
         """The sha256 of the rule files, as every decision record states it."""
-        from engine.pipeline.record import rulebase_digest
+        from warrant.pipeline.record import rulebase_digest
         return rulebase_digest(self._loaded)["sha256"]
 
     def request(self, request: Mapping[str, Any] | str | os.PathLike):
         """A request validated against this rulebase's vocabulary: from a mapping, or a YAML/JSON file."""
-        from engine.pipeline.facts import Request
-        from engine.pipeline.request import load_request, request_from_data
+        from warrant.pipeline.facts import Request
+        from warrant.pipeline.request import load_request, request_from_data
         if isinstance(request, Request):
             return request
         if isinstance(request, (str, os.PathLike)):
@@ -180,7 +180,7 @@ class Rulebase:
         draft policies switched on; `explain="refused"` searches what would have
         to change for a refused item, `"none"` skips that search; `verify`
         checks every proof with the independent proof checker."""
-        from engine.pipeline.decide import decide
+        from warrant.pipeline.decide import decide
         if explain not in ("refused", "none"):
             raise WarrantError.at("O004", f"explain is 'refused' or 'none', not {explain!r}")
         when = _date(at)
@@ -189,7 +189,7 @@ class Rulebase:
         made = decide(self._loaded, chosen, at=when, assume=switches, drafts=drafted,
                       explain_changes=explain == "refused")
         if verify:
-            from engine.checker.verify import verify_decision
+            from warrant.checker.verify import verify_decision
             problems = verify_decision(self._loaded, chosen, made, at=when, assume=switches, drafts=drafted)
             if problems:
                 raise InternalError("proof check failed: " + "; ".join(problems))
@@ -203,7 +203,7 @@ class Rulebase:
         each item's outcome and deciding rules, the trace per `trace` (none,
         refused or all), or an error record for a line that is not a valid
         request. `jobs` > 1 forks worker processes."""
-        from engine.batch.batch import encoded_records
+        from warrant.batch.batch import encoded_records
         if trace not in ("none", "refused", "all"):
             raise WarrantError.at("O004", f"trace is none, refused or all, not {trace!r}")
         lines = (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in requests)
@@ -218,8 +218,8 @@ class Rulebase:
              assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
              time_limit: float | None = None) -> dict:
         """Every region of requests decided differently (as `warrant diff --format json`)."""
-        from engine.analysis.budget import DEFAULT_SECONDS, Budget, bounded
-        from engine.analysis.diff import diff, scenarios
+        from warrant.analysis.budget import DEFAULT_SECONDS, Budget, bounded
+        from warrant.analysis.diff import diff, scenarios
         mine, theirs = self._loaded, (other or self)._loaded
         left, right = scenarios(mine, theirs, "before", "after", [_date(d) for d in at], dict(assume or {}),
                                 tuple(drafts))
@@ -233,7 +233,7 @@ class Rulebase:
 def _date(value) -> _dt.date | None:
     if value is None or isinstance(value, _dt.date):
         return value
-    from engine.pipeline.values import parse_date
+    from warrant.pipeline.values import parse_date
     try:
         return parse_date(str(value))
     except ValueError:

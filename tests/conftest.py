@@ -20,7 +20,7 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def rulebase():
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.pipeline.rulebase import load_rulebase
     return load_rulebase()
 
 
@@ -34,14 +34,14 @@ _RULEBASE = []
 
 def _shared_rulebase():
     if not _RULEBASE:
-        from engine.pipeline.rulebase import load_rulebase
+        from warrant.pipeline.rulebase import load_rulebase
         _RULEBASE.append(load_rulebase())
     return _RULEBASE[0]
 
 
 class DecisionCase(pytest.Item):
     def runtest(self):
-        from engine.author.golden import run_case
+        from warrant.author.golden import run_case
         result = run_case(_shared_rulebase(), str(self.path), update=self.config.getoption("--update-golden"))
         if result.status in ("failed", "missing"):
             raise GoldenMismatch(result.diff)
@@ -65,7 +65,7 @@ class CaseFile(pytest.File):
 
 
 def pytest_collect_file(parent, file_path):
-    from engine.author.golden import is_case
+    from warrant.author.golden import is_case
     if str(file_path).startswith(GOLDEN_DECISIONS) and is_case(file_path.name):
         return CaseFile.from_parent(parent, path=file_path)
     return None
@@ -76,7 +76,7 @@ sys.path.insert(0, os.path.dirname(HERE))   # so tests can import bench/ (a scri
 
 # Every decision any test makes in this process is proof-checked: `engine.pipeline.decide.decide`
 # is wrapped before the test modules import it, so a wrong proof fails the test that made it.
-import engine.pipeline.decide as _decide_module  # noqa: E402
+import warrant.pipeline.decide as _decide_module  # noqa: E402
 
 _DECIDE = _decide_module.decide
 VERIFIED = {"decisions": 0}
@@ -84,7 +84,7 @@ VERIFIED = {"decisions": 0}
 
 def _checked_decide(rulebase, request, **options):
     decision = _DECIDE(rulebase, request, **options)
-    from engine.checker.verify import verify_decision
+    from warrant.checker.verify import verify_decision
     problems = verify_decision(rulebase, request, decision, at=options.get("at"), assume=options.get("assume"),
                                drafts=options.get("drafts", ()))
     assert not problems, f"proof check failed for {request.id}: {problems}"

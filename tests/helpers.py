@@ -1,7 +1,7 @@
 """One helper for every bad input: it must raise our error, with the right code and a real span."""
 from __future__ import annotations
 
-from engine.pipeline.errors import WarrantError
+from warrant.pipeline.errors import WarrantError
 
 HEADER = '''source s {
     publisher "P"
@@ -30,7 +30,7 @@ def assert_warrant_error(function, code: str, line: int | None = None, column: i
 
 def shipped_vocabulary():
     """The shipped rulebase's declared request vocabulary (loaded once)."""
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.pipeline.rulebase import load_rulebase
     if not _SHIPPED:
         _SHIPPED.append(load_rulebase().vocabulary)
     return _SHIPPED[0]
@@ -41,12 +41,12 @@ _SHIPPED: list = []
 
 def request_from_data(data, file=None, text=None, default_id="request", vocabulary=None):
     """engine.pipeline.request.request_from_data against the shipped vocabulary unless another is given."""
-    from engine.pipeline import request
+    from warrant.pipeline import request
     return request.request_from_data(data, file, text, default_id, vocabulary=vocabulary or shipped_vocabulary())
 
 
 def load_request(path, vocabulary=None):
-    from engine.pipeline import request
+    from warrant.pipeline import request
     return request.load_request(path, vocabulary or shipped_vocabulary())
 
 
@@ -56,7 +56,7 @@ import functools
 @functools.lru_cache(maxsize=1)
 def vocabulary_file():
     """The shipped rulebase's vocabulary file, parsed: rule texts written in tests check against it."""
-    from engine.pipeline.parse import parse_text
+    from warrant.pipeline.parse import parse_text
     return parse_text(vocabulary_text(), "vocabulary.warrant")
 
 

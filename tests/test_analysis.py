@@ -5,11 +5,11 @@ import os
 import pytest
 import z3
 
-from engine.analysis.encode import Side, Space
-from engine.batch.synthetic import generate
-from engine.pipeline.decide import decide_outcomes
-from engine.pipeline.request import request_from_data
-from engine.pipeline.rulebase import load_rulebase
+from warrant.analysis.encode import Side, Space
+from warrant.batch.synthetic import generate
+from warrant.pipeline.decide import decide_outcomes
+from warrant.pipeline.request import request_from_data
+from warrant.pipeline.rulebase import load_rulebase
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 GDPR = os.path.join(ROOT, "examples", "rulebases", "uk_gdpr")
@@ -98,7 +98,7 @@ def test_exact_findings_dead_shadowed_and_redundant_are_located(tmp_path):
     import shutil
     from typer.testing import CliRunner
     from cli import app
-    from engine.pipeline.rulebase import DEFAULT_RULES
+    from warrant.pipeline.rulebase import DEFAULT_RULES
     rules = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES, rules)
     (rules / "findings.warrant").write_text(FINDINGS, encoding="utf-8")
@@ -113,7 +113,7 @@ def test_exact_findings_dead_shadowed_and_redundant_are_located(tmp_path):
 
 
 def test_shipped_and_second_rulebase_have_no_exact_findings():
-    from engine.analysis.findings import exact_findings
+    from warrant.analysis.findings import exact_findings
     assert exact_findings(load_rulebase()) == []
     assert exact_findings(load_rulebase([GDPR])) == []
 
@@ -123,7 +123,7 @@ def test_outcome_redundancy_is_confirmed_by_diffing_the_rules_without_the_condit
     import shutil
     from typer.testing import CliRunner
     from cli import app
-    from engine.pipeline.rulebase import DEFAULT_RULES
+    from warrant.pipeline.rulebase import DEFAULT_RULES
     runner = CliRunner()
     result = runner.invoke(app, ["check", "--rules", DEFAULT_RULES, "--outcome-redundancy", "--format", "json"])
     found = [d for d in __import__("json").loads(result.output)["diagnostics"] if d["code"] == "C133"]
@@ -155,7 +155,7 @@ def test_a_join_on_list_values_bounds_the_proof_and_says_so(tmp_path):
     import shutil
     from typer.testing import CliRunner
     from cli import app
-    from engine.pipeline.rulebase import DEFAULT_RULES
+    from warrant.pipeline.rulebase import DEFAULT_RULES
     rules = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES, rules)
     (rules / "joined.warrant").write_text(JOINED, encoding="utf-8")

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from bench.generate import generate
-from engine.batch.batch import BatchDecider, decide_lines
-from engine.pipeline.decide import decide, decide_outcomes
+from warrant.batch.batch import BatchDecider, decide_lines
+from warrant.pipeline.decide import decide, decide_outcomes
 from helpers import request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -70,7 +70,7 @@ def test_benchmark_runs_on_a_small_batch():
 
 def test_parallel_batch_equals_serial(rulebase, monkeypatch):
     """--jobs: forked workers, chunked input, output in input order and byte-identical to one process."""
-    import engine.batch.batch as batch
+    import warrant.batch.batch as batch
     lines = [json.dumps(r) + "\n" for r in generate(300, seed=8)] + ["{broken\n"] + \
             [json.dumps(r) + "\n" for r in generate(100, seed=9)]
     serial = list(batch.encoded_records(rulebase, lines, 1, trace="refused"))
@@ -108,7 +108,7 @@ def _shuffled_variants(records, seed: int):
 @pytest.mark.parametrize("trace", ["none", "refused", "all"])
 def test_batch_records_equal_one_request_decisions_when_lists_are_shuffled(rulebase, trace):
     """Fact order, repeated facts and positions cannot crash the trace cache or cite another request's facts."""
-    from engine.pipeline.render.json import decision_to_json
+    from warrant.pipeline.render.json import decision_to_json
     restricted = {"id": "restricted", "date": "2018-06-01", "requester": "home_office", "holder": "nhs_digital",
                   "purpose": "tracing", "items": ["name", "gp_practice"], "public_interest_satisfied": True,
                   "subject": {"considered_for_deportation": True, "other_efforts_failed": True}}
@@ -165,8 +165,8 @@ def _nudged(document: dict, rng) -> dict:
 def test_templated_traces_equal_fresh_ones(rulebase, setting):
     """A trace answered from another request of the same shape is byte-identical to the engine's fresh trace."""
     import random
-    from engine.batch.batch import BatchDecider
-    from engine.pipeline.render.json import decision_to_json
+    from warrant.batch.batch import BatchDecider
+    from warrant.pipeline.render.json import decision_to_json
     rng = random.Random(9)
     seeds = list(generate(80, seed=31))
     documents = [d for seed in seeds for d in (seed, _nudged(seed, rng), _nudged(seed, rng))]
@@ -185,9 +185,9 @@ def test_templated_traces_equal_fresh_ones(rulebase, setting):
 def test_class_templates_serve_requests_that_differ_where_the_trace_does_not_look(rulebase, setting):
     """Generated requests rarely repeat a whole shape, but many share their class and the facts their trace
     reads (templates.reads): those are served from a template, and each equals a fresh derivation."""
-    from engine.batch.batch import BatchDecider
-    from engine.batch.templates import Shapes
-    from engine.pipeline.render.json import decision_to_json
+    from warrant.batch.batch import BatchDecider
+    from warrant.batch.templates import Shapes
+    from warrant.pipeline.render.json import decision_to_json
     documents = list(generate(400, seed=77))
     requests = [request_from_data(d) for d in documents]
     decider = BatchDecider(rulebase, trace="all", **setting)
@@ -201,8 +201,8 @@ def test_class_templates_serve_requests_that_differ_where_the_trace_does_not_loo
 
 
 def test_a_conjunction_without_answers_depends_only_on_its_shortest_empty_prefix(rulebase):
-    from engine.batch.templates import reads
-    from engine.pipeline.datalog import Atom, Const, Var
+    from warrant.batch.templates import reads
+    from warrant.pipeline.datalog import Atom, Const, Var
     holder = Atom("u_holder", (Const("nhs_digital"),))
     purpose = Atom("u_purpose", (Var("P"),))
     debt = Atom("u_nhs_debt", (Var("D"),))
@@ -216,7 +216,7 @@ def test_a_conjunction_without_answers_depends_only_on_its_shortest_empty_prefix
                                                   drafts=("nhs_digital_replacement_draft",))])
 def test_summary_lines_are_the_bytes_json_dumps_writes(rulebase, setting):
     """The batch's summary lines are joined from cached parts; they must be exactly json.dumps's text."""
-    from engine.batch.batch import BatchDecider, _summary_line
+    from warrant.batch.batch import BatchDecider, _summary_line
     decider = BatchDecider(rulebase, trace="none", **setting)
     documents = list(generate(300, seed=12))
     documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'

@@ -1,7 +1,7 @@
 """The compiled-rulebase cache can never change a decision: damage or a foreign entry means a rebuild."""
 import os
 
-from engine.pipeline.rulebase import _cache_path, _read_cache, load_rulebase, rule_files
+from warrant.pipeline.rulebase import _cache_path, _read_cache, load_rulebase, rule_files
 from helpers import vocabulary_text
 
 RULES = '''source s { publisher "P" title "T" }
@@ -51,7 +51,7 @@ def test_a_foreign_entry_under_this_key_is_refused(tmp_path, monkeypatch):
 
 def test_grammar_cache_lives_in_our_own_folder(tmp_path, monkeypatch):
     import stat
-    from engine.pipeline.parse import cache_folder
+    from warrant.pipeline.parse import cache_folder
     monkeypatch.setenv("WARRANT_CACHE", str(tmp_path / "cache"))
     folder = cache_folder()
     assert folder == str(tmp_path / "cache") and not os.stat(folder).st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -1,8 +1,8 @@
 """One case per checker finding code: a broken rule file and where the finding must point."""
 import pytest
 
-from engine.pipeline.check import check
-from engine.pipeline.parse import parse_text
+from warrant.pipeline.check import check
+from warrant.pipeline.parse import parse_text
 from helpers import HEADER, vocabulary_file
 
 H = HEADER.count("\n")  # lines before each snippet
@@ -73,7 +73,7 @@ def test_all_findings_reported_together():
 
 
 def test_shipped_rules_are_clean():
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.pipeline.rulebase import load_rulebase
     rulebase = load_rulebase()
     assert rulebase.checked.diagnostics == []
     assert all(rule.cites for rule in rulebase.checked.rules.values())

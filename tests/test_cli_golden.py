@@ -28,6 +28,6 @@ def test_command_output(name, update_golden, monkeypatch):
     if not os.path.exists(expected_path) and os.environ.get("CI") == "true" and not update_golden:
         pytest.fail(f"{expected_path} is missing: under CI=true it is not written (run --update-golden locally)")
     if update_golden or not os.path.exists(expected_path):
-        from engine.pipeline.files import write_atomic
+        from warrant.pipeline.files import write_atomic
         write_atomic(expected_path, actual)
     assert actual == open(expected_path, encoding="utf-8").read()

@@ -6,9 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.review.counterfactual import _set_path
-from engine.pipeline.decide import decide
-from engine.author.golden import find_cases
+from warrant.review.counterfactual import _set_path
+from warrant.pipeline.decide import decide
+from warrant.author.golden import find_cases
 from helpers import load_request, request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")

@@ -7,11 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.analysis.diff import diff, scenarios
-from engine.batch.synthetic import generate
-from engine.pipeline.decide import decide_outcomes
-from engine.pipeline.request import request_from_data
-from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
+from warrant.analysis.diff import diff, scenarios
+from warrant.batch.synthetic import generate
+from warrant.pipeline.decide import decide_outcomes
+from warrant.pipeline.request import request_from_data
+from warrant.pipeline.rulebase import DEFAULT_RULES, load_rulebase
 
 runner = CliRunner()
 RULEBASE = load_rulebase()
@@ -113,8 +113,8 @@ def test_usage_errors_are_located_and_not_tracebacks():
 def test_regions_and_witnesses_do_not_depend_on_what_ran_before():
     """Models are chosen by yes-or-no questions only, so solver history cannot change a byte of the report."""
     import gc
-    from engine.analysis.render import render_text
-    from engine.author.invariants import check_invariants
+    from warrant.analysis.render import render_text
+    from warrant.author.invariants import check_invariants
     change = (RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 11, 1), dt.date(2018, 11, 2)], {}, ())
     first = render_text(diff(*scenarios(*change)))
     check_invariants(RULEBASE)                                     # other solver work, other garbage
@@ -131,7 +131,7 @@ def test_regions_and_witnesses_do_not_depend_on_what_ran_before():
 def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change):
     """`warrant impact` over a generated batch, under the diff's own two scenarios: each changed request is in a region."""
     import json
-    from engine.review.impact import Scenario as ImpactScenario, impact
+    from warrant.review.impact import Scenario as ImpactScenario, impact
     dates, switches, drafts = CHANGES[change]
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
     report = diff(before, after)
@@ -172,7 +172,7 @@ policy longer_sentence_policy "Rules comparing two values of one request"
 def test_rules_comparing_two_request_values_give_regions_that_hold_only_what_differs(tmp_path, monkeypatch):
     """Classes are not uniform when rules compare request values with each other: a region is then one request."""
     import shutil
-    import engine.analysis.diff as diff_module
+    import warrant.analysis.diff as diff_module
     rules = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES, rules)
     (rules / "relational.warrant").write_text(RELATIONAL, encoding="utf-8")

@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.pipeline.check import check
-from engine.pipeline.compile import compile_rulebase
-from engine.pipeline.datalog import Atom, Var
-from engine.pipeline.decide import decide, decide_outcomes, request_atoms, settings_for
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.parse import parse_text
-from engine.checker.reference import evaluate
+from warrant.pipeline.check import check
+from warrant.pipeline.compile import compile_rulebase
+from warrant.pipeline.datalog import Atom, Var
+from warrant.pipeline.decide import decide, decide_outcomes, request_atoms, settings_for
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.parse import parse_text
+from warrant.checker.reference import evaluate
 from helpers import request_from_data, vocabulary_file
-from engine.pipeline.rulebase import Rulebase
-from engine.checker.verify import verify_decision
+from warrant.pipeline.rulebase import Rulebase
+from warrant.checker.verify import verify_decision
 from strategies import requests, rulebases
 
 EXAMPLES = int(os.environ.get("WARRANT_DIFFERENTIAL_EXAMPLES", "1000"))

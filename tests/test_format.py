@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.author.format import format_text
-from engine.pipeline.parse import find_comments, parse_text
+from warrant.author.format import format_text
+from warrant.pipeline.parse import find_comments, parse_text
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 FMT = os.path.join(ROOT, "tests", "golden", "fmt")

@@ -14,11 +14,11 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.pipeline.check import check
-from engine.pipeline.decide import decide
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.parse import parse_file, parse_text
-from engine.pipeline.request import parse_document
+from warrant.pipeline.check import check
+from warrant.pipeline.decide import decide
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.parse import parse_file, parse_text
+from warrant.pipeline.request import parse_document
 from helpers import load_request, request_from_data, vocabulary_file
 from strategies import CONFUSABLES, JSONISH, requests, rulebases
 

@@ -7,8 +7,8 @@ import yaml
 from typer.testing import CliRunner
 
 from cli import app
-from engine.author.invariants import check_invariants
-from engine.pipeline.rulebase import DEFAULT_RULES, load_rulebase
+from warrant.author.invariants import check_invariants
+from warrant.pipeline.rulebase import DEFAULT_RULES, load_rulebase
 
 runner = CliRunner()
 
@@ -50,7 +50,7 @@ def test_shipped_invariants_hold():
 
 def test_the_sampling_fallback_is_labelled_not_a_proof():
     """Recursive rules cannot be encoded exactly; the enumeration that replaces the proof says what it is."""
-    from engine.author.invariants import _Enumerator
+    from warrant.author.invariants import _Enumerator
     rulebase = load_rulebase()
     invariant = rulebase.checked.invariants["nhs_digital_stops_after_withdrawal"]
     result = _Enumerator(rulebase, invariant).run()

@@ -12,7 +12,8 @@ def _modules() -> dict[str, str]:
         for name in names:
             if name.endswith(".py"):
                 path = os.path.join(folder, name)
-                module = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".").removesuffix(".__init__")
+                inside = os.path.relpath(path, ENGINE)[:-3].replace(os.sep, ".")
+                module = f"warrant.{inside}".removesuffix(".__init__")     # engine/ is installed as `warrant`
                 found[module] = open(path, encoding="utf-8").read()
     return found
 
@@ -22,7 +23,7 @@ def _graph() -> dict[str, set[str]]:
     graph = {}
     for module, text in modules.items():
         targets = set()
-        for match in re.finditer(r"^\s*(?:from|import)\s+(engine(?:\.[a-z_]+)*)", text, re.M):
+        for match in re.finditer(r"^\s*(?:from|import)\s+(warrant(?:\.[a-z_]+)*)", text, re.M):
             name = match.group(1)
             while name not in modules and "." in name:
                 name = name.rsplit(".", 1)[0]
@@ -39,9 +40,9 @@ def test_no_import_cycles_even_through_lazy_imports():
     def visit(node, path):
         state[node] = "open"
         for target in sorted(graph.get(node, ())):
-            if target.endswith("__init__") or target in ("engine", "engine.pipeline", "engine.author",
-                                                        "engine.review", "engine.batch", "engine.checker",
-                                                        "engine.analysis"):
+            if target.endswith("__init__") or target in ("warrant", "warrant.pipeline", "warrant.author",
+                                                        "warrant.review", "warrant.batch", "warrant.checker",
+                                                        "warrant.analysis"):
                 continue
             if state.get(target) == "open":
                 raise AssertionError("import cycle: " + " -> ".join(path + [node, target]))
@@ -56,14 +57,66 @@ def test_no_import_cycles_even_through_lazy_imports():
 
 def test_pipeline_depends_on_no_tool_except_the_counterfactuals_decisions_offer():
     """The pipeline is the core: author, review, batch and checker build on it, not the other way round."""
-    allowed = {("engine.pipeline.decide", "engine.review.counterfactual")}   # what would have to change, in a decision
+    allowed = {("warrant.pipeline.decide", "warrant.review.counterfactual")}   # what would have to change, in a decision
     for module, targets in _graph().items():
-        if module.startswith("engine.pipeline"):
+        if module.startswith("warrant.pipeline"):
             for target in targets:
-                if not target.startswith("engine.pipeline"):
+                if not target.startswith("warrant.pipeline"):
                     assert (module, target) in allowed, (module, target)
 
 
 def test_stage_folders():
     assert sorted(n for n in os.listdir(ENGINE) if os.path.isdir(os.path.join(ENGINE, n)) and n != "__pycache__") == \
         ["analysis", "author", "batch", "checker", "pipeline", "review"]
+
+
+# Tests that reach a private name of the module they test, by design (a test about that module).
+TESTS_MAY_REACH = {
+    "test_counterfactual.py": {"warrant.review.counterfactual"},
+    "test_rulebase.py": {"warrant.review.browse", "warrant.pipeline.datalog"},
+    "test_cache.py": {"warrant.pipeline.rulebase"},
+    "test_batch.py": {"warrant.batch.batch"},
+    "test_invariants.py": {"warrant.author.invariants"},
+    "test_limits.py": {"warrant.pipeline.request"},
+    "warrant_evaluator.py": {"warrant.pipeline.check"},      # the conformance adapter reads the IR as the checker does
+}
+_PRIVATE = re.compile(r"^\s*from\s+(warrant(?:\.[a-z_]+)+)\s+import\s+\(?([^)\n]*)", re.M)
+
+
+def _private_imports(text: str):
+    for match in _PRIVATE.finditer(text):
+        names = [n.strip().split(" as ")[0] for n in match.group(2).split(",")]
+        for name in names:
+            if name.startswith("_") and not name.startswith("__"):
+                yield match.group(1), name
+
+
+def _package(module: str) -> str:
+    return module.rsplit(".", 1)[0]
+
+
+def test_no_private_name_is_imported_from_another_package():
+    """A name with a leading underscore is its package's own: other packages (and the CLI) use public names."""
+    for module, text in _modules().items():
+        for source, name in _private_imports(text):
+            assert _package(source) == _package(module), f"{module} imports {name} from {source}"
+
+
+def test_tests_use_public_names_except_of_the_module_they_test():
+    for folder, _, names in os.walk(os.path.join(ROOT, "tests")):
+        for name in names:
+            if name.endswith(".py"):
+                text = open(os.path.join(folder, name), encoding="utf-8").read()
+                for source, private in _private_imports(text):
+                    assert source in TESTS_MAY_REACH.get(name, set()), f"tests/{name} imports {private} from {source}"
+
+
+def test_the_installed_distribution_has_one_top_level_name():
+    """`pip install .` puts `warrant` into site-packages and nothing generic (`engine`, `cli`)."""
+    import tomllib
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
+        project = tomllib.load(handle)
+    setup = project["tool"]["setuptools"]
+    assert {p.split(".")[0] for p in setup["packages"]} == {"warrant"}
+    assert not setup.get("py-modules")
+    assert project["project"]["scripts"] == {"warrant": "warrant._cli:main"}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from engine.batch.batch import decide_lines
+from warrant.batch.batch import decide_lines
 from helpers import assert_warrant_error, load_request
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -175,7 +175,7 @@ def _nested(levels: int, inner: str = "1") -> str:
 ])
 def test_the_fast_json_path_decides_exactly_as_the_bounded_one(text):
     """Small lines skip the per-value checks (request._small); they must accept and refuse the same."""
-    from engine.pipeline.request import _Refused, _json
+    from warrant.pipeline.request import _Refused, _json
 
     def outcome(fast):
         try:

@@ -48,3 +48,18 @@ def test_wheel_checks_the_local_rules_folder(installed, tmp_path):
     run = subprocess.run([str(installed), "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "rules/broken.warrant" in run.stdout + run.stderr
+
+
+def test_the_wheel_is_importable_as_warrant_and_installs_nothing_generic(installed, tmp_path):
+    python = installed.parent / "python"
+    code = ("import warrant; rb = warrant.load(); "
+            f"print(rb.decide({os.path.join(ROOT, 'examples', 'requests', 'mou_tracing.json')!r}).outcome)")
+    env = {k: v for k, v in os.environ.items() if k not in ("WARRANT_RULES", "PYTHONPATH")}
+    run = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "permitted", run.stdout + run.stderr
+    shown = subprocess.run([str(installed.parent / "pip"), "show", "-f", "warrant"], capture_output=True, text=True,
+                           timeout=120).stdout
+    files = [line.strip() for line in shown.split("Files:", 1)[1].splitlines() if line.strip()]
+    tops = {f.split("/")[0] for f in files if not f.startswith("..")}
+    assert tops <= {"warrant", "warrant-0.2.0.dist-info"} | {t for t in tops if t.endswith(".dist-info")}, tops
+    assert not [f for f in files if f.startswith(("engine/", "cli.py", "cli/"))], files

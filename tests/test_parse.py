@@ -1,9 +1,9 @@
 import os
 import pytest
 
-from engine.pipeline import syntax as S
-from engine.pipeline.errors import render_diagnostic
-from engine.pipeline.parse import SYNTAX_ERRORS, parse_text
+from warrant.pipeline import syntax as S
+from warrant.pipeline.errors import render_diagnostic
+from warrant.pipeline.parse import SYNTAX_ERRORS, parse_text
 from helpers import assert_warrant_error
 
 
@@ -25,7 +25,7 @@ def test_impossible_date_in_rule():
 
 
 def test_missing_file():
-    from engine.pipeline.parse import parse_file
+    from warrant.pipeline.parse import parse_file
     assert_warrant_error(lambda: parse_file("/no/such/file.warrant"), "W004")
 
 
@@ -42,14 +42,14 @@ def test_typed_literals():
     f = parse_text('define p as r "s" cites s when nhs_debt(D) and D >= £499.99 and convicted(O, M) '
                    'and M < 1 month and request_date(X) and X > 2018-05-09', "t.warrant")
     values = [c.right.value for c in f.declarations[0].body if isinstance(c, S.Comparison)]
-    from engine.pipeline.values import Money, Months
+    from warrant.pipeline.values import Money, Months
     import datetime
     assert values == [Money(49999), Months(1), datetime.date(2018, 5, 9)]
 
 
 def test_string_escapes_and_control_characters():
     """Regression (found by byte fuzzing): a NUL byte in a string broke the old unescaping with a traceback."""
-    from engine.pipeline.parse import parse_text
+    from warrant.pipeline.parse import parse_text
     rule_file = parse_text('source s {\n    title "a \\"q\\" b\\\\c\\nd\x00e"\n}\n', "s.warrant")
     assert rule_file.declarations[0].properties[0].value == 'a "q" b\\c\nd\x00e'
 
@@ -64,7 +64,7 @@ def test_an_unclosed_brace_names_where_it_opened():
 
 def test_a_file_that_does_not_parse_stops_the_check_there(tmp_path):
     import shutil
-    from engine.author.lint import lint
+    from warrant.author.lint import lint
     rules = tmp_path / "rules"
     shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "rules"), rules)
     text = (rules / "schools.warrant").read_text(encoding="utf-8")

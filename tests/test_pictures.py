@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.pipeline.rulebase import DEFAULT_RULES
+from warrant.pipeline.rulebase import DEFAULT_RULES
 
 runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")   # pydot on a newer pyparsing

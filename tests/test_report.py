@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.pipeline.rulebase import DEFAULT_RULES
+from warrant.pipeline.rulebase import DEFAULT_RULES
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 REQUESTS = ["examples/requests/readme_debt_exactly_500.yaml", "examples/requests/mou_tracing.json",

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from helpers import load_request, request_from_data
-from engine.pipeline.values import Money, Months
+from warrant.pipeline.values import Money, Months
 from helpers import assert_warrant_error
 
 GOOD = {"date": "2018-07-01", "requester": "home_office", "holder": "nhs_digital", "purpose": "tracing",
@@ -95,11 +95,11 @@ def test_the_compiled_validator_builds_exactly_what_the_located_checks_build(rul
     """validator.read takes the common valid document or declines; it never accepts what the located
     checks refuse, and what it accepts is the same Request, fact for fact and origin for origin."""
     import random
-    from engine.batch.synthetic import generate
-    from engine.pipeline import validator
-    from engine.pipeline.errors import WarrantError
-    from engine.pipeline.request import located_request
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.batch.synthetic import generate
+    from warrant.pipeline import validator
+    from warrant.pipeline.errors import WarrantError
+    from warrant.pipeline.request import located_request
+    from warrant.pipeline.rulebase import load_rulebase
     rulebase = load_rulebase([rules])
     vocabulary = rulebase.vocabulary
     rng = random.Random(5)

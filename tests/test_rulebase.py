@@ -2,8 +2,8 @@
 import datetime
 import os
 
-from engine.review.browse import _in_force
-from engine.pipeline.datalog import print_program
+from warrant.review.browse import _in_force
+from warrant.pipeline.datalog import print_program
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "compiled.txt")
 
@@ -11,7 +11,7 @@ GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "compiled.txt")
 def test_compiled_clauses_golden(rulebase, update_golden):
     text = print_program(rulebase.program)
     if update_golden or not os.path.exists(GOLDEN):
-        from engine.pipeline.files import write_atomic
+        from warrant.pipeline.files import write_atomic
         write_atomic(GOLDEN, text)
     assert open(GOLDEN, encoding="utf-8").read() == text
 
@@ -48,7 +48,7 @@ def test_every_rule_cites_and_every_ambiguity_is_named(rulebase):
 
 
 def test_clinical_never_released_on_any_day(rulebase):
-    from engine.pipeline.decide import decide
+    from warrant.pipeline.decide import decide
     from helpers import request_from_data
     for year in range(2016, 2027):
         for holder in ("nhs_digital", "nhs_trust"):
@@ -64,7 +64,7 @@ def test_clinical_never_released_on_any_day(rulebase):
 
 def test_the_engine_runs_each_rule_body_as_a_plan_with_the_same_conditions(rulebase):
     """`plan` reorders a permission's or prohibition's body (ground checks first), never changes it."""
-    from engine.pipeline.datalog import Not, _has_variables
+    from warrant.pipeline.datalog import Not, _has_variables
     program = rulebase.program
     for rule in program.rules.values():
         plan = program.plan(rule.id)

@@ -6,8 +6,8 @@ import sys
 import pytest
 from helpers import vocabulary_text
 
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.rulebase import load_rulebase
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.rulebase import load_rulebase
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 CANARY = "/tmp/warrant-canary-should-not-exist"
@@ -31,7 +31,7 @@ def test_code_in_rule_text_runs_nothing(tmp_path, text):
     (tmp_path / "evil.warrant").write_text(text)
     try:
         rulebase = load_rulebase([str(tmp_path)])
-        from engine.pipeline.decide import decide
+        from warrant.pipeline.decide import decide
         from helpers import request_from_data
         decide(rulebase, request_from_data({"date": "2018-01-01", "requester": "home_office",
                                             "holder": "nhs_digital", "purpose": "tracing", "items": ["name"]}))

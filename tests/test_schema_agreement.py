@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bench.generate import generate
-from engine.pipeline.errors import WarrantError
+from warrant.pipeline.errors import WarrantError
 from helpers import request_from_data
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -67,8 +67,8 @@ def test_schema_and_validator_agree_on_the_shipped_rulebase(rulebase):
 
 
 def test_schema_and_validator_agree_on_the_second_rulebase():
-    from engine.pipeline.rulebase import load_rulebase
-    from engine.batch.synthetic import generate as draw
+    from warrant.pipeline.rulebase import load_rulebase
+    from warrant.batch.synthetic import generate as draw
     rulebase = load_rulebase([GDPR])
     rng = random.Random(4)
     corpus = [m for d in draw(rulebase, 300, seed=2) for m in _mutations({**d, "subject": d.get("subject", {})}, rng)]

@@ -91,8 +91,8 @@ def test_a_bad_distribution_is_a_located_error(tmp_path):
 
 
 def test_the_second_rulebase_generates_valid_requests_without_a_distribution():
-    from engine.batch.synthetic import generate
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.batch.synthetic import generate
+    from warrant.pipeline.rulebase import load_rulebase
     rulebase = load_rulebase([GDPR])
     documents = list(generate(rulebase, 200, seed=1))
     assert len({json.dumps(d, sort_keys=True) for d in documents}) > 150

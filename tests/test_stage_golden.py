@@ -4,11 +4,11 @@ import os
 import pytest
 from helpers import vocabulary_file
 
-from engine.pipeline.check import check
-from engine.pipeline.errors import WarrantError, render_all
-from engine.pipeline.files import write_atomic
-from engine.pipeline.parse import parse_file
-from engine.pipeline.rulebase import DEFAULT_RULES, rule_files
+from warrant.pipeline.check import check
+from warrant.pipeline.errors import WarrantError, render_all
+from warrant.pipeline.files import write_atomic
+from warrant.pipeline.parse import parse_file
+from warrant.pipeline.rulebase import DEFAULT_RULES, rule_files
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECK = os.path.join(HERE, "golden", "check")

@@ -4,10 +4,10 @@ import json
 import threading
 
 from bench.generate import generate
-from engine.pipeline.decide import decide
-from engine.pipeline.render.json import decision_to_json
-from engine.pipeline.request import request_from_data
-from engine.pipeline.rulebase import load_rulebase
+from warrant.pipeline.decide import decide
+from warrant.pipeline.render.json import decision_to_json
+from warrant.pipeline.request import request_from_data
+from warrant.pipeline.rulebase import load_rulebase
 
 
 def _decided(rulebase, documents):

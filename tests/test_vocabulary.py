@@ -1,9 +1,9 @@
 """Declared request vocabularies: bad declarations are located errors; rules are typed against them."""
 import pytest
 
-from engine.pipeline.check import check
-from engine.pipeline.parse import parse_text
-from engine.pipeline.rulebase import load_rulebase
+from warrant.pipeline.check import check
+from warrant.pipeline.parse import parse_text
+from warrant.pipeline.rulebase import load_rulebase
 from helpers import assert_warrant_error, request_from_data
 
 BASE = '''source s { publisher "P" title "T" }
@@ -58,7 +58,7 @@ def test_a_new_law_needs_only_rule_files(tmp_path):
     rulebase = load_rulebase([str(tmp_path)], cache=False)
     request = request_from_data({"date": "2024-01-01", "items": ["x"], "holder": "dwp", "claim_open": True},
                                 vocabulary=rulebase.vocabulary)
-    from engine.pipeline.decide import decide
+    from warrant.pipeline.decide import decide
     assert decide(rulebase, request, explain_changes=False).outcome == "permitted"
     found = assert_warrant_error(lambda: request_from_data({"date": "2024-01-01", "items": ["x"], "holder": "dwpp"},
                                                            vocabulary=rulebase.vocabulary), "R005")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.analysis.encode import decode_value
-from engine.pipeline.values import DATE, MONEY, MONTHS, Months, show
+from warrant.analysis.encode import decode_value
+from warrant.pipeline.values import DATE, MONEY, MONTHS, Months, show
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Wording:
 
     def structured(self, c: Condition) -> dict:
         """One condition as data: the field (or assumption, or draft) and what it must be."""
-        from engine.pipeline.values import to_json
+        from warrant.pipeline.values import to_json
         names = self.space.names
         if c.kind == "assume":
             return {"assumption": c.path, "on": c.value}

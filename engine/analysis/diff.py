@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import z3
 
-from engine.analysis.conditions import Condition, Wording
-from engine.analysis.encode import MAX_ITEM_BITS, NotExact, Side, Space
-from engine.analysis import budget as _budget
-from engine.analysis.solve import _cuts, canonical_model, checked, witness
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.values import SYMBOL
+from warrant.analysis.conditions import Condition, Wording
+from warrant.analysis.encode import MAX_ITEM_BITS, NotExact, Side, Space
+from warrant.analysis import budget as _budget
+from warrant.analysis.solve import _cuts, canonical_model, checked, witness
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.values import SYMBOL
 
 MAX_REGIONS = 200        # regions reported, at most (then the report says it stopped)
 
@@ -49,7 +49,7 @@ class Scenario:
     no_drafts: tuple = ()        # drafts a request may not name here (so "off" means off)
 
     def to_json(self) -> dict:
-        from engine.pipeline.record import rulebase_digest
+        from warrant.pipeline.record import rulebase_digest
         return {"label": self.label, "rulebase": rulebase_digest(self.rulebase),
                 "at": self.at.isoformat() if self.at else None,
                 "assume": {k: v for k, v in self.assume}, "drafts": list(self.drafts)}
@@ -391,7 +391,7 @@ class _Finder:
             return space.requested(c.value)
         if c.kind == "exact":
             import json
-            from engine.pipeline.request import request_from_data
+            from warrant.pipeline.request import request_from_data
             request = request_from_data({"id": "point", **json.loads(c.value)}, vocabulary=space.vocabulary)
             return space.matches(request)
         if c.kind in ("assume", "draft"):
@@ -579,8 +579,8 @@ def _further(bounds, side: int, cuts: list):
 
 def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str, end: str, conditions) -> dict:
     """The smallest request in the region, decided by the engine under both scenarios as the region says."""
-    from engine.pipeline.decide import decide_outcomes
-    from engine.pipeline.request import request_from_data
+    from warrant.pipeline.decide import decide_outcomes
+    from warrant.pipeline.request import request_from_data
     space = finder.space
     change_before = finder._permitted(0, item) if start == "permitted" else z3.Not(finder._permitted(0, item))
     change_after = finder._permitted(1, item) if end == "permitted" else z3.Not(finder._permitted(1, item))
@@ -621,7 +621,7 @@ def scenarios(before_rules, after_rules, before_label: str, after_label: str, da
     `warrant impact`, except that a switch is compared with its opposite
     (`--assume X=on`: X off before, on after) and a draft with the draft off.
     """
-    from engine.pipeline.grounding import settings_for
+    from warrant.pipeline.grounding import settings_for
     if len(dates) > 2:
         raise WarrantError.at("O010", "--at is given once or twice (before, then after)")
     for rulebase in {id(before_rules): before_rules, id(after_rules): after_rules}.values():

@@ -34,13 +34,13 @@ from dataclasses import dataclass
 
 import z3
 
-from engine.analysis import budget
+from warrant.analysis import budget
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
-from engine.pipeline.limits import MAX_MONTHS
-from engine.pipeline.unfold import terms as _terms
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
-from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
+from warrant.pipeline.limits import MAX_MONTHS
+from warrant.pipeline.unfold import terms as _terms
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
+from warrant.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
 
 MAX_BITS = 256          # entries of an all-enumeration records list encoded one bit each, at most
 MAX_ITEM_BITS = 4096    # values of a one-column enumeration list (the requested items) encoded one bit each
@@ -288,8 +288,8 @@ class Space:
     # the request a model describes
     def document(self, model) -> dict:
         """A request document (as a request file holds it) for a z3 model of this space."""
-        from engine.pipeline.vocabulary import parent_of
-        from engine.pipeline.values import to_json
+        from warrant.pipeline.vocabulary import parent_of
+        from warrant.pipeline.values import to_json
         truth = lambda b: b is True or z3.is_true(model.eval(b, model_completion=True))
         number = lambda v: v if isinstance(v, int) else model.eval(v, model_completion=True).as_long()
         document: dict = {}

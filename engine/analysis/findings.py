@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import z3
 
-from engine.analysis import budget
-from engine.analysis.encode import NotExact, Side, Space
-from engine.analysis.solve import satisfiable
-from engine.pipeline.datalog import FORBID, IN_FORCE, is_safe
-from engine.pipeline.errors import Diagnostic
+from warrant.analysis import budget
+from warrant.analysis.encode import NotExact, Side, Space
+from warrant.analysis.solve import satisfiable
+from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
+from warrant.pipeline.errors import Diagnostic
 
 MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the rest are skipped, and said)
 

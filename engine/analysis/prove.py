@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import z3
 
-from engine.analysis.encode import NotExact, Side, Space
-from engine.analysis.solve import satisfiable, witness
-from engine.pipeline.compile import compile_condition
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.request import request_from_data
+from warrant.analysis.encode import NotExact, Side, Space
+from warrant.analysis.solve import satisfiable, witness
+from warrant.pipeline.compile import compile_condition
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.request import request_from_data
 
 
 @dataclass(frozen=True)

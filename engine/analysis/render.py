@@ -38,7 +38,7 @@ def _show(value) -> str:
 
 
 def _digest(scenario) -> str:
-    from engine.pipeline.record import rulebase_digest
+    from warrant.pipeline.record import rulebase_digest
     return (rulebase_digest(scenario.rulebase)["sha256"] or "none")[:12]
 
 
@@ -71,7 +71,7 @@ def render_json(report) -> str:
 
 
 def render_markdown(report) -> str:
-    from engine.pipeline.render.markdown import text
+    from warrant.pipeline.render.markdown import text
     lines = ["# What changes", "", f"- **Before:** {text(report.before.label)}",
              f"- **After:** {text(report.after.label)}", ""]
     if report.equivalent:

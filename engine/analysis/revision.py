@@ -25,9 +25,9 @@ import tarfile
 import tempfile
 from dataclasses import replace
 
-from engine.pipeline.errors import SOURCES, WarrantError
-from engine.pipeline.files import walk_files
-from engine.pipeline.limits import MAX_RULE_FILE_BYTES
+from warrant.pipeline.errors import SOURCES, WarrantError
+from warrant.pipeline.files import walk_files
+from warrant.pipeline.limits import MAX_RULE_FILE_BYTES
 
 MAX_ARCHIVE_BYTES = 64 << 20       # a rulebase at one revision: 64 MiB of files, at most
 GIT_SECONDS = 60                   # one git command, at most

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import z3
 
-from engine.analysis import budget
+from warrant.analysis import budget
 
-from engine.analysis.encode import Space, encode_value
-from engine.pipeline.datalog import Compare, Const
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.values import SYMBOL, kind_of
+from warrant.analysis.encode import Space, encode_value
+from warrant.pipeline.datalog import Compare, Const
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.values import SYMBOL, kind_of
 
 TIMEOUT_MS = 60_000      # one solver call, at most (a limit reached is reported, not waited out)
 

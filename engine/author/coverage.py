@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from engine.pipeline.trace import walk
+from warrant.pipeline.trace import walk
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Coverage:
 
 def measure(rulebase, decisions) -> Coverage:
     """Coverage of `decisions` (made against `rulebase`)."""
-    from engine.author.format import condition_text
+    from warrant.author.format import condition_text
 
     program, checked = rulebase.program, rulebase.checked
     cov = Coverage(cases=len(decisions))

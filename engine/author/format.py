@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from engine.pipeline import syntax as S
-from engine.pipeline.parse import parse_text
-from engine.pipeline.values import show
+from warrant.pipeline import syntax as S
+from warrant.pipeline.parse import parse_text
+from warrant.pipeline.values import show
 
 INDENT = "    "
 WIDTH = 100
@@ -326,9 +326,9 @@ def format_paths(paths: list[str], write: bool, diff: bool = False) -> FormatRep
     """
     import difflib
 
-    from engine.pipeline.errors import WarrantError
-    from engine.pipeline.files import write_atomic
-    from engine.pipeline.rulebase import rule_files
+    from warrant.pipeline.errors import WarrantError
+    from warrant.pipeline.files import write_atomic
+    from warrant.pipeline.rulebase import rule_files
 
     report = FormatReport()
     for path in rule_files(paths):

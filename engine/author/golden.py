@@ -18,11 +18,11 @@ import os
 import stat
 from dataclasses import dataclass, replace
 
-from engine.pipeline.decide import decide
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.files import walk_files, write_atomic
-from engine.pipeline.render.json import decision_to_json, render_json
-from engine.pipeline.request import load_request
+from warrant.pipeline.decide import decide
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.files import walk_files, write_atomic
+from warrant.pipeline.render.json import decision_to_json, render_json
+from warrant.pipeline.request import load_request
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 SHORT_DIFF = 12          # diff lines shown per updated case
@@ -52,7 +52,7 @@ MAX_EXPECTED_BYTES = 16 << 20     # one expected file: 16 MiB (the largest shipp
 def read_expected(path: str) -> str | None:
     """The expected file's text, or None when there is none; anything but a regular UTF-8 file of at most
     MAX_EXPECTED_BYTES is a located user error (O019), found before it is opened (a FIFO never blocks)."""
-    from engine.pipeline.errors import Span
+    from warrant.pipeline.errors import Span
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -109,11 +109,11 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True,
     try:
         request = load_request(path, rulebase.vocabulary)
     except WarrantError as exc:
-        from engine.pipeline.errors import render_all
+        from warrant.pipeline.errors import render_all
         return CaseResult(path, expected_path_for(path), "error", render_all(exc.diagnostics))
     decision = decide(rulebase, request)
     if verify:
-        from engine.checker.verify import verify_decision
+        from warrant.checker.verify import verify_decision
         problems = verify_decision(rulebase, request, decision)
         if problems:
             return CaseResult(path, expected_path_for(path), "failed",
@@ -123,7 +123,7 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True,
     try:
         expected = read_expected(expected_file)
     except WarrantError as exc:
-        from engine.pipeline.errors import render_all
+        from warrant.pipeline.errors import render_all
         return CaseResult(path, expected_file, "error", render_all(exc.diagnostics))
     short = outcomes_only or _outcomes_only(expected)
     if expected is not None and not update:
@@ -199,7 +199,7 @@ def run_suite(rulebase, paths: list[str], update: bool = False, verify: bool = T
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(cases) < 40:
         return [run_case(rulebase, path, update, verify, outcomes_only) for path in cases]
-    from engine.batch.pool import ordered_map
+    from warrant.batch.pool import ordered_map
     rulebase.engine                      # built once, before the fork
     _SUITE.update(rulebase=rulebase, update=update, verify=verify, outcomes_only=outcomes_only, decisions=decisions)
     size = max(1, len(cases) // (jobs * 8))

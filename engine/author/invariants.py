@@ -38,23 +38,23 @@ import itertools
 import json
 from dataclasses import dataclass, replace
 
-from engine.pipeline import syntax as S
-from engine.pipeline.compile import compile_condition
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
-from engine.pipeline.grounding import request_atoms, settings_for
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.request import request_from_data
-from engine.pipeline.unfold import Unfolder
-from engine.pipeline.vocabulary import parent_of
-from engine.pipeline.unfold import apply as _apply
-from engine.pipeline.unfold import around as _around
-from engine.pipeline.unfold import holds as _holds
-from engine.pipeline.unfold import order as _order
-from engine.pipeline.unfold import rename_var as _rename_var
-from engine.pipeline.unfold import terms as _terms
-from engine.pipeline.unfold import unify as _unify
-from engine.pipeline.unfold import value as _value
-from engine.pipeline.values import DATE, MONEY, MONTHS, SYMBOL, Money, Months, kind_of, to_json
+from warrant.pipeline import syntax as S
+from warrant.pipeline.compile import compile_condition
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.grounding import request_atoms, settings_for
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.request import request_from_data
+from warrant.pipeline.unfold import Unfolder
+from warrant.pipeline.vocabulary import parent_of
+from warrant.pipeline.unfold import apply as _apply
+from warrant.pipeline.unfold import around as _around
+from warrant.pipeline.unfold import holds as _holds
+from warrant.pipeline.unfold import order as _order
+from warrant.pipeline.unfold import rename_var as _rename_var
+from warrant.pipeline.unfold import terms as _terms
+from warrant.pipeline.unfold import unify as _unify
+from warrant.pipeline.unfold import value as _value
+from warrant.pipeline.values import DATE, MONEY, MONTHS, SYMBOL, Money, Months, kind_of, to_json
 
 PER_CONJUNCTION = 4000   # concrete requests built from one conjunction, at most
 MAX_UNFOLDINGS = 400     # ways of proving one permission, at most
@@ -114,7 +114,7 @@ def check_invariants(rulebase) -> list[InvariantResult]:
 
     Runs within the analysis budget in force (engine/analysis/budget.py): an
     invariant the budget stops is "not proved", with the bound that stopped it."""
-    from engine.analysis import budget
+    from warrant.analysis import budget
     invariants = sorted(rulebase.checked.invariants.items())
     results = []
     for number, (name, invariant) in enumerate(invariants, 1):
@@ -128,7 +128,7 @@ def check_invariants(rulebase) -> list[InvariantResult]:
 
 
 def _check(rulebase, invariant: S.Invariant) -> InvariantResult:
-    from engine.analysis.prove import NotExact, confirm, prove
+    from warrant.analysis.prove import NotExact, confirm, prove
     try:
         proof = prove(rulebase, invariant)
     except NotExact as exc:
@@ -299,7 +299,7 @@ class _Enumerator:
     # ---- deciding ----------------------------------------------------------------
 
     def run(self) -> InvariantResult:
-        from engine.analysis import budget
+        from warrant.analysis import budget
         inv = self.invariant
         item_var = "Item_inv"
         goal = [_rename_var(compile_condition(c), inv.item_var, item_var) for c in inv.body]
@@ -333,7 +333,7 @@ class _Enumerator:
 
     def _abstraction(self):
         """The batch abstraction, widened by the invariant's own constants: equal signatures, equal verdicts."""
-        from engine.batch.batch import Abstraction, _order_key
+        from warrant.batch.batch import Abstraction, order_key
         abstraction = Abstraction.of(self.program)
         symbols, thresholds = set(abstraction.symbols), {k: set(v) for k, v in abstraction.thresholds.items()}
         for literal in (compile_condition(c) for c in self.invariant.body):
@@ -342,7 +342,7 @@ class _Enumerator:
                     if kind_of(term.value) == SYMBOL:
                         symbols.add(term.value)
                     else:
-                        thresholds.setdefault(kind_of(term.value), set()).add(_order_key(term.value))
+                        thresholds.setdefault(kind_of(term.value), set()).add(order_key(term.value))
             if isinstance(literal, Compare) and all(isinstance(t, Var) for t in _terms(literal)):
                 abstraction.relational = True
         abstraction.symbols = frozenset(symbols)

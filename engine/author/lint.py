@@ -14,13 +14,13 @@ import os
 import shlex
 from dataclasses import dataclass, field
 
-from engine.analysis.budget import DEFAULT_SECONDS, Budget, bounded
-from engine.pipeline.check import check
-from engine.pipeline.compile import compile_rulebase
-from engine.pipeline.errors import Diagnostic, WarrantError
-from engine.pipeline.files import write_atomic
-from engine.pipeline.parse import parse_file
-from engine.pipeline.rulebase import Rulebase, rule_files
+from warrant.analysis.budget import DEFAULT_SECONDS, Budget, bounded
+from warrant.pipeline.check import check
+from warrant.pipeline.compile import compile_rulebase
+from warrant.pipeline.errors import Diagnostic, WarrantError
+from warrant.pipeline.files import write_atomic
+from warrant.pipeline.parse import parse_file
+from warrant.pipeline.rulebase import Rulebase, rule_files
 
 
 @dataclass
@@ -73,9 +73,9 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
     report.diagnostics.extend(checked.diagnostics)
     if report.failed or not invariants:
         return report
-    from engine.author.invariants import check_invariants, counterexample_yaml
+    from warrant.author.invariants import check_invariants, counterexample_yaml
     rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
-    from engine.analysis.findings import exact_findings
+    from warrant.analysis.findings import exact_findings
     with bounded(Budget(time_limit, "check")):
         report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))
         report.invariants = check_invariants(rulebase)

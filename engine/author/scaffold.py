@@ -14,8 +14,8 @@ import os
 import shutil
 import tempfile
 
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.files import new_folder_mode, write_atomic
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.files import new_folder_mode, write_atomic
 
 VOCABULARY = '''# The request vocabulary: every fact a request can state, with its type.
 # Rules are type-checked against these declarations, and requests, the JSON
@@ -167,7 +167,7 @@ def _build(folder: str) -> None:
         raise WarrantError.at("O007", f"cannot create {folder}: {exc.strerror or exc}") from None
     for name, text in FILES.items():
         write_atomic(os.path.join(folder, name), text)
-    from engine.author.golden import run_case
-    from engine.pipeline.rulebase import load_rulebase
+    from warrant.author.golden import run_case
+    from warrant.pipeline.rulebase import load_rulebase
     run_case(load_rulebase([folder], cache=False), os.path.join(folder, "cases", "council_with_consent.yaml"),
              update=True)

@@ -22,20 +22,20 @@ import sys
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote   # json.dumps of one string, ensure_ascii=False
 
-from engine.pipeline.datalog import FORBID, PERMIT, Compare, Const, Not, Var
-from engine.pipeline.decide import decide, decide_outcomes, deciding_rules
-from engine.pipeline.errors import RunFault, WarrantError
-from engine import __version__
-from engine.pipeline.grounding import settings_for
-from engine.pipeline.record import request_digest, rulebase_digest
-from engine.batch import templates
-from engine.batch.templates import MappedSession, Shapes, Template, TemplateMiss
-from engine.pipeline.render.json import decision_to_json
-from engine.pipeline.request import parse_json_line, request_from_data
-from engine.pipeline.values import SYMBOL, kind_of
+from warrant.pipeline.datalog import FORBID, PERMIT, Compare, Const, Not, Var
+from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
+from warrant.pipeline.errors import RunFault, WarrantError
+from warrant import __version__
+from warrant.pipeline.grounding import settings_for
+from warrant.pipeline.record import request_digest, rulebase_digest
+from warrant.batch import templates
+from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
+from warrant.pipeline.render.json import decision_to_json
+from warrant.pipeline.request import parse_json_line, request_from_data
+from warrant.pipeline.values import SYMBOL, kind_of
 
 
-def _order_key(value):
+def order_key(value):
     kind = kind_of(value)
     if kind == "money":
         return value.pence
@@ -72,15 +72,15 @@ class Abstraction:
                         if kind == SYMBOL:
                             symbols.add(term.value)
                         else:
-                            thresholds.setdefault(kind, set()).add(_order_key(term.value))
-        from engine.batch.relevance import Relevance
+                            thresholds.setdefault(kind, set()).add(order_key(term.value))
+        from warrant.batch.relevance import Relevance
         return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
                    Relevance.of(program), Bounded(100_000), program.vocabulary.checked)
 
     def _position(self, value) -> tuple:
         """Where an ordered value falls among the program's constants of its kind."""
         kind = kind_of(value)
-        key = _order_key(value)
+        key = order_key(value)
         cuts = self.thresholds.get(kind, [])
         position = bisect.bisect_left(cuts, key)
         return kind, position, position < len(cuts) and cuts[position] == key
@@ -110,7 +110,7 @@ class Abstraction:
                 if kind == SYMBOL:
                     abstract.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
                 else:
-                    key = _order_key(value)
+                    key = order_key(value)
                     cuts = self.thresholds.get(kind, [])
                     position = bisect.bisect_left(cuts, key)
                     exact = position < len(cuts) and cuts[position] == key
@@ -437,8 +437,8 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
             if tick:
                 tick(len(block))
         return
-    from engine.batch.pool import WorkerDied, WorkerFailed, ordered_map
-    from engine.pipeline.errors import InternalError
+    from warrant.batch.pool import WorkerDied, WorkerFailed, ordered_map
+    from warrant.pipeline.errors import InternalError
     BatchDecider(rulebase, **options)                 # validate options before forking
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
@@ -476,8 +476,8 @@ def run_batch_cli(rulebase, path: str, out: str | None, trace: str, jobs: int, a
     """`warrant decide --batch`: stream decisions; exit 0 all permitted, 1 any refused, 2 any bad line."""
     import contextlib
 
-    from engine.pipeline.files import atomic_stream
-    from engine.batch.progress import progress_over
+    from warrant.pipeline.files import atomic_stream
+    from warrant.batch.progress import progress_over
     worst = 0
     count = 0
     with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:

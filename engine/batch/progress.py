@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 
-from engine.pipeline.errors import WarrantError
+from warrant.pipeline.errors import WarrantError
 
 SHOW_FROM = 2000   # lines; smaller batches finish in about a second
 

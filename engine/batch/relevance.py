@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.pipeline.datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var
-from engine.pipeline.unfold import Unfolder, apply, holds, terms
+from warrant.pipeline.datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.unfold import Unfolder, apply, holds, terms
 
 MAX_CONJUNCTIONS = 20000
 

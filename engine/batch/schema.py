@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime
 import math
 
-from engine.pipeline.limits import MAX_LIST
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, parse_date, parse_money
+from warrant.pipeline.limits import MAX_LIST
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, parse_date, parse_money
 
 MAX_SPEC_DEPTH = 8        # `present` and `oneof` wrappers inside one another, at most
 

@@ -39,12 +39,12 @@ import os
 import random
 import stat
 
-from engine.pipeline.datalog import Compare, Const, Not
-from engine.batch.schema import check_spec, check_weight, check_weights
-from engine.pipeline.errors import Span, WarrantError, did_you_mean
-from engine.pipeline.limits import MAX_DISTRIBUTION_BYTES
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of, parse_date, parse_money
-from engine.pipeline.vocabulary import parent_of
+from warrant.pipeline.datalog import Compare, Const, Not
+from warrant.batch.schema import check_spec, check_weight, check_weights
+from warrant.pipeline.errors import Span, WarrantError, did_you_mean
+from warrant.pipeline.limits import MAX_DISTRIBUTION_BYTES
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of, parse_date, parse_money
+from warrant.pipeline.vocabulary import parent_of
 
 DISTRIBUTION_FILE = "distribution.yaml"
 
@@ -173,8 +173,8 @@ class Distribution:
     def __init__(self, rulebase, data: dict | None, path: str | None, text: str | None = None):
         self.vocabulary = rulebase.vocabulary
         self.path = path
-        from engine.pipeline.request import _Locator
-        self.locator = _Locator(path, text)
+        from warrant.pipeline.request import Locator
+        self.locator = Locator(path, text)
         self.bounds = _bounds(rulebase.program)
         data = {} if data is None else data
         if not isinstance(data, dict) or set(data) - {"cases", "fields"}:
@@ -257,7 +257,7 @@ def load_distribution(rulebase) -> Distribution:
     if path is None or not os.path.lexists(path):
         return Distribution(rulebase, None, None)
     text = _read_distribution(path)
-    from engine.pipeline.request import parse_document
+    from warrant.pipeline.request import parse_document
     return Distribution(rulebase, parse_document(text, path), path, text)
 
 
@@ -290,7 +290,7 @@ CHECKED_DRAWS = 50      # the first requests drawn are validated, so a bad distr
 
 def generate(rulebase, count: int, seed: int = 7):
     """`count` request documents from `seed`, lazily."""
-    from engine.pipeline.request import request_from_data
+    from warrant.pipeline.request import request_from_data
     distribution = load_distribution(rulebase)
     rng = random.Random(seed)
     for index in range(count):

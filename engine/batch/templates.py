@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import bisect
 
-from engine.pipeline.datalog import Atom, Compare, Const, Not
-from engine.pipeline.evaluate import value_key
-from engine.pipeline.unfold import terms
-from engine.pipeline.values import kind_of
+from warrant.pipeline.datalog import Atom, Compare, Const, Not
+from warrant.pipeline.evaluate import value_key
+from warrant.pipeline.unfold import terms
+from warrant.pipeline.values import kind_of
 
 
 class TemplateMiss(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from engine.pipeline.datalog import Atom, Compare, Const, Not, Program
+from warrant.pipeline.datalog import Atom, Compare, Const, Not, Program
 
 
 def _strata(program: Program) -> list[list]:

@@ -12,10 +12,10 @@ why-not lists every permission in force on that date.
 """
 from __future__ import annotations
 
-from engine.pipeline.datalog import FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
-from engine.pipeline.grounding import request_atoms, settings_for
-from engine.checker.reference import compare, evaluate
-from engine.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.datalog import FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
+from warrant.pipeline.grounding import request_atoms, settings_for
+from warrant.checker.reference import compare, evaluate
+from warrant.pipeline.trace import Decision, TraceNode
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 

@@ -11,11 +11,11 @@ import datetime as _dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from engine.pipeline import syntax as S
-from engine.pipeline.errors import Diagnostic, did_you_mean
-from engine.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
-from engine.pipeline.limits import MAX_DEFINITION_DEPTH
-from engine.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
+from warrant.pipeline import syntax as S
+from warrant.pipeline.errors import Diagnostic, did_you_mean
+from warrant.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
+from warrant.pipeline.limits import MAX_DEFINITION_DEPTH
+from warrant.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
                "note": False}
@@ -525,7 +525,7 @@ def _period_text(period: S.Period) -> str:
 
 
 def _show(term) -> str:
-    from engine.pipeline.values import show
+    from warrant.pipeline.values import show
     return term.name if isinstance(term, S.Variable) else show(term.value)
 
 

@@ -10,9 +10,9 @@ policy's `in force` condition in front. Raises nothing the checker let by.
 """
 from __future__ import annotations
 
-from engine.pipeline import syntax as S
-from engine.pipeline.check import Checked
-from engine.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule, Const, Not,
+from warrant.pipeline import syntax as S
+from warrant.pipeline.check import Checked
+from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule, Const, Not,
                       Program, Var, fact_predicate, fired_predicate, set_predicate)
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -156,7 +156,7 @@ def _compile_rule(program: Program, rule: S.Rule, recursive: dict[str, set[str]]
 
 def _recursive_predicates(checked: Checked) -> dict[str, set[str]]:
     """For each derived predicate, the predicates in its recursive component."""
-    from engine.pipeline.check import _components
+    from warrant.pipeline.check import _components
     graph: dict[str, set[str]] = {}
     for rule in checked.rules.values():
         if rule.kind == "define":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.pipeline.values import show
+from warrant.pipeline.values import show
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import replace
 
-from engine.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
-from engine.pipeline.prove import Prover
-from engine.pipeline.request import Request
-from engine.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
-from engine.pipeline.trace import Decision, ItemDecision, walk
+from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
+from warrant.pipeline.prove import Prover
+from warrant.pipeline.request import Request
+from warrant.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
+from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
@@ -62,7 +62,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if explain_changes and any(i.outcome == "refused" for i in items):
-        from engine.review.counterfactual import counterfactuals
+        from warrant.review.counterfactual import counterfactuals
         verdicts: dict = {}
         items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
                                                             drafts=drafts, vary=vary, verdicts=verdicts))
@@ -72,7 +72,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
                         for name in used)
-    from engine.pipeline.record import decision_record
+    from warrant.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
                     {"changes_searched": explain_changes,
                      "record": decision_record(rulebase, request, date, switches, drafts)})

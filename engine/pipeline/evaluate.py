@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pyDatalog import pyEngine as E
 from pyDatalog.Logic import Logic
 
-from engine.pipeline.datalog import Atom, Compare, Not, Program, Var
-from engine.pipeline.errors import InternalError
+from warrant.pipeline.datalog import Atom, Compare, Not, Program, Var
+from warrant.pipeline.errors import InternalError
 
 E.Float_Precision = None  # never round; our values are never floats anyway
 

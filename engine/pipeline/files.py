@@ -15,7 +15,7 @@ def walk_files(root: str, code: str = "W006", max_depth: int = MAX_FOLDER_DEPTH)
     `os.walk` recurses (Python 3.11), so a tree 1,100 folders deep ended in
     RecursionError; this walks with an explicit stack, never follows a link
     to a folder, and stops at `max_depth` with a located user error `code`."""
-    from engine.pipeline.errors import WarrantError
+    from warrant.pipeline.errors import WarrantError
     pending = [(root, 0)]
     while pending:
         folder, depth = pending.pop()
@@ -85,7 +85,7 @@ def atomic_stream(path: str):
     place and the last to finish wins. On any error, or an interrupt, the
     temporary file is removed and `path` is left as it was.
     """
-    from engine.pipeline.errors import WarrantError
+    from warrant.pipeline.errors import WarrantError
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise WarrantError.at("O007", f"cannot write {path}: it is a folder")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, Atom, Const, fact_predicate
-from engine.pipeline.errors import WarrantError, did_you_mean
-from engine.pipeline.request import Request, span_in_request
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, Atom, Const, fact_predicate
+from warrant.pipeline.errors import WarrantError, did_you_mean
+from warrant.pipeline.request import Request, span_in_request
 
 
 def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | None = None,

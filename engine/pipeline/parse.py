@@ -14,11 +14,11 @@ from functools import lru_cache
 from lark import Lark, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from engine.pipeline import syntax as S
-from engine.pipeline.limits import MAX_CONDITIONS, MAX_RULE_FILE_BYTES
-from engine.pipeline.places import GRAMMAR, cache_folder
-from engine.pipeline.errors import SOURCES, Span, WarrantError
-from engine.pipeline.values import Months, parse_date, parse_money
+from warrant.pipeline import syntax as S
+from warrant.pipeline.limits import MAX_CONDITIONS, MAX_RULE_FILE_BYTES
+from warrant.pipeline.places import GRAMMAR, cache_folder
+from warrant.pipeline.errors import SOURCES, Span, WarrantError
+from warrant.pipeline.values import Months, parse_date, parse_money
 
 
 @lru_cache(maxsize=1)

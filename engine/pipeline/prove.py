@@ -12,11 +12,11 @@ same order, as asking per item.
 """
 from __future__ import annotations
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
-from engine.pipeline.evaluate import Session
-from engine.pipeline.trace import Attempt, TraceNode
-from engine.pipeline.values import show
-from engine.pipeline.values import BOOL
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.evaluate import Session
+from warrant.pipeline.trace import Attempt, TraceNode
+from warrant.pipeline.values import show
+from warrant.pipeline.values import BOOL
 
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
 

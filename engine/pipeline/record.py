@@ -20,8 +20,8 @@ import json
 import os
 import stat
 
-from engine import __version__
-from engine.pipeline.limits import MAX_RULE_FILE_BYTES
+from warrant import __version__
+from warrant.pipeline.limits import MAX_RULE_FILE_BYTES
 
 
 def rulebase_digest(rulebase) -> dict:

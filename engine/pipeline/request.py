@@ -16,17 +16,17 @@ import re
 import os
 from typing import Any
 
-from engine.pipeline.errors import Diagnostic, Span, WarrantError, did_you_mean
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
-from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
+from warrant.pipeline.errors import Diagnostic, Span, WarrantError, did_you_mean
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
+from warrant.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field, Vocabulary
 
-from engine.pipeline.limits import (MAX_DEPTH, MAX_DIGITS, MAX_KEYS, MAX_LINE_BYTES, MAX_LIST,  # noqa: E402
+from warrant.pipeline.limits import (MAX_DEPTH, MAX_DIGITS, MAX_KEYS, MAX_LINE_BYTES, MAX_LIST,  # noqa: E402
                                     MAX_MONTHS, MAX_REQUEST_BYTES, MAX_STRING)
-from engine.pipeline.facts import Fact, Request  # noqa: F401 - the types this stage makes
-from engine.pipeline.validator import read as _read_quickly
+from warrant.pipeline.facts import Fact, Request  # noqa: F401 - the types this stage makes
+from warrant.pipeline.validator import read as _read_quickly
 
 
-class _Locator:
+class Locator:
     """Line and column of each dotted path in a YAML/JSON document, when known."""
 
     def __init__(self, file: str | None, text: str | None):
@@ -82,7 +82,7 @@ class _Locator:
 
 
 class _Problems:
-    def __init__(self, locator: _Locator):
+    def __init__(self, locator: Locator):
         self.locator = locator
         self.found: list[Diagnostic] = []
 
@@ -283,13 +283,13 @@ def span_in_request(request, path: str, key: bool = True) -> Span | None:
         text = raw.decode("utf-8") if len(raw) <= MAX_REQUEST_BYTES else None
     except (OSError, UnicodeDecodeError):
         text = None
-    return _Locator(file, text).span(path, key=key) if text is not None else Span(file, 1, 1, 1, 1)
+    return Locator(file, text).span(path, key=key) if text is not None else Span(file, 1, 1, 1, 1)
 
 
 def located_request(data: Any, file: str | None = None, text: str | None = None,
                     default_id: str = "request", *, vocabulary: Vocabulary) -> Request:
     """`request_from_data` by the located checks alone: every field walked, every problem at its place."""
-    locator = _Locator(file, text)
+    locator = Locator(file, text)
     problems = _Problems(locator)
     if not isinstance(data, dict):
         raise WarrantError.at("R002", f"a request is a mapping of fields, got {_describe(data)}",
@@ -452,7 +452,7 @@ def _reject_constant(name: str):
     raise _Refused("R002", f"{name} is not a value a request can hold")
 
 
-def _loader():
+def yaml_loader():
     """A safe YAML loader that leaves dates as text, for our own located checks."""
     import yaml
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -582,7 +582,7 @@ def parse_document(text: str, path: str) -> Any:
                None)
     global _LOADER
     if _LOADER is None:
-        _LOADER = _loader()
+        _LOADER = yaml_loader()
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()

@@ -11,14 +11,14 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from engine.pipeline import syntax as S
-from engine.pipeline.check import Checked
-from engine.pipeline.datalog import Program
-from engine.pipeline.errors import Diagnostic, WarrantError
-from engine.pipeline.files import walk_files
-from engine.pipeline.trace import Cite
+from warrant.pipeline import syntax as S
+from warrant.pipeline.check import Checked
+from warrant.pipeline.datalog import Program
+from warrant.pipeline.errors import Diagnostic, WarrantError
+from warrant.pipeline.files import walk_files
+from warrant.pipeline.trace import Cite
 
-from engine.pipeline.places import DEFAULT_RULES, GRAMMAR
+from warrant.pipeline.places import DEFAULT_RULES, GRAMMAR
 RULES_VARIABLE = "WARRANT_RULES"
 
 
@@ -55,7 +55,7 @@ class Rulebase:
 
     @cached_property
     def engine(self):
-        from engine.pipeline.evaluate import Engine
+        from warrant.pipeline.evaluate import Engine
         return Engine(self.program)
 
     @property
@@ -219,9 +219,9 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
             # as named now (the entry may come from another folder); spans keep the names it was built with
             cached.built_as, cached.folder, cached.files = cached.files, folder, files
             return cached
-    from engine.pipeline.check import check
-    from engine.pipeline.compile import compile_rulebase
-    from engine.pipeline.parse import parse_file
+    from warrant.pipeline.check import check
+    from warrant.pipeline.compile import compile_rulebase
+    from warrant.pipeline.parse import parse_file
     parsed = [parse_file(path) for path in files]
     checked = check(parsed)
     if checked.errors:
@@ -250,7 +250,7 @@ def _cache_path(files: list[str]) -> str | None:
             digest.update(b"\0")
     except OSError:
         return None
-    from engine.pipeline.places import cache_folder
+    from warrant.pipeline.places import cache_folder
     folder = cache_folder()
     return os.path.join(folder, digest.hexdigest() + ".pickle") if folder else None
 
@@ -298,7 +298,7 @@ def _write_cache(path: str, rulebase: Rulebase) -> None:
     import hashlib
     import pickle
     try:
-        from engine.pipeline.files import write_atomic_bytes
+        from warrant.pipeline.files import write_atomic_bytes
         payload = pickle.dumps(Rulebase(rulebase.checked, rulebase.program, rulebase.files),
                                protocol=pickle.HIGHEST_PROTOCOL)
         key = os.path.basename(path).removesuffix(".pickle").encode()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.pipeline.errors import Span, span_field
+from warrant.pipeline.errors import Span, span_field
 
 # ---- terms ------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 
-from engine.pipeline.datalog import Atom, Compare, Not, Var
-from engine.pipeline.values import Money, Months, kind_of
+from warrant.pipeline.datalog import Atom, Compare, Not, Var
+from warrant.pipeline.values import Money, Months, kind_of
 
 MAX_DEPTH = 16           # definitions built on definitions followed along one chain, at most
 

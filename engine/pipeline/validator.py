@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from engine.pipeline.facts import Fact, Request
-from engine.pipeline.limits import MAX_LIST, MAX_MONTHS
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
-from engine.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field
+from warrant.pipeline.facts import Fact, Request
+from warrant.pipeline.limits import MAX_LIST, MAX_MONTHS
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Months, parse_date, parse_money
+from warrant.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER, META_KEYS, Field
 
 _PLANS: dict = {}      # id(vocabulary) -> (vocabulary, plan): the vocabulary is kept, so its id is not reused
 

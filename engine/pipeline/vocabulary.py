@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field as _field
 from functools import cached_property
 
-from engine.pipeline.errors import Diagnostic, Span, did_you_mean
-from engine.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL
+from warrant.pipeline.errors import Diagnostic, Span, did_you_mean
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL
 
 #: Built-in type names of the rule language, and the value kind each becomes.
 TYPES = {"boolean": BOOL, "date": DATE, "money": MONEY, "months": MONTHS, "number": NUMBER, "symbol": SYMBOL}

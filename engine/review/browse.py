@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from engine.pipeline import syntax as S
-from engine.pipeline.errors import WarrantError, did_you_mean
+from warrant.pipeline import syntax as S
+from warrant.pipeline.errors import WarrantError, did_you_mean
 
 
 def _in_force(policy: S.PolicyDecl, date: _dt.date | None) -> bool:

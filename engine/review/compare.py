@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.pipeline.trace import Decision, ItemDecision, walk
+from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 _WORD = {"permitted": "PERMITTED", "refused": "REFUSED", "partially_permitted": "PARTIALLY PERMITTED"}
 
@@ -38,7 +38,7 @@ class Comparison:
     assumptions: list[str]              # lines on assumptions that differ
 
     def to_json(self) -> dict:
-        from engine.pipeline.render.json import decision_to_json
+        from warrant.pipeline.render.json import decision_to_json
         return {"request": self.request,
                 "variants": [{"label": v.label, "decision": decision_to_json(v.decision)} for v in self.variants],
                 "differences": [{"item": d.item, "outcomes": dict(zip((v.label for v in self.variants), d.outcomes)),
@@ -54,9 +54,9 @@ def build_variants(rulebase, request, dates: list, sets: list[str], switches: di
     the request with the overrides; or, with one date only, the request's own
     date against that date.
     """
-    from engine.pipeline.decide import decide
-    from engine.pipeline.errors import WarrantError
-    from engine.review.whatif import apply_overrides
+    from warrant.pipeline.decide import decide
+    from warrant.pipeline.errors import WarrantError
+    from warrant.review.whatif import apply_overrides
     changed = bool(sets or switches or drafts)
     if len(dates) < 2 and not changed and not dates:
         raise WarrantError.at("O009", "name what to compare: two --at dates, or --set, --assume or --with-draft")

@@ -21,11 +21,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from engine.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.request import request_from_data
-from engine.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
-from engine.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.request import request_from_data
+from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
+from warrant.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 
 LIMIT = 3
 MAX_WAYS = 4096             # ways of proving one permission considered (a bound the output names when reached)
@@ -115,7 +115,7 @@ def _ways(program, rule_id: str) -> tuple:
             literals = [apply(l, {item: Var("Item_")}) for l in literals]
         out.append(tuple(literals))
     if cut is None and unfolder.cut:
-        from engine.pipeline.unfold import MAX_DEPTH
+        from warrant.pipeline.unfold import MAX_DEPTH
         cut = f"{rule_id} rests on definitions nested more than {MAX_DEPTH} deep; deeper ways were not tried"
     return tuple(out), cut
 
@@ -197,7 +197,7 @@ class _Search:
             return None
         key = changed.fact_set()
         if key not in self.verdicts:
-            from engine.pipeline.grounding import request_atoms
+            from warrant.pipeline.grounding import request_atoms
             atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
             with self.rb.engine.session(atoms) as session:
                 self.verdicts[key] = (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),

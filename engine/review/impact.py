@@ -15,9 +15,9 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from engine.batch.batch import BatchDecider
-from engine.pipeline.errors import WarrantError
-from engine.pipeline.request import parse_json_line, request_from_data
+from warrant.batch.batch import BatchDecider
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.request import parse_json_line, request_from_data
 
 RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}
 
@@ -84,7 +84,7 @@ def scenarios(rulebase, dates: list, switches: dict, drafts: tuple) -> tuple[Sce
     after_at = dates[-1] if dates else None
     if after_at == before_at and not switched:
         raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
-    from engine.pipeline.grounding import settings_for   # unknown assumption or draft names: say so before deciding anything
+    from warrant.pipeline.grounding import settings_for   # unknown assumption or draft names: say so before deciding anything
     settings_for(rulebase, None, switches, drafts)
     before = Scenario("as requested" if before_at is None else f"--at {before_at}", before_at)
     label = " ".join(([f"--at {after_at}"] if after_at else []) +

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 
-from engine.pipeline.errors import WarrantError, did_you_mean
-from engine.pipeline.request import Request, request_from_data
-from engine.pipeline.vocabulary import META_KEYS, Vocabulary, parent_of
+from warrant.pipeline.errors import WarrantError, did_you_mean
+from warrant.pipeline.request import Request, request_from_data
+from warrant.pipeline.vocabulary import META_KEYS, Vocabulary, parent_of
 
 
 def parse_assignment(text: str, vocabulary: Vocabulary) -> tuple[str, object]:
@@ -24,8 +24,8 @@ def parse_assignment(text: str, vocabulary: Vocabulary) -> tuple[str, object]:
         raise WarrantError.at("O001", f"unknown field {path!r} in --set", suggestion=did_you_mean(path, fields))
     try:
         import yaml
-        from engine.pipeline.request import _loader
-        value = yaml.load(raw, Loader=_loader()) if raw.strip() else None   # dates stay text, checked later
+        from warrant.pipeline.request import yaml_loader
+        value = yaml.load(raw, Loader=yaml_loader()) if raw.strip() else None   # dates stay text, checked later
     except (yaml.YAMLError, ValueError):
         raise WarrantError.at("O001", f"cannot read the value in --set {text!r}") from None
     if fields.get(path) is not None and fields[path].kind == "money" and isinstance(value, (int, float)):

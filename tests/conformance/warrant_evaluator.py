@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from engine.pipeline.check import _components
-from engine.pipeline.compile import order_body
-from engine.pipeline.datalog import Atom, Compare, CompiledRule, Const, Not, Program, Var
-from engine.pipeline.evaluate import Engine
+from warrant.pipeline.check import _components
+from warrant.pipeline.compile import order_body
+from warrant.pipeline.datalog import Atom, Compare, CompiledRule, Const, Not, Program, Var
+from warrant.pipeline.evaluate import Engine
 
 _OPS = {"=": "==", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ATOM = re.compile(r"^\s*(not\s+|\\\+\s*|!\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)

@@ -7,22 +7,22 @@ and HTML renderers are imported when first used (DOT brings in the
 """
 from __future__ import annotations
 
-from engine.pipeline.render.json import decision_to_json, render_json
-from engine.pipeline.render.text import render_text
+from warrant.pipeline.render.json import decision_to_json, render_json
+from warrant.pipeline.render.text import render_text
 
 
 def render_markdown(decisions) -> str:
-    from engine.pipeline.render.markdown import render_markdown as render
+    from warrant.pipeline.render.markdown import render_markdown as render
     return render(decisions)
 
 
 def render_dot(decisions) -> str:
-    from engine.pipeline.render.dot import render_dot as render
+    from warrant.pipeline.render.dot import render_dot as render
     return render(decisions)
 
 
 def render_html(decisions) -> str:
-    from engine.pipeline.render.html import render_html as render
+    from warrant.pipeline.render.html import render_html as render
     return render(decisions)
 
 

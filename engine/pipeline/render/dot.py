@@ -17,7 +17,7 @@ import textwrap
 
 import graphviz
 
-from engine.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode
 
 WRAP = 48            # characters a label line holds before wrapping
 PERMITTED, REFUSED, NEUTRAL = "#2e7d32", "#c62828", "#455a64"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from engine.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode
 
 _WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from engine.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode
-from engine.pipeline.values import to_json
+from warrant.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode
+from warrant.pipeline.values import to_json
 
 FORMAT_VERSION = 1
 
@@ -80,7 +80,7 @@ def decision_to_json(decision: Decision, stable: bool = False) -> dict:
     }
     record = decision.extra.get("record")
     if record is not None:
-        from engine.pipeline.record import stable_record
+        from warrant.pipeline.record import stable_record
         out["record"] = stable_record(record) if stable else record
     return out
 

@@ -1,7 +1,7 @@
 """A Markdown memo of a decision, for a reviewer's file."""
 from __future__ import annotations
 
-from engine.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode
 
 _WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
 _SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*"})

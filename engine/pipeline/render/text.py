@@ -1,7 +1,7 @@
 """A plain-text tree of a decision, for a reviewer at the terminal."""
 from __future__ import annotations
 
-from engine.pipeline.trace import Attempt, Decision, TraceNode
+from warrant.pipeline.trace import Attempt, Decision, TraceNode
 
 _MARK = {"permitted": "PERMITTED", "refused": "REFUSED", "partially_permitted": "PARTIALLY PERMITTED"}
 
