@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from warrant.pipeline import syntax as S
 from warrant.pipeline.compile import compile_condition
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.outcome import Outcome, combine
 from warrant.pipeline.grounding import request_atoms, settings_for
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
@@ -368,10 +369,10 @@ class _Enumerator:
         body, variables = self.body, self.body_variables
         with self.rb.engine.session(atoms) as session:
             permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
-            forbidden = {i for i, _ in session.ask(Atom(FORBID, (Var("I"), Var("R"))))}
+            forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
             for item in request.items:
                 rules = tuple(sorted(r for i, r in permits if i == item))
-                if not rules or item in forbidden:
+                if combine(rules, [r for i, r in forbids if i == item])[0] != Outcome.PERMITTED:
                     continue
                 fixed = [_rename_var(l, self.invariant.item_var, None, Const(item)) for l in body]
                 positive = [v for v in variables if any(isinstance(l, Atom) and Var(v) in l.args for l in fixed)]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote   # json.dumps of one string, ensure_ascii=False
 
 from warrant.pipeline.datalog import FORBID, PERMIT, Compare, Const, Not, Var
+from warrant.pipeline.outcome import overall
 from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
 from warrant.pipeline.errors import RunFault, WarrantError
 from warrant import __version__
@@ -262,14 +263,12 @@ class BatchDecider:
             found = [self.item_outcomes.get(k) for k in keys]
             if None in found:
                 self.evaluations += 1
-                overall, items = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
-                                                 drafts=self.drafts)
+                whole, items = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                               drafts=self.drafts)
                 for key, row in zip(keys, items):
                     self.item_outcomes[key] = row
-                return overall, items
-            count = sum(1 for _, o, _ in found if o == "permitted")
-            overall = "permitted" if count == len(found) else "refused" if count == 0 else "partially_permitted"
-            return overall, tuple(found)
+                return whole, items
+            return overall(o for _, o, _ in found).value, tuple(found)
         key = self.abstraction.signature(request, self.at)
         cached = self.outcomes.get(key)
         if cached is None:

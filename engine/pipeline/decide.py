@@ -13,6 +13,7 @@ import datetime as _dt
 from dataclasses import replace
 
 from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
+from warrant.pipeline.outcome import Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
 from warrant.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
@@ -44,12 +45,13 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         for item in request.items:
             fired_permits = [r for i, r in permits if i == item]
             fired_forbids = [r for i, r in forbids if i == item]
-            if fired_forbids:
+            outcome, reason = (x.value for x in combine(fired_permits, fired_forbids))   # stored as plain text
+            if reason == Reason.PROHIBITION:
                 proofs = tuple(prover.prove_atom(Atom(FORBID, (Const(item), Const(r)))) for r in fired_forbids)
-                items.append(ItemDecision(item, "refused", "prohibition", proofs, tuple(fired_permits)))
-            elif fired_permits:
+                items.append(ItemDecision(item, outcome, reason, proofs, tuple(fired_permits)))
+            elif reason == Reason.PERMISSION:
                 proofs = tuple(prover.prove_atom(Atom(PERMIT, (Const(item), Const(r)))) for r in fired_permits)
-                items.append(ItemDecision(item, "permitted", "permission", proofs))
+                items.append(ItemDecision(item, outcome, reason, proofs))
             else:
                 attempts = []
                 for rule_id in sorted(program.rules):
@@ -59,7 +61,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                     if attempt.in_force or attempt.would_apply:
                         attempts.append(attempt)
                 attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
-                items.append(ItemDecision(item, "refused", "no_permission", attempts=tuple(attempts)))
+                items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if explain_changes and any(i.outcome == "refused" for i in items):
         from warrant.review.counterfactual import counterfactuals
@@ -67,8 +69,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
                                                             drafts=drafts, vary=vary, verdicts=verdicts))
                  if i.outcome == "refused" else i for i in items]
-    permitted = sum(1 for i in items if i.outcome == "permitted")
-    outcome = "permitted" if permitted == len(items) else "refused" if permitted == 0 else "partially_permitted"
+    outcome = overall(i.outcome for i in items).value
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
                         for name in used)
@@ -95,12 +96,13 @@ def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=
         first_permit.setdefault(item, rule)
     for item, rule in forbids:
         first_forbid.setdefault(item, rule)
-    items = tuple((item, "refused", first_forbid[item]) if item in first_forbid else
-                  (item, "permitted", first_permit[item]) if item in first_permit else (item, "refused", None)
-                  for item in request.items)
-    count = sum(1 for _, o, _ in items if o == "permitted")
-    overall = "permitted" if count == len(items) else "refused" if count == 0 else "partially_permitted"
-    return overall, items
+    items = []
+    for item in request.items:
+        outcome, reason = combine(first_permit.get(item, ()) and (first_permit[item],),
+                                  first_forbid.get(item, ()) and (first_forbid[item],))
+        deciding = first_forbid[item] if reason == Reason.PROHIBITION else first_permit.get(item)
+        items.append((item, outcome.value, deciding))
+    return overall(o for _, o, _ in items).value, tuple(items)
 
 
 def deciding_rules(decision: Decision) -> tuple:

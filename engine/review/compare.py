@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from warrant.pipeline.trace import Decision, ItemDecision, walk
 
-_WORD = {"permitted": "PERMITTED", "refused": "REFUSED", "partially_permitted": "PARTIALLY PERMITTED"}
+from warrant.pipeline.outcome import WORDS as _WORD  # noqa: E402 - the words, from one place
 
 
 @dataclass(frozen=True)

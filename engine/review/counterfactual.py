@@ -22,6 +22,7 @@ import copy
 from dataclasses import dataclass
 
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.outcome import Outcome, Reason, combine
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
 from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
@@ -173,17 +174,18 @@ class _Search:
         if verdict is None:
             return
         permits, forbids = verdict
-        if permits and not forbids and changes:
+        outcome, reason = combine(permits, forbids)
+        if outcome == Outcome.PERMITTED and changes:
             found[key] = Counterfactual(tuple(sorted(changes, key=lambda c: c.path)), permits)
             return
-        if permits and forbids and len(changes) < 4:
+        if reason == Reason.PROHIBITION and permits and len(changes) < 4:
             for extra in self._break_prohibitions(forbids, changes):
                 more = changes + [extra]
                 more_key = tuple(sorted((c.path, repr(c.after)) for c in more))
                 if more_key in found:
                     continue
                 again = self._decide(more)
-                if again and again[0] and not again[1]:
+                if again and combine(*again)[0] == Outcome.PERMITTED:
                     found[more_key] = Counterfactual(tuple(sorted(more, key=lambda c: c.path)), again[0])
 
     def _decide(self, changes: list[Change]):

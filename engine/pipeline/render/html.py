@@ -14,7 +14,7 @@ from html import escape
 
 from warrant.pipeline.trace import Decision, TraceNode
 
-_WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
+from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 
 STYLE = """
 body { font: 15px/1.45 Georgia, 'Times New Roman', serif; color: #1a202c; max-width: 60em; margin: 2em auto;

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warrant.pipeline.trace import Decision, TraceNode
 
-_WORD = {"permitted": "Permitted", "refused": "Refused", "partially_permitted": "Partially permitted"}
+from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 _SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*"})
 
 

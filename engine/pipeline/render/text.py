@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warrant.pipeline.trace import Attempt, Decision, TraceNode
 
-_MARK = {"permitted": "PERMITTED", "refused": "REFUSED", "partially_permitted": "PARTIALLY PERMITTED"}
+from warrant.pipeline.outcome import WORDS as _MARK  # noqa: E402 - the words, from one place
 
 
 def _cites(citations) -> str:
