@@ -5,8 +5,8 @@
     >>> decision = rb.decide("examples/requests/mou_tracing.json")
     >>> decision.outcome
     <Outcome.PERMITTED: 'permitted'>
-    >>> [item.outcome for item in decision.items]
-    [<Outcome.PERMITTED: 'permitted'>, <Outcome.PERMITTED: 'permitted'>]
+    >>> [(item.item, item.outcome.value) for item in decision.items]
+    [('name', 'permitted')]
 
 Everything here is what the `warrant` command itself uses; nothing else in
 the package is promised to stay as it is. A `Rulebase` is loaded once
