@@ -6,7 +6,7 @@ derived predicate and every rule-instance predicate, as the engine answers
 it and as the naive stratified fixpoint in engine/checker/reference.py computes
 it; and the decision with its proofs must pass the proof checker.
 
-Examples per run: WARRANT_DIFFERENTIAL_EXAMPLES (default 1000 programs, 1-3
+Examples per run: WARRANT_DIFFERENTIAL_EXAMPLES (default 400 programs, 1-3
 requests each). Any disagreement found becomes a case in REGRESSIONS.
 """
 import os
@@ -28,7 +28,7 @@ from warrant.pipeline.rulebase import Rulebase
 from warrant.checker.verify import verify_decision
 from strategies import requests, rulebases
 
-EXAMPLES = int(os.environ.get("WARRANT_DIFFERENTIAL_EXAMPLES", "1000"))
+EXAMPLES = int(os.environ.get("WARRANT_DIFFERENTIAL_EXAMPLES", "400"))
 COUNTS = {"programs": 0, "requests": 0, "rejected_by_checker": 0}
 
 
