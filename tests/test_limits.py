@@ -125,22 +125,6 @@ def test_read_only_folder_is_a_user_error(tmp_path):
     assert run.returncode == 2 and "O007" in run.stderr
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 256 KiB tmpfs, where the machine lets this process mount one (root in a container does)."""
-    folder = tmp_path / "full"
-    folder.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a small tmpfs needs root; the disk-full path is then only reached through ulimit -f")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"this machine refuses a tmpfs mount: {mounted.stderr.decode(errors='replace').strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], capture_output=True)
-
-
 @pytest.mark.parametrize("command", [["generate", "5000"],
                                      ["decide", "--batch", "examples/batches/synthetic_400.jsonl", "--trace", "all"],
                                      ["decide", "examples/requests/mou_tracing.json", "--format", "html"]])
