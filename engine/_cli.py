@@ -203,10 +203,19 @@ def decide(
     when = _date(at)
     switches = _assumptions(assume)
     if batch:
+        ignored = [name for name, given in (("request files", bool(requests)), ("--set", bool(set_)),
+                                            ("--verify", verify), ("--vary", bool(vary)),
+                                            (f"--format {fmt}", fmt not in ("text", "json"))) if given]
+        if ignored:
+            raise WarrantError.at("O005", f"--batch does not take {', '.join(ignored)}",
+                                  notes=("a batch writes JSON Lines records (--trace none|refused|all); decide "
+                                         "request files without --batch for the other options",))
         from warrant.batch.batch import run_batch_cli
         raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, _jobs(jobs), when, switches, tuple(with_draft)))
     if not requests:
         raise WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
+    if trace != "refused" or jobs:
+        raise WarrantError.at("O005", "--trace and --jobs go with --batch FILE")
     from warrant.pipeline.decide import decide as decide_request, exit_code
     from warrant.pipeline.request import load_request
     from warrant.review.whatif import apply_overrides

@@ -190,3 +190,14 @@ def test_every_command_help_has_examples_and_named_values(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Examples:" in result.output
     assert "<str>" not in result.output                            # choices, dates and files say what they are
+
+
+def test_options_a_mode_ignores_are_refused():
+    """`decide --batch` writes JSON Lines: options it would ignore are a usage error, not silently dropped."""
+    batch = os.path.join(ROOT, "examples", "batches", "synthetic_400.jsonl")
+    request = os.path.join(ROOT, "examples", "requests", "mou_tracing.json")
+    for extra in (["--set", "requester=police"], ["--verify"], ["--vary", "items"], ["--format", "html"], [request]):
+        result = run("decide", "--batch", batch, *extra)
+        assert result.exit_code == 2 and "error[O005]: --batch does not take" in result.output, (extra, result.output)
+    result = run("decide", request, "--jobs", "2")
+    assert result.exit_code == 2 and "--trace and --jobs go with --batch" in result.output
