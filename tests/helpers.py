@@ -66,3 +66,14 @@ def vocabulary_text() -> str:
     with open(os.path.join(os.path.dirname(__file__), "..", "rules", "vocabulary.warrant"), encoding="utf-8") as f:
         text = f.read()
     return text[text.index("enum "):]
+
+
+def assert_checks_clean(rules: str, invariants: int) -> None:
+    """`warrant check --rules RULES`: exit 0, no finding, and every invariant proved for every request."""
+    from typer.testing import CliRunner
+
+    from cli import app
+    result = CliRunner().invoke(app, ["check", "--rules", rules])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+    assert f"invariants: {invariants} of {invariants} proved for every request" in result.output, result.output

@@ -1,7 +1,6 @@
 """Hostile but fair inputs: each is a located user error (or the right answer), in bounded time and memory."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

@@ -67,7 +67,7 @@ def ordered_map(work, tasks, jobs: int, *, start=None, depth: int = 2):
                 if task is _END:
                     exhausted = True
                     for worker in workers:
-                        _close(worker, "tasks")        # no more work: each worker ends after its last result
+                        _close_tasks(worker)           # no more work: each worker ends after its last result
                     break
                 worker = workers[dispatched % jobs]
                 payload = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
@@ -166,8 +166,8 @@ def _exchange(workers: list[_Worker], sent: dict, done: dict) -> None:
         except BrokenPipeError:
             raise WorkerDied(sent[worker.owed[0]]) from None
         del worker.outgoing[:written]
-        if not worker.outgoing and worker.tasks is not None and worker.closing:
-            _close(worker, "tasks")
+        if not worker.outgoing and worker.closing:
+            _close_tasks(worker)
     for fd in ready_read:
         worker = by_fd[fd]
         try:
@@ -188,15 +188,13 @@ def _exchange(workers: list[_Worker], sent: dict, done: dict) -> None:
             done[worker.owed.popleft()] = value
 
 
-def _close(worker: _Worker, which: str) -> None:
+def _close_tasks(worker: _Worker) -> None:
     """Close the worker's task pipe once what is queued for it has been written (then it sees the end)."""
-    if which == "tasks":
-        if worker.outgoing:
-            worker.closing = True
-            return
-        if worker.tasks is not None:
-            os.close(worker.tasks)
-            worker.tasks = None
+    if worker.outgoing:
+        worker.closing = True
+    elif worker.tasks is not None:
+        os.close(worker.tasks)
+        worker.tasks = None
 
 
 def _end(workers: list[_Worker], kill: bool) -> None:

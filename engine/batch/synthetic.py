@@ -43,7 +43,7 @@ from warrant.pipeline.datalog import Compare, Const, Not
 from warrant.batch.schema import check_spec, check_weight, check_weights
 from warrant.pipeline.errors import Span, WarrantError, did_you_mean
 from warrant.pipeline.limits import MAX_DISTRIBUTION_BYTES
-from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months, kind_of, parse_date, parse_money
+from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, kind_of, parse_date, parse_money
 from warrant.pipeline.vocabulary import parent_of
 
 DISTRIBUTION_FILE = "distribution.yaml"
