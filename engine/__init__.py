@@ -28,8 +28,7 @@ whose subfolders show the architecture:
 
 __version__ = "0.2.0"     # pyproject.toml reads it (one place for the version)
 
-from warrant.api import (FORMATS, Decision, Diagnostic, InternalError, ItemOutcome, Outcome, Reason,  # noqa: E402
-                         Report, Rulebase, Span, WarrantError, check, combine, load, overall, render)
+from warrant.api import *  # noqa: E402,F401,F403 - the public API is api.__all__
+from warrant.api import __all__ as _api  # noqa: E402
 
-__all__ = ["load", "check", "Rulebase", "Decision", "ItemOutcome", "Report", "Outcome", "Reason", "combine",
-           "overall", "render", "FORMATS", "WarrantError", "InternalError", "Diagnostic", "Span", "__version__"]
+__all__ = [*_api, "__version__"]

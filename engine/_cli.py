@@ -1,18 +1,23 @@
-"""The `warrant` command: parse arguments, call the engine, render, exit.
+"""The `warrant` command: parse arguments, call the public API (`import warrant`), print, exit.
 
-Exit codes: 0 every requested item permitted (or no findings), 1 anything
-refused (or findings of error severity), 2 bad input or usage, 3 a bug in
-Warrant itself. No traceback ever reaches the user.
+Thin by design: every command is one call into `warrant` (the API an
+integrator uses), its report's `render(fmt)` on standard output and its
+`exit_code`; tests/test_layout.py checks that this module imports nothing
+else of Warrant's. Exit codes: 0 every requested item permitted (or no
+findings), 1 anything refused (or findings of error severity), 2 bad input
+or usage, 3 a bug in Warrant itself. No traceback ever reaches the user.
 """
 from __future__ import annotations
 
-import os
+import enum
+import functools
+import json
 import sys
 from typing import List, Optional
 
 import typer
 
-from warrant.analysis.budget import DEFAULT_SECONDS, MAX_SECONDS
+import warrant
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=None)
 
@@ -22,31 +27,40 @@ EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 
              "2 bad input or usage; 3 an internal error (a bug in Warrant).")
 
 
-def _wants_json() -> bool:
-    """Whether this command was asked for JSON (`--format json`): then errors are JSON too."""
-    args = sys.argv[1:]
-    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in zip(args, args[1:]))
+def _choices(name: str, values: tuple[str, ...]) -> type[enum.Enum]:
+    """A `--format` choice: typer lists the values in --help and refuses any other with a usage error."""
+    return enum.Enum(name, {v: v for v in values}, type=str)
 
 
-def _fail(exc) -> None:
-    from warrant.pipeline.errors import RunFault, WarrantError, render_all
-    if isinstance(exc, WarrantError) and _wants_json():
-        import json as _json
-        errors = [{"code": d.code, "message": d.message, "severity": d.severity,
-                   "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
-                   "column": d.span.column if d.span else None, "suggestion": d.suggestion, "notes": list(d.notes)}
-                  for d in exc.diagnostics]
-        typer.echo(_json.dumps({"errors": errors}, indent=2, ensure_ascii=False, sort_keys=True))
-        raise typer.Exit(2)
-    if isinstance(exc, WarrantError):
-        typer.echo(render_all(exc.diagnostics), err=True)
-        raise typer.Exit(2)
-    if isinstance(exc, RunFault):
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(3)
-    typer.echo(f"internal error: this is a bug in Warrant, not in your input.\n  {type(exc).__name__}: {exc}",
-               err=True)
-    raise typer.Exit(3)
+DecisionFormat = _choices("DecisionFormat", warrant.FORMATS)
+TextOrJson = _choices("TextOrJson", ("text", "json"))
+DiffFormat = _choices("DiffFormat", warrant.Differences.FORMATS)
+ImpactFormat = _choices("ImpactFormat", warrant.Impact.FORMATS)
+JsonOnly = _choices("JsonOnly", ("json",))
+Trace = _choices("Trace", ("none", "refused", "all"))
+
+
+def _format(help_text: str, choices, default: str):
+    return typer.Option(choices(default), "--format", help=help_text, case_sensitive=False)
+
+
+def _fail(exc, as_json: bool) -> None:
+    """Say what went wrong, on standard error (as JSON on standard output under --format json), and exit."""
+    if isinstance(exc, warrant.WarrantError):
+        code, errors = 2, [d.to_json() for d in exc.diagnostics]
+        text = exc.render()
+    elif isinstance(exc, warrant.RunFault):
+        code, errors = 3, [{"code": "run", "severity": "error", "message": str(exc)}]
+        text = f"error: {exc}"
+    else:
+        code, errors = 3, [{"code": "internal", "severity": "error",
+                            "message": f"this is a bug in Warrant, not in your input: {type(exc).__name__}: {exc}"}]
+        text = f"internal error: this is a bug in Warrant, not in your input.\n  {type(exc).__name__}: {exc}"
+    if as_json:
+        _write(json.dumps({"errors": errors}, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    else:
+        typer.echo(text, err=True)
+    raise typer.Exit(code)
 
 
 def _quiet_stdout() -> None:
@@ -60,11 +74,15 @@ def _quiet_stdout() -> None:
 
 
 def _guard(function):
-    """Run a command body, turning our errors into messages and exit codes."""
-    import functools
+    """Run a command body, turning every error into a message and an exit code.
+
+    Errors are JSON on standard output when the command was asked for `--format json` (its `fmt` or
+    `output` choice); `generate` and `schema`, JSON by nature, report errors as text like the others."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        chosen = kwargs.get("fmt", kwargs.get("output"))
+        as_json = getattr(chosen, "value", chosen) == "json"
         try:
             return function(*args, **kwargs)
         except typer.Exit:
@@ -80,24 +98,19 @@ def _guard(function):
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS):
                 # writing standard output (a redirect to a full disk): the user's environment, not our bug
                 _quiet_stdout()
-                from warrant.pipeline.errors import WarrantError
-                _fail(WarrantError.at("O007", f"cannot write the output: {exc.strerror or exc}"))
-            _fail(exc)
+                _fail(warrant.WarrantError.at("O007", f"cannot write the output: {exc.strerror or exc}"), False)
+            _fail(exc, as_json)
         except Exception as exc:  # noqa: BLE001 - the one place every error is turned into a message
-            _fail(exc)
-        except BaseException as exc:
-            from warrant.pipeline.errors import Terminated
-            if isinstance(exc, Terminated):
-                typer.echo("terminated; nothing half-written was kept", err=True)
-                raise typer.Exit(143)
-            raise
+            _fail(exc, as_json)
+        except warrant.Terminated:
+            typer.echo("terminated; nothing half-written was kept", err=True)
+            raise typer.Exit(143)
     return wrapper
 
 
 def _version(value: bool) -> None:
     if value:
-        from warrant import __version__
-        typer.echo(f"warrant {__version__}")
+        typer.echo(f"warrant {warrant.__version__}")
         raise typer.Exit(0)
 
 
@@ -116,51 +129,37 @@ def _root(show_version: bool = typer.Option(False, "--version", callback=_versio
     """
 
 
-def _date(text: Optional[str], option: str = "--at"):
-    if text is None:
-        return None
-    from warrant.pipeline.errors import WarrantError
-    from warrant.pipeline.values import parse_date
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise WarrantError.at("O002", f"{option} takes a date written YYYY-MM-DD, got {text!r}") from None
-
-
 def _assumptions(pairs: List[str]) -> dict:
-    from warrant.pipeline.errors import WarrantError
     out = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
         if value not in ("on", "off"):
-            raise WarrantError.at("O003", f"--assume takes NAME=on or NAME=off, got {pair!r}")
+            raise warrant.WarrantError.at("O003", f"--assume takes NAME=on or NAME=off, got {pair!r}")
         out[name] = value == "on"
     return out
 
 
-def _jobs(jobs: int) -> int:
-    """--jobs within the documented bound: 0 (one per core) or 1 to MAX_JOBS."""
-    from warrant.pipeline.errors import WarrantError
-    from warrant.pipeline.limits import MAX_JOBS
-    if not 0 <= jobs <= MAX_JOBS:
-        raise WarrantError.at("O013", f"--jobs is 0 (one per core) or 1 to {MAX_JOBS}, not {jobs}")
-    return jobs
+def _write(text: str) -> None:
+    sys.stdout.write(text)
 
 
-def _formats(fmt: str, allowed: tuple) -> None:
-    if fmt not in allowed:
-        from warrant.pipeline.errors import WarrantError
-        raise WarrantError.at("O004", f"--format is {' or '.join(allowed)}, not {fmt!r}")
+def _emit(text: str, out: Optional[str]) -> None:
+    """The report on standard output, or into `out` atomically."""
+    if out:
+        warrant.write_atomic(out, text)
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        _write(text)
 
 
-def _print_json(data) -> None:
-    import json as _json
-    sys.stdout.write(_json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+def _refuse(ignored: list[str], why: str, notes: tuple[str, ...] = ()) -> None:
+    """Options a mode would silently ignore are a usage error instead."""
+    if ignored:
+        raise warrant.WarrantError.at("O005", f"{why} does not take {', '.join(ignored)}", notes=notes)
 
 
-def _rules(rules: Optional[List[str]]):
-    from warrant.pipeline.rulebase import load_rulebase
-    return load_rulebase(rules or None)
+def _load(rules: Optional[List[str]]) -> "warrant.Rulebase":
+    return warrant.load(rules or None)
 
 
 @app.command(epilog=EXIT_HELP)
@@ -169,7 +168,7 @@ def decide(
     requests: List[str] = typer.Argument(None, help="Request files (YAML or JSON)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Decide as if the request were made on this date."),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json|markdown|dot|html]", help="text, json, markdown, dot or html (a report to attach)."),
+    fmt: DecisionFormat = _format("text, json, markdown, dot or html (a report to attach).", DecisionFormat, "text"),
     set_: List[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Override a fact: FIELD=VALUE (dotted path)."),
     assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption: NAME=on|off."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft policy on."),
@@ -177,8 +176,8 @@ def decide(
     batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE.jsonl", help="A JSON Lines file of requests to decide in bulk."),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the output to this file (atomically); with --batch, "
                                                           "the decisions as JSON Lines."),
-    trace: str = typer.Option("refused", "--trace", metavar="[none|refused|all]", help="With --batch: none, refused or all."),
-    jobs: int = typer.Option(0, "--jobs", metavar="N", help="With --batch: worker processes (0: one per core)."),
+    trace: Optional[Trace] = typer.Option(None, "--trace", help="With --batch: none, refused (the default) or all."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="With --batch: worker processes (0, the default: one per core)."),
     vary: List[str] = typer.Option([], "--vary", metavar="FIELD", help="Let what-would-have-to-change suggestions alter this "
                                                       "fixed field too (items, or a field declared `fixed`)."),
 ) -> None:
@@ -190,61 +189,34 @@ def decide(
 
       warrant decide examples/requests/readme_debt_exactly_500.yaml --format html --out report.html
     """
-    from warrant.pipeline.errors import WarrantError
-    from warrant.pipeline.render import RENDERERS
-    if fmt not in RENDERERS:
-        raise WarrantError.at("O004", f"--format is one of {', '.join(RENDERERS)}, not {fmt!r}")
-    rulebase = _rules(rules)
-    fixed = rulebase.vocabulary.fixed[1:]
-    for name in vary:
-        if name not in fixed:
-            raise WarrantError.at("O008", f"--vary takes one of {', '.join(fixed)}, not {name!r}",
-                                  notes=("every other fact a request holds may already change",))
-    when = _date(at)
+    fmt = fmt.value
+    rulebase = _load(rules)
     switches = _assumptions(assume)
     if batch:
-        ignored = [name for name, given in (("request files", bool(requests)), ("--set", bool(set_)),
-                                            ("--verify", verify), ("--vary", bool(vary)),
-                                            (f"--format {fmt}", fmt not in ("text", "json"))) if given]
-        if ignored:
-            raise WarrantError.at("O005", f"--batch does not take {', '.join(ignored)}",
-                                  notes=("a batch writes JSON Lines records (--trace none|refused|all); decide "
-                                         "request files without --batch for the other options",))
-        from warrant.batch.batch import run_batch_cli
-        raise typer.Exit(run_batch_cli(rulebase, batch, out, trace, _jobs(jobs), when, switches, tuple(with_draft)))
+        _refuse([name for name, given in (("request files", bool(requests)), ("--set", bool(set_)),
+                                          ("--verify", verify), ("--vary", bool(vary)),
+                                          (f"--format {fmt}", fmt not in ("text", "json"))) if given],
+                "--batch", ("a batch writes JSON Lines records (--trace none|refused|all); decide "
+                            "request files without --batch for the other options",))
+        run = rulebase.decide_batch(batch, trace=trace.value if trace else "refused", jobs=jobs or 0, at=at,
+                                    assume=switches, drafts=with_draft)
+        if out:
+            warrant.write_atomic(out, run)
+            typer.echo(f"decided {run.count} line(s) -> {out}", err=True)
+        else:
+            for text in run:
+                _write(text)
+        raise typer.Exit(run.exit_code)
     if not requests:
-        raise WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
-    if trace != "refused" or jobs:
-        raise WarrantError.at("O005", "--trace and --jobs go with --batch FILE")
-    from warrant.pipeline.decide import decide as decide_request, exit_code
-    from warrant.pipeline.request import load_request
-    from warrant.review.whatif import apply_overrides
-    decisions = []
-    for path in requests:
-        request, settings = apply_overrides(load_request(path, rulebase.vocabulary), set_, rulebase.vocabulary)
-        if when:
-            settings.insert(0, ("--at", when.isoformat()))
-        settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
-        settings += [("--with-draft", d) for d in with_draft]
-        decision = decide_request(rulebase, request, at=when, assume=switches, drafts=tuple(with_draft),
-                                  settings=tuple(settings), vary=tuple(vary))
-        if verify:
-            from warrant.checker.verify import verify_decision
-            problems = verify_decision(rulebase, request, decision, at=when, assume=switches,
-                                       drafts=tuple(with_draft))
-            if problems:
-                raise RuntimeError("proof check failed: " + "; ".join(problems))
-        decisions.append(decision)
-    text = RENDERERS[fmt](decisions)
-    if out:
-        from warrant.pipeline.files import write_atomic
-        write_atomic(out, text)
-        typer.echo(f"wrote {out}", err=True)
-    else:
-        sys.stdout.write(text)
+        raise warrant.WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
+    _refuse([name for name, given in (("--trace", trace is not None), ("--jobs", jobs is not None)) if given],
+            "deciding request files", ("--trace and --jobs go with --batch FILE",))
+    decisions = [rulebase.decide(path, at=at, assume=switches, drafts=with_draft, overrides=set_, vary=vary,
+                                 verify=verify) for path in requests]
+    _emit(warrant.render(decisions, fmt), out)
     if verify:
         typer.echo(f"verified: every proof of {len(decisions)} decision(s) checked", err=True)
-    raise typer.Exit(exit_code(decisions))
+    raise typer.Exit(warrant.exit_code(decisions))
 
 
 @app.command(epilog="Exit codes: 0 the variants agree on every item; 1 they differ; 2 bad input or usage.")
@@ -256,7 +228,7 @@ def compare(
     assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the second variant."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the second variant."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
     """One request under two or more variants: outcomes side by side, and what made each difference.
 
@@ -266,18 +238,9 @@ def compare(
 
       warrant compare examples/requests/readme_debt_exactly_500.yaml --assume debt_threshold_inclusive=off
     """
-    import json as _json
-    from warrant.review.compare import build_variants, compare as compare_variants, render_comparison
-    from warrant.pipeline.request import load_request
-    rulebase = _rules(rules)
-    variants = build_variants(rulebase, load_request(request, rulebase.vocabulary), [_date(d) for d in at], set_,
-                              _assumptions(assume), tuple(with_draft))
-    comparison = compare_variants(variants)
-    if fmt == "json":
-        typer.echo(_json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, sort_keys=True))
-    else:
-        typer.echo(render_comparison(comparison), nl=False)
-    raise typer.Exit(1 if comparison.differences else 0)
+    comparison = _load(rules).compare(request, at=at, overrides=set_, assume=_assumptions(assume), drafts=with_draft)
+    _write(comparison.render(fmt.value))
+    raise typer.Exit(comparison.exit_code)
 
 
 @app.command(epilog="Exit codes: 0 done; 2 bad input or usage (unreadable lines are reported, not fatal).")
@@ -289,7 +252,7 @@ def impact(
     assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the changed scenario."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the changed scenario."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json|csv]", help="text, json or csv."),
+    fmt: ImpactFormat = _format("text, json or csv.", ImpactFormat, "text"),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
 ) -> None:
     """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule.
@@ -300,27 +263,9 @@ def impact(
 
       warrant impact batch.jsonl --assume debt_threshold_inclusive=off --format csv --out impact.csv
     """
-    import json as _json
-    from warrant.pipeline.errors import WarrantError
-    from warrant.review.impact import impact as run_impact, render_impact_csv, render_impact_text, scenarios
-    from warrant.batch.progress import progress_over
-    if fmt not in ("text", "json", "csv"):
-        raise WarrantError.at("O004", f"--format is text, json or csv, not {fmt!r}")
-    rulebase = _rules(rules)
-    before, after = scenarios(rulebase, [_date(d) for d in at], _assumptions(assume), tuple(with_draft))
-    with progress_over(batch, "deciding") as (lines, tick):
-        report = run_impact(rulebase, lines, before, after, tick)
-    from warrant.pipeline.record import header, rulebase_digest
-    text = (_json.dumps({"rulebase": rulebase_digest(rulebase), **report.to_json()}, indent=2, ensure_ascii=False)
-            + "\n" if fmt == "json" else render_impact_csv(report) if fmt == "csv" else
-            header(rulebase_digest(rulebase)) + "\n" + render_impact_text(report))
-    if out:
-        from warrant.pipeline.files import write_atomic
-        write_atomic(out, text)
-        typer.echo(f"wrote {out}", err=True)
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(0)
+    report = _load(rules).impact(batch, at=at, assume=_assumptions(assume), drafts=with_draft)
+    _emit(report.render(fmt.value), out)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command(epilog="Exit codes: 0 equivalent for every request; 1 some requests are decided differently, or "
@@ -336,9 +281,10 @@ def diff(
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="A draft: with one rulebase, off before and on "
                                                                   "after; with two, on for both."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json|markdown]", help="text, json or markdown."),
+    fmt: DiffFormat = _format("text, json or markdown.", DiffFormat, "text"),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
-    time_limit: float = typer.Option(DEFAULT_SECONDS, "--time-limit", metavar="SECONDS", min=1, max=MAX_SECONDS,
+    time_limit: float = typer.Option(warrant.DEFAULT_TIME_LIMIT, "--time-limit", metavar="SECONDS", min=1,
+                                     max=warrant.MAX_TIME_LIMIT,
                                      help="Bound on the search; a search it stops says so and is not "
                                           "called equivalent."),
 ) -> None:
@@ -352,48 +298,10 @@ def diff(
 
       warrant diff HEAD~1:rules rules
     """
-    from warrant.analysis.budget import Budget, bounded
-    from warrant.analysis.diff import diff as run_diff, scenarios
-    from warrant.analysis.render import render_json, render_markdown, render_text
-    from warrant.analysis.revision import checkout, is_revision
-    from warrant.pipeline.errors import WarrantError
-    from warrant.pipeline.record import files_digest
-    from warrant.pipeline.rulebase import load_rulebase, resolve_rules
-    if fmt not in ("text", "json", "markdown"):
-        raise WarrantError.at("O004", f"--format is text, json or markdown, not {fmt!r}")
-    temporary = []
-    try:
-        def side(spec):
-            if spec is None:
-                paths = resolve_rules(list(rules or []))
-                return load_rulebase(paths), " ".join(paths)
-            if is_revision(spec):
-                temporary.append(checkout(spec))
-                try:
-                    loaded = load_rulebase([temporary[-1].path], cache=False)
-                except WarrantError as exc:
-                    raise temporary[-1].relocated(exc) from None
-                digest = files_digest(loaded.files, temporary[-1].path)     # read now: the folder goes below
-                loaded.__dict__["_record_digest"] = {**digest, "rules": spec}
-                return loaded, spec
-            return load_rulebase([spec]), spec
-        old, old_label = side(before)
-        new, new_label = side(after) if (after or before) else (old, old_label)
-        left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], _assumptions(assume),
-                                tuple(with_draft))
-        with bounded(Budget(time_limit, "diff")):
-            report = run_diff(left, right)
-    finally:
-        for revision in temporary:
-            revision.remove()
-    text = {"json": render_json, "markdown": render_markdown}.get(fmt, render_text)(report)
-    if out:
-        from warrant.pipeline.files import write_atomic
-        write_atomic(out, text)
-        typer.echo(f"wrote {out}", err=True)
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(0 if report.equivalent else 1)
+    report = warrant.diff(before, after, rules=rules or None, at=at, assume=_assumptions(assume), drafts=with_draft,
+                          time_limit=time_limit)
+    _emit(report.render(fmt.value), out)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -403,7 +311,7 @@ def generate(
     seed: int = typer.Option(7, "--seed", metavar="N", help="The same seed gives the same requests."),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write to this file (atomically) instead of stdout."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    fmt: str = typer.Option("json", "--format", metavar="[json]", help="json (JSON Lines, one request a line): the only form."),
+    form: JsonOnly = _format("json (JSON Lines, one request a line): the only form.", JsonOnly, "json"),
 ) -> None:
     """Synthetic requests as JSON Lines, from the rulebase's distribution.yaml (or the documented default).
 
@@ -413,28 +321,20 @@ def generate(
 
       warrant generate 50 --rules examples/rulebases/uk_gdpr
     """
-    import contextlib
-    import json as _json
-    from warrant.pipeline.files import atomic_stream
-    from warrant.batch.synthetic import generate as make
-    from warrant.pipeline.errors import WarrantError
-    from warrant.pipeline.limits import MAX_GENERATE
-    _formats(fmt, ("json",))
-    if count > MAX_GENERATE:
-        raise WarrantError.at("O013", f"warrant generate makes at most {MAX_GENERATE:,} requests in one run")
-    records = make(_rules(rules), count, seed)
-    with (atomic_stream(out) if out else contextlib.nullcontext(sys.stdout)) as sink:   # streamed: flat memory
-        for record in records:
-            sink.write(_json.dumps(record) + "\n")
+    lines = (json.dumps(record) + "\n" for record in _load(rules).generate(count, seed))    # streamed: flat memory
     if out:
+        warrant.write_atomic(out, lines)
         typer.echo(f"wrote {count} request(s) to {out}", err=True)
+    else:
+        for line in lines:
+            _write(line)
 
 
 @app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")
 @_guard
 def check(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
     invariants: bool = typer.Option(True, "--invariants/--no-invariants", help="Prove the invariants and run the exact findings (C129-C132)."),
     counterexamples: Optional[str] = typer.Option(None, "--counterexamples", metavar="DIR",
                                                   help="Write each violated invariant's counter-example as a request "
@@ -442,7 +342,8 @@ def check(
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     outcome_redundancy: bool = typer.Option(False, "--outcome-redundancy",
                                             help="Also report conditions other rules make irrelevant (C133)."),
-    time_limit: float = typer.Option(DEFAULT_SECONDS, "--time-limit", metavar="SECONDS", min=1, max=MAX_SECONDS,
+    time_limit: float = typer.Option(warrant.DEFAULT_TIME_LIMIT, "--time-limit", metavar="SECONDS", min=1,
+                                     max=warrant.MAX_TIME_LIMIT,
                                      help="Bound on the exact analysis (findings and invariants together); "
                                           "what it does not finish is reported as not proved."),
 ) -> None:
@@ -454,23 +355,11 @@ def check(
 
       warrant check --rules examples/rulebases/uk_gdpr --format json
     """
-    import json as _json
-    from warrant.pipeline.errors import render_all
-    from warrant.author.lint import lint
-    from warrant.pipeline.rulebase import resolve_rules
-    from warrant.pipeline.record import files_digest, header
-    from warrant.pipeline.rulebase import rule_files
-    chosen = resolve_rules(list(paths or []) + list(rules or []))
-    report = lint(chosen, invariants, counterexamples, outcome_redundancy, time_limit)
-    digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
-    if fmt == "json":
-        typer.echo(_json.dumps({"rulebase": digest, **report.to_json()}, indent=2, ensure_ascii=False))
-    else:
-        typer.echo(header(digest))
-        typer.echo(render_all(report.diagnostics))
-        if report.summary():
-            typer.echo(report.summary())
-    raise typer.Exit(1 if report.failed else 0)
+    report = warrant.check(list(paths or []) + list(rules or []), invariants=invariants,
+                           counterexamples=counterexamples, outcome_redundancy=outcome_redundancy,
+                           time_limit=time_limit)
+    _write(report.render(fmt.value))
+    raise typer.Exit(report.exit_code)
 
 
 @app.command(epilog="Exit codes: 0 nothing to change; 1 with --check, a file would change; 2 a file does not parse.")
@@ -480,7 +369,7 @@ def fmt(
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change, and change nothing (like --check)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    output: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    output: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
     """Rewrite rule files in the canonical layout (comments kept; atomic writes). `--check` and `--diff`
     write nothing.
@@ -491,27 +380,11 @@ def fmt(
 
       warrant fmt rules/general.warrant
     """
-    from warrant.pipeline.errors import render_all
-    from warrant.author.format import format_paths
-    from warrant.pipeline.rulebase import resolve_rules
-    _formats(output, ("text", "json"))
-    check_only = check_only or diff          # showing what would change never changes it
-    report = format_paths(resolve_rules(list(paths or []) + list(rules or [])), write=not check_only, diff=diff)
-    code = 2 if report.errors else 1 if check_only and report.changed else 0
-    if output == "json":
-        _print_json({"check": check_only, "changed": [{"file": p, "diff": patch if diff else None}
-                                                      for p, patch in report.changed],
-                     "unchanged": report.unchanged, "errors": [d.to_json() for d in report.errors]})
-        raise typer.Exit(code)
-    for path, patch in report.changed:
-        typer.echo(f"{'would reformat' if check_only else 'reformatted'} {path}")
-        if diff:
-            typer.echo(patch, nl=False)
-    if report.errors:
-        typer.echo(render_all(report.errors), err=True)
-    typer.echo(f"{len(report.changed)} file(s) {'would change' if check_only else 'reformatted'}, "
-               f"{report.unchanged} unchanged, {len(report.errors)} not parsed", err=True)
-    raise typer.Exit(2 if report.errors else 1 if check_only and report.changed else 0)
+    report = warrant.format_files(list(paths or []) + list(rules or []), write=not check_only, show_diff=diff)
+    _write(report.render(output.value))
+    if output.value == "text":
+        typer.echo(report.summary(), err=True, nl=False)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command(name="test", epilog="Exit codes: 0 every case passed; 1 a case failed (or coverage under "
@@ -528,7 +401,7 @@ def test_cases(
                                                             "policies the cases exercise."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", metavar="PCT", help="With --coverage: fail when under "
                                                                           "this percentage of rules fired."),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Proof-check every decision."),
     jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for large suites (0: one per core)."),
 ) -> None:
@@ -540,52 +413,19 @@ def test_cases(
 
       warrant test my_law/cases/new_case.yaml --rules my_law --update --outcomes-only
     """
-    import json as _json
-    from warrant.author.golden import run_suite
-    from warrant.pipeline.rulebase import default_cases, resolve_rules
-    rulebase = _rules(rules)
-    if outcomes_only and not update:
-        from warrant.pipeline.errors import WarrantError
-        raise WarrantError.at("O016", "--outcomes-only writes expected files: use it with --update")
-    results = run_suite(rulebase, paths or [default_cases(resolve_rules(rules))], update=update, verify=verify,
-                        jobs=_jobs(jobs), outcomes_only=outcomes_only,
-                        decisions=coverage or fail_under is not None)
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("passed", "failed", "missing", "updated", "error")}
-    report = None
-    if coverage or fail_under is not None:
-        from warrant.author.coverage import measure, render_coverage
-        report = measure(rulebase, [r.decision for r in results if r.decision is not None])
-    from warrant.pipeline.record import header, rulebase_digest
-    if fmt == "json":
-        data = {"rulebase": rulebase_digest(rulebase),
-                "cases": [{"case": r.path, "status": r.status, "outcome_changes": list(r.moved), "diff": r.diff}
-                          for r in results], "counts": counts}
-        if report is not None:
-            data["coverage"] = report.to_json()
-        typer.echo(_json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        typer.echo(header(rulebase_digest(rulebase)))
-        shown = sorted((r for r in results if r.status != "passed"), key=lambda r: (not r.moved, r.path))
-        for r in shown:                      # outcome changes first: they are what a reviewer must look at
-            typer.echo(f"{r.status.upper()} {r.path}")
-            if r.diff:
-                typer.echo("  " + r.diff.rstrip("\n").replace("\n", "\n  "))
-        if report is not None:
-            typer.echo(render_coverage(report), nl=False)
-        flipped = sum(1 for r in results if r.moved)
-        typer.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("passed", "failed"))
-                   + (f" ({flipped} with an outcome change)" if flipped else ""))
-    code = 2 if counts["error"] else 1 if counts["failed"] or counts["missing"] else 0
-    if fail_under is not None and report is not None and report.rule_percent < fail_under:
-        typer.echo(f"coverage {report.rule_percent}% of rules fired is under --fail-under {fail_under}%", err=True)
-        code = max(code, 1)
-    raise typer.Exit(code)
+    suite = _load(rules).test(paths or (), update=update, verify=verify, jobs=jobs, outcomes_only=outcomes_only,
+                              coverage=coverage, fail_under=fail_under)
+    _write(suite.render(fmt.value))
+    if suite.under_coverage:
+        typer.echo(f"coverage {suite.coverage.rule_percent}% of rules fired is under --fail-under {fail_under}%",
+                   err=True)
+    raise typer.Exit(suite.exit_code)
 
 
 @app.command()
 @_guard
 def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-           fmt: str = typer.Option("json", "--format", metavar="[json]", help="json: the only form (a JSON Schema).")) -> None:
+           form: JsonOnly = _format("json: the only form (a JSON Schema).", JsonOnly, "json")) -> None:
     """Print the JSON Schema of a request, generated from the rulebase's declared vocabulary.
 
     Examples:
@@ -594,9 +434,7 @@ def schema(rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="D
 
       warrant schema --rules examples/rulebases/uk_gdpr
     """
-    import json as _json
-    _formats(fmt, ("json",))
-    typer.echo(_json.dumps(_rules(rules).vocabulary.json_schema(), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(_load(rules).schema(), indent=2, ensure_ascii=False))
 
 
 @app.command()
@@ -610,8 +448,7 @@ def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the
 
     The folder passes `warrant check --rules FOLDER` and `warrant test --rules FOLDER` as created.
     """
-    from warrant.author.scaffold import scaffold
-    for path in scaffold(folder):
+    for path in warrant.init(folder):
         typer.echo(f"wrote {path}")
     typer.echo(f"next: warrant check --rules {folder} && warrant test --rules {folder}")
 
@@ -621,7 +458,7 @@ def init(folder: str = typer.Argument(..., help="A new (or empty) folder for the
 def list_rules(
     at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Only policies in force on this date."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
     """The policies and rules (in force on a date), with statements and citations.
 
@@ -631,18 +468,13 @@ def list_rules(
 
       warrant rules --format json
     """
-    from warrant.review.browse import render_rules, rules_json
-    _formats(fmt, ("text", "json"))
-    if fmt == "json":
-        _print_json(rules_json(_rules(rules), _date(at)))
-        return
-    typer.echo(render_rules(_rules(rules), _date(at)), nl=False)
+    _write(_load(rules).rules(at).render(fmt.value))
 
 
 @app.command()
 @_guard
 def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
-         fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json.")) -> None:
+         fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
     """One rule: where it is, what it says, its sources, assumptions, and the rules that use it.
 
     Examples:
@@ -651,12 +483,7 @@ def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules"
 
       warrant show clinical_never --format json
     """
-    from warrant.review.browse import render_rule, rule_json
-    _formats(fmt, ("text", "json"))
-    if fmt == "json":
-        _print_json(rule_json(_rules(rules), rule_id))
-        return
-    typer.echo(render_rule(_rules(rules), rule_id), nl=False)
+    _write(_load(rules).show(rule_id).render(fmt.value))
 
 
 @app.command()
@@ -664,7 +491,7 @@ def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules"
 def timeline(
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     svg: Optional[str] = typer.Option(None, "--svg", metavar="FILE", help="Also write the chart as an SVG image to this file."),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json]", help="text or json."),
+    fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
     """The periods in force of every policy, as a chart.
 
@@ -674,23 +501,20 @@ def timeline(
 
       warrant timeline --svg timeline.svg
     """
-    from warrant.review.browse import render_timeline, timeline_json, timeline_svg
-    from warrant.pipeline.files import write_atomic
-    _formats(fmt, ("text", "json"))
-    rulebase = _rules(rules)
+    rulebase = _load(rules)
+    chart = rulebase.timeline()
     if svg:
-        write_atomic(svg, timeline_svg(rulebase))
-    if fmt == "json":
-        _print_json({**timeline_json(rulebase), "svg": svg})
+        warrant.write_atomic(svg, rulebase.timeline_svg())
+    if fmt.value == "json":
+        _write(json.dumps({**chart.to_json(), "svg": svg}, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         return
-    typer.echo(render_timeline(rulebase), nl=False)
+    _write(chart.render("text"))
     if svg:
         typer.echo(f"wrote {svg}")
 
 
 def _on_sigterm(signum, frame):
-    from warrant.pipeline.errors import Terminated
-    raise Terminated()
+    raise warrant.Terminated()
 
 
 def main() -> None:
@@ -703,7 +527,7 @@ def main() -> None:
     except SystemExit:
         raise
     except BaseException as exc:  # pragma: no cover - last line of defence
-        _fail(exc)
+        _fail(exc, False)
 
 
 if __name__ == "__main__":

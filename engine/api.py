@@ -33,13 +33,24 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from warrant.pipeline.errors import Diagnostic, InternalError, Span, WarrantError
+from warrant._reports import Comparison, Differences, Formatting, Impact, Listing, Report, Suite
+from warrant.pipeline.errors import Diagnostic, InternalError, RunFault, Span, Terminated, WarrantError
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 
-__all__ = ["load", "check", "Rulebase", "Decision", "ItemOutcome", "Report", "Outcome", "Reason", "combine", "overall",
-           "render", "WarrantError", "InternalError", "Diagnostic", "Span", "FORMATS"]
+__all__ = ["load", "check", "diff", "format_files", "init", "write_atomic", "Rulebase", "Decision", "ItemOutcome",
+           "Report", "Comparison", "Impact", "Differences", "Suite", "Formatting", "Listing", "Batch", "Outcome",
+           "Reason", "combine", "overall", "render", "exit_code", "WarrantError", "InternalError", "RunFault",
+           "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT"]
 
 FORMATS = ("text", "json", "markdown", "dot", "html")
+
+
+def _limits():
+    from warrant.analysis.budget import DEFAULT_SECONDS, MAX_SECONDS
+    return DEFAULT_SECONDS, MAX_SECONDS
+
+
+DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT = _limits()      # seconds: the bound on one check or diff (README "Limits")
 
 
 def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, cache: bool = True) -> "Rulebase":
@@ -48,18 +59,125 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
     Raises `WarrantError` with every error found when the rules do not check;
     use `check()` to get the diagnostics as data instead."""
     from warrant.pipeline.rulebase import load_rulebase, resolve_rules
-    paths = _paths(rules)
-    return Rulebase(load_rulebase(resolve_rules(paths) if paths else None, cache=cache))
+    paths = resolve_rules(_paths(rules))
+    return Rulebase(load_rulebase(paths, cache=cache), paths)
 
 
 def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, invariants: bool = True,
-          time_limit: float | None = None) -> "Report":
-    """Every finding of `warrant check` on some rule files, as data: never raises for the author's errors."""
-    from warrant.analysis.budget import DEFAULT_SECONDS
+          time_limit: float | None = None, counterexamples: str | os.PathLike | None = None,
+          outcome_redundancy: bool = False) -> Report:
+    """Every finding of `warrant check` on some rule files, as data: never raises for the author's errors.
+
+    `invariants=False` skips the exact analysis (proofs and findings C129-C132);
+    `counterexamples` names a folder to write each violated invariant's
+    counter-example into (nothing is written without it); `outcome_redundancy`
+    adds C133; `time_limit` bounds the exact analysis (seconds)."""
     from warrant.author.lint import lint
+    from warrant.pipeline.record import files_digest
+    from warrant.pipeline.rulebase import resolve_rules, rule_files
+    if counterexamples is not None and not invariants:
+        raise WarrantError.at("O005", "counter-examples come from the invariants: drop --no-invariants")
+    if outcome_redundancy and not invariants:
+        raise WarrantError.at("O005", "outcome redundancy (C133) is an exact finding: drop --no-invariants")
+    chosen = resolve_rules(_paths(rules))
+    report = lint(chosen, invariants, os.fspath(counterexamples) if counterexamples is not None else None,
+                  outcome_redundancy, _time_limit(time_limit))
+    digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
+    return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants), digest, report)
+
+
+def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" = None, *,
+         rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, at: Iterable[_dt.date | str] = (),
+         assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
+         time_limit: float | None = None, progress: bool = True) -> Differences:
+    """Every region of requests decided differently by two rulebases, dates or settings (`warrant diff`).
+
+    `before`/`after`: a loaded `Rulebase`, a folder, or `REV:FOLDER` for a git
+    revision (read into a private folder and removed after); either omitted
+    is `rules` (default: the rulebase `load()` picks). With one rulebase the
+    options are the change: two `at` dates, or `assume` compared with its
+    opposite, or `drafts` off against on."""
+    from warrant.analysis.budget import Budget, bounded
+    from warrant.analysis.diff import diff as run_diff, scenarios
+    from warrant.analysis.revision import checkout, is_revision
+    from warrant.pipeline.record import files_digest
+    from warrant.pipeline.rulebase import load_rulebase, resolve_rules
+    if before is not None and after is not None and rules is not None:
+        raise WarrantError.at("O005", "name two rulebases or --rules, not both: --rules would be ignored")
+    temporary = []
+    try:
+        def side(spec):
+            if isinstance(spec, Rulebase):
+                return spec._loaded, " ".join(spec._paths)
+            if spec is None:
+                paths = resolve_rules(_paths(rules))
+                return load_rulebase(paths), " ".join(paths)
+            spec = os.fspath(spec)
+            if is_revision(spec):
+                temporary.append(checkout(spec))
+                try:
+                    loaded = load_rulebase([temporary[-1].path], cache=False)
+                except WarrantError as exc:
+                    raise temporary[-1].relocated(exc) from None
+                digest = files_digest(loaded.files, temporary[-1].path)     # read now: the folder goes below
+                return loaded.with_digest({**digest, "rules": spec}), spec
+            return load_rulebase([spec]), spec
+        old, old_label = side(before)
+        new, new_label = side(after) if (after is not None or before is not None) else (old, old_label)
+        left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], dict(assume or {}),
+                                tuple(drafts))
+        with bounded(Budget(_time_limit(time_limit), "diff", show_progress=progress)):
+            return Differences(run_diff(left, right))
+    finally:
+        for revision in temporary:
+            revision.remove()
+
+
+def format_files(paths: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, write: bool = True,
+                 show_diff: bool = False) -> Formatting:
+    """Rewrite rule files in the canonical layout (`warrant fmt`), atomically and only those that change.
+
+    `write=False` changes nothing and reports what would change; `show_diff`
+    keeps each change as a unified diff (and implies `write=False`)."""
+    from warrant.author.format import format_paths
     from warrant.pipeline.rulebase import resolve_rules
-    report = lint(resolve_rules(_paths(rules)), invariants, None, False, time_limit or DEFAULT_SECONDS)
-    return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants))
+    write = write and not show_diff          # showing what would change never changes it
+    report = format_paths(resolve_rules(_paths(paths)), write=write, diff=show_diff)
+    return Formatting(tuple(report.changed), report.unchanged, tuple(report.errors), not write, show_diff)
+
+
+def init(folder: str | os.PathLike) -> list[str]:
+    """Start a rulebase for another law in a new (or empty) folder; the paths written, in order.
+
+    Refused before anything is written when the folder is not new or empty."""
+    from warrant.author.scaffold import scaffold
+    return scaffold(os.fspath(folder))
+
+
+def write_atomic(path: str | os.PathLike, text: str | Iterable[str]) -> None:
+    """Write text (or chunks of text, streamed) to `path` atomically: a reader sees the old file or the
+    whole new one, and a failed write leaves the old file as it was."""
+    from warrant.pipeline.files import atomic_stream, write_atomic as write
+    if isinstance(text, str):
+        write(os.fspath(path), text)
+        return
+    with atomic_stream(os.fspath(path)) as sink:
+        for chunk in text:
+            sink.write(chunk)
+
+
+def exit_code(decisions: "Iterable[Decision]") -> int:
+    """The `warrant decide` exit code: 0 when every requested item of every decision is permitted, else 1."""
+    return 0 if all(d.outcome is Outcome.PERMITTED for d in decisions) else 1
+
+
+def _time_limit(seconds: float | None) -> float:
+    low, high = 1, MAX_TIME_LIMIT
+    if seconds is None:
+        return DEFAULT_TIME_LIMIT
+    if not low <= seconds <= high:
+        raise WarrantError.at("O013", f"the time limit is {low} to {high:,} seconds, not {seconds}")
+    return float(seconds)
 
 
 def _paths(rules) -> list[str]:
@@ -68,21 +186,6 @@ def _paths(rules) -> list[str]:
     if isinstance(rules, (str, os.PathLike)):
         return [os.fspath(rules)]
     return [os.fspath(r) for r in rules]
-
-
-@dataclass(frozen=True)
-class Report:
-    """What `check` found: diagnostics (errors and warnings, located) and each invariant's result."""
-
-    diagnostics: tuple[Diagnostic, ...]
-    invariants: tuple[dict, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.severity == "error" for d in self.diagnostics)
-
-    def to_json(self) -> dict:
-        return {"diagnostics": [d.to_json() for d in self.diagnostics], "invariants": list(self.invariants)}
 
 
 @dataclass(frozen=True)
@@ -142,13 +245,32 @@ def render(decisions: "Decision | Iterable[Decision]", fmt: str = "text") -> str
     return RENDERERS[fmt]([d._decision for d in chosen])
 
 
+class Batch:
+    """Decisions of a JSON Lines file, streamed: iterate for the output text (JSON Lines records, in order).
+
+    After the iteration, `count` is the lines decided and `exit_code` the
+    worst: 0 all permitted, 1 any refused, 2 any line not a valid request."""
+
+    def __init__(self, blocks):
+        self._blocks = blocks
+        self.count = 0
+        self.exit_code = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for severities, text in self._blocks:
+            self.count += len(severities)
+            self.exit_code = max(self.exit_code, max(severities))
+            yield text
+
+
 class Rulebase:
     """A loaded rulebase: decide requests, check it, compare it with another.
 
     Made by `warrant.load()`; shareable by threads (see the module's docstring)."""
 
-    def __init__(self, loaded):
+    def __init__(self, loaded, paths: Iterable[str] = ()):
         self._loaded = loaded
+        self._paths = tuple(paths) or tuple(loaded.files)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -157,8 +279,11 @@ class Rulebase:
     @property
     def digest(self) -> str | None:
         """The sha256 of the rule files, as every decision record states it."""
+        return self._digest()["sha256"]
+
+    def _digest(self) -> dict:
         from warrant.pipeline.record import rulebase_digest
-        return rulebase_digest(self._loaded)["sha256"]
+        return rulebase_digest(self._loaded)
 
     def request(self, request: Mapping[str, Any] | str | os.PathLike):
         """A request validated against this rulebase's vocabulary: from a mapping, or a YAML/JSON file."""
@@ -173,21 +298,38 @@ class Rulebase:
         raise WarrantError.at("R002", f"a request is a mapping or a file path, not {type(request).__name__}")
 
     def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
-               drafts: Iterable[str] = (), explain: str = "refused", verify: bool = False) -> Decision:
+               drafts: Iterable[str] = (), overrides: Iterable[str] = (), explain: str = "refused",
+               vary: Iterable[str] = (), verify: bool = False) -> Decision:
         """Decide one request (a mapping, a file path, or `request()`'s result) with its evidence.
 
         `at`: decide as if on this date; `assume`: assumption switches; `drafts`:
-        draft policies switched on; `explain="refused"` searches what would have
-        to change for a refused item, `"none"` skips that search; `verify`
-        checks every proof with the independent proof checker."""
+        draft policies switched on; `overrides`: facts changed first, each
+        `FIELD=VALUE` on a dotted path (as `--set`); `explain="refused"` searches
+        what would have to change for a refused item, `"none"` skips that
+        search; `vary` lets that search change a `fixed` field too; `verify`
+        checks every proof with the independent proof checker. The decision
+        states every setting it was made under."""
         from warrant.pipeline.decide import decide
+        from warrant.review.whatif import apply_overrides
         if explain not in ("refused", "none"):
             raise WarrantError.at("O004", f"explain is 'refused' or 'none', not {explain!r}")
+        fixed = self._loaded.vocabulary.fixed[1:]
+        for name in vary:
+            if name not in fixed:
+                raise WarrantError.at("O008", f"--vary takes one of {', '.join(fixed)}, not {name!r}",
+                                      notes=("every other fact a request holds may already change",))
         when = _date(at)
-        chosen = self.request(request)
         switches, drafted = dict(assume or {}), tuple(drafts)
-        made = decide(self._loaded, chosen, at=when, assume=switches, drafts=drafted,
-                      explain_changes=explain == "refused")
+        chosen, settings = apply_overrides(self.request(request), list(overrides), self._loaded.vocabulary)
+        if when:
+            settings.insert(0, ("--at", when.isoformat()))
+        settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
+        settings += [("--with-draft", d) for d in drafted]
+        made = decide(self._loaded, chosen, at=when, assume=switches, drafts=drafted, settings=tuple(settings))
+        if explain == "refused":
+            from warrant.review.counterfactual import explain_refusals
+            made = explain_refusals(self._loaded, chosen, made, at=when, assume=switches, drafts=drafted,
+                                    vary=tuple(vary))
         if verify:
             from warrant.checker.verify import verify_decision
             problems = verify_decision(self._loaded, chosen, made, at=when, assume=switches, drafts=drafted)
@@ -204,11 +346,105 @@ class Rulebase:
         refused or all), or an error record for a line that is not a valid
         request. `jobs` > 1 forks worker processes."""
         from warrant.batch.batch import encoded_records
-        if trace not in ("none", "refused", "all"):
-            raise WarrantError.at("O004", f"trace is none, refused or all, not {trace!r}")
         lines = (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in requests)
-        for _, line in encoded_records(self._loaded, lines, jobs, trace=trace):
+        for _, line in encoded_records(self._loaded, lines, _jobs(jobs), trace=_trace(trace)):
             yield json.loads(line)
+
+    def decide_batch(self, path: str | os.PathLike, *, trace: str = "refused", jobs: int = 0,
+                     at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
+                     drafts: Iterable[str] = ()) -> Batch:
+        """Decide a JSON Lines file (`-` for standard input), streamed in order (`warrant decide --batch`).
+
+        A progress bar shows on a terminal for a large file; `jobs` worker
+        processes (0: one per core)."""
+        from warrant.batch.batch import encoded_blocks
+        from warrant.batch.progress import progress_over
+        when, switches, drafted = _date(at), dict(assume or {}), tuple(drafts)
+        trace, jobs = _trace(trace), _jobs(jobs)
+
+        def blocks():
+            with progress_over(os.fspath(path), "deciding") as (source, tick):
+                yield from encoded_blocks(self._loaded, source, jobs, tick, trace=trace, at=when, assume=switches,
+                                          drafts=drafted)
+        return Batch(blocks())
+
+    def compare(self, request, *, at: Iterable[_dt.date | str] = (), overrides: Iterable[str] = (),
+                assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Comparison:
+        """One request under two or more variants (`warrant compare`): two or more `at` dates, or the request
+        as it is against the request with `overrides`, `assume` and `drafts`."""
+        from warrant.review.compare import build_variants, compare
+        variants = build_variants(self._loaded, self.request(request), [_date(d) for d in at], list(overrides),
+                                  dict(assume or {}), tuple(drafts))
+        return Comparison(compare(variants))
+
+    def impact(self, batch: str | os.PathLike, *, at: Iterable[_dt.date | str] = (),
+               assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Impact:
+        """A change's effect over a JSON Lines file of requests (`warrant impact`): two `at` dates (baseline,
+        changed), or the requests with `assume`/`drafts` against without."""
+        from warrant.batch.progress import progress_over
+        from warrant.review.impact import impact, scenarios
+        before, after = scenarios(self._loaded, [_date(d) for d in at], dict(assume or {}), tuple(drafts))
+        with progress_over(os.fspath(batch), "deciding") as (lines, tick):
+            report = impact(self._loaded, lines, before, after, tick)
+        return Impact(report, self._digest())
+
+    def generate(self, count: int = 1000, seed: int = 7) -> Iterator[dict]:
+        """Synthetic requests from the rulebase's distribution.yaml (or the documented default), streamed;
+        the same seed gives the same requests."""
+        from warrant.batch.synthetic import generate
+        from warrant.pipeline.limits import MAX_GENERATE
+        if not 0 <= count <= MAX_GENERATE:
+            raise WarrantError.at("O013", f"warrant generate makes 0 to {MAX_GENERATE:,} requests in one run, "
+                                          f"not {count:,}")
+        return generate(self._loaded, count, seed)
+
+    def test(self, cases: Iterable[str | os.PathLike] = (), *, update: bool = False, verify: bool = True,
+             jobs: int = 0, outcomes_only: bool = False, coverage: bool = False,
+             fail_under: float | None = None) -> Suite:
+        """Run golden cases (`warrant test`): each request beside its NAME.expected.json.
+
+        `cases`: files or folders (default: the rulebase's own cases); `update`
+        rewrites the expected files (`outcomes_only` to assert outcomes and
+        deciding rules only); `coverage` (or `fail_under`, a percentage of
+        rules fired) measures what the cases exercise."""
+        from warrant.author.golden import run_suite
+        from warrant.pipeline.rulebase import default_cases
+        if outcomes_only and not update:
+            raise WarrantError.at("O016", "--outcomes-only writes expected files: use it with --update")
+        measure = coverage or fail_under is not None
+        chosen = [os.fspath(c) for c in cases] or [default_cases(list(self._paths))]
+        results = run_suite(self._loaded, chosen, update=update, verify=verify, jobs=_jobs(jobs),
+                            outcomes_only=outcomes_only, decisions=measure)
+        report = None
+        if measure:
+            from warrant.author.coverage import measure as cover
+            report = cover(self._loaded, [r.decision for r in results if r.decision is not None])
+        return Suite(tuple(results), self._digest(), report, fail_under)
+
+    def schema(self) -> dict:
+        """The JSON Schema of a request, generated from the declared vocabulary."""
+        return self._loaded.vocabulary.json_schema()
+
+    def rules(self, at: _dt.date | str | None = None) -> Listing:
+        """The policies and rules (in force on `at`), with statements and citations."""
+        from warrant.review.browse import render_rules, rules_json
+        when = _date(at)
+        return Listing(render_rules(self._loaded, when), rules_json(self._loaded, when))
+
+    def show(self, rule_id: str) -> Listing:
+        """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
+        from warrant.review.browse import render_rule, rule_json
+        return Listing(render_rule(self._loaded, rule_id), rule_json(self._loaded, rule_id))
+
+    def timeline(self) -> Listing:
+        """The periods in force of every policy, as a chart (text) or data (JSON)."""
+        from warrant.review.browse import render_timeline, timeline_json
+        return Listing(render_timeline(self._loaded), timeline_json(self._loaded))
+
+    def timeline_svg(self) -> str:
+        """The timeline as an SVG image."""
+        from warrant.review.browse import timeline_svg
+        return timeline_svg(self._loaded)
 
     def check(self, *, invariants: bool = True, time_limit: float | None = None) -> Report:
         """`warrant check` on this rulebase's files: diagnostics and invariant results as data."""
@@ -216,18 +452,28 @@ class Rulebase:
 
     def diff(self, other: "Rulebase | None" = None, *, at: Iterable[_dt.date | str] = (),
              assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
-             time_limit: float | None = None) -> dict:
-        """Every region of requests decided differently (as `warrant diff --format json`)."""
-        from warrant.analysis.budget import DEFAULT_SECONDS, Budget, bounded
-        from warrant.analysis.diff import diff, scenarios
-        mine, theirs = self._loaded, (other or self)._loaded
-        left, right = scenarios(mine, theirs, "before", "after", [_date(d) for d in at], dict(assume or {}),
-                                tuple(drafts))
-        with bounded(Budget(time_limit or DEFAULT_SECONDS, "diff", show_progress=False)):
-            return diff(left, right).to_json()
+             time_limit: float | None = None) -> Differences:
+        """Every region of requests decided differently by this rulebase and `other` (or by this one under
+        two dates or settings), as `warrant.diff`."""
+        return diff(self, other if other is not None else None, at=at, assume=assume, drafts=drafts,
+                    time_limit=time_limit, progress=False)
 
     def __repr__(self) -> str:
         return f"<Rulebase {len(self.files)} file(s), sha256 {(self.digest or 'none')[:12]}>"
+
+
+def _trace(trace: str) -> str:
+    if trace not in ("none", "refused", "all"):
+        raise WarrantError.at("O004", f"trace is none, refused or all, not {trace!r}")
+    return trace
+
+
+def _jobs(jobs: int) -> int:
+    """Worker processes within the documented bound: 0 (one per core) or 1 to MAX_JOBS."""
+    from warrant.pipeline.limits import MAX_JOBS
+    if not 0 <= jobs <= MAX_JOBS:
+        raise WarrantError.at("O013", f"--jobs is 0 (one per core) or 1 to {MAX_JOBS}, not {jobs}")
+    return jobs
 
 
 def _date(value) -> _dt.date | None:

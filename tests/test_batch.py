@@ -22,7 +22,7 @@ def test_cached_batch_equals_fresh_decisions(rulebase):
     for record in raw:
         request = request_from_data(record)
         cached = decider.decide_record(request)
-        fresh = decide(rulebase, request, explain_changes=False)
+        fresh = decide(rulebase, request)
         assert cached["outcome"] == fresh.outcome
         assert [(i["item"], i["outcome"]) for i in cached["items"]] == [(i.item, i.outcome) for i in fresh.items]
     assert decider.evaluations < len(raw)
@@ -119,7 +119,7 @@ def test_batch_records_equal_one_request_decisions_when_lists_are_shuffled(ruleb
     assert len(records) == len(lines)
     for line, record in zip(lines, records):
         request = request_from_data(json.loads(line))
-        full = decision_to_json(decide(rulebase, request, explain_changes=False))
+        full = decision_to_json(decide(rulebase, request))
         summary = {"request": full["request"], "outcome": full["outcome"], "record": full["record"],
                    "items": [{"item": i["item"], "outcome": i["outcome"]} for i in full["items"]]}
         wants_full = trace == "all" or (trace == "refused" and full["outcome"] != "permitted")
@@ -175,7 +175,7 @@ def test_templated_traces_equal_fresh_ones(rulebase, setting):
     assert decider.template_hits > 25                              # the templates are really used
     for document, record in zip(documents, records):
         request = request_from_data(document)
-        fresh = decision_to_json(decide(rulebase, request, explain_changes=False, at=setting.get("at"),
+        fresh = decision_to_json(decide(rulebase, request, at=setting.get("at"),
                                         assume=setting.get("assume"), drafts=setting.get("drafts", ())))
         assert record == fresh, request.id
 
@@ -195,7 +195,7 @@ def test_class_templates_serve_requests_that_differ_where_the_trace_does_not_loo
     whole_shapes = len({Shapes(rulebase.program, setting.get("at")).of(r)[0] for r in requests})
     assert decider.template_hits > 400 - whole_shapes + 50           # more than whole-shape templates could
     for request, record in zip(requests, records):
-        fresh = decision_to_json(decide(rulebase, request, explain_changes=False, at=setting.get("at"),
+        fresh = decision_to_json(decide(rulebase, request, at=setting.get("at"),
                                         assume=setting.get("assume")))
         assert record == fresh, request.id
 

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from cli import app
 from warrant.review.counterfactual import _set_path
 from warrant.pipeline.decide import decide
+from warrant.review.counterfactual import explain_refusals
 from warrant.author.golden import find_cases
 from helpers import load_request, request_from_data
 
@@ -19,7 +20,7 @@ runner = CliRunner()
 def _all_counterfactuals(rulebase):
     for path in find_cases([CASES]):
         request = load_request(path)
-        decision = decide(rulebase, request)
+        decision = explain_refusals(rulebase, request, decide(rulebase, request))
         for item in decision.items:
             for cf in item.counterfactuals:
                 yield os.path.basename(path), request, item.item, cf
@@ -33,7 +34,7 @@ def test_every_counterfactual_really_permits_the_item(rulebase):
             _set_path(document, change.path, change.after)
             assert change.path.split(".")[0].split("[")[0] not in rulebase.vocabulary.fixed, (name, change)
         changed = request_from_data(document)
-        again = decide(rulebase, changed, explain_changes=False)
+        again = decide(rulebase, changed)
         outcome = next(i for i in again.items if i.item == item)
         assert outcome.outcome == "permitted", (name, cf.describe())
         assert {p.rule for p in outcome.proofs} == set(cf.permitted_by)
@@ -48,7 +49,8 @@ def test_every_counterfactual_really_permits_the_item(rulebase):
     ("subject_access_exempt", "subject.disclosure_prejudices_immigration_control: yes -> no"),
 ])
 def test_smallest_change_at_the_boundary(rulebase, case, expected):
-    decision = decide(rulebase, load_request(os.path.join(CASES, case + ".yaml")))
+    request = load_request(os.path.join(CASES, case + ".yaml"))
+    decision = explain_refusals(rulebase, request, decide(rulebase, request))
     refused = next(i for i in decision.items if i.outcome == "refused")
     described = [" ; ".join(c.describe() for c in cf.changes) for cf in refused.counterfactuals]
     assert expected in described, described

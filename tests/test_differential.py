@@ -65,7 +65,7 @@ def agree(rulebase, document: dict, text: str) -> None:
             f"{predicate}: engine {sorted(map(repr, rows))} != reference "
             f"{sorted(map(repr, reference.get(predicate, set())))}\n--- rules\n{text}\n--- request\n{document}")
     outcome = decide_outcomes(rulebase, request)
-    decision = decide(rulebase, request, explain_changes=False)
+    decision = decide(rulebase, request)
     assert outcome == (decision.outcome, tuple((i.item, i.outcome, i.proofs[0].rule if i.proofs else None)
                                                for i in decision.items))
     problems = verify_decision(rulebase, request, decision)

@@ -97,7 +97,7 @@ def test_byte_mutations_of_shipped_rules(tmp_path_factory, name, position, lengt
 def _decide_ok(rulebase, request) -> None:
     """Deciding a valid request gives a decision, or our error (e.g. an unknown assumption it switches)."""
     try:
-        decide(rulebase, request, explain_changes=False)
+        decide(rulebase, request)
     except WarrantError as exc:
         assert all(d.code.startswith(("A", "R")) for d in exc.diagnostics), exc
 
@@ -195,7 +195,7 @@ def test_deeply_nested_and_very_large_requests(rulebase, tmp_path):
         assert exc.diagnostics[0].code == "R004" and "subject.convictions" in exc.diagnostics[0].message
     big["subject"]["convictions"] = big["subject"]["convictions"][:1000]
     large.write_text(json.dumps(big))
-    decision = decide(rulebase, load_request(str(large)), explain_changes=False)
+    decision = decide(rulebase, load_request(str(large)))
     assert decision.outcome in ("permitted", "refused")
     start = datetime.datetime.now()
     assert parse_document('{"a": 1}', "x.json") == {"a": 1}

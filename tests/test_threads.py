@@ -5,6 +5,7 @@ import threading
 
 from bench.generate import generate
 from warrant.pipeline.decide import decide
+from warrant.review.counterfactual import explain_refusals
 from warrant.pipeline.render.json import decision_to_json
 from warrant.pipeline.request import request_from_data
 from warrant.pipeline.rulebase import load_rulebase
@@ -14,7 +15,7 @@ def _decided(rulebase, documents):
     out = []
     for document in documents:
         request = request_from_data(document, vocabulary=rulebase.vocabulary)
-        decision = decide(rulebase, request, explain_changes=True)
+        decision = explain_refusals(rulebase, request, decide(rulebase, request))
         out.append(json.dumps(decision_to_json(decision, stable=True), sort_keys=True))
     return out
 

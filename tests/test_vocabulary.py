@@ -59,7 +59,7 @@ def test_a_new_law_needs_only_rule_files(tmp_path):
     request = request_from_data({"date": "2024-01-01", "items": ["x"], "holder": "dwp", "claim_open": True},
                                 vocabulary=rulebase.vocabulary)
     from warrant.pipeline.decide import decide
-    assert decide(rulebase, request, explain_changes=False).outcome == "permitted"
+    assert decide(rulebase, request).outcome == "permitted"
     found = assert_warrant_error(lambda: request_from_data({"date": "2024-01-01", "items": ["x"], "holder": "dwpp"},
                                                            vocabulary=rulebase.vocabulary), "R005")
     assert found.suggestion == "dwp"

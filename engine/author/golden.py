@@ -19,6 +19,7 @@ import stat
 from dataclasses import dataclass, replace
 
 from warrant.pipeline.decide import decide
+from warrant.review.counterfactual import explain_refusals
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.files import walk_files, write_atomic
 from warrant.pipeline.render.json import decision_to_json, render_json
@@ -111,7 +112,7 @@ def run_case(rulebase, path: str, update: bool = False, verify: bool = True,
     except WarrantError as exc:
         from warrant.pipeline.errors import render_all
         return CaseResult(path, expected_path_for(path), "error", render_all(exc.diagnostics))
-    decision = decide(rulebase, request)
+    decision = explain_refusals(rulebase, request, decide(rulebase, request))
     if verify:
         from warrant.checker.verify import verify_decision
         problems = verify_decision(rulebase, request, decision)

@@ -185,7 +185,7 @@ class BatchDecider:
         shape of only the facts the recorded answers depend on
         (`templates.reads`), so requests that differ elsewhere share one.
         """
-        options = dict(at=self.at, assume=self.assume, drafts=self.drafts, explain_changes=False)
+        options = dict(at=self.at, assume=self.assume, drafts=self.drafts)
         for reads in self.read_sets.get(key, ()):
             shape, free = self.shapes.of(request, reads)
             template = self.templates.get((key, reads, shape))

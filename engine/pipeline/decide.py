@@ -10,7 +10,6 @@ Overall: permitted (every item), partially_permitted, or refused (none).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import replace
 
 from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
 from warrant.pipeline.outcome import Reason, combine, overall
@@ -21,12 +20,12 @@ from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
-           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (),
-           explain_changes: bool = True, vary: tuple[str, ...] = (), session=None) -> Decision:
-    """Decide every requested item, with proofs; for a refused item, why not and what would have to change.
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), session=None) -> Decision:
+    """Decide every requested item, with proofs; for a refused item, why not (each permission's failed condition).
 
-    `explain_changes=False` skips the counterfactual search (batches that only
-    want outcomes and traces); `vary` lets it change fixed fields such as the requester.
+    What would have to change is searched on top of this, by
+    `warrant.review.counterfactual.explain_refusals`: the pipeline decides and
+    proves, and never reaches up into the review tools.
     `session`: what opens the engine session for the request's facts (default
     `rulebase.engine.session`); batches pass one that records the engine's
     answers, or one that answers from a recorded request of the same shape
@@ -63,19 +62,13 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
                 items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
-    if explain_changes and any(i.outcome == "refused" for i in items):
-        from warrant.review.counterfactual import counterfactuals
-        verdicts: dict = {}
-        items = [replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
-                                                            drafts=drafts, vary=vary, verdicts=verdicts))
-                 if i.outcome == "refused" else i for i in items]
     outcome = overall(i.outcome for i in items).value
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
                         for name in used)
     from warrant.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
-                    {"changes_searched": explain_changes,
+                    {"changes_searched": False,
                      "record": decision_record(rulebase, request, date, switches, drafts)})
 
 
@@ -131,4 +124,4 @@ def exit_code(decisions) -> int:
     return 0 if all(d.outcome == "permitted" for d in decisions) else 1
 
 
-__all__ = ["decide", "exit_code", "settings_for", "request_atoms", "replace"]
+__all__ = ["decide", "exit_code", "settings_for", "request_atoms"]

@@ -73,6 +73,10 @@ class WarrantError(Exception):
     def first(self) -> Diagnostic:
         return self.diagnostics[0]
 
+    def render(self) -> str:
+        """Every diagnostic as the command line prints it: code, message, file:line:column and a caret excerpt."""
+        return render_all(self.diagnostics)
+
 
 class InternalError(Exception):
     """A bug in Warrant itself, never the user's input."""

@@ -63,6 +63,12 @@ class Rulebase:
         """The declared request vocabulary (engine/pipeline/vocabulary.py)."""
         return self.program.vocabulary
 
+    def with_digest(self, digest: dict) -> "Rulebase":
+        """Record the digest its decisions and reports state, when the files are read from elsewhere (a git
+        revision, whose folder is gone by the time a report is written); returns itself."""
+        self.__dict__["_record_digest"] = dict(digest)
+        return self
+
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.checked.diagnostics if d.severity != "error"]

@@ -55,6 +55,7 @@ def build_variants(rulebase, request, dates: list, sets: list[str], switches: di
     date against that date.
     """
     from warrant.pipeline.decide import decide
+    from warrant.review.counterfactual import explain_refusals
     from warrant.pipeline.errors import WarrantError
     from warrant.review.whatif import apply_overrides
     changed = bool(sets or switches or drafts)
@@ -66,8 +67,9 @@ def build_variants(rulebase, request, dates: list, sets: list[str], switches: di
     changed_request, _ = apply_overrides(request, sets, rulebase.vocabulary)
 
     def run(which, when, label: str, with_overrides: bool) -> Variant:
-        return Variant(label, decide(rulebase, which, at=when, assume=switches if with_overrides else {},
-                                     drafts=drafts if with_overrides else ()))
+        assume, drafted = (switches, drafts) if with_overrides else ({}, ())
+        made = decide(rulebase, which, at=when, assume=assume, drafts=drafted)
+        return Variant(label, explain_refusals(rulebase, which, made, at=when, assume=assume, drafts=drafted))
 
     if len(dates) >= 2:
         suffix = (" with " + " ".join(overrides)) if changed else ""

@@ -100,6 +100,22 @@ def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, dr
                    {} if verdicts is None else verdicts).run()
 
 
+def explain_refusals(rulebase, request, decision, *, at=None, assume=None, drafts=(), vary: tuple[str, ...] = ()):
+    """`decision` with what would have to change attached to each refused item (the second half of a decision).
+
+    The pipeline decides and proves; this search runs on top of it, called by
+    whoever wants the full explanation (the API, golden suites, compare), so
+    the pipeline never reaches up into review."""
+    from dataclasses import replace
+    from warrant.pipeline.grounding import settings_for
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    verdicts: dict = {}
+    items = tuple(replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
+                                                             drafts=drafts, vary=vary, verdicts=verdicts))
+                  if i.outcome == "refused" else i for i in decision.items)
+    return replace(decision, items=items, extra={**decision.extra, "changes_searched": True})
+
+
 def _ways(program, rule_id: str) -> tuple:
     """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program),
     and the bound that cut them short (None: these are all the ways)."""
