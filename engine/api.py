@@ -52,7 +52,43 @@ def _limits():
 
 DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT = _limits()      # seconds: the bound on one check or diff (README "Limits")
 
+_YOURS = (WarrantError, InternalError, RunFault, OSError, MemoryError)   # raised as they are: not our bug
 
+
+def _internal(exc: Exception) -> InternalError:
+    return InternalError(f"{type(exc).__name__}: {exc}")
+
+
+def _public(function):
+    """Every fault of Warrant's own leaves the API as `InternalError` (a stray KeyError is a bug in Warrant,
+    not something a caller should catch by type); the caller's faults stay `WarrantError`. A generator
+    is guarded while it is iterated."""
+    import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(function):
+        @functools.wraps(function)
+        def generator(*args, **kwargs):
+            try:
+                yield from function(*args, **kwargs)
+            except _YOURS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the API boundary
+                raise _internal(exc) from exc
+        return generator
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except _YOURS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the API boundary
+            raise _internal(exc) from exc
+    return wrapper
+
+
+@_public
 def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, cache: bool = True) -> "Rulebase":
     """Parse, check and compile a rulebase (a folder, files, or None for the default the CLI uses).
 
@@ -63,6 +99,7 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
     return Rulebase(load_rulebase(paths, cache=cache), paths)
 
 
+@_public
 def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, invariants: bool = True,
           time_limit: float | None = None, counterexamples: str | os.PathLike | None = None,
           outcome_redundancy: bool = False) -> Report:
@@ -86,6 +123,7 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
     return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants), digest, report)
 
 
+@_public
 def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" = None, *,
          rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, at: Iterable[_dt.date | str] = (),
          assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
@@ -133,6 +171,7 @@ def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" 
             revision.remove()
 
 
+@_public
 def format_files(paths: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, write: bool = True,
                  show_diff: bool = False) -> Formatting:
     """Rewrite rule files in the canonical layout (`warrant fmt`), atomically and only those that change.
@@ -146,6 +185,7 @@ def format_files(paths: str | os.PathLike | Iterable[str | os.PathLike] | None =
     return Formatting(tuple(report.changed), report.unchanged, tuple(report.errors), not write, show_diff)
 
 
+@_public
 def init(folder: str | os.PathLike) -> list[str]:
     """Start a rulebase for another law in a new (or empty) folder; the paths written, in order.
 
@@ -154,6 +194,7 @@ def init(folder: str | os.PathLike) -> list[str]:
     return scaffold(os.fspath(folder))
 
 
+@_public
 def write_atomic(path: str | os.PathLike, text: str | Iterable[str]) -> None:
     """Write text (or chunks of text, streamed) to `path` atomically: a reader sees the old file or the
     whole new one, and a failed write leaves the old file as it was."""
@@ -166,6 +207,7 @@ def write_atomic(path: str | os.PathLike, text: str | Iterable[str]) -> None:
             sink.write(chunk)
 
 
+@_public
 def exit_code(decisions: "Iterable[Decision]") -> int:
     """The `warrant decide` exit code: 0 when every requested item of every decision is permitted, else 1."""
     return 0 if all(d.outcome is Outcome.PERMITTED for d in decisions) else 1
@@ -224,11 +266,13 @@ class Decision:
             out.append(ItemOutcome(item.item, Outcome(item.outcome), Reason(item.reason), rules))
         return tuple(out)
 
+    @_public
     def to_json(self, stable: bool = False) -> dict:
         """The decision as the JSON `warrant decide --format json` prints (docs/TRACE_JSON.md)."""
         from warrant.pipeline.render.json import decision_to_json
         return decision_to_json(self._decision, stable=stable)
 
+    @_public
     def render(self, fmt: str = "text") -> str:
         return render(self, fmt)
 
@@ -236,6 +280,7 @@ class Decision:
         return f"<Decision {self.request_id!r} on {self._decision.date}: {self.outcome.value}>"
 
 
+@_public
 def render(decisions: "Decision | Iterable[Decision]", fmt: str = "text") -> str:
     """One or more decisions as text, json, markdown, dot or html (what `warrant decide --format` prints)."""
     from warrant.pipeline.render import RENDERERS
@@ -285,6 +330,7 @@ class Rulebase:
         from warrant.pipeline.record import rulebase_digest
         return rulebase_digest(self._loaded)
 
+    @_public
     def request(self, request: Mapping[str, Any] | str | os.PathLike):
         """A request validated against this rulebase's vocabulary: from a mapping, or a YAML/JSON file."""
         from warrant.pipeline.facts import Request
@@ -297,6 +343,7 @@ class Rulebase:
             return request_from_data(dict(request), vocabulary=self._loaded.vocabulary)
         raise WarrantError.at("R002", f"a request is a mapping or a file path, not {type(request).__name__}")
 
+    @_public
     def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
                drafts: Iterable[str] = (), overrides: Iterable[str] = (), explain: str = "refused",
                vary: Iterable[str] = (), verify: bool = False) -> Decision:
@@ -337,6 +384,7 @@ class Rulebase:
                 raise InternalError("proof check failed: " + "; ".join(problems))
         return Decision(made)
 
+    @_public
     def decide_many(self, requests: Iterable[Mapping[str, Any] | str], *, jobs: int = 1,
                     trace: str = "refused") -> Iterator[dict]:
         """Decide many requests (mappings, or JSON Lines text lines), in order: one record each.
@@ -347,9 +395,10 @@ class Rulebase:
         request. `jobs` > 1 forks worker processes."""
         from warrant.batch.batch import encoded_records
         lines = (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in requests)
-        for _, line in encoded_records(self._loaded, lines, _jobs(jobs), trace=_trace(trace)):
-            yield json.loads(line)
+        records = encoded_records(self._loaded, lines, _jobs(jobs), trace=_trace(trace))
+        return _iterate(json.loads(line) for _, line in records)
 
+    @_public
     def decide_batch(self, path: str | os.PathLike, *, trace: str = "refused", jobs: int = 0,
                      at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
                      drafts: Iterable[str] = ()) -> Batch:
@@ -366,8 +415,9 @@ class Rulebase:
             with progress_over(os.fspath(path), "deciding") as (source, tick):
                 yield from encoded_blocks(self._loaded, source, jobs, tick, trace=trace, at=when, assume=switches,
                                           drafts=drafted)
-        return Batch(blocks())
+        return Batch(_iterate(blocks()))
 
+    @_public
     def compare(self, request, *, at: Iterable[_dt.date | str] = (), overrides: Iterable[str] = (),
                 assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Comparison:
         """One request under two or more variants (`warrant compare`): two or more `at` dates, or the request
@@ -377,6 +427,7 @@ class Rulebase:
                                   dict(assume or {}), tuple(drafts))
         return Comparison(compare(variants))
 
+    @_public
     def impact(self, batch: str | os.PathLike, *, at: Iterable[_dt.date | str] = (),
                assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Impact:
         """A change's effect over a JSON Lines file of requests (`warrant impact`): two `at` dates (baseline,
@@ -388,6 +439,7 @@ class Rulebase:
             report = impact(self._loaded, lines, before, after, tick)
         return Impact(report, self._digest())
 
+    @_public
     def generate(self, count: int = 1000, seed: int = 7) -> Iterator[dict]:
         """Synthetic requests from the rulebase's distribution.yaml (or the documented default), streamed;
         the same seed gives the same requests."""
@@ -396,8 +448,9 @@ class Rulebase:
         if not 0 <= count <= MAX_GENERATE:
             raise WarrantError.at("O013", f"warrant generate makes 0 to {MAX_GENERATE:,} requests in one run, "
                                           f"not {count:,}")
-        return generate(self._loaded, count, seed)
+        return _iterate(generate(self._loaded, count, seed))
 
+    @_public
     def test(self, cases: Iterable[str | os.PathLike] = (), *, update: bool = False, verify: bool = True,
              jobs: int = 0, outcomes_only: bool = False, coverage: bool = False,
              fail_under: float | None = None) -> Suite:
@@ -421,35 +474,42 @@ class Rulebase:
             report = cover(self._loaded, [r.decision for r in results if r.decision is not None])
         return Suite(tuple(results), self._digest(), report, fail_under)
 
+    @_public
     def schema(self) -> dict:
         """The JSON Schema of a request, generated from the declared vocabulary."""
         return self._loaded.vocabulary.json_schema()
 
+    @_public
     def rules(self, at: _dt.date | str | None = None) -> Listing:
         """The policies and rules (in force on `at`), with statements and citations."""
         from warrant.review.browse import render_rules, rules_json
         when = _date(at)
         return Listing(render_rules(self._loaded, when), rules_json(self._loaded, when))
 
+    @_public
     def show(self, rule_id: str) -> Listing:
         """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
         from warrant.review.browse import render_rule, rule_json
         return Listing(render_rule(self._loaded, rule_id), rule_json(self._loaded, rule_id))
 
+    @_public
     def timeline(self) -> Listing:
         """The periods in force of every policy, as a chart (text) or data (JSON)."""
         from warrant.review.browse import render_timeline, timeline_json
         return Listing(render_timeline(self._loaded), timeline_json(self._loaded))
 
+    @_public
     def timeline_svg(self) -> str:
         """The timeline as an SVG image."""
         from warrant.review.browse import timeline_svg
         return timeline_svg(self._loaded)
 
+    @_public
     def check(self, *, invariants: bool = True, time_limit: float | None = None) -> Report:
         """`warrant check` on this rulebase's files: diagnostics and invariant results as data."""
         return check(self.files, invariants=invariants, time_limit=time_limit)
 
+    @_public
     def diff(self, other: "Rulebase | None" = None, *, at: Iterable[_dt.date | str] = (),
              assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
              time_limit: float | None = None) -> Differences:
@@ -460,6 +520,12 @@ class Rulebase:
 
     def __repr__(self) -> str:
         return f"<Rulebase {len(self.files)} file(s), sha256 {(self.digest or 'none')[:12]}>"
+
+
+@_public
+def _iterate(values):
+    """Iterate `values` behind the API boundary (see `_public`)."""
+    yield from values
 
 
 def _trace(trace: str) -> str:

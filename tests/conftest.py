@@ -72,6 +72,7 @@ def pytest_collect_file(parent, file_path):
         return CaseFile.from_parent(parent, path=file_path)
     return None
 
+import importlib.util  # noqa: E402
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(HERE))   # so tests can import bench/ (a script folder, not installed)
@@ -97,13 +98,41 @@ def _checked_decide(rulebase, request, **options):
 _decide_module.decide = _checked_decide
 
 
+GENERATED: dict = {}      # test module -> {what: how many}, summed over the workers under pytest-xdist
+
+
+def _generated_here() -> dict:
+    return {name: dict(sys.modules[name].COUNTS) for name in ("test_differential", "test_fuzz")
+            if name in sys.modules and any(getattr(sys.modules[name], "COUNTS", {}).values())}
+
+
+def pytest_sessionfinish(session):
+    """A worker (pytest-xdist) hands its counts to the controller, which prints the summary."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["warrant_counts"] = {"decisions": VERIFIED["decisions"],
+                                                         "generated": _generated_here()}
+
+
+def _add_worker_counts(node) -> None:
+    counts = getattr(node, "workeroutput", {}).get("warrant_counts")
+    if counts:
+        VERIFIED["decisions"] += counts["decisions"]
+        for name, numbers in counts["generated"].items():
+            for key, value in numbers.items():
+                GENERATED.setdefault(name, {})[key] = GENERATED.get(name, {}).get(key, 0) + value
+
+
+if importlib.util.find_spec("xdist") is not None:
+    def pytest_testnodedown(node, error):
+        _add_worker_counts(node)
+
+
 def pytest_terminal_summary(terminalreporter):
     """How many generated inputs the differential and fuzz tests tried (for the closing notes)."""
-    lines = [f"proof-checked decisions made in this process: {VERIFIED['decisions']}"]
-    for name in ("test_differential", "test_fuzz"):
-        module = sys.modules.get(name)
-        if module is not None and any(getattr(module, "COUNTS", {}).values()):
-            lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in module.COUNTS.items()))
+    lines = [f"proof-checked decisions made in this run: {VERIFIED['decisions']}"]
+    generated = GENERATED or _generated_here()
+    for name in sorted(generated):
+        lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in generated[name].items()))
     if VERIFIED["decisions"]:
         terminalreporter.write_sep("-", "generated inputs and proof checks")
         for line in lines:

@@ -1,4 +1,5 @@
 """The public API (`import warrant`): what an integrator uses, and the one decision rule."""
+import json
 import os
 import re
 
@@ -71,3 +72,51 @@ def test_decide_many_and_check_and_diff(rb):
     changes = rb.diff(at=["2018-05-08", "2018-05-09"])
     assert changes.equivalent is False and changes.exit_code == 1 and changes.to_json()["regions"]
     assert changes.render("markdown").startswith("#")
+
+
+def test_a_fault_of_warrants_own_is_an_internal_error_at_the_api_and_the_cli(rb, monkeypatch):
+    """A bug inside (here a KeyError planted in the prover) leaves the API as InternalError, and the command
+    line says so: exit 3, and JSON on standard output under --format json."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli import app
+    from warrant.pipeline import prove
+
+    def broken(*args, **kwargs):
+        raise KeyError("planted")
+    monkeypatch.setattr(prove.Prover, "prove_atom", broken)
+    with pytest.raises(warrant.InternalError, match="KeyError: 'planted'"):
+        rb.decide(REQUEST)
+    result = CliRunner().invoke(app, ["decide", REQUEST, "--format", "json"])
+    assert result.exit_code == 3, result.output
+    error = json.loads(result.stdout)["errors"][0]
+    assert error["code"] == "internal" and "KeyError: 'planted'" in error["message"]
+    result = CliRunner().invoke(app, ["decide", REQUEST])
+    assert result.exit_code == 3 and "internal error: this is a bug in Warrant" in result.output
+
+
+def test_every_command_has_its_api_call(rb, tmp_path):
+    """What each command returns, called from Python: reports with to_json, render and exit_code."""
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in rb.generate(30, seed=3)), encoding="utf-8")
+    run = rb.decide_batch(batch, trace="none", jobs=1)
+    lines = list(run)
+    assert run.count == 30 and len(lines) >= 1 and run.exit_code in (0, 1)
+    impact = rb.impact(batch, at=["2018-05-08", "2018-05-09"])
+    assert impact.to_json()["total"]["requests"] == 30 and impact.render("csv").startswith("group")
+    suite = rb.test(coverage=True)
+    assert suite.exit_code == 0 and suite.counts["passed"] > 20 and suite.coverage is not None
+    assert rb.rules().render("json").startswith("{") and "restriction_serious_offender" in rb.show(
+        "restriction_serious_offender").render()
+    assert rb.timeline().to_json() and rb.timeline_svg().startswith("<svg")
+    assert rb.schema()["type"] == "object"
+    formatting = warrant.format_files(rb.files, write=False)
+    assert formatting.exit_code == 0 and formatting.unchanged == len(rb.files)
+    with pytest.raises(warrant.WarrantError, match="O005"):
+        warrant.check(invariants=False, counterexamples=tmp_path / "cx")
+    with pytest.raises(warrant.WarrantError, match="O005"):
+        warrant.diff("rules", "rules", rules="rules")
+    with pytest.raises(warrant.WarrantError, match="O013"):
+        rb.generate(-1)

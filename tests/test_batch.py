@@ -216,7 +216,8 @@ def test_a_conjunction_without_answers_depends_only_on_its_shortest_empty_prefix
                                                   drafts=("nhs_digital_replacement_draft",))])
 def test_summary_lines_are_the_bytes_json_dumps_writes(rulebase, setting):
     """The batch's summary lines are joined from cached parts; they must be exactly json.dumps's text."""
-    from warrant.batch.batch import BatchDecider, _summary_line
+    from warrant.batch.batch import BatchDecider
+    from warrant.batch.encoding import _summary_line
     decider = BatchDecider(rulebase, trace="none", **setting)
     documents = list(generate(300, seed=12))
     documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'

@@ -74,7 +74,7 @@ TESTS_MAY_REACH = {
     "test_counterfactual.py": {"warrant.review.counterfactual"},
     "test_rulebase.py": {"warrant.review.browse", "warrant.pipeline.datalog"},
     "test_cache.py": {"warrant.pipeline.rulebase"},
-    "test_batch.py": {"warrant.batch.batch"},
+    "test_batch.py": {"warrant.batch.encoding"},
     "test_invariants.py": {"warrant.author.invariants"},
     "test_limits.py": {"warrant.pipeline.request"},
     "warrant_evaluator.py": {"warrant.pipeline.check"},      # the conformance adapter reads the IR as the checker does

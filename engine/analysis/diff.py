@@ -23,6 +23,8 @@ must agree. No region: the scenarios are equivalent for every request.
 """
 from __future__ import annotations
 
+from warrant.pipeline.errors import InternalError
+
 import datetime as _dt
 from dataclasses import dataclass, field
 
@@ -105,11 +107,11 @@ class DiffReport:
         space = self.finder.space
         pinned = space.assignment(request)
         if pinned is None:
-            raise ValueError("the request has more list entries than the analysis has slots")
+            raise InternalError("the request has more list entries than the analysis has slots")
         solver = z3.Solver(ctx=space.ctx)
         solver.add(*space.domain, *pinned)
         if solver.check() != z3.sat:
-            raise ValueError("the request is outside the analysed space")
+            raise InternalError("the request is outside the analysed space")
         model = solver.model()
         if not hasattr(self, "_formulas"):
             self._formulas = {}
@@ -122,7 +124,7 @@ class DiffReport:
                     continue
                 key = (index, code)
                 if key not in self._formulas:
-                    self._formulas[key] = self.finder._formula(
+                    self._formulas[key] = self.finder.formula(
                         [Condition("item", "items", code) if c.kind == "item" else c for c in region.conditions])
                 if z3.is_true(model.eval(self._formulas[key], model_completion=True)):
                     holding.append(region)
@@ -229,7 +231,7 @@ class _Finder:
                 self.sets.setdefault(atom.predicate[2:], set()).add(atom.args[0].value)
         self.wording = Wording(space, self.sets)
 
-    def _permitted(self, side: int, item: int):
+    def permitted(self, side: int, item: int):
         key = (side, item)
         if key not in self.formulas:
             self.formulas[key] = self.sides[side].permitted(item)
@@ -256,8 +258,8 @@ class _Finder:
 
         `known`: regions found for other items, tried first as they are (items the rules treat alike).
         """
-        change = z3.And(self._permitted(0, item) if permitted_before else z3.Not(self._permitted(0, item)),
-                        z3.Not(self._permitted(1, item)) if permitted_before else self._permitted(1, item))
+        change = z3.And(self.permitted(0, item) if permitted_before else z3.Not(self.permitted(0, item)),
+                        z3.Not(self.permitted(1, item)) if permitted_before else self.permitted(1, item))
         relevant = _variables(change)
         blocked = []
         known = list(known)
@@ -269,17 +271,17 @@ class _Finder:
             for index, other in enumerate(known):
                 candidate = [Condition("item", "items", item) if c.kind == "item" else c for c in other]
                 if self._holds_in(candidate, model) and \
-                        self._check(self._formula(candidate), z3.Not(change)) is None:
+                        self._check(self.formula(candidate), z3.Not(change)) is None:
                     conditions = candidate
                     del known[index]
                     break
             if conditions is None:
                 conditions = [c for c in self._cube(model, item)
                               if c.kind == "item" or _variables(self._one(c)) & relevant]
-                if self._check(self._formula(conditions), z3.Not(change)) is not None:
+                if self._check(self.formula(conditions), z3.Not(change)) is not None:
                     conditions = self._point(model, item)    # relational rules: the class is not uniform
                 conditions = self._widen(conditions, item, change)
-            blocked.append(z3.Not(self._formula(conditions)))
+            blocked.append(z3.Not(self.formula(conditions)))
             yield conditions, self.wording.texts(conditions)
 
     def _assumed(self, name: str):
@@ -330,7 +332,7 @@ class _Finder:
         return out
 
     def _holds_in(self, conditions, model) -> bool:
-        return z3.is_true(model.eval(self._formula(conditions), model_completion=True))
+        return z3.is_true(model.eval(self.formula(conditions), model_completion=True))
 
     def _point(self, model, item: int) -> list:
         """The model's own request, when classes are not enough (rules comparing two request values).
@@ -377,7 +379,7 @@ class _Finder:
         return list(itertools.product(*per_column))
 
     # conditions -> formulas
-    def _formula(self, conditions) -> object:
+    def formula(self, conditions) -> object:
         return z3.And(*[self._one(c) for c in conditions]) if conditions else z3.BoolVal(True, self.space.ctx)
 
     def _one(self, c: Condition):
@@ -429,7 +431,7 @@ class _Finder:
         requested = self.space.requested(item)
 
         def uniform(candidate) -> bool:
-            return self._check(self._formula(candidate), requested, z3.Not(change)) is None
+            return self._check(self.formula(candidate), requested, z3.Not(change)) is None
 
         for c in sorted(conditions, key=_drop_order):
             if c.kind in ("item", "exact") or c not in current:
@@ -582,11 +584,11 @@ def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str,
     from warrant.pipeline.decide import decide_outcomes
     from warrant.pipeline.request import request_from_data
     space = finder.space
-    change_before = finder._permitted(0, item) if start == "permitted" else z3.Not(finder._permitted(0, item))
-    change_after = finder._permitted(1, item) if end == "permitted" else z3.Not(finder._permitted(1, item))
-    document = witness(space, finder._formula(conditions), change_before, change_after)
+    change_before = finder.permitted(0, item) if start == "permitted" else z3.Not(finder.permitted(0, item))
+    change_after = finder.permitted(1, item) if end == "permitted" else z3.Not(finder.permitted(1, item))
+    document = witness(space, finder.formula(conditions), change_before, change_after)
     if document is None:
-        raise AssertionError("a region without a request in it")
+        raise InternalError("a region without a request in it")
     name = space.names.decode(item)
     request = request_from_data({"id": "witness", **document}, vocabulary=before.rulebase.program.vocabulary)
     for scenario, expected in ((before, start), (after, end)):
@@ -594,7 +596,7 @@ def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str,
                                    drafts=scenario.drafts)
         outcome = next(o for i, o, _ in items if i == name)
         if outcome != expected:
-            raise AssertionError(f"the analysis and the engine disagree on {document} ({scenario.label}: "
+            raise InternalError(f"the analysis and the engine disagree on {document} ({scenario.label}: "
                                  f"{outcome}, not {expected})")
     return document
 

@@ -12,6 +12,8 @@ fault, never as a result.
 """
 from __future__ import annotations
 
+from warrant.pipeline.errors import InternalError
+
 from dataclasses import dataclass
 
 import z3
@@ -49,10 +51,10 @@ def confirm(rulebase, document: dict, decide_violation) -> tuple:
     try:
         request = request_from_data(document, vocabulary=rulebase.program.vocabulary)
     except WarrantError as exc:
-        raise AssertionError(f"the analysis built an invalid request {document}: {exc.first.message}") from None
+        raise InternalError(f"the analysis built an invalid request {document}: {exc.first.message}") from None
     found = decide_violation(request)
     if not found:
-        raise AssertionError(f"the analysis and the engine disagree on {document}")
+        raise InternalError(f"the analysis and the engine disagree on {document}")
     return found
 
 

@@ -144,7 +144,7 @@ def _check(rulebase, invariant: S.Invariant) -> InvariantResult:
         return InvariantResult(invariant.name, invariant.statement, invariant.id_span, 0, proof.solver_calls,
                                False, method="proof", bounds=bounds)
     enumerator = _Enumerator(rulebase, invariant)
-    item, rules = confirm(rulebase, proof.counterexample, enumerator._decide)
+    item, rules = confirm(rulebase, proof.counterexample, enumerator.decide)
     document = _arranged({"id": f"counterexample_{invariant.name}", **proof.counterexample}, rulebase)
     return InvariantResult(invariant.name, invariant.statement, invariant.id_span, 1, proof.solver_calls, False,
                            document, item, rules, method="proof", bounds=bounds)
@@ -334,7 +334,7 @@ class _Enumerator:
 
     def _abstraction(self):
         """The batch abstraction, widened by the invariant's own constants: equal signatures, equal verdicts."""
-        from warrant.batch.batch import Abstraction, order_key
+        from warrant.batch.classes import Abstraction, order_key
         abstraction = Abstraction.of(self.program)
         symbols, thresholds = set(abstraction.symbols), {k: set(v) for k, v in abstraction.thresholds.items()}
         for literal in (compile_condition(c) for c in self.invariant.body):
@@ -357,10 +357,10 @@ class _Enumerator:
             return None
         key = self.abstraction.signature(request)
         if key not in self.verdicts:
-            self.verdicts[key] = self._decide(request)
+            self.verdicts[key] = self.decide(request)
         return self.verdicts[key]
 
-    def _decide(self, request):
+    def decide(self, request):
         try:
             switches, drafts = settings_for(self.rb, request)
         except WarrantError:

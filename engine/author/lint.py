@@ -15,12 +15,10 @@ import shlex
 from dataclasses import dataclass, field
 
 from warrant.analysis.budget import DEFAULT_SECONDS, Budget, bounded
-from warrant.pipeline.check import check
 from warrant.pipeline.compile import compile_rulebase
 from warrant.pipeline.errors import Diagnostic, WarrantError
 from warrant.pipeline.files import write_atomic
-from warrant.pipeline.parse import parse_file
-from warrant.pipeline.rulebase import Rulebase, rule_files
+from warrant.pipeline.rulebase import Rulebase, front_half, rule_files
 
 
 @dataclass
@@ -60,21 +58,12 @@ class LintReport:
 
 def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None,
          outcome_redundancy: bool = False, time_limit: float = DEFAULT_SECONDS) -> LintReport:
-    report = LintReport()
-    parsed = []
-    for path in rule_files(paths):
-        try:
-            parsed.append(parse_file(path))
-        except WarrantError as exc:
-            report.diagnostics.extend(exc.diagnostics)
-    if report.diagnostics:
-        return report         # a file that does not parse: report the cause, not what follows from it elsewhere
-    checked = check(parsed)
-    report.diagnostics.extend(checked.diagnostics)
-    if report.failed or not invariants:
+    front = front_half(rule_files(paths))         # the pipeline's own front half, its diagnostics kept
+    report = LintReport(list(front.diagnostics))
+    if front.checked is None or report.failed or not invariants:
         return report
     from warrant.author.invariants import check_invariants, counterexample_yaml
-    rulebase = Rulebase(checked, compile_rulebase(checked), [f.path for f in parsed])
+    rulebase = Rulebase(front.checked, compile_rulebase(front.checked), list(front.files))
     from warrant.analysis.findings import exact_findings
     with bounded(Budget(time_limit, "check")):
         report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))

@@ -7,6 +7,8 @@ In: a `datalog.Program` and ground facts. Out: the set of all derived atoms.
 """
 from __future__ import annotations
 
+from warrant.pipeline.errors import InternalError
+
 from collections import defaultdict
 
 from warrant.pipeline.datalog import Atom, Compare, Const, Not, Program
@@ -31,7 +33,7 @@ def _strata(program: Program) -> list[list]:
         if not changed:
             break
     else:
-        raise ValueError("program is not stratifiable")
+        raise InternalError("program is not stratifiable (the checker refuses such a program first)")
     by_level: dict[int, list] = defaultdict(list)
     for head, body in clauses:
         by_level[level[head.predicate]].append((head, body))

@@ -367,7 +367,7 @@ class _Checker:
             for cond in rule.body:
                 if isinstance(cond, (S.Positive, S.Negative)) and cond.atom.predicate in self.out.derived:
                     graph[head].add((cond.atom.predicate, isinstance(cond, S.Negative), rule))
-        for component in _components({k: {t for t, _, _ in v} for k, v in graph.items()}):
+        for component in strongly_connected({k: {t for t, _, _ in v} for k, v in graph.items()}):
             for head in sorted(component):
                 for target, negated, rule in sorted(graph[head], key=lambda e: (e[0], e[2].id)):
                     if negated and target in component:
@@ -377,7 +377,7 @@ class _Checker:
                                           "such rules have no single meaning (not stratifiable)",))
                         return
         warned = set()
-        for component in _components({k: {t for t, _, _ in v} for k, v in graph.items()}):
+        for component in strongly_connected({k: {t for t, _, _ in v} for k, v in graph.items()}):
             for head in sorted(component):
                 for target, _, rule in sorted(graph[head], key=lambda e: (e[0], e[2].id)):
                     if target in component and (len(component) > 1 or target == head) and rule.id not in warned:
@@ -396,7 +396,7 @@ class _Checker:
                                                if isinstance(c, (S.Positive, S.Negative))
                                                and c.atom.predicate in self.out.derived}
         component = {}
-        for index, members in enumerate(_components(graph)):
+        for index, members in enumerate(strongly_connected(graph)):
             for member in members:
                 component[member] = index
         depth = {name: 1 for name in graph}
@@ -570,7 +570,7 @@ def _group(rules):
     return sorted(groups.items())
 
 
-def _components(graph: dict[str, set[str]]) -> list[set[str]]:
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
     """Strongly connected components (Tarjan), deterministic order.
 
     Iterative, with an explicit stack: the depth of a definition chain is the

@@ -156,14 +156,14 @@ def _compile_rule(program: Program, rule: S.Rule, recursive: dict[str, set[str]]
 
 def _recursive_predicates(checked: Checked) -> dict[str, set[str]]:
     """For each derived predicate, the predicates in its recursive component."""
-    from warrant.pipeline.check import _components
+    from warrant.pipeline.check import strongly_connected
     graph: dict[str, set[str]] = {}
     for rule in checked.rules.values():
         if rule.kind == "define":
             graph.setdefault(rule.head.predicate, set()).update(
                 c.atom.predicate for c in rule.body if isinstance(c, S.Positive) and c.atom.predicate in checked.derived)
     result: dict[str, set[str]] = {}
-    for component in _components(graph):
+    for component in strongly_connected(graph):
         looped = len(component) > 1 or any(p in graph.get(p, ()) for p in component)
         for pred in component:
             result[pred] = component if looped else set()

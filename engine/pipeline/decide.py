@@ -20,22 +20,23 @@ from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
-           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), session=None) -> Decision:
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), answers=None) -> Decision:
     """Decide every requested item, with proofs; for a refused item, why not (each permission's failed condition).
 
     What would have to change is searched on top of this, by
     `warrant.review.counterfactual.explain_refusals`: the pipeline decides and
     proves, and never reaches up into the review tools.
-    `session`: what opens the engine session for the request's facts (default
-    `rulebase.engine.session`); batches pass one that records the engine's
-    answers, or one that answers from a recorded request of the same shape
-    (engine/batch/templates.py).
+    `answers`: what opens an evaluation of the request's facts, a function
+    from the facts to a context manager giving an `Answers`
+    (engine/pipeline/evaluate.py; default `rulebase.engine.session`).
+    Batches pass one that records the engine's answers, or one that answers
+    from a recorded request of the same shape (engine/batch/templates.py).
     """
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     date = at or request.date
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
-    with (session or rulebase.engine.session)(atoms) as session:
+    with (answers or rulebase.engine.session)(atoms) as session:
         prover = Prover(rulebase, session, origins, date)
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))

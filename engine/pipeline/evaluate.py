@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import threading
 from contextlib import contextmanager
+from typing import Protocol
 
 from pyDatalog import pyEngine as E
 from pyDatalog.Logic import Logic
@@ -159,8 +160,27 @@ class _ThreadState:
         return found
 
 
+class Answers(Protocol):
+    """What a decision asks of an evaluation of one request's facts: the seam between deciding and evaluating.
+
+    `Engine.session` opens the real one (`Session`, pyDatalog); a batch
+    opens one that answers from the recorded answers of a request of the
+    same shape (engine/batch/templates.py `MappedSession`). `decide` takes a
+    function from the request's facts to a context manager giving one.
+    """
+
+    def ask(self, atom: Atom) -> list[tuple]:
+        """All ground instances of `atom`, sorted; for a 0-ary atom, [()] or []."""
+
+    def holds(self, atom: Atom) -> bool:
+        """Whether some instance of `atom` holds."""
+
+    def ask_body(self, body, variables: list[str]) -> list[tuple]:
+        """Bindings of `variables` that satisfy the conjunction `body` (sorted)."""
+
+
 class Session:
-    """Queries against one request's facts (valid inside `Engine.session`)."""
+    """Queries against one request's facts (valid inside `Engine.session`); an `Answers`."""
 
     _counter = itertools.count()
 
@@ -185,6 +205,11 @@ class Session:
 
     def holds(self, atom: Atom) -> bool:
         return bool(self.ask(atom))
+
+    def recorded(self) -> dict:
+        """Every answer given so far, by question (an atom, or a body and its variables): what a batch
+        keeps as the template for requests of the same shape."""
+        return dict(self._answers)
 
     def ask_body(self, body, variables: list[str]) -> list[tuple]:
         """Bindings of `variables` that satisfy the conjunction `body` (sorted)."""

@@ -207,6 +207,41 @@ def rule_files(paths: list[str]) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class FrontHalf:
+    """The front half of the pipeline run over some rule files: parsed, then checked, diagnostics kept.
+
+    `diagnostics` holds every file's syntax error when any file does not
+    parse (then nothing is checked: what follows from a broken file
+    elsewhere would only be noise), else every finding of the check."""
+
+    files: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    checked: Checked | None
+
+    @property
+    def errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def front_half(files: list[str]) -> FrontHalf:
+    """Parse every rule file and, when all parse, check them together; never raises for the author's errors.
+
+    `load_rulebase` raises what this collects; `warrant check` reports it."""
+    from warrant.pipeline.check import check
+    from warrant.pipeline.parse import parse_file
+    parsed, broken = [], []
+    for path in files:
+        try:
+            parsed.append(parse_file(path))
+        except WarrantError as exc:
+            broken.extend(exc.diagnostics)
+    if broken:
+        return FrontHalf(tuple(files), tuple(broken), None)
+    checked = check(parsed)
+    return FrontHalf(tuple(files), tuple(checked.diagnostics), checked)
+
+
 def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebase:
     """Parse, check and compile rule files. Raises WarrantError with every error found.
 
@@ -225,14 +260,11 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
             # as named now (the entry may come from another folder); spans keep the names it was built with
             cached.built_as, cached.folder, cached.files = cached.files, folder, files
             return cached
-    from warrant.pipeline.check import check
     from warrant.pipeline.compile import compile_rulebase
-    from warrant.pipeline.parse import parse_file
-    parsed = [parse_file(path) for path in files]
-    checked = check(parsed)
-    if checked.errors:
-        raise WarrantError(checked.diagnostics)
-    rulebase = Rulebase(checked, compile_rulebase(checked), files, folder)
+    front = front_half(files)
+    if front.errors:
+        raise WarrantError(front.diagnostics)
+    rulebase = Rulebase(front.checked, compile_rulebase(front.checked), files, folder)
     if target is not None:
         _write_cache(target, rulebase)
     return rulebase

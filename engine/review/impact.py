@@ -15,9 +15,9 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from warrant.batch.batch import BatchDecider
+from warrant.batch.decider import BatchDecider
+from warrant.batch.intake import requests_of
 from warrant.pipeline.errors import WarrantError
-from warrant.pipeline.request import parse_json_line, request_from_data
 
 RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}
 
@@ -109,14 +109,16 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
                 for s in (before, after)]
     report = ImpactReport(before, after)
     arrangement_of = {rule_id: _arrangement(rulebase, rule_id) for rule_id in rulebase.program.rules}
-    for number, line in enumerate(lines, 1):
-        if progress is not None:
-            progress()
-        if not line.strip():
-            continue
+    def ticking(lines):
+        for line in lines:
+            if progress is not None:
+                progress()
+            yield line
+
+    for number, request in requests_of(rulebase, ticking(lines), blank_is_error=False):
         try:
-            request = request_from_data(parse_json_line(line), default_id=f"line-{number}",
-                                        vocabulary=rulebase.program.vocabulary)
+            if isinstance(request, WarrantError):
+                raise request
             (a, a_items), (b, b_items) = (d.outcome(request) for d in deciders)
         except WarrantError as exc:
             report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))

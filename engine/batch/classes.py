@@ -1,0 +1,123 @@
+"""Outcome classes: requests the rules cannot tell apart, so one evaluation answers for all of them.
+
+Datalog without arithmetic cannot tell apart two requests whose values
+relate the same way to every constant in the program (same symbols where
+the rules name them, same side of every threshold and date): an
+order-preserving renaming that fixes the program's constants maps one
+model onto the other. `Abstraction.signature` computes that class (keyed
+further by the facts that can matter, engine/batch/relevance.py);
+`tests/test_batch.py` checks cached decisions against fresh ones.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from warrant.batch.cache import Bounded
+from warrant.pipeline.datalog import Compare, Const, Not, Var
+from warrant.pipeline.values import SYMBOL, kind_of
+
+
+def order_key(value):
+    kind = kind_of(value)
+    if kind == "money":
+        return value.pence
+    if kind == "months":
+        return value.count
+    if kind == "date":
+        return value.toordinal()
+    return value
+
+
+@dataclass
+class Abstraction:
+    symbols: frozenset
+    thresholds: dict          # kind -> sorted constant keys
+    relational: bool          # rules compare two request values with each other
+    relevance: object = None  # engine/relevance.Relevance, or None: every fact counts
+    live_cache: dict = None
+    checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
+
+    @classmethod
+    def of(cls, program) -> "Abstraction":
+        symbols, thresholds, relational = set(), {}, False
+        for atom in program.set_facts:
+            symbols.update(a.value for a in atom.args)
+        for rule in program.rules.values():
+            for literal in rule.body + (rule.head,):
+                atom = literal.atom if isinstance(literal, Not) else literal
+                terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+                if isinstance(atom, Compare) and all(isinstance(t, Var) for t in terms):
+                    relational = True
+                for term in terms:
+                    if isinstance(term, Const):
+                        kind = kind_of(term.value)
+                        if kind == SYMBOL:
+                            symbols.add(term.value)
+                        else:
+                            thresholds.setdefault(kind, set()).add(order_key(term.value))
+        from warrant.batch.relevance import Relevance
+        return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
+                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked)
+
+    def _position(self, value) -> tuple:
+        """Where an ordered value falls among the program's constants of its kind."""
+        kind = kind_of(value)
+        key = order_key(value)
+        cuts = self.thresholds.get(kind, [])
+        position = bisect.bisect_left(cuts, key)
+        return kind, position, position < len(cuts) and cuts[position] == key
+
+    def signature(self, request, date=None) -> tuple:
+        """The request's class: equal classes get equal outcomes for every item."""
+        renamed: dict = {}
+        out = []
+        live, relevant = None, None
+        if self.relevance is not None:
+            checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
+                                                            else f.args[0]))
+                                   for f in request.facts if "u_" + f.predicate in self.checked))
+            # values on the same side of every constant pass the same checks: key the cache by that
+            cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
+            found = self.live_cache.get(cache_key)
+            if found is None:
+                found = self.live_cache[cache_key] = self.relevance.key(dict(checked))
+            live, relevant = found
+        for fact in request.facts:
+            if relevant is not None and "u_" + fact.predicate not in relevant:
+                continue
+            args = (date,) if date is not None and fact.predicate == "request_date" else fact.args
+            abstract = []
+            for value in args:
+                kind = kind_of(value)
+                if kind == SYMBOL:
+                    abstract.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
+                else:
+                    key = order_key(value)
+                    cuts = self.thresholds.get(kind, [])
+                    position = bisect.bisect_left(cuts, key)
+                    exact = position < len(cuts) and cuts[position] == key
+                    abstract.append((kind, position, exact, key if self.relational else None))
+            out.append((fact.predicate, tuple(abstract)))
+        return (live, tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
+
+    def item_keys(self, request, date=None) -> list:
+        """One key per requested item, when items are decided independently (see `items_independent`)."""
+        live, facts, items, assume, drafts = self.signature(request, date)
+        return [(live, facts, item, assume, drafts) for item in items]
+
+
+def items_independent(program) -> bool:
+    """True when no rule looks at the requested items other than its own `Item`.
+
+    Then each item's outcome depends only on the other facts and the item
+    itself, and can be cached per item.
+    """
+    for rule in program.rules.values():
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if isinstance(atom, Compare) or atom.predicate != "u_requested":
+                continue
+            if rule.kind not in ("permit", "forbid") or atom.args[0] != rule.head.args[0] or isinstance(literal, Not):
+                return False
+    return True

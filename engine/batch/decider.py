@@ -1,0 +1,154 @@
+"""The batch decider: many requests against one rulebase, reusing work where it is exact to do so.
+
+Outcomes are cached per outcome class (engine/batch/classes.py); a trace is
+reused only for the same facts at the same places, or made from a template
+of the request's shape (engine/batch/templates.py), which the decider
+records through the pipeline's `Answers` seam (engine/pipeline/evaluate.py).
+"""
+from __future__ import annotations
+
+import contextlib
+
+from warrant.batch import templates
+from warrant.batch.cache import Bounded
+from warrant.batch.classes import Abstraction, items_independent
+from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
+from warrant.pipeline.datalog import FORBID, PERMIT
+from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.grounding import settings_for
+from warrant.pipeline.outcome import overall
+from warrant.pipeline.record import decision_record, rulebase_digest
+from warrant.pipeline.render.json import decision_to_json
+
+
+class BatchDecider:
+    """Decides many requests against one rulebase, reusing work where it is exact to do so."""
+
+    def __init__(self, rulebase, trace: str = "refused", at=None, assume=None, drafts=()):
+        if trace not in ("none", "refused", "all"):
+            raise WarrantError.at("O006", f"--trace is none, refused or all, not {trace!r}")
+        self.rulebase = rulebase
+        self.trace = trace
+        self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
+        self.abstraction = Abstraction.of(rulebase.program)
+        self.outcomes: dict = Bounded(200_000)
+        self.item_outcomes: dict = Bounded(200_000)
+        self.per_item = items_independent(rulebase.program)
+        self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
+        self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
+        self.shapes = Shapes(rulebase.program, at)
+        self.templates: dict = Bounded(2_000)    # (class, reads, shape) -> the engine's answers (batch/templates.py)
+        self.read_sets: dict = Bounded(20_000)   # outcome class -> the `reads` its templates were keyed by
+        self.template_hits = 0
+        self.digest = rulebase_digest(rulebase)
+        self.evaluations = 0
+
+    def _traced(self, request, key):
+        """A decision with its trace: from a template of the request's shape, else fresh (recording one).
+
+        Templates are keyed by the request's outcome class `key` (which fixes
+        the engine's answers about permissions and prohibitions) and by the
+        shape of only the facts the recorded answers depend on
+        (`templates.reads`), so requests that differ elsewhere share one.
+        """
+        options = dict(at=self.at, assume=self.assume, drafts=self.drafts)
+        for reads in self.read_sets.get(key, ()):
+            shape, free = self.shapes.of(request, reads)
+            template = self.templates.get((key, reads, shape))
+            if template is None:
+                continue
+            try:
+                mapped = MappedSession(template, free)
+                decision = decide(self.rulebase, request, answers=lambda atoms: contextlib.nullcontext(mapped),
+                                  **options)
+                self.template_hits += 1
+                return decision
+            except TemplateMiss:
+                break
+        opened = []
+
+        @contextlib.contextmanager
+        def recording(atoms):
+            with self.rulebase.engine.session(atoms) as session:
+                opened.append(session)
+                yield session
+
+        self.evaluations += 1
+        decision = decide(self.rulebase, request, answers=recording, **options)
+        answers = opened[0].recorded()
+        reads = templates.reads(self.rulebase.program, answers, (PERMIT, FORBID))
+        known = self.read_sets.get(key, ())
+        if reads not in known:
+            self.read_sets[key] = (known + (reads,))[-8:]      # a class's few ways of being traced
+        shape, free = self.shapes.of(request, reads)
+        self.templates[(key, reads, shape)] = Template(free, answers)
+        return decision
+
+    def decide_record(self, request) -> dict:
+        """One output record: id, outcome, item outcomes, the trace if asked for, and the decision record."""
+        found = self._decide_record(request)
+        found["record"] = self.record(request)
+        return found
+
+    def record(self, request) -> dict:
+        """engine/pipeline/record.py for one request, the settings per request's own switches (cached)."""
+        settings = self.settings.get((request.assume, request.drafts))
+        if settings is None:
+            settings = self.settings[(request.assume, request.drafts)] = settings_for(self.rulebase, request,
+                                                                                      self.assume, self.drafts)
+        return decision_record(self.rulebase, request, self.at or request.date, *settings)
+
+    def _decide_record(self, request) -> dict:
+        if self.trace == "none":
+            return self._summary(request.id, self.outcome(request))
+        key = self.abstraction.signature(request, self.at)
+        cached = self.outcomes.get(key)
+        wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
+        if wants_trace:
+            # A trace names each fact's origin (`subject.convictions[1]`), so it is reused only for a
+            # request with the same facts at the same places: the ordered facts with their origins.
+            exact = (request.facts, request.items, request.assume, request.drafts)
+            data = self.traces.get(exact)
+            if data is None:
+                decision = self._traced(request, key)
+                data = decision_to_json(decision)
+                self.traces[exact] = data
+                self.outcomes[key] = (decision.outcome, deciding_rules(decision))
+            if self.trace == "refused" and data["outcome"] == "permitted":
+                return _summary_of_trace(request.id, data)
+            return {**data, "request": request.id}
+        return self._summary(request.id, cached if cached is not None else self.outcome(request))
+
+    def outcome(self, request) -> tuple:
+        """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches."""
+        if self.per_item:
+            keys = self.abstraction.item_keys(request, self.at)
+            found = [self.item_outcomes.get(k) for k in keys]
+            if None in found:
+                self.evaluations += 1
+                whole, items = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                               drafts=self.drafts)
+                for key, row in zip(keys, items):
+                    self.item_outcomes[key] = row
+                return whole, items
+            return overall(o for _, o, _ in found).value, tuple(found)
+        key = self.abstraction.signature(request, self.at)
+        cached = self.outcomes.get(key)
+        if cached is None:
+            self.evaluations += 1
+            cached = self.outcomes[key] = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
+                                                          drafts=self.drafts)
+        return cached
+
+    @staticmethod
+    def _summary(request_id: str, cached) -> dict:
+        outcome, items = cached
+        return {"request": request_id, "outcome": outcome,
+                "items": [{"item": item, "outcome": result} for item, result, _ in items]}
+
+
+def _summary_of_trace(request_id: str, data: dict) -> dict:
+    """The summary record of a decision already rendered as a trace (the trace is the evidence)."""
+    return {"request": request_id, "outcome": data["outcome"],
+            "items": [{"item": i["item"], "outcome": i["outcome"]} for i in data["items"]]}
