@@ -146,6 +146,7 @@ class _Search:
         self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
         self.unfolder = Unfolder(rulebase.program)
         self.date = at or request.date
+        self.current = _current_values(request, self.fields)     # read-only: every way starts from the request
         self.verdicts = verdicts    # changed request's facts -> the engine's (permits, forbids), every item
 
     # ---- driving --------------------------------------------------------------
@@ -154,10 +155,12 @@ class _Search:
         cuts = []
         for rule_id in self._permits_in_force():
             ways, cut = self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id))
+            # the conditions on each variable alone are the same for every request: worked out once per program
+            unaries = self.rb.program.memo(("unary", rule_id), lambda: tuple(_unary_constraints(w) for w in ways))
             if cut:
                 cuts.append(cut)
-            for literals in ways:
-                changes = self._meet(literals)
+            for literals, unary in zip(ways, unaries):
+                changes = self._meet(literals, unary)
                 if changes is not None:
                     self._try(changes, found)
         best = sorted(found.values(), key=lambda cf: (len(cf.changes), [c.describe() for c in cf.changes]))
@@ -225,13 +228,13 @@ class _Search:
                 tuple(sorted(r for i, r in forbids if i == self.item)))
 
     # ---- meeting one way of proving a permission --------------------------------
-    def _meet(self, literals: list) -> list[Change] | None:
-        """The changes that make the request meet `literals`, or None if only fixed facts could."""
+    def _meet(self, literals: list, unary: dict) -> list[Change] | None:
+        """The changes that make the request meet `literals` (`unary`: their conditions on one variable
+        alone), or None if only fixed facts could."""
         request = self.request
         env: dict = {}
         changes: list[Change] = []
-        unary = _unary_constraints(literals)
-        current = _current_values(request, self.fields)
+        current = self.current
         for literal in literals:
             if isinstance(literal, Atom) and literal.predicate == "u_requested":
                 arg = literal.args[0]
@@ -393,9 +396,19 @@ def _current_values(request, fields: dict) -> dict:
     return out
 
 
-def _unary_constraints(literals) -> dict:
+class _Unary(dict):
+    """Variable -> conditions on it alone, and the values already tried against them (`fitted`)."""
+
+    LIMIT = 10_000      # values remembered per way, then forgotten: memory stays bounded
+
+    def __init__(self):
+        super().__init__()
+        self.fitted: dict = {}
+
+
+def _unary_constraints(literals) -> _Unary:
     """Variable -> conditions on it alone: set memberships and comparisons with constants."""
-    out: dict = {}
+    out = _Unary()
     for literal in literals:
         atom = literal.atom if isinstance(literal, Not) else literal
         if isinstance(atom, Atom) and atom.predicate.startswith("s_") and isinstance(atom.args[0], Var):
@@ -408,6 +421,23 @@ def _unary_constraints(literals) -> dict:
 
 
 def _fits(var: str, value, unary, rulebase) -> bool:
+    """Whether `value` meets every condition `unary` puts on `var` alone (remembered per way)."""
+    memo = getattr(unary, "fitted", None)
+    if memo is None:
+        return _fits_now(var, value, unary, rulebase)
+    key = (var, value)
+    try:
+        found = memo.get(key)
+    except TypeError:                   # a value that cannot be a key: decide it afresh
+        return _fits_now(var, value, unary, rulebase)
+    if found is None:
+        if len(memo) >= _Unary.LIMIT:
+            memo.clear()
+        found = memo[key] = _fits_now(var, value, unary, rulebase)
+    return found
+
+
+def _fits_now(var: str, value, unary, rulebase) -> bool:
     for literal in unary.get(var, []):
         if isinstance(literal, Compare):
             if kind_of(value) != kind_of(next(t.value for t in terms(literal) if isinstance(t, Const))):
