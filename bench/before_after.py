@@ -52,6 +52,14 @@ def main(argv: list[str]) -> int:
     try:
         trees = {"before": before, "after": ROOT}
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        # each tree runs its own engine: an editable install maps `warrant` to one checkout, so each tree
+        # gets a folder on PYTHONPATH (searched first) where `warrant` is its engine/, beside its grammar/
+        paths = {}
+        for label, tree in trees.items():
+            paths[label] = os.path.join(work, f"path-{label}")
+            os.mkdir(paths[label])
+            for name, target in (("warrant", "engine"), ("grammar", "grammar"), ("rules", "rules")):
+                os.symlink(os.path.join(tree, target), os.path.join(paths[label], name))
         inputs = {}
         for name, count in (("traces", 3000), ("decisions", 100_000)):
             inputs[name] = os.path.join(work, f"{name}.jsonl")
@@ -65,7 +73,7 @@ def main(argv: list[str]) -> int:
             for record in generate(1000, seed=1000):
                 with open(os.path.join(cases[label], record["id"] + ".json"), "w", encoding="utf-8") as handle:
                     json.dump(record, handle)
-            own = dict(env, WARRANT_CACHE=os.path.join(work, f"cache-{label}"))
+            own = dict(env, WARRANT_CACHE=os.path.join(work, f"cache-{label}"), PYTHONPATH=paths[label])
             _run(tree, ["test", cases[label], "--update"], own)
             _run(tree, ["decide", EXAMPLE], own)                 # warm its rulebase cache
         figures = {
@@ -84,7 +92,7 @@ def main(argv: list[str]) -> int:
         for _ in range(options.rounds):
             for figure, measure in figures.items():
                 for label, tree in trees.items():
-                    own = dict(env, WARRANT_CACHE=os.path.join(work, f"cache-{label}"))
+                    own = dict(env, WARRANT_CACHE=os.path.join(work, f"cache-{label}"), PYTHONPATH=paths[label])
                     results[(figure, label)].append(measure(tree, own))
         print(f"{'figure':<58} {'before':>10} {'after':>10}   ({options.rounds} rounds, medians; before = "
               f"{options.revision})")

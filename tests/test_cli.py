@@ -203,3 +203,16 @@ def test_options_a_mode_ignores_are_refused():
         assert result.exit_code == 2 and "error[O005]: --batch does not take" in result.output, (extra, result.output)
     result = run("decide", request, "--jobs", "2")
     assert result.exit_code == 2 and "--trace and --jobs go with --batch" in result.output
+    for args in (["decide", request, "--trace", "all"], ["check", "--no-invariants", "--counterexamples", "cx"],
+                 ["check", "--no-invariants", "--outcome-redundancy"], ["diff", "rules", "rules", "--rules", "rules"]):
+        result = run(*args)
+        assert result.exit_code == 2 and "error[O005]" in result.output, (args, result.output)
+    assert not os.path.exists("cx")
+
+
+def test_errors_are_json_under_format_json():
+    import json
+    result = run("decide", "/no/such.yaml", "--format", "json")
+    assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["code"] == "R000"
+    result = run("generate", "-1")              # JSON Lines by nature: errors stay text
+    assert result.exit_code == 2 and not result.stdout.startswith("{")
