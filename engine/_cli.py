@@ -152,6 +152,16 @@ def _emit(text: str, out: Optional[str]) -> None:
         _write(text)
 
 
+def _stream(chunks, out: Optional[str], said) -> None:
+    """Streamed output: into `out` atomically (then `said()` on standard error), or to standard output."""
+    if out:
+        warrant.write_atomic(out, chunks)
+        typer.echo(said(), err=True)
+    else:
+        for chunk in chunks:
+            _write(chunk)
+
+
 def _refuse(ignored: list[str], why: str, notes: tuple[str, ...] = ()) -> None:
     """Options a mode would silently ignore are a usage error instead."""
     if ignored:
@@ -200,12 +210,7 @@ def decide(
                             "request files without --batch for the other options",))
         run = rulebase.decide_batch(batch, trace=trace.value if trace else "refused", jobs=jobs or 0, at=at,
                                     assume=switches, drafts=with_draft)
-        if out:
-            warrant.write_atomic(out, run)
-            typer.echo(f"decided {run.count} line(s) -> {out}", err=True)
-        else:
-            for text in run:
-                _write(text)
+        _stream(run, out, lambda: f"decided {run.count} line(s) -> {out}")
         raise typer.Exit(run.exit_code)
     if not requests:
         raise warrant.WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
@@ -322,12 +327,7 @@ def generate(
       warrant generate 50 --rules examples/rulebases/uk_gdpr
     """
     lines = (json.dumps(record) + "\n" for record in _load(rules).generate(count, seed))    # streamed: flat memory
-    if out:
-        warrant.write_atomic(out, lines)
-        typer.echo(f"wrote {count} request(s) to {out}", err=True)
-    else:
-        for line in lines:
-            _write(line)
+    _stream(lines, out, lambda: f"wrote {count} request(s) to {out}")
 
 
 @app.command(epilog="Exit codes: 0 no errors; 1 findings of error severity; 2 usage.")

@@ -515,7 +515,7 @@ class Rulebase:
              time_limit: float | None = None) -> Differences:
         """Every region of requests decided differently by this rulebase and `other` (or by this one under
         two dates or settings), as `warrant.diff`."""
-        return diff(self, other if other is not None else None, at=at, assume=assume, drafts=drafts,
+        return diff(self, other if other is not None else self, at=at, assume=assume, drafts=drafts,
                     time_limit=time_limit, progress=False)
 
     def __repr__(self) -> str:

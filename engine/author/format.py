@@ -298,6 +298,8 @@ def condition_text(condition) -> str:
         return f"{term_text(condition.left)} {condition.op} {term_text(condition.right)}"
     if isinstance(condition, S.Member):
         return f"{term_text(condition.term)} {'not in' if condition.negated else 'in'} {condition.set_name}"
+    if isinstance(condition, S.InForce):
+        return f"{'not ' if condition.negated else ''}in force({condition.name})"
     return ("not assuming " if condition.negated else "assuming ") + condition.name
 
 

@@ -227,6 +227,8 @@ class _Checker:
                 if cond.name not in self.out.assumptions:
                     self.error("C106", f"unknown assumption `{cond.name}`", cond.span,
                                suggestion=did_you_mean(cond.name, self.out.assumptions))
+            elif isinstance(cond, S.InForce):
+                self._in_force(rule, cond)
             elif isinstance(cond, S.Comparison):
                 self._comparison(cond, kinds)
         # safety: every variable must be bound by a positive condition
@@ -243,6 +245,31 @@ class _Checker:
                 if var.name not in bound:
                     self.error("C107", f"variable `{var.name}` in the head is not bound by the body", var.span)
         self._contradictions(rule, kinds)
+
+    def lineages(self) -> dict[str, list[S.PolicyDecl]]:
+        """Lineage name -> its versions (`version of NAME`), drafts included, in name order."""
+        out: dict[str, list[S.PolicyDecl]] = defaultdict(list)
+        for policy in sorted(self.out.policies.values(), key=lambda p: p.name):
+            if policy.family and policy.family != policy.name:
+                out[policy.family].append(policy)
+        return out
+
+    def _in_force(self, rule: S.Rule, cond: S.InForce) -> None:
+        """`in force(NAME)` names a policy or a lineage; C135 otherwise, C136 when it cannot differ from the
+        rule's own policy (its own name, or its own lineage: always true wherever the rule applies)."""
+        lineages = self.lineages()
+        if cond.name not in self.out.policies and cond.name not in lineages:
+            self.error("C135", f"`in force({cond.name})` names no policy or lineage", cond.span,
+                       suggestion=did_you_mean(cond.name, list(self.out.policies) + list(lineages)),
+                       notes=("name a policy, or the lineage its versions share (`version of NAME`)",))
+            return
+        own = self.out.policies.get(rule.policy) if rule.policy else None
+        if own is not None and not own.draft and cond.name in (own.name, own.family):
+            state = "false" if cond.negated else "true"
+            self.error("C136", f"`{'not ' if cond.negated else ''}in force({cond.name})` is always {state} in "
+                               f"rule `{rule.id}`: the rule applies only while its own policy `{own.name}` is in "
+                               "force", cond.span, severity="error" if cond.negated else "warning",
+                       notes=("drop the condition" if not cond.negated else "the rule can never fire",))
 
     def _atom(self, atom: S.Atom) -> None:
         name = atom.predicate
@@ -287,6 +314,7 @@ class _Checker:
         positives, negatives = set(), set()
         members, non_members = set(), set()
         on, off = set(), set()
+        forced, not_forced = set(), set()
         bounds: dict[str, list] = defaultdict(lambda: [None, None, set(), None])  # low, high, excluded, equal
         reason = None
         for cond in rule.body:
@@ -298,6 +326,8 @@ class _Checker:
                 (non_members if cond.negated else members).add((cond.term, cond.set_name))
             elif isinstance(cond, S.Assuming):
                 (off if cond.negated else on).add(cond.name)
+            elif isinstance(cond, S.InForce):
+                (not_forced if cond.negated else forced).add(cond.name)
             elif isinstance(cond, S.Comparison):
                 var, op, const = _normalise(cond)
                 if var is None:
@@ -323,6 +353,8 @@ class _Checker:
             reason = "it requires a value both in and not in the same set"
         elif on & off:
             reason = f"it requires assumption `{next(iter(on & off))}` both on and off"
+        elif forced & not_forced:
+            reason = f"it requires `{sorted(forced & not_forced)[0]}` both in force and not in force"
         for var, (low, high, excluded, equal) in bounds.items():
             if reason:
                 break

@@ -53,8 +53,14 @@ def compile_assuming(cond: S.Assuming):
     return Not(atom) if cond.negated else atom
 
 
+def compile_in_force(cond: S.InForce):
+    """`in force(NAME)`: the engine's in-force fact of a policy, or of a lineage (`_compile_lineages`)."""
+    atom = Atom(IN_FORCE, (Const(cond.name),))
+    return Not(atom) if cond.negated else atom
+
+
 _COMPILERS = {"Positive": compile_positive, "Negative": compile_negative, "Comparison": compile_comparison,
-              "Member": compile_member, "Assuming": compile_assuming}
+              "Member": compile_member, "Assuming": compile_assuming, "InForce": compile_in_force}
 
 
 def _vars(literal) -> list[str]:
@@ -97,6 +103,7 @@ def compile_rulebase(checked: Checked) -> Program:
     recursive = _recursive_predicates(checked)
     for policy in sorted(checked.policies.values(), key=lambda p: p.name):
         _compile_in_force(program, policy)
+    _compile_lineages(program, checked)
     for rule_id in sorted(checked.rules):
         _compile_rule(program, checked.rules[rule_id], recursive)
     # declare every predicate the engine may be asked about, so a negation of
@@ -129,6 +136,22 @@ def _compile_in_force(program: Program, policy: S.PolicyDecl) -> None:
     rule_id = f"{policy.name}__in_force"
     program.rules[rule_id] = CompiledRule(rule_id, "in_force", Atom(IN_FORCE, (Const(policy.name),)),
                                           tuple(body), ("Date",), policy.name, tuple(range(len(body))))
+
+
+def _compile_lineages(program: Program, checked: Checked) -> None:
+    """`in force(LINEAGE)`: in force when any of its versions is, one clause per version. Only lineages a
+    rule names get clauses, so a rulebase that never asks compiles as before."""
+    named = sorted({c.name for rule in list(checked.rules.values()) + [i.as_rule() for i in checked.invariants.values()]
+                    for c in rule.body if isinstance(c, S.InForce) and c.name not in checked.policies})
+    for lineage in named:
+        for policy in sorted((p for p in checked.policies.values() if p.family == lineage), key=lambda p: p.name):
+            # the version's own period, not "that version is in force": the in-force facts never depend
+            # on each other, so the exact analysis sees no recursion
+            version = program.rules[f"{policy.name}__in_force"]
+            rule_id = f"{lineage}__in_force__{policy.name}"
+            program.rules[rule_id] = CompiledRule(rule_id, "in_force", Atom(IN_FORCE, (Const(lineage),)),
+                                                  version.body, version.variables, policy.name,
+                                                  version.source_order)
 
 
 def _compile_rule(program: Program, rule: S.Rule, recursive: dict[str, set[str]]) -> None:

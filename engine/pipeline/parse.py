@@ -152,6 +152,14 @@ class _ToAST(Transformer):
         return S.Assuming(str(children[0]), True, self._s(meta))
 
     @v_args(meta=True)
+    def in_force(self, meta, children):
+        return S.InForce(str(children[0]), False, self._s(meta))
+
+    @v_args(meta=True)
+    def not_in_force(self, meta, children):
+        return S.InForce(str(children[0]), True, self._s(meta))
+
+    @v_args(meta=True)
     def body(self, meta, children):
         if len(children) > MAX_CONDITIONS:
             raise WarrantError.at("W006", f"{len(children):,} conditions in one rule; at most {MAX_CONDITIONS} "

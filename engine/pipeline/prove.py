@@ -43,6 +43,10 @@ class Prover:
             self._in_force = frozenset(row[0] for row in self.session.ask(Atom(IN_FORCE, (Var("P"),))))
         return self._in_force
 
+    def _versions(self, lineage: str) -> list:
+        """The policies of a lineage (`version of NAME`), in name order."""
+        return sorted((p for p in self.rb.checked.policies.values() if p.family == lineage), key=lambda p: p.name)
+
     # ---- words ---------------------------------------------------------------------
     def describe(self, predicate: str, args: tuple) -> str:
         """Plain text for a ground atom."""
@@ -51,7 +55,11 @@ class Prover:
         if predicate == FORBID:
             return f"{args[0]} must not be released (prohibition {args[1]})"
         if predicate == IN_FORCE:
-            policy = self.rb.checked.policies[args[0]]
+            policy = self.rb.checked.policies.get(args[0])
+            if policy is None:                            # a lineage: in force through the version that is
+                versions = [p for p in self._versions(args[0]) if p.name in self.in_force()]
+                through = f" through {versions[0].name} ({_period(versions[0])})" if versions else ""
+                return f"a version of {args[0]} is in force on {show(self.date)}{through}"
             return f"policy {args[0]} is in force on {show(self.date)} ({_period(policy)})"
         if predicate == ASSUMED:
             return f"assumption {args[0]} is on"
@@ -188,7 +196,8 @@ class Prover:
         rule = self.program.rules[rule_id]
         body = rule.body
         item_var = rule.head.args[0].name
-        in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE), None)
+        in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE
+                               and rule.policy and l.args[0].value == rule.policy), None)   # the policy's gate
         in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
         source = self.rb.source_rule(rule_id)
         failed, held, bindings = self._first_failure(rule_id, item)
@@ -296,7 +305,12 @@ class Prover:
         actual = self._actual_values(atom)
         pred = atom.predicate
         if pred == IN_FORCE:
-            policy = self.rb.checked.policies[atom.args[0].value]
+            policy = self.rb.checked.policies.get(atom.args[0].value)
+            if policy is None:                            # a lineage: none of its versions is in force
+                name = atom.args[0].value
+                periods = "; ".join(f"{p.name} {_period(p)}" for p in self._versions(name))
+                return TraceNode("fact", f"no version of {name} is in force on {show(self.date)} ({periods})",
+                                 atom=(pred, _args(atom)), holds=False)
             return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({_period(policy)})",
                              atom=(pred, _args(atom)), holds=False, location=self.rb.place(policy))
         if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:

@@ -74,7 +74,16 @@ class Assuming:
     span: Span | None = span_field()
 
 
-Condition = Positive | Negative | Comparison | Member | Assuming
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """`in force(NAME)`: a policy, or any version of a lineage (`version of NAME`), is in force on the date."""
+
+    name: str
+    negated: bool = False
+    span: Span | None = span_field()
+
+
+Condition = Positive | Negative | Comparison | Member | Assuming | InForce
 
 # ---- declarations -------------------------------------------------------------
 

@@ -19,8 +19,11 @@ MAX_DEPTH = 16           # definitions built on definitions followed along one c
 
 
 class Unfolder:
-    def __init__(self, program):
+    def __init__(self, program, opaque: frozenset = frozenset()):
+        """`opaque`: predicates kept as they are rather than unfolded (what would-have-to-change holds
+        fixed, such as the in-force facts of a fixed date)."""
         self.program = program
+        self.opaque = opaque
         self.fresh = itertools.count()
         self.cut = False         # set when MAX_DEPTH cut a branch: the ways found are not all the ways
 
@@ -56,7 +59,7 @@ class Unfolder:
             yield [], subst
             return
         (first, depth), rest = goals[0], goals[1:]
-        if isinstance(first, Atom) and first.predicate in self.program.by_head:
+        if isinstance(first, Atom) and first.predicate in self.program.by_head and first.predicate not in self.opaque:
             if depth >= MAX_DEPTH:
                 self.cut = True      # too deep: this branch is given up, and the search says so
                 return

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.outcome import Outcome, Reason, combine
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
@@ -120,7 +120,7 @@ def _ways(program, rule_id: str) -> tuple:
     """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program),
     and the bound that cut them short (None: these are all the ways)."""
     out = []
-    unfolder = Unfolder(program)
+    unfolder = Unfolder(program, frozenset({IN_FORCE}))   # the date is fixed: whether a policy is in force too
     cut = None
     for index, (base, subst) in enumerate(unfolder.permission(rule_id, "Item_")):
         if index >= MAX_WAYS:
@@ -169,6 +169,12 @@ class _Search:
             return Suggestions.of((), incomplete)
         smallest = len(best[0].changes)
         return Suggestions.of(tuple(cf for cf in best if len(cf.changes) == smallest)[:LIMIT], incomplete)
+
+    def _in_force(self, name: str) -> bool:
+        """Whether a policy, or some version of a lineage, is in force on the (fixed) date of the search."""
+        policies = self.rb.checked.policies
+        chosen = [policies[name]] if name in policies else [p for p in policies.values() if p.family == name]
+        return any(p.covers(self.date) and (not p.draft or p.name in self.drafts) for p in chosen)
 
     def _permits_in_force(self) -> list[str]:
         program = self.rb.program
@@ -248,7 +254,13 @@ class _Search:
                 if not self._meet_fact(literal, env, unary, current, changes):
                     return None
         for literal in literals:
-            if isinstance(literal, Atom) and literal.predicate == ASSUMED:
+            if isinstance(literal, Atom) and literal.predicate == IN_FORCE:
+                if not self._in_force(literal.args[0].value):
+                    return None
+            elif isinstance(literal, Not) and literal.atom.predicate == IN_FORCE:
+                if self._in_force(literal.atom.args[0].value):
+                    return None
+            elif isinstance(literal, Atom) and literal.predicate == ASSUMED:
                 if not self.switches.get(literal.args[0].value):
                     return None
             elif isinstance(literal, Not) and literal.atom.predicate == ASSUMED:
