@@ -18,7 +18,7 @@ from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.grounding import settings_for
 from warrant.pipeline.outcome import overall
-from warrant.pipeline.record import decision_record, rulebase_digest
+from warrant.pipeline.record import decision_record
 from warrant.pipeline.render.json import decision_to_json
 
 
@@ -41,7 +41,6 @@ class BatchDecider:
         self.templates: dict = Bounded(2_000)    # (class, reads, shape) -> the engine's answers (batch/templates.py)
         self.read_sets: dict = Bounded(20_000)   # outcome class -> the `reads` its templates were keyed by
         self.template_hits = 0
-        self.digest = rulebase_digest(rulebase)
         self.evaluations = 0
 
     def _traced(self, request, key):

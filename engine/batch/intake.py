@@ -36,12 +36,13 @@ def decide_lines(rulebase, lines, start: int = 1, **options):
     """
     decider = options.pop("decider", None) or BatchDecider(rulebase, **options)
     for number, request in requests_of(rulebase, lines, start):
-        try:
-            if isinstance(request, WarrantError):
-                raise request
-            yield decider.decide_record(request)
-        except WarrantError as exc:
-            yield {"line": number, "error": [d.to_json() for d in exc.diagnostics]}
+        if not isinstance(request, WarrantError):
+            try:
+                yield decider.decide_record(request)
+                continue
+            except WarrantError as exc:
+                request = exc
+        yield {"line": number, "error": [d.to_json() for d in request.diagnostics]}
 
 
 def _utf8(line: str) -> None:

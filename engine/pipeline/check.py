@@ -41,6 +41,11 @@ class Checked:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
 
+    def versions(self, lineage: str) -> list[S.PolicyDecl]:
+        """The policies of a lineage (`version of NAME`), drafts included, in name order."""
+        return sorted((p for p in self.policies.values() if p.family == lineage and p.name != lineage),
+                      key=lambda p: p.name)
+
     def defines(self, predicate: str) -> list[S.Rule]:
         return [r for r in self.rules.values() if r.kind == "define" and r.head.predicate == predicate]
 
@@ -246,21 +251,13 @@ class _Checker:
                     self.error("C107", f"variable `{var.name}` in the head is not bound by the body", var.span)
         self._contradictions(rule, kinds)
 
-    def lineages(self) -> dict[str, list[S.PolicyDecl]]:
-        """Lineage name -> its versions (`version of NAME`), drafts included, in name order."""
-        out: dict[str, list[S.PolicyDecl]] = defaultdict(list)
-        for policy in sorted(self.out.policies.values(), key=lambda p: p.name):
-            if policy.family and policy.family != policy.name:
-                out[policy.family].append(policy)
-        return out
-
     def _in_force(self, rule: S.Rule, cond: S.InForce) -> None:
         """`in force(NAME)` names a policy or a lineage; C135 otherwise, C136 when it cannot differ from the
         rule's own policy (its own name, or its own lineage: always true wherever the rule applies)."""
-        lineages = self.lineages()
-        if cond.name not in self.out.policies and cond.name not in lineages:
+        if cond.name not in self.out.policies and not self.out.versions(cond.name):
+            lineages = {p.family for p in self.out.policies.values() if p.family}
             self.error("C135", f"`in force({cond.name})` names no policy or lineage", cond.span,
-                       suggestion=did_you_mean(cond.name, list(self.out.policies) + list(lineages)),
+                       suggestion=did_you_mean(cond.name, list(self.out.policies) + sorted(lineages)),
                        notes=("name a policy, or the lineage its versions share (`version of NAME`)",))
             return
         own = self.out.policies.get(rule.policy) if rule.policy else None

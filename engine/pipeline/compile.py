@@ -144,7 +144,7 @@ def _compile_lineages(program: Program, checked: Checked) -> None:
     named = sorted({c.name for rule in list(checked.rules.values()) + [i.as_rule() for i in checked.invariants.values()]
                     for c in rule.body if isinstance(c, S.InForce) and c.name not in checked.policies})
     for lineage in named:
-        for policy in sorted((p for p in checked.policies.values() if p.family == lineage), key=lambda p: p.name):
+        for policy in checked.versions(lineage):
             # the version's own period, not "that version is in force": the in-force facts never depend
             # on each other, so the exact analysis sees no recursion
             version = program.rules[f"{policy.name}__in_force"]

@@ -43,10 +43,6 @@ class Prover:
             self._in_force = frozenset(row[0] for row in self.session.ask(Atom(IN_FORCE, (Var("P"),))))
         return self._in_force
 
-    def _versions(self, lineage: str) -> list:
-        """The policies of a lineage (`version of NAME`), in name order."""
-        return sorted((p for p in self.rb.checked.policies.values() if p.family == lineage), key=lambda p: p.name)
-
     # ---- words ---------------------------------------------------------------------
     def describe(self, predicate: str, args: tuple) -> str:
         """Plain text for a ground atom."""
@@ -57,7 +53,7 @@ class Prover:
         if predicate == IN_FORCE:
             policy = self.rb.checked.policies.get(args[0])
             if policy is None:                            # a lineage: in force through the version that is
-                versions = [p for p in self._versions(args[0]) if p.name in self.in_force()]
+                versions = [p for p in self.rb.checked.versions(args[0]) if p.name in self.in_force()]
                 through = f" through {versions[0].name} ({_period(versions[0])})" if versions else ""
                 return f"a version of {args[0]} is in force on {show(self.date)}{through}"
             return f"policy {args[0]} is in force on {show(self.date)} ({_period(policy)})"
@@ -308,7 +304,7 @@ class Prover:
             policy = self.rb.checked.policies.get(atom.args[0].value)
             if policy is None:                            # a lineage: none of its versions is in force
                 name = atom.args[0].value
-                periods = "; ".join(f"{p.name} {_period(p)}" for p in self._versions(name))
+                periods = "; ".join(f"{p.name} {_period(p)}" for p in self.rb.checked.versions(name))
                 return TraceNode("fact", f"no version of {name} is in force on {show(self.date)} ({periods})",
                                  atom=(pred, _args(atom)), holds=False)
             return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({_period(policy)})",

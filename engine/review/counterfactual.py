@@ -173,7 +173,7 @@ class _Search:
     def _in_force(self, name: str) -> bool:
         """Whether a policy, or some version of a lineage, is in force on the (fixed) date of the search."""
         policies = self.rb.checked.policies
-        chosen = [policies[name]] if name in policies else [p for p in policies.values() if p.family == name]
+        chosen = [policies[name]] if name in policies else self.rb.checked.versions(name)
         return any(p.covers(self.date) and (not p.draft or p.name in self.drafts) for p in chosen)
 
     def _permits_in_force(self) -> list[str]:
