@@ -209,8 +209,10 @@ def write_atomic(path: str | os.PathLike, text: str | Iterable[str]) -> None:
 
 @_public
 def exit_code(decisions: "Iterable[Decision]") -> int:
-    """The `warrant decide` exit code: 0 when every requested item of every decision is permitted, else 1."""
-    return 0 if all(d.outcome is Outcome.PERMITTED for d in decisions) else 1
+    """The `warrant decide` exit code: 0 when every requested item of every decision is permitted, 4 when
+    any decision is undetermined (it turns on a judgement its request left open), else 1."""
+    from warrant.pipeline.decide import exit_code as decided
+    return decided(d._decision for d in decisions)
 
 
 def _time_limit(seconds: float | None) -> float:
@@ -290,11 +292,15 @@ def render(decisions: "Decision | Iterable[Decision]", fmt: str = "text") -> str
     return RENDERERS[fmt]([d._decision for d in chosen])
 
 
+_WORST = (0, 1, 4, 2)       # exit codes of a batch, from best to worst
+
+
 class Batch:
     """Decisions of a JSON Lines file, streamed: iterate for the output text (JSON Lines records, in order).
 
     After the iteration, `count` is the lines decided and `exit_code` the
-    worst: 0 all permitted, 1 any refused, 2 any line not a valid request."""
+    worst: 0 all permitted, 1 any refused, 4 any undetermined (an open
+    judgement), 2 any line not a valid request."""
 
     def __init__(self, blocks):
         self._blocks = blocks
@@ -304,7 +310,7 @@ class Batch:
     def __iter__(self) -> Iterator[str]:
         for severities, text in self._blocks:
             self.count += len(severities)
-            self.exit_code = max(self.exit_code, max(severities))
+            self.exit_code = max((self.exit_code, *severities), key=_WORST.index)
             yield text
 
 

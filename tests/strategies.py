@@ -38,7 +38,12 @@ assumption a0 { question "q" position "p" reason "r" default on }
 assumption a1 { question "q" position "p" reason "r" default off }
 set sa = { name, gp_practice, overstaying, nhs_digital, tracing }
 set sb = { date_of_birth, last_known_address, absconding, nhs_trust, illegal_entry }
+field j0: boolean judgement "A judgement a request may leave open."
+field j1: boolean judgement "Another."
+policy q0 "A provision other rules may depend on" in force from 2018-05-09 cites s {
+}
 '''
+JUDGEMENTS = ("j0", "j1")
 
 
 def _money(pence: int) -> str:
@@ -57,9 +62,11 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
     generators = draw(st.integers(1, 3))
     for _ in range(generators):
         choice = draw(st.sampled_from(["bool", "symbol", "symbol_const", "conviction", "debt", "date", "derived",
-                                       "member"]))
+                                       "member", "judgement"]))
         if choice == "bool":
             conditions.append(draw(st.sampled_from(BOOLS)))
+        elif choice == "judgement":
+            conditions.append(draw(st.sampled_from(JUDGEMENTS)))
         elif choice == "symbol":
             var = fresh("S")
             conditions.append(f"{draw(st.sampled_from(sorted(SYMBOL_FACTS)))}({var})")
@@ -106,7 +113,11 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
         symbols.append(var)
     for _ in range(draw(st.integers(0, 2))):
         choice = draw(st.sampled_from(["compare", "not_bool", "not_symbol", "not_derived", "not_member",
-                                       "assuming", "symbol_compare"]))
+                                       "assuming", "symbol_compare", "not_judgement", "in_force"]))
+        if choice == "not_judgement":
+            conditions.append(f"not {draw(st.sampled_from(JUDGEMENTS))}")
+        elif choice == "in_force":
+            conditions.append(f"{draw(st.sampled_from(['', 'not ']))}in force(q0)")
         if choice == "compare" and typed:
             var = draw(st.sampled_from(sorted(typed)))
             kind = typed[var]
@@ -170,8 +181,8 @@ def rulebases(draw, recursion: bool = False) -> str:
 
 
 @st.composite
-def requests(draw) -> dict:
-    """A valid request document over the same vocabulary."""
+def requests(draw, judgements: bool = False) -> dict:
+    """A valid request document over the same vocabulary (`judgements`: with j0 and j1 answered or left open)."""
     day = datetime.date(2017, 6, 1) + datetime.timedelta(days=draw(st.integers(0, 730)))
     day = draw(st.sampled_from([day, datetime.date(2018, 5, 8), datetime.date(2018, 5, 9),
                                 datetime.date(2018, 11, 1), datetime.date(2018, 11, 2)]))
@@ -198,6 +209,11 @@ def requests(draw) -> dict:
     switches = draw(st.dictionaries(st.sampled_from(["a0", "a1"]), st.booleans(), max_size=2))
     if switches:
         document["assume"] = switches
+    if judgements:
+        for name in JUDGEMENTS:
+            answer = draw(st.sampled_from(["open", True, False]))
+            if answer != "open":
+                document[name] = answer
     return document
 
 

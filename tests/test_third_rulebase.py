@@ -35,11 +35,19 @@ def test_checks_clean_with_six_invariants_proved():
     assert_checks_clean(S115, 6)
 
 
-def test_one_more_fact_is_suggested():
+def test_an_open_judgement_is_undetermined_and_an_answered_no_gets_one_more_fact(tmp_path):
     case = os.path.join(S115, "cases", "necessity_not_answered.yaml")
     result = runner.invoke(app, ["decide", "--rules", S115, case])
+    assert result.exit_code == 4, result.output              # nobody has judged necessity or expediency
+    assert "  - if disclosure_necessary is no and disclosure_expedient is yes: permitted by dpa_1998_ordinary_data" \
+        in result.output
+    answered = tmp_path / "answered_no.yaml"
+    with open(case, encoding="utf-8") as handle:
+        answered.write_text(handle.read() + "disclosure_necessary: false\ndisclosure_expedient: false\n",
+                            encoding="utf-8")
+    result = runner.invoke(app, ["decide", "--rules", S115, str(answered)])
     assert result.exit_code == 1, result.output
-    assert "would be permitted if: disclosure_necessary: absent -> yes (permitted by dpa_1998_ordinary_data)" \
+    assert "would be permitted if: disclosure_necessary: no -> yes (permitted by dpa_1998_ordinary_data)" \
         in result.output
     assert "no change to the request's facts was found" not in result.output
 

@@ -71,8 +71,12 @@ class Budget:
     def tick(self) -> None:
         """Raise `Stopped` once the deadline has passed; show progress now and then."""
         if self.spent():
-            raise Stopped(f"the {self.label} time bound ({_seconds(self.seconds)}) was reached", time_bound=True)
+            self.stop()
         self.progress()
+
+    def stop(self) -> None:
+        """Raise `Stopped`: the time bound is reached (a question given only the time left ran out of it)."""
+        raise Stopped(f"the {self.label} time bound ({_seconds(self.seconds)}) was reached", time_bound=True)
 
     def timeout_ms(self, cap_ms: int) -> int:
         """A solver question's timeout: the per-question cap or the time left, whichever is less."""
@@ -145,9 +149,11 @@ def timeout_ms(cap_ms: int) -> int:
     return cap_ms if budget is None else budget.timeout_ms(cap_ms)
 
 
-def expired() -> bool:
+def stop_if_bounded(timeout: int, cap_ms: int) -> None:
+    """After a solver question gave up: `Stopped` when its timeout was the time left, not the cap."""
     budget = _CURRENT.get()
-    return budget is not None and budget.spent()
+    if budget is not None and (timeout < cap_ms or budget.spent()):
+        budget.stop()
 
 
 def _seconds(value: float) -> str:

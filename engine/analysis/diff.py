@@ -603,7 +603,7 @@ def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str,
 
 def _same_vocabulary(a, b) -> None:
     def shape(rulebase):
-        return {f.path: (f.predicate, f.kind, f.values, f.many, f.columns, f.required, f.column_values)
+        return {f.path: (f.predicate, f.kind, f.values, f.many, f.columns, f.required, f.column_values, f.judgement)
                 for f in rulebase.program.vocabulary.fields}
     left, right = shape(a), shape(b)
     if left != right:

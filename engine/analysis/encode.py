@@ -25,6 +25,15 @@ How each field becomes variables, and why that covers every request:
   entries occur (a class: the same side of every constant in each column),
   so K = the number of classes is exact. Otherwise K is bounded and the
   `Space.bounds` say so, to be printed with every result.
+
+Judgements (`boolean judgement` fields) are encoded answered: one bit, yes
+or no, and a request made from a model states each (`document`). That
+covers the requests that leave one open too: such a request's outcome is a
+function of its answered outcomes (engine/pipeline/judgement.py), so two
+programs that agree on every answered request agree on every request, and
+an item permitted with a judgement open is permitted with it answered no,
+so an invariant (`never permit`) that holds of answered requests holds of
+every request.
 """
 from __future__ import annotations
 
@@ -297,9 +306,9 @@ class Space:
             encoding = self.fields["u_" + spec.predicate]
             kinds = spec.arg_kinds()
             if encoding[0] == "flag":
-                if truth(encoding[1]):
+                if truth(encoding[1]) or spec.judgement:     # a judgement is answered, yes or no
                     target, key = parent_of(document, spec.path)
-                    target[key] = True
+                    target[key] = truth(encoding[1])
                 continue
             if encoding[0] == "single":
                 if truth(encoding[1]):

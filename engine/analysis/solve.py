@@ -97,11 +97,11 @@ def checked(solver):
     Unknown because the budget ran out is `budget.Stopped` (a partial answer
     follows); unknown within it is O017 (this one question was too hard)."""
     budget.tick()
-    solver.set("timeout", budget.timeout_ms(TIMEOUT_MS))
+    timeout = budget.timeout_ms(TIMEOUT_MS)
+    solver.set("timeout", timeout)
     result = solver.check()
     if result == z3.unknown:
-        if budget.expired():
-            budget.tick()
+        budget.stop_if_bounded(timeout, TIMEOUT_MS)     # the budget's time left ran out, not the question's cap
         raise Unknown(solver.reason_unknown())
     return result
 

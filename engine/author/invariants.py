@@ -413,6 +413,10 @@ def _document(facts, env, fields: dict) -> dict | None:
             target[key] = args[0]
     if not data["items"]:
         return None
+    for spec in fields.values():
+        if getattr(spec, "judgement", False):          # answered: an open judgement is not a "no" (judgement.py)
+            target, key = parent_of(data, spec.path)
+            target.setdefault(key, False)
     return data
 
 

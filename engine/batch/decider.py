@@ -17,6 +17,7 @@ from warrant.pipeline.datalog import FORBID, PERMIT
 from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.grounding import settings_for
+from warrant.pipeline.judgement import open_questions
 from warrant.pipeline.outcome import overall
 from warrant.pipeline.record import decision_record
 from warrant.pipeline.render.json import decision_to_json
@@ -101,6 +102,13 @@ class BatchDecider:
     def _decide_record(self, request) -> dict:
         if self.trace == "none":
             return self._summary(request.id, self.outcome(request))
+        if open_questions(self.rulebase, request):
+            # an open judgement reads like a "no" to the engine, so no cache keyed by facts may answer it
+            data = decision_to_json(decide(self.rulebase, request, at=self.at, assume=self.assume,
+                                           drafts=self.drafts))
+            if self.trace == "refused" and data["outcome"] == "permitted":
+                return _summary_of_trace(request.id, data)
+            return {**data, "request": request.id}
         key = self.abstraction.signature(request, self.at)
         cached = self.outcomes.get(key)
         wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
@@ -120,7 +128,17 @@ class BatchDecider:
         return self._summary(request.id, cached if cached is not None else self.outcome(request))
 
     def outcome(self, request) -> tuple:
-        """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches."""
+        """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches.
+
+        A request with open judgements is settled over their answers
+        (engine/pipeline/judgement.py), each answered request from the caches.
+        """
+        if open_questions(self.rulebase, request):
+            return decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
+                                   outcomes_of=self._answered_outcome)
+        return self._answered_outcome(request)
+
+    def _answered_outcome(self, request) -> tuple:
         if self.per_item:
             keys = self.abstraction.item_keys(request, self.at)
             found = [self.item_outcomes.get(k) for k in keys]

@@ -9,8 +9,9 @@ from warrant.batch.cache import Bounded
 
 
 def encode(record: dict) -> tuple[int, str]:
-    """(severity, JSON line): 0 permitted, 1 refused in part or whole, 2 a bad line."""
-    severity = 2 if "error" in record else 0 if record["outcome"] == "permitted" else 1
+    """(severity, JSON line): 0 permitted, 1 refused in part or whole, 4 undetermined, 2 a bad line."""
+    severity = 2 if "error" in record else 0 if record["outcome"] == "permitted" else \
+        4 if record["outcome"] == "undetermined" else 1
     if record.keys() == _SUMMARY_KEYS:
         line = _summary_line(record)
         if line is not None:

@@ -7,13 +7,19 @@ bindings it states (body literal by body literal, head included); every fact
 leaf is a fact of the request or a set member declared in the rules; every
 comparison holds on its values; every negation holds in the model computed
 by the independent reference evaluator; the assumptions named are those the
-rules use; each outcome agrees with the reference model; and a refusal's
-why-not lists every permission in force on that date.
+rules use; each outcome agrees with the reference model; a refusal's
+why-not lists every permission in force on that date; and when the request
+leaves judgements open, the reference model decides every answer to them:
+a settled item has its outcome under each, and an undetermined item's
+branches cover each answer once, with the outcome and rule it gives.
 """
 from __future__ import annotations
 
 from warrant.pipeline.datalog import FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
+import itertools
+
 from warrant.pipeline.grounding import request_atoms, settings_for
+from warrant.pipeline.judgement import answering, open_questions
 from warrant.checker.reference import compare, evaluate
 from warrant.pipeline.trace import Decision, TraceNode
 
@@ -92,6 +98,46 @@ class _Checker:
             self.node(child, here)
 
 
+def _every_answer(rulebase, request, questions, at, switches, drafts) -> dict:
+    """{answers (path, yes?) ...: {item: (outcome, permissions, prohibitions)}} from the reference model."""
+    table = {}
+    for values in itertools.product((False, True), repeat=len(questions)):
+        pairs = tuple(zip(questions, values))
+        atoms, _ = request_atoms(answering(request, pairs), at, switches, drafts)
+        model = evaluate(rulebase.program, atoms)
+        row = {}
+        for item in request.items:
+            permits = {r for i, r in model.get(PERMIT, ()) if i == item}
+            forbids = {r for i, r in model.get(FORBID, ()) if i == item}
+            row[item] = ("refused" if forbids or not permits else "permitted", permits, forbids)
+        table[tuple((f.path, v) for f, v in pairs)] = row
+    return table
+
+
+def _check_open(item, answers: dict, where: str, problems: list[str]) -> None:
+    """An item of a request with open judgements against the reference model's outcome under every answer."""
+    outcomes = {row[item.item][0] for row in answers.values()}
+    if item.outcome != "undetermined":
+        if outcomes != {item.outcome}:
+            problems.append(f"{where}: outcome {item.outcome}, but the reference model gives "
+                            f"{' or '.join(sorted(outcomes))} as the open judgements are answered")
+        return
+    if len(outcomes) == 1:
+        problems.append(f"{where}: undetermined, but the reference model gives {outcomes.pop()} for every answer")
+    for answered, row in answers.items():
+        matching = [b for b in item.branches if set(b.answers) <= set(answered)]
+        if len(matching) != 1:
+            problems.append(f"{where}: {len(matching)} branches cover the answers {dict(answered)}, not one")
+            continue
+        branch = matching[0]
+        outcome, permits, forbids = row[item.item]
+        deciding = forbids if forbids else permits
+        if branch.outcome != outcome or (branch.rule is None) != (not deciding) or \
+                (branch.rule is not None and branch.rule not in deciding):
+            problems.append(f"{where}: with {dict(answered)} the branch says {branch.outcome} by {branch.rule}, "
+                            f"the reference model {outcome} by {sorted(deciding) or 'no rule'}")
+
+
 def _value(term, env):
     return term.value if isinstance(term, Const) else env[term.name]
 
@@ -107,11 +153,17 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
     checker = _Checker(rulebase, facts, model, problems)
     permitted_by = {row for row in model.get(PERMIT, ())}
     forbidden_by = {row for row in model.get(FORBID, ())}
+    questions = open_questions(rulebase, request)
+    answers = _every_answer(rulebase, request, questions, at, switches, drafts) if questions else {}
     for item in decision.items:
         where = f"{decision.request}/{item.item}"
         forbids = sorted(r for i, r in forbidden_by if i == item.item)
         permits = sorted(r for i, r in permitted_by if i == item.item)
         expected = "refused" if forbids or not permits else "permitted"
+        if answers:
+            _check_open(item, answers, where, problems)
+            if item.outcome == "undetermined":
+                continue
         if item.outcome != expected:
             problems.append(f"{where}: outcome {item.outcome}, the reference model says {expected}")
         for proof in item.proofs:

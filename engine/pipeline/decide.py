@@ -5,14 +5,19 @@ Precedence, per requested item (documented in README "Decisions"):
 2. otherwise a permission in force that applies permits it;
 3. otherwise the item is refused (default deny), and each permission is
    listed with the first condition that failed.
-Overall: permitted (every item), partially_permitted, or refused (none).
+An item whose outcome turns on a judgement the request left open is
+undetermined, with what each answer gives (engine/pipeline/judgement.py).
+Overall: undetermined (any item), else permitted (every item),
+partially_permitted, or refused (none).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 
 from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
-from warrant.pipeline.outcome import Reason, combine, overall
+from warrant.pipeline.judgement import open_questions, settle
+from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
 from warrant.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
@@ -32,7 +37,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     Batches pass one that records the engine's answers, or one that answers
     from a recorded request of the same shape (engine/batch/templates.py).
     """
+    overrides = dict(at=at, assume=assume, drafts=drafts)
     switches, drafts = settings_for(rulebase, request, assume, drafts)
+    questions = open_questions(rulebase, request)
     date = at or request.date
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
@@ -63,35 +70,57 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
                 items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
+    if questions:
+        # every other answer to the open judgements is its own evaluation, after this one's session closed
+        settled = settle(request, questions, lambda answered: decide_outcomes(rulebase, answered, **overrides),
+                         _outcomes(request.items, permits, forbids))
+        items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
+                              branches=_cited(rulebase, settled[i.item][2]))
+                 if settled[i.item][0] == Outcome.UNDETERMINED else i for i in items]
     outcome = overall(i.outcome for i in items).value
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
                         for name in used)
     from warrant.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,
+                    tuple((f.path, f.doc) for f in questions),
                     {"changes_searched": False,
                      "record": decision_record(rulebase, request, date, switches, drafts)})
 
 
-def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple:
+def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=(), outcomes_of=None) -> tuple:
     """Only the outcomes, from the same two engine queries `decide` starts with (no proofs).
 
     Returns (overall, ((item, outcome, deciding rule or None), ...)): the
     deciding rule is the first prohibition that applies, else the first
-    permission. Used by batches and impact analysis that do not want traces.
+    permission; an undetermined item has none. Used by batches and impact
+    analysis that do not want traces. `outcomes_of`, given, answers the
+    request with its open judgements answered (a batch's class cache).
     """
+    questions = open_questions(rulebase, request)
+    if questions:
+        plain = outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, at=at, assume=assume,
+                                                                 drafts=drafts))
+        settled = settle(request, questions, plain)
+        items = tuple((item, settled[item][0], settled[item][1]) for item in request.items)
+        return overall(o for _, o, _ in items).value, items
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     atoms, _ = request_atoms(request, at, switches, drafts)
     with rulebase.engine.session(atoms) as session:
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+    return _outcomes(request.items, permits, forbids)
+
+
+def _outcomes(requested, permits, forbids) -> tuple:
+    """(overall, ((item, outcome, deciding rule or None), ...)) from the engine's permits and prohibitions."""
     first_permit, first_forbid = {}, {}
     for item, rule in permits:
         first_permit.setdefault(item, rule)
     for item, rule in forbids:
         first_forbid.setdefault(item, rule)
     items = []
-    for item in request.items:
+    for item in requested:
         outcome, reason = combine(first_permit.get(item, ()) and (first_permit[item],),
                                   first_forbid.get(item, ()) and (first_forbid[item],))
         deciding = first_forbid[item] if reason == Reason.PROHIBITION else first_permit.get(item)
@@ -102,6 +131,21 @@ def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=
 def deciding_rules(decision: Decision) -> tuple:
     """(item, outcome, deciding rule or None) per item, as `decide_outcomes` gives them."""
     return tuple((i.item, i.outcome, i.proofs[0].rule if i.proofs else None) for i in decision.items)
+
+
+def undetermined(decisions) -> bool:
+    """Whether any decision turns on a judgement its request left open."""
+    return any(d.outcome == Outcome.UNDETERMINED for d in decisions)
+
+
+def _cited(rulebase, branches) -> tuple:
+    """Each branch with its deciding rule's statement and citations, as a proof names them."""
+    out = []
+    for branch in branches:
+        source = rulebase.source_rule(branch.rule) if branch.rule else None
+        out.append(dataclasses.replace(branch, statement=source.statement if source else None,
+                                       citations=rulebase.rule_citations(branch.rule) if source else ()))
+    return tuple(out)
 
 
 def _assumptions_used(rulebase, items) -> list[str]:
@@ -121,8 +165,11 @@ def _assumptions_used(rulebase, items) -> list[str]:
 
 
 def exit_code(decisions) -> int:
-    """0 when every requested item of every decision is permitted, else 1."""
-    return 0 if all(d.outcome == "permitted" for d in decisions) else 1
+    """0 when every requested item of every decision is permitted; 4 when any turns on an open judgement; else 1."""
+    decisions = list(decisions)
+    if all(d.outcome == Outcome.PERMITTED for d in decisions):
+        return 0
+    return 4 if undetermined(decisions) else 1
 
 
 __all__ = ["decide", "exit_code", "settings_for", "request_atoms"]

@@ -22,6 +22,7 @@ MAX_DEFINITION_DEPTH = 64          # definitions built on definitions, deepest c
 MAX_JOBS = 64                      # worker processes for --jobs
 MAX_GENERATE = 100_000_000         # requests `warrant generate` makes in one run (streamed)
 MAX_DISTRIBUTION_BYTES = 1 << 20   # a distribution.yaml: 1 MiB
+MAX_OPEN_QUESTIONS = 8             # judgements a request leaves open that rules read (2^n evaluations)
 
 TABLE = (
     ("request file size", f"{MAX_REQUEST_BYTES:,} bytes", "R007"),
@@ -39,4 +40,5 @@ TABLE = (
     ("--jobs", f"1 to {MAX_JOBS} (0: one per core)", "O013"),
     ("warrant generate COUNT", f"{MAX_GENERATE:,}", "O013"),
     ("distribution.yaml size", f"{MAX_DISTRIBUTION_BYTES:,} bytes", "D005"),
+    ("judgements a request leaves open that the rules read", str(MAX_OPEN_QUESTIONS), "R009"),
 )

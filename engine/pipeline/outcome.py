@@ -3,7 +3,9 @@ items' outcomes make the request's.
 
 A prohibition that applies overrides every permission; without one, any
 permission that applies permits; with neither, the item is refused (the
-default is refusal). A request is permitted when every item is, refused
+default is refusal). An item whose outcome turns on a judgement the request
+left open is undetermined (engine/pipeline/judgement.py). A request is
+undetermined when any item is; else permitted when every item is, refused
 when none is, and partially permitted otherwise. Decisions, batches,
 counterfactuals, invariants and compare all call these two functions; the
 exact analysis encodes the same rule as a formula (`Side.permitted` in
@@ -22,6 +24,7 @@ class Outcome(enum.StrEnum):
     PERMITTED = "permitted"
     REFUSED = "refused"
     PARTIALLY_PERMITTED = "partially_permitted"
+    UNDETERMINED = "undetermined"       # it turns on a judgement the request left open (pipeline/judgement.py)
 
 
 class Reason(enum.StrEnum):
@@ -30,6 +33,7 @@ class Reason(enum.StrEnum):
     PERMISSION = "permission"          # some permission applies and no prohibition does
     PROHIBITION = "prohibition"        # a prohibition applies (whatever permits it)
     NO_PERMISSION = "no_permission"    # nothing permits it
+    UNANSWERED = "unanswered"          # the answers to open judgements give different outcomes
 
 
 def combine(permits: Iterable, forbids: Iterable) -> tuple[Outcome, Reason]:
@@ -42,8 +46,10 @@ def combine(permits: Iterable, forbids: Iterable) -> tuple[Outcome, Reason]:
 
 
 def overall(outcomes: Iterable[str]) -> Outcome:
-    """The request's outcome from its items' outcomes."""
+    """The request's outcome from its items' outcomes: undetermined when any item is."""
     outcomes = list(outcomes)
+    if any(o == Outcome.UNDETERMINED for o in outcomes):
+        return Outcome.UNDETERMINED
     permitted = sum(1 for o in outcomes if o == Outcome.PERMITTED)
     if permitted == len(outcomes):
         return Outcome.PERMITTED
@@ -51,6 +57,6 @@ def overall(outcomes: Iterable[str]) -> Outcome:
 
 
 WORDS = {Outcome.PERMITTED: "PERMITTED", Outcome.REFUSED: "REFUSED",
-         Outcome.PARTIALLY_PERMITTED: "PARTIALLY PERMITTED"}
+         Outcome.PARTIALLY_PERMITTED: "PARTIALLY PERMITTED", Outcome.UNDETERMINED: "UNDETERMINED"}
 TITLES = {Outcome.PERMITTED: "Permitted", Outcome.REFUSED: "Refused",
-          Outcome.PARTIALLY_PERMITTED: "Partially permitted"}
+          Outcome.PARTIALLY_PERMITTED: "Partially permitted", Outcome.UNDETERMINED: "Undetermined"}

@@ -169,11 +169,13 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class FieldDecl:
-    """`field PATH: [many] TYPE [required] [fixed] [as PREDICATE] "doc"`: one fact a request can state.
+    """`field PATH: [many] TYPE [required] [fixed] [judgement] [as PREDICATE] "doc"`: one fact a request can state.
 
     `type` is a built-in type name (boolean, date, money, months, number,
     symbol) or an enumeration's name; records fields have `columns` instead.
-    The predicate defaults to the last part of the path.
+    The predicate defaults to the last part of the path. A `judgement` is a
+    boolean question a request may leave unanswered: the decision then says
+    what each answer would give (engine/pipeline/judgement.py).
     """
 
     path: str
@@ -186,6 +188,7 @@ class FieldDecl:
     doc: str
     span: Span | None = span_field()
     type_span: Span | None = span_field()
+    judgement: bool = False
 
 
 @dataclass(frozen=True, slots=True)

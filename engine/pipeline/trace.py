@@ -56,23 +56,26 @@ class Attempt:
 @dataclass(frozen=True, slots=True)
 class ItemDecision:
     item: str
-    outcome: str                        # permitted | refused
-    reason: str                         # permission | prohibition | no_permission
+    outcome: str                        # permitted | refused | undetermined
+    reason: str                         # permission | prohibition | no_permission | unanswered
     proofs: tuple[TraceNode, ...] = ()  # permits (permitted) or prohibitions (refused by one)
     overridden: tuple[str, ...] = ()    # permits that fired but lost to a prohibition
     attempts: tuple[Attempt, ...] = ()  # why no permission applied
     counterfactuals: tuple = ()         # filled by engine/review/counterfactual.py
+    branches: tuple = ()                # undetermined: what each answer to the open judgements gives
+                                        # (engine/pipeline/judgement.py `Branch`)
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     request: str
     date: str
-    outcome: str                         # permitted | partially_permitted | refused
+    outcome: str                         # permitted | partially_permitted | refused | undetermined
     items: tuple[ItemDecision, ...]
     assumptions: tuple[tuple[str, bool, str], ...] = ()   # (name, on?, position) this decision rests on
     settings: tuple[tuple[str, str], ...] = ()            # overrides applied (--at, --set, --assume, drafts)
     in_force: tuple[str, ...] = ()                        # policies in force on the date
+    questions: tuple[tuple[str, str], ...] = ()           # open judgements the rules read: (field, its question)
     extra: dict = field(default_factory=dict, compare=False)
 
 

@@ -59,6 +59,7 @@ class Field:
     enum: str | None = None
     column_values: tuple[tuple[str, ...], ...] = ()   # for "records": allowed symbols per column
     span: Span | None = _field(default=None, compare=False, repr=False)
+    judgement: bool = False               # a yes/no question a request may leave open (pipeline/judgement.py)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -111,6 +112,11 @@ class Vocabulary:
     def checked(self) -> frozenset:
         """Compiled predicates of the required single-valued fields: they key the relevance classes."""
         return frozenset("u_" + f.predicate for f in self.fields if f.required and not f.many and f.arity == 1)
+
+    @cached_property
+    def judgements(self) -> tuple[Field, ...]:
+        """The judgement fields, in declaration order: questions a request may leave open."""
+        return tuple(f for f in self.fields if f.judgement)
 
     @cached_property
     def fixed(self) -> tuple[str, ...]:
@@ -192,7 +198,8 @@ def _leaf_schema(spec: Field) -> dict:
             schema = {"type": "array", "items": schema, "uniqueItems": True}
             if spec.required:
                 schema["minItems"] = 1
-    schema["description"] = spec.doc
+    schema["description"] = spec.doc + (" A judgement: leave it out while nobody has answered it, and the "
+                                        "decision says what each answer would give." if spec.judgement else "")
     return schema
 
 
@@ -255,6 +262,10 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
             error("C126", f"field `{decl.path}` and field `{clash}` cannot both be declared: one is inside the other",
                   decl.span)
             continue
+        if decl.columns and decl.judgement:
+            error("C137", f"a judgement is a boolean question a request may leave open; `{decl.path}` is records",
+                  decl.type_span, notes=("declare it `boolean judgement`, without `required`",))
+            continue
         if decl.columns:
             columns, allowed = [], []
             for column in decl.columns:
@@ -284,8 +295,14 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
         if decl.many and kind == BOOL:
             error("C124", "a boolean field cannot be `many`", decl.type_span)
             continue
+        if decl.judgement and (kind != BOOL or decl.required):
+            error("C137", f"a judgement is a boolean question a request may leave open; `{decl.path}` is "
+                          + ("required" if kind == BOOL else f"{'many ' if decl.many else ''}{decl.type}"),
+                  decl.type_span if kind != BOOL else decl.span,
+                  notes=("declare it `boolean judgement`, without `required`",))
+            continue
         spec = Field(decl.path, decl.predicate, kind, decl.doc, values, decl.many, (), decl.required, decl.fixed,
-                     enum, (), decl.span)
+                     enum, (), decl.span, decl.judgement)
         fields.append(spec)
         paths[decl.path] = predicates[decl.predicate] = spec
     vocabulary = Vocabulary(tuple(fields), tuple(enums.values()))

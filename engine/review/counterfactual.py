@@ -22,6 +22,8 @@ import copy
 from dataclasses import dataclass
 
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.decide import decide_outcomes
+from warrant.pipeline.judgement import open_questions
 from warrant.pipeline.outcome import Outcome, Reason, combine
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
@@ -230,8 +232,14 @@ class _Search:
                 self.verdicts[key] = (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
                                       session.ask(Atom(FORBID, (Var("I"), Var("R")))))
         permits, forbids = self.verdicts[key]
-        return (tuple(sorted(r for i, r in permits if i == self.item)),
-                tuple(sorted(r for i, r in forbids if i == self.item)))
+        found = (tuple(sorted(r for i, r in permits if i == self.item)),
+                 tuple(sorted(r for i, r in forbids if i == self.item)))
+        if combine(*found)[0] == Outcome.PERMITTED and open_questions(self.rb, changed):
+            # the engine read the judgements still open as "no"; a change counts only if every answer permits
+            settled = decide_outcomes(self.rb, changed, at=self.at, assume=self.switches, drafts=self.drafts)
+            if dict((i, o) for i, o, _ in settled[1]).get(self.item) != Outcome.PERMITTED:
+                return None
+        return found
 
     # ---- meeting one way of proving a permission --------------------------------
     def _meet(self, literals: list, unary: dict) -> list[Change] | None:

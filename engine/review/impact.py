@@ -6,7 +6,9 @@ streaming, each through its own `BatchDecider` (so each keeps its exact
 class cache). Each request is counted under the arrangement and the rule
 that decided it in the baseline (or, when the baseline found no
 permission, in the change), and under the transition of its overall
-outcome. Ids of changed requests are kept for the report.
+outcome. Ids of changed requests are kept for the report. A move into or
+out of undetermined (a judgement the request left open decides it) is a
+change counted apart: it is neither more restrictive nor more permissive.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from warrant.batch.decider import BatchDecider
 from warrant.batch.intake import requests_of
 from warrant.pipeline.errors import WarrantError
 
-RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}
+RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}   # undetermined is on no such scale
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,13 @@ class Group:
     restricted: int = 0          # outcome moved towards refusal
     relaxed: int = 0             # outcome moved towards permission
     permitted_then_refused: int = 0
+    unsettled: int = 0           # moved into or out of undetermined (an open judgement decides it)
 
     def row(self) -> dict:
-        changed = self.restricted + self.relaxed
+        changed = self.restricted + self.relaxed + self.unsettled
         return {"requests": self.total, "changed": changed, "more_restrictive": self.restricted,
-                "more_permissive": self.relaxed, "changed_percent": _pct(changed, self.total),
+                "more_permissive": self.relaxed, "to_or_from_undetermined": self.unsettled,
+                "changed_percent": _pct(changed, self.total),
                 "permitted_before": self.permitted_before, "permitted_then_refused": self.permitted_then_refused,
                 "permitted_then_refused_percent": _pct(self.permitted_then_refused, self.permitted_before)}
 
@@ -131,8 +135,11 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
             group.total += 1
             group.permitted_before += a == "permitted"
             group.permitted_then_refused += a == "permitted" and b == "refused"
-            group.restricted += RANK[b] < RANK[a]
-            group.relaxed += RANK[b] > RANK[a]
+            if a in RANK and b in RANK:
+                group.restricted += RANK[b] < RANK[a]
+                group.relaxed += RANK[b] > RANK[a]
+            else:
+                group.unsettled += a != b
         if a != b:
             report.changed_ids[f"{a} -> {b}"].append(request.id)
     report.evaluations = sum(d.evaluations for d in deciders)
@@ -150,7 +157,8 @@ def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
     t = data["total"]
     out = [f"Impact: {report.before.label}  ->  {report.after.label}",
            f"  {t['requests']} request(s); {t['changed']} ({t['changed_percent']}%) change: "
-           f"{t['more_restrictive']} more restrictive, {t['more_permissive']} more permissive",
+           f"{t['more_restrictive']} more restrictive, {t['more_permissive']} more permissive"
+           + (f", {t['to_or_from_undetermined']} to or from undetermined" if t['to_or_from_undetermined'] else ""),
            f"  of {t['permitted_before']} permitted before, {t['permitted_then_refused']} "
            f"({t['permitted_then_refused_percent']}%) are refused after", "", "  transitions:"]
     for row in data["transitions"]:
@@ -180,7 +188,7 @@ def render_impact_csv(report: ImpactReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     columns = ["requests", "changed", "changed_percent", "more_restrictive", "more_permissive",
-               "permitted_before", "permitted_then_refused", "permitted_then_refused_percent"]
+               "permitted_before", "permitted_then_refused", "permitted_then_refused_percent", "to_or_from_undetermined"]
     writer.writerow(["group", "name"] + columns)
     data = report.to_json()
     writer.writerow(["total", "all"] + [data["total"][c] for c in columns])

@@ -3,7 +3,8 @@
 One cluster per request; each requested item is a root, coloured by its
 outcome, with its proofs below it (permissions or the prohibition that
 decided) and, for a refusal with no permission, each permission tried with
-the condition that failed (dashed). Labels are HTML-like tables: the
+the condition that failed (dashed); for an undetermined item, each answer
+to its open judgements and what it gives (dotted). Labels are HTML-like tables: the
 conclusion, the rule and its statement, each line escaped by us (so `&`,
 `<` and quotes in a statement are text, never markup), and no `\\n`
 escapes to show through. Citations and the rule's place are the tooltip
@@ -17,11 +18,12 @@ import textwrap
 
 import graphviz
 
+from warrant.pipeline.judgement import answers_text, result_text
 from warrant.pipeline.trace import Decision, TraceNode
 
 WRAP = 48            # characters a label line holds before wrapping
 PERMITTED, REFUSED, NEUTRAL = "#2e7d32", "#c62828", "#455a64"
-FILL = {"permitted": "#e8f5e9", "refused": "#ffebee"}
+FILL = {"permitted": "#e8f5e9", "refused": "#ffebee", "undetermined": "#e8eefc"}
 
 
 def _lines(text: str) -> list[str]:
@@ -80,11 +82,18 @@ def render_dot(decisions: list[Decision]) -> str:
             cluster.attr(label=_plain(f"{decision.request} on {decision.date}: {decision.outcome}"), color=NEUTRAL)
             for item in decision.items:
                 root = name()
-                colour = PERMITTED if item.outcome == "permitted" else REFUSED
+                colour = PERMITTED if item.outcome == "permitted" else NEUTRAL if item.branches else REFUSED
                 cluster.node(root, _label(f"{item.item}: {item.outcome}", item.reason.replace("_", " ")),
                              shape="doubleoctagon", style="filled", fillcolor=FILL[item.outcome], color=colour)
                 for proof in item.proofs:
                     cluster.edge(root, add(cluster, proof))
+                for branch in item.branches:
+                    leaf = name()
+                    cluster.node(leaf, _label(result_text(branch), branch.statement or "", bold=False),
+                                 shape="box", color=PERMITTED if branch.outcome == "permitted" else REFUSED,
+                                 tooltip=_plain("; ".join(f"{c.label}, {c.locator}" if c.locator else c.label
+                                                          for c in branch.citations) or result_text(branch)))
+                    cluster.edge(root, leaf, label=_plain("if " + answers_text(branch)), style="dotted")
                 for attempt in item.attempts:
                     if attempt.failed is not None:
                         cluster.edge(root, add(cluster, attempt.failed), style="dashed", color=REFUSED,

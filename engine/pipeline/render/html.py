@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
+from warrant.pipeline.judgement import answers_text, questions_of, result_text
 from warrant.pipeline.trace import Decision, TraceNode
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
@@ -24,6 +25,7 @@ h3 { font-size: 1.05em; margin: 1.2em 0 .3em; }
 .outcome { display: inline-block; padding: .1em .6em; border-radius: .3em; font-weight: bold; font-family: sans-serif; }
 .permitted { background: #e6f4ea; color: #1e6b34; } .refused { background: #fdecea; color: #a12622; }
 .partially_permitted { background: #fff4e5; color: #8a4b00; }
+.undetermined { background: #e8eefc; color: #1f3c88; }
 table { border-collapse: collapse; margin: .6em 0; } td, th { border: 1px solid #cbd5e0; padding: .25em .6em;
        text-align: left; vertical-align: top; }
 ul.proof, ul.proof ul { list-style: none; padding-left: 1.2em; border-left: 2px solid #e2e8f0; margin: .2em 0; }
@@ -80,7 +82,8 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
                f'<span class="outcome {decision.outcome}">{_WORD[decision.outcome]}</span></h2>')
     out.append("<table><tr><th>item</th><th>outcome</th><th>decided by</th></tr>")
     for item in decision.items:
-        rules = ", ".join(p.rule for p in item.proofs if p.rule) or "no permission applies"
+        rules = ", ".join(p.rule for p in item.proofs if p.rule) or (
+            "open judgements: " + ", ".join(questions_of(item.branches)) if item.branches else "no permission applies")
         out.append(f"<tr><td><code>{escape(item.item)}</code></td><td><span class=\"outcome {item.outcome}\">"
                    f"{_WORD[item.outcome]}</span></td><td>{escape(rules)}</td></tr>")
     out.append("</table>")
@@ -97,6 +100,13 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
             out.append("</ul>")
         if item.overridden:
             out.append(f"<p>The prohibition overrides the permission(s): {escape(', '.join(item.overridden))}.</p>")
+        if item.branches:
+            out.append("<p><strong>It turns on judgements the request left open:</strong></p><ul>")
+            for branch in item.branches:
+                statement = f'<br><span class="statement">{escape(branch.statement)}</span>' if branch.statement else ""
+                out.append(f"<li>If {escape(answers_text(branch))}: <strong>{escape(result_text(branch))}</strong>"
+                           f"{notes.mark(branch.citations)}{statement}</li>")
+            out.append("</ul>")
         if item.reason == "no_permission":
             out.append("<p><strong>Why not:</strong> no permission applies"
                        + (":" if item.attempts else "; no arrangement in force on this date covers it.") + "</p>")
@@ -121,6 +131,10 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
                            + "</ul>")
             else:
                 out.append("<p>No change to the request's facts was found that would permit it on this date.</p>")
+    if decision.questions:
+        out.append("<h3>Judgements the request left open</h3><p>A missing answer is not a no.</p><ul>")
+        out += [f"<li><code>{escape(path)}</code>: {escape(doc)}</li>" for path, doc in decision.questions]
+        out.append("</ul>")
     if decision.assumptions:
         out.append("<h3>Assumptions this decision rests on</h3><table><tr><th>assumption</th><th>setting</th>"
                    "<th>the reading taken</th></tr>")

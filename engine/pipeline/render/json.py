@@ -63,6 +63,20 @@ def item_to_json(item: ItemDecision) -> dict:
         out["counterfactuals"] = [cf.to_json() for cf in item.counterfactuals]
     if getattr(item.counterfactuals, "incomplete", None):
         out["counterfactuals_incomplete"] = item.counterfactuals.incomplete
+    if item.branches:
+        from warrant.pipeline.judgement import questions_of
+        out["questions"] = list(questions_of(item.branches))
+        out["branches"] = [branch_to_json(b) for b in item.branches]
+    return out
+
+
+def branch_to_json(branch) -> dict:
+    """One way the open judgements may be answered: the answers, the outcome, the rule that decides it."""
+    out: dict = {"answers": {path: yes for path, yes in branch.answers}, "outcome": branch.outcome}
+    if branch.rule:
+        out["rule"] = branch.rule
+        out["statement"] = branch.statement
+        out["citations"] = [{"source": c.source, "locator": c.locator, "label": c.label} for c in branch.citations]
     return out
 
 
@@ -78,6 +92,8 @@ def decision_to_json(decision: Decision, stable: bool = False) -> dict:
         "assumptions": [{"name": n, "on": on, "position": p} for n, on, p in decision.assumptions],
         "items": [item_to_json(i) for i in decision.items],
     }
+    if decision.questions:
+        out["open_questions"] = [{"field": path, "question": doc} for path, doc in decision.questions]
     record = decision.extra.get("record")
     if record is not None:
         from warrant.pipeline.record import stable_record

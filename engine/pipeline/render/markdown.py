@@ -1,6 +1,7 @@
 """A Markdown memo of a decision, for a reviewer's file."""
 from __future__ import annotations
 
+from warrant.pipeline.judgement import answers_text, result_text
 from warrant.pipeline.trace import Decision, TraceNode
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
@@ -51,6 +52,15 @@ def render_decision(decision: Decision) -> str:
             _node(proof, 0, out)
         if item.overridden:
             out.append(f"\nThe prohibition overrides: {', '.join(f'`{r}`' for r in item.overridden)}.")
+        if item.branches:
+            out.append("It turns on judgements the request left open:\n")
+        for branch in item.branches:
+            out.append(f"- If {text(answers_text(branch))}: **{text(result_text(branch))}**")
+            if branch.statement:
+                out.append(f"  > {text(branch.statement)}")
+            if branch.citations:
+                out.append("  Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
+                                                    for c in branch.citations))
         if item.reason == "no_permission":
             out.append("No permission applies." if item.attempts else
                        "No permission applies: no arrangement in force on this date covers this request.")
@@ -70,6 +80,10 @@ def render_decision(decision: Decision) -> str:
                 out.append(f"- **Would be permitted if:** {text(cf.describe())}")
             if not item.counterfactuals:
                 out.append("- No change to the request's facts was found that would permit it on this date.")
+    if decision.questions:
+        out += ["", "## Judgements left open", "", "A missing answer is not a no.", ""]
+        for path, doc in decision.questions:
+            out.append(f"- `{path}`: {text(doc)}")
     if decision.assumptions:
         out += ["", "## Assumptions", ""]
         for name, on, position in decision.assumptions:

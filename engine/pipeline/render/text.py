@@ -1,6 +1,7 @@
 """A plain-text tree of a decision, for a reviewer at the terminal."""
 from __future__ import annotations
 
+from warrant.pipeline.judgement import answers_text, result_text
 from warrant.pipeline.trace import Attempt, Decision, TraceNode
 
 from warrant.pipeline.outcome import WORDS as _MARK  # noqa: E402 - the words, from one place
@@ -61,7 +62,8 @@ def render_decision(decision: Decision) -> str:
         out.append(f"  rulebase: {rules['rules'] or '.'} (sha256 {(rules['sha256'] or 'none')[:12]}), warrant {record['warrant']}")
     for item in decision.items:
         out.append("")
-        reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)"}
+        reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)",
+                  "unanswered": " (it turns on judgements the request left open)"}
         out.append(f"{item.item}: {_MARK[item.outcome]}{reason[item.reason]}")
         for proof in item.proofs:
             lines: list[str] = []
@@ -69,6 +71,12 @@ def render_decision(decision: Decision) -> str:
             out.extend(lines)
         if item.overridden:
             out.append(f"  overrides permission: {', '.join(item.overridden)}")
+        for branch in item.branches:
+            out.append(f"  - if {answers_text(branch)}: {result_text(branch)}")
+            if branch.statement:
+                out.append(f"      “{branch.statement}”")
+            if branch.citations:
+                out.append(f"      cites: {_cites(branch.citations)}")
         if item.reason == "no_permission":
             if not item.attempts:
                 out.append("  no arrangement in force on this date covers this request")
@@ -85,6 +93,11 @@ def render_decision(decision: Decision) -> str:
                            f"{incomplete}")
             elif not item.counterfactuals:
                 out.append("  no change to the request's facts was found that would permit it on this date")
+    if decision.questions:
+        out.append("")
+        out.append("Judgements the request left open (a missing answer is not a no):")
+        for path, doc in decision.questions:
+            out.append(f"  - {path}: {doc}")
     if decision.assumptions:
         out.append("")
         out.append("Assumptions this decision rests on:")

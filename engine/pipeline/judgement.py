@@ -1,0 +1,174 @@
+"""Judgements: the yes/no questions a request may leave open, and what each answer would give.
+
+A field declared `boolean judgement` ("the disclosure is necessary", "the
+public interest outweighs the confidence") is a question somebody must
+answer. A request that leaves it out has not answered it: that is not "no".
+
+In: a rulebase, a request, and a function giving a request's outcomes (the
+same two engine queries every decision starts from). Out: per item, the
+outcome it has whatever the open questions' answers are, or `undetermined`
+with its branches: for each answer that matters, the outcome it gives and
+the rule that decides it. Each branch is read from a full evaluation of the
+request with those answers (never from a second reading of the rules), and
+the request as given, whose open questions read as "no", is one of them:
+a determined item keeps that evaluation's proof.
+
+Only open questions some rule reads are asked; at most `MAX_OPEN_QUESTIONS`
+per request (2^n evaluations), a located R009 beyond that.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+
+from warrant.pipeline.datalog import Atom, Not, fact_predicate
+from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.facts import Fact, Request
+from warrant.pipeline.limits import MAX_OPEN_QUESTIONS
+from warrant.pipeline.outcome import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One way the open questions may be answered, and the outcome it gives an item."""
+
+    answers: tuple[tuple[str, bool], ...]   # (field path, yes?) on this branch, in the order asked
+    outcome: str                            # permitted | refused
+    rule: str | None                        # the deciding rule: the first prohibition, else the first permission
+    statement: str | None = None            # the deciding rule's statement and citations (filled by `decide`)
+    citations: tuple = ()
+
+
+def read_predicates(program) -> frozenset:
+    """The engine predicates some rule body reads (positively or negated)."""
+    def build():
+        read = set()
+        for rule in program.rules.values():
+            for literal in rule.body:
+                literal = literal.atom if isinstance(literal, Not) else literal
+                if isinstance(literal, Atom):
+                    read.add(literal.predicate)
+        return frozenset(read)
+    return program.memo("read_predicates", build)
+
+
+def answered(data: object, path: str) -> bool:
+    """Whether the request document states the field at a dotted path."""
+    for part in path.split("."):
+        if not isinstance(data, dict) or data.get(part) is None:
+            return False
+        data = data[part]
+    return True
+
+
+def open_questions(rulebase, request: Request) -> tuple:
+    """The judgement fields the request leaves out and some rule reads, in declaration order (R009 past the bound)."""
+    judgements = rulebase.vocabulary.judgements if rulebase.vocabulary is not None else ()
+    if not judgements:
+        return ()
+    read = read_predicates(rulebase.program)
+    found = tuple(f for f in judgements if fact_predicate(f.predicate) in read and not answered(request.data, f.path))
+    if len(found) > MAX_OPEN_QUESTIONS:
+        from warrant.pipeline.errors import Span
+        where = Span(request.file, 1, 1, 1, 1) if request.file else None
+        raise WarrantError.at("R009", f"{len(found)} judgements are left unanswered and the rules read each of them; "
+                                      f"at most {MAX_OPEN_QUESTIONS} can be left open", where,
+                              notes=("answer some of them: " + ", ".join(f.path for f in found),))
+    return found
+
+
+def answering(request: Request, answers) -> Request:
+    """The request with these judgements answered ((Field, yes?) pairs): a "yes" is a fact, as if stated."""
+    data = _copy_levels(request.data, [f.path for f, _ in answers])
+    facts = list(request.facts)
+    for spec, yes in answers:
+        node = data
+        *heads, last = spec.path.split(".")
+        for head in heads:
+            node = node[head]           # made a fresh mapping by _copy_levels
+        node[last] = yes
+        if yes:
+            facts.append(Fact(spec.predicate, (), spec.path))
+    return dataclasses.replace(request, facts=tuple(facts), data=data)
+
+
+def _copy_levels(data: dict, paths: list[str]) -> dict:
+    """A copy of the document deep enough that setting these paths leaves the original alone."""
+    top = dict(data) if isinstance(data, dict) else {}
+    for path in paths:
+        node = top
+        for head in path.split(".")[:-1]:
+            inner = node.get(head)
+            node[head] = dict(inner) if isinstance(inner, dict) else {}
+            node = node[head]
+    return top
+
+
+def settle(request: Request, questions: tuple, outcomes_of, given=None) -> dict:
+    """{item: (outcome, deciding rule, branches)}: each item's outcome over every answer to the open questions.
+
+    `outcomes_of(request)` gives `(overall, ((item, outcome, rule), ...))`;
+    `given` is that of the request as given, when the caller has it (it is
+    the all-"no" answer, so it is not evaluated twice).
+    """
+    rows = []
+    for values in itertools.product((False, True), repeat=len(questions)):
+        if given is not None and not any(values):
+            found = given
+        else:
+            found = outcomes_of(answering(request, tuple(zip(questions, values))))
+        rows.append((values, {item: (outcome, rule) for item, outcome, rule in found[1]}))
+    paths = tuple(f.path for f in questions)
+    settled = {}
+    for item in request.items:
+        table = [(values, row[item]) for values, row in rows]
+        if len({result[0] for _, result in table}) == 1:
+            settled[item] = (table[0][1][0], table[0][1][1], ())
+        else:
+            settled[item] = (Outcome.UNDETERMINED.value, None, tuple(_branches(paths, table, ())))
+    return settled
+
+
+def _branches(paths: tuple, table: list, fixed: tuple):
+    """The tree of answers, asked until each leaf has one outcome and one deciding rule.
+
+    The question asked first is the first (in declaration order) whose answer
+    alone changes the outcome; where none does, the first whose answer alone
+    changes the deciding rule (so a leaf never names a rule some of its
+    answers are not decided by).
+    """
+    if len({result for _, result in table}) == 1:
+        yield Branch(tuple((paths[i], v) for i, v in fixed), table[0][1][0], table[0][1][1])
+        return
+    asked = {i for i, _ in fixed}
+    by_values = dict(table)
+
+    def changes(i: int, part: int) -> bool:
+        return any(values[i] is False and (values[:i] + (True,) + values[i + 1:]) in by_values and
+                   by_values[values[:i] + (True,) + values[i + 1:]][part] != result[part]
+                   for values, result in by_values.items())
+
+    free = [i for i in range(len(paths)) if i not in asked]
+    question = next((i for i in free if changes(i, 0)), None)
+    if question is None:
+        question = next(i for i in free if changes(i, 1))
+    for answer in (True, False):
+        yield from _branches(paths, [(v, r) for v, r in table if v[question] is answer], fixed + ((question, answer),))
+
+
+def questions_of(branches) -> tuple[str, ...]:
+    """The questions an undetermined item turns on, in the order its branches ask them."""
+    return tuple(dict.fromkeys(path for branch in branches for path, _ in branch.answers))
+
+
+def answers_text(branch: Branch) -> str:
+    """The branch's answers in words: "disclosure_necessary is yes and disclosure_expedient is no"."""
+    return " and ".join(f"{path} is {'yes' if yes else 'no'}" for path, yes in branch.answers)
+
+
+def result_text(branch: Branch) -> str:
+    """What the branch gives: "permitted by R", "refused by R (a prohibition)" or "refused (no permission applies)"."""
+    if branch.outcome == Outcome.PERMITTED:
+        return f"permitted by {branch.rule}"
+    return f"refused by {branch.rule} (a prohibition)" if branch.rule else "refused (no permission applies)"
