@@ -272,6 +272,13 @@ class _Printer:
             self.out.append(inner + self._cites(rule.cites, ""))
         if rule.assumes:
             self.out.append(f"{inner}assumes {', '.join(rule.assumes)}")
+        for obligation in rule.obligations:
+            line = f"{inner}requires {quote(obligation.text)} {self._cites(obligation.cites, '')}"
+            if len(line) <= WIDTH:
+                self._line_out(line, obligation)
+            else:                                   # the citations on their own line, as a long doc string
+                self._line_out(f"{inner}requires {quote(obligation.text)}", obligation)
+                self.out.append(inner + INDENT + self._cites(obligation.cites, ""))
         self._body(rule.body, inner)
 
     def _body(self, body, inner: str) -> None:

@@ -20,7 +20,7 @@ from warrant.pipeline.grounding import settings_for
 from warrant.pipeline.judgement import open_questions
 from warrant.pipeline.outcome import overall
 from warrant.pipeline.record import decision_record
-from warrant.pipeline.render.json import decision_to_json
+from warrant.pipeline.render.json import decision_to_json, duty_to_json
 
 
 class BatchDecider:
@@ -158,14 +158,21 @@ class BatchDecider:
                                                           drafts=self.drafts)
         return cached
 
-    @staticmethod
-    def _summary(request_id: str, cached) -> dict:
+    def _summary(self, request_id: str, cached) -> dict:
+        """A record without the trace: each item's outcome, and a permitted item's obligations."""
         outcome, items = cached
-        return {"request": request_id, "outcome": outcome,
-                "items": [{"item": item, "outcome": result} for item, result, _ in items]}
+        rows = []
+        for item, result, rule in items:
+            row = {"item": item, "outcome": result}
+            if result == "permitted" and rule is not None:
+                duties = self.rulebase.rule_obligations(rule)
+                if duties:
+                    row["obligations"] = [duty_to_json(d) for d in duties]
+            rows.append(row)
+        return {"request": request_id, "outcome": outcome, "items": rows}
 
 
 def _summary_of_trace(request_id: str, data: dict) -> dict:
     """The summary record of a decision already rendered as a trace (the trace is the evidence)."""
     return {"request": request_id, "outcome": data["outcome"],
-            "items": [{"item": i["item"], "outcome": i["outcome"]} for i in data["items"]]}
+            "items": [{k: i[k] for k in ("item", "outcome", "obligations") if k in i} for i in data["items"]]}

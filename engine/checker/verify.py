@@ -170,6 +170,12 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
             checker.node(proof, where)
             if proof.kind != "rule" or proof.atom[0] not in (PERMIT, FORBID) or proof.atom[1][0] != item.item:
                 problems.append(f"{where}: a top-level proof must conclude a permission or prohibition of the item")
+        if item.outcome == "permitted" and item.proofs and \
+                item.obligations != rulebase.rule_obligations(item.proofs[0].rule):
+            problems.append(f"{where}: obligations shown are not those of the deciding permission "
+                            f"{item.proofs[0].rule}")
+        if item.outcome != "permitted" and item.obligations:
+            problems.append(f"{where}: a {item.outcome} item carries no obligations")
         if item.reason == "prohibition" and sorted(p.atom[1][1] for p in item.proofs) != forbids:
             problems.append(f"{where}: prohibitions shown differ from those that apply: {forbids}")
         if item.reason == "no_permission":

@@ -121,6 +121,9 @@ class _Checker:
                 self.error("C109", f"set `{decl.name}` lists a member twice", decl.span)
         for policy in self.out.policies.values():
             self._citations(policy.cites)
+            for obligation in policy.obligations:
+                self.error("C138", f"`requires` on policy `{policy.name}`: put the obligation on the permit rules "
+                                   "that carry it", obligation.span)
             self._assumes(policy.assumes, policy.span)
             period = policy.period
             if period and period.start and period.end and period.start > period.end:
@@ -211,6 +214,11 @@ class _Checker:
                        notes=("every rule names the source it rests on: `cites SOURCE \"locator\"`",))
         self._citations(rule.cites)
         self._assumes(rule.assumes, rule.id_span)
+        for obligation in rule.obligations:
+            self._citations(obligation.cites)
+            if rule.kind != "permit":
+                self.error("C138", f"`requires` on a {rule.kind} rule: an obligation is what a permitted item "
+                                   "carries, so only a permit rule can say it", obligation.span)
         kinds = self.variable_kinds(rule)
         bound = set(kinds) | ({rule.item_var} if rule.item_var else set())
         for cond in rule.body:
@@ -449,7 +457,7 @@ class _Checker:
     def unused(self) -> None:
         used_preds, used_sets, used_sources, used_assumptions = set(), set(), set(), set()
         for rule in list(self.out.rules.values()) + [i.as_rule() for i in self.out.invariants.values()]:
-            used_sources |= {c.source for c in rule.cites}
+            used_sources |= {c.source for c in rule.cites} | {c.source for o in rule.obligations for c in o.cites}
             used_assumptions |= set(rule.assumes)
             for cond in rule.body:
                 if isinstance(cond, (S.Positive, S.Negative)):

@@ -58,7 +58,8 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, outcome, reason, proofs, tuple(fired_permits)))
             elif reason == Reason.PERMISSION:
                 proofs = tuple(prover.prove_atom(Atom(PERMIT, (Const(item), Const(r)))) for r in fired_permits)
-                items.append(ItemDecision(item, outcome, reason, proofs))
+                items.append(ItemDecision(item, outcome, reason, proofs,
+                                          obligations=rulebase.rule_obligations(fired_permits[0])))
             else:
                 attempts = []
                 for rule_id in sorted(program.rules):
@@ -144,7 +145,9 @@ def _cited(rulebase, branches) -> tuple:
     for branch in branches:
         source = rulebase.source_rule(branch.rule) if branch.rule else None
         out.append(dataclasses.replace(branch, statement=source.statement if source else None,
-                                       citations=rulebase.rule_citations(branch.rule) if source else ()))
+                                       citations=rulebase.rule_citations(branch.rule) if source else (),
+                                       obligations=rulebase.rule_obligations(branch.rule)
+                                       if source and branch.outcome == Outcome.PERMITTED else ()))
     return tuple(out)
 
 

@@ -38,6 +38,7 @@ class Branch:
     rule: str | None                        # the deciding rule: the first prohibition, else the first permission
     statement: str | None = None            # the deciding rule's statement and citations (filled by `decide`)
     citations: tuple = ()
+    obligations: tuple = ()                 # a permitted branch: its permission's duties (trace.Duty)
 
 
 def read_predicates(program) -> frozenset:

@@ -178,6 +178,10 @@ class _ToAST(Transformer):
     def assumes(self, children):
         return ("assumes", tuple(str(c) for c in children))
 
+    @v_args(meta=True)
+    def requires(self, meta, children):
+        return ("requires", (S.Obligation(_unquote(children[0]), children[1][1], self._s(meta)),))
+
     def text(self, children):
         return ("text", _unquote(children[0]))
 
@@ -259,20 +263,20 @@ class _ToAST(Transformer):
 
     @staticmethod
     def _metadata(items):
-        cites, assumes = [], []
+        found: dict = {"cites": [], "assumes": [], "requires": []}
         for kind, values in items:
-            (cites if kind == "cites" else assumes).extend(values)
-        return tuple(cites), tuple(assumes)
+            found[kind].extend(values)
+        return tuple(found["cites"]), tuple(found["assumes"]), tuple(found["requires"])
 
     @v_args(meta=True)
     def policy_decl(self, meta, children):
         draft, name, title, family, period, *rest = children
         metas = [c for c in rest if isinstance(c, tuple)]
         rules = [c for c in rest if isinstance(c, S.Rule)]
-        cites, assumes = self._metadata(metas)
+        cites, assumes, obligations = self._metadata(metas)
         rules = tuple(_with_policy(r, str(name)) for r in rules)
         return S.PolicyDecl(str(name), _unquote(title), period, draft is not None, cites, assumes, rules,
-                            family, self._s(meta))
+                            family, self._s(meta), obligations)
 
     @v_args(meta=True)
     def invariant_decl(self, meta, children):
@@ -292,9 +296,9 @@ class _ToAST(Transformer):
             head, item_var = None, str(item_var)
         body = rest[-1] if rest and (rest[-1] is None or isinstance(rest[-1], tuple) and (not rest[-1] or not isinstance(rest[-1][0], str))) else ()
         metas = [c for c in rest if isinstance(c, tuple) and c and isinstance(c[0], str)]
-        cites, assumes = self._metadata(metas)
+        cites, assumes, obligations = self._metadata(metas)
         return S.Rule(kind, str(rule_id), _unquote(statement), tuple(body or ()), cites, assumes,
-                      item_var, head, None, self._s(meta), _span(self.file, rule_id))
+                      item_var, head, None, self._s(meta), _span(self.file, rule_id), obligations)
 
     @v_args(meta=True)
     def permit_rule(self, meta, children):

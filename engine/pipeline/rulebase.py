@@ -103,6 +103,15 @@ class Rulebase:
     def rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
         return self._memo("citations", rule_id, self._rule_citations)
 
+    def rule_obligations(self, rule_id: str) -> tuple:
+        """The obligations a permission carries (`requires`), as `Duty`s with their citations."""
+        def make(rule_id):
+            from warrant.pipeline.trace import Duty
+            rule = self.checked.rules.get(rule_id)
+            return tuple(Duty(o.text, rule_id, tuple(self.cite(c) for c in o.cites))
+                         for o in (rule.obligations if rule is not None else ()))
+        return self._memo("obligations", rule_id, make)
+
     def rule_location(self, rule_id: str) -> str | None:
         return self._memo("location", rule_id, self._rule_location) or None
 

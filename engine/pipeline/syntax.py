@@ -96,6 +96,15 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Obligation:
+    """`requires "what must still be done" cites SOURCE "locator"`: a duty a permission carries."""
+
+    text: str
+    cites: tuple[Citation, ...]
+    span: Span | None = span_field()
+
+
+@dataclass(frozen=True, slots=True)
 class Property:
     key: str
     value: object  # str text, date, or a word
@@ -218,6 +227,7 @@ class Rule:
     policy: str | None = None
     span: Span | None = span_field()
     id_span: Span | None = span_field()
+    obligations: tuple[Obligation, ...] = ()    # permit rules: duties the permitted item carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +241,7 @@ class PolicyDecl:
     rules: tuple[Rule, ...]
     family: str | None = None
     span: Span | None = span_field()
+    obligations: tuple[Obligation, ...] = ()    # refused by the checker (C138): obligations go on permits
 
     def covers(self, day) -> bool:
         """Whether `day` falls inside the period (both ends inclusive; no period: always)."""

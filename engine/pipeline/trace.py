@@ -21,6 +21,15 @@ class Cite:
 
 
 @dataclass(frozen=True, slots=True)
+class Duty:
+    """An obligation a permitted item carries: `requires "text" cites ...` on the permission that decided it."""
+
+    text: str
+    rule: str
+    citations: tuple[Cite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TraceNode:
     kind: str                                   # rule | fact | member | comparison | absent | assumption
     conclusion: str                             # plain text of what this node establishes
@@ -64,6 +73,7 @@ class ItemDecision:
     counterfactuals: tuple = ()         # filled by engine/review/counterfactual.py
     branches: tuple = ()                # undetermined: what each answer to the open judgements gives
                                         # (engine/pipeline/judgement.py `Branch`)
+    obligations: tuple[Duty, ...] = ()  # permitted: the duties of the deciding permission (proofs[0])
 
 
 @dataclass(frozen=True, slots=True)

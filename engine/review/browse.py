@@ -5,6 +5,7 @@ import datetime as _dt
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import WarrantError, did_you_mean
+from warrant.pipeline.render.json import duty_to_json
 
 
 def _in_force(policy: S.PolicyDecl, date: _dt.date | None) -> bool:
@@ -33,8 +34,7 @@ def render_rules(rulebase, date: _dt.date | None) -> str:
     out.append("")
     out.append("Always in force:")
     for rule in sorted(top, key=lambda r: r.id):
-        out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
-        out.append(f"          cites {_cites(rulebase, rule.cites)}")
+        _rule_lines(rulebase, rule, out)
     for policy in sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
                                                                      else _dt.date.min, p.name)):
         if not _in_force(policy, date):
@@ -44,9 +44,15 @@ def render_rules(rulebase, date: _dt.date | None) -> str:
         if policy.assumes:
             out.append(f"  assumes {', '.join(policy.assumes)}")
         for rule in policy.rules:
-            out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
-            out.append(f"          cites {_cites(rulebase, rule.cites)}")
+            _rule_lines(rulebase, rule, out)
     return "\n".join(out) + "\n"
+
+
+def _rule_lines(rulebase, rule, out: list[str]) -> None:
+    out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
+    out.append(f"          cites {_cites(rulebase, rule.cites)}")
+    for obligation in rule.obligations:
+        out.append(f"          requires {obligation.text} ({_cites(rulebase, obligation.cites)})")
 
 
 def render_rule(rulebase, rule_id: str) -> str:
@@ -63,6 +69,9 @@ def render_rule(rulebase, rule_id: str) -> str:
         out.append(f"  policy: {policy.name}: {policy.title} ({_period(policy)}){' [draft]' if policy.draft else ''}")
     for cite in rule.cites:
         out.append(f"  cites: {rulebase.cite(cite).label}" + (f", {cite.locator}" if cite.locator else ""))
+    for duty in rulebase.rule_obligations(rule.id):
+        out.append(f"  requires: {duty.text}" + "".join(f" (cites {c.label}" + (f", {c.locator}" if c.locator else "")
+                                                       + ")" for c in duty.citations))
     for name in rulebase.rule_assumptions(rule.id):
         decl = checked.assumptions[name]
         out.append(f"  assumes {name}: {decl.get('position')}"
@@ -181,7 +190,9 @@ def _rule_json(rulebase, rule) -> dict:
     return {"id": rule.id, "kind": rule.kind, "statement": rule.statement, "policy": rule.policy,
             "location": rulebase.rule_location(rule.id),
             "cites": [{"source": c.source, "locator": c.locator, "label": rulebase.cite(c).label} for c in rule.cites],
-            "assumes": list(rulebase.rule_assumptions(rule.id))}
+            "assumes": list(rulebase.rule_assumptions(rule.id)),
+            **({"obligations": [duty_to_json(d) for d in rulebase.rule_obligations(rule.id)]}
+               if rule.obligations else {})}
 
 
 def _policy_json(policy) -> dict:

@@ -9,6 +9,8 @@ permission, in the change), and under the transition of its overall
 outcome. Ids of changed requests are kept for the report. A move into or
 out of undetermined (a judgement the request left open decides it) is a
 change counted apart: it is neither more restrictive nor more permissive.
+Each obligation (`requires`) is counted over the permitted items whose
+deciding permission carries it, in each scenario.
 """
 from __future__ import annotations
 
@@ -60,6 +62,8 @@ class ImpactReport:
     by_rule: dict = field(default_factory=lambda: defaultdict(Group))
     changed_ids: dict = field(default_factory=lambda: defaultdict(list))   # "a -> b" -> ids
     errors: list = field(default_factory=list)                             # (line, message)
+    obligations: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # duty -> permitted items
+                                                                                    # carrying it, before, after
     evaluations: int = 0
 
     def to_json(self) -> dict:
@@ -71,6 +75,7 @@ class ImpactReport:
             "by_rule": [{"rule": k, **g.row()} for k, g in sorted(self.by_rule.items())],
             "changed_requests": {k: v for k, v in sorted(self.changed_ids.items())},
             "errors": [{"line": n, "message": m} for n, m in self.errors],
+            "obligations": [{"obligation": k, "before": a, "after": b} for k, (a, b) in sorted(self.obligations.items())],
         }
 
 
@@ -127,6 +132,11 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
         except WarrantError as exc:
             report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
             continue
+        for side, items in enumerate((a_items, b_items)):
+            for _, outcome, deciding in items:
+                if outcome == "permitted" and deciding is not None:
+                    for duty in rulebase.rule_obligations(deciding):
+                        report.obligations[duty.text][side] += 1
         rule = _deciding(a_items) or _deciding(b_items)
         groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],
                   report.by_rule[rule or "no permission"]]
@@ -178,6 +188,9 @@ def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
         for direction, ids in data["changed_requests"].items():
             more = f" ... and {len(ids) - show_ids} more (--format json lists all)" if len(ids) > show_ids else ""
             out.append(f"    {direction}: {', '.join(ids[:show_ids])}{more}")
+    if data["obligations"]:
+        out += ["", "  obligations carried by permitted items (before -> after):"]
+        out += [f"    {row['before']:>6} -> {row['after']:<6} {row['obligation']}" for row in data["obligations"]]
     if report.errors:
         out += ["", f"  {len(report.errors)} line(s) could not be read:"]
         out += [f"    line {n}: {m}" for n, m in report.errors[:20]]

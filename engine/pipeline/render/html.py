@@ -100,12 +100,18 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
             out.append("</ul>")
         if item.overridden:
             out.append(f"<p>The prohibition overrides the permission(s): {escape(', '.join(item.overridden))}.</p>")
+        if item.obligations:
+            out.append("<p><strong>Obligations</strong> (what must still be done):</p><ul>")
+            out += [f"<li>{escape(d.text)}{notes.mark(d.citations)} <span class=\"where\">{escape(d.rule)}</span></li>"
+                    for d in item.obligations]
+            out.append("</ul>")
         if item.branches:
             out.append("<p><strong>It turns on judgements the request left open:</strong></p><ul>")
             for branch in item.branches:
                 statement = f'<br><span class="statement">{escape(branch.statement)}</span>' if branch.statement else ""
+                duties = "".join(f"<br>Requires: {escape(d.text)}{notes.mark(d.citations)}" for d in branch.obligations)
                 out.append(f"<li>If {escape(answers_text(branch))}: <strong>{escape(result_text(branch))}</strong>"
-                           f"{notes.mark(branch.citations)}{statement}</li>")
+                           f"{notes.mark(branch.citations)}{statement}{duties}</li>")
             out.append("</ul>")
         if item.reason == "no_permission":
             out.append("<p><strong>Why not:</strong> no permission applies"

@@ -63,11 +63,19 @@ def item_to_json(item: ItemDecision) -> dict:
         out["counterfactuals"] = [cf.to_json() for cf in item.counterfactuals]
     if getattr(item.counterfactuals, "incomplete", None):
         out["counterfactuals_incomplete"] = item.counterfactuals.incomplete
+    if item.obligations:
+        out["obligations"] = [duty_to_json(d) for d in item.obligations]
     if item.branches:
         from warrant.pipeline.judgement import questions_of
         out["questions"] = list(questions_of(item.branches))
         out["branches"] = [branch_to_json(b) for b in item.branches]
     return out
+
+
+def duty_to_json(duty) -> dict:
+    """An obligation the permitted item carries, with the permission that imposes it and its sources."""
+    return {"obligation": duty.text, "rule": duty.rule,
+            "citations": [{"source": c.source, "locator": c.locator, "label": c.label} for c in duty.citations]}
 
 
 def branch_to_json(branch) -> dict:
@@ -77,6 +85,8 @@ def branch_to_json(branch) -> dict:
         out["rule"] = branch.rule
         out["statement"] = branch.statement
         out["citations"] = [{"source": c.source, "locator": c.locator, "label": c.label} for c in branch.citations]
+    if branch.obligations:
+        out["obligations"] = [duty_to_json(d) for d in branch.obligations]
     return out
 
 

@@ -52,6 +52,11 @@ def render_decision(decision: Decision) -> str:
             _node(proof, 0, out)
         if item.overridden:
             out.append(f"\nThe prohibition overrides: {', '.join(f'`{r}`' for r in item.overridden)}.")
+        if item.obligations:
+            out.append("\n**Obligations** (what must still be done):\n")
+        for duty in item.obligations:
+            sources = "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "") for c in duty.citations)
+            out.append(f"- {text(duty.text)} (`{duty.rule}`{'; ' + sources if sources else ''})")
         if item.branches:
             out.append("It turns on judgements the request left open:\n")
         for branch in item.branches:
@@ -61,6 +66,8 @@ def render_decision(decision: Decision) -> str:
             if branch.citations:
                 out.append("  Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
                                                     for c in branch.citations))
+            for duty in branch.obligations:
+                out.append(f"  Requires: {text(duty.text)}")
         if item.reason == "no_permission":
             out.append("No permission applies." if item.attempts else
                        "No permission applies: no arrangement in force on this date covers this request.")

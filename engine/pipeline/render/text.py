@@ -71,12 +71,18 @@ def render_decision(decision: Decision) -> str:
             out.extend(lines)
         if item.overridden:
             out.append(f"  overrides permission: {', '.join(item.overridden)}")
+        for duty in item.obligations:
+            out.append(f"  requires: {duty.text} [{duty.rule}]")
+            if duty.citations:
+                out.append(f"      cites: {_cites(duty.citations)}")
         for branch in item.branches:
             out.append(f"  - if {answers_text(branch)}: {result_text(branch)}")
             if branch.statement:
                 out.append(f"      “{branch.statement}”")
             if branch.citations:
                 out.append(f"      cites: {_cites(branch.citations)}")
+            for duty in branch.obligations:
+                out.append(f"      requires: {duty.text}")
         if item.reason == "no_permission":
             if not item.attempts:
                 out.append("  no arrangement in force on this date covers this request")
