@@ -77,3 +77,17 @@ def assert_checks_clean(rules: str, invariants: int) -> None:
     assert result.exit_code == 0, result.output
     assert "0 error(s), 0 warning(s)" in result.output
     assert f"invariants: {invariants} of {invariants} proved for every request" in result.output, result.output
+
+
+def scaffolded_law(parent, file_name: str, text: str):
+    """A `warrant init` rulebase in `parent/law`, without its golden cases, with one more rule file."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cli import app
+    root = parent / "law"
+    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
+    shutil.rmtree(root / "cases")
+    (root / file_name).write_text(text, encoding="utf-8")
+    return root

@@ -2,10 +2,9 @@
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
 import warrant
-from cli import app
+from helpers import scaffolded_law
 
 LAW = '''
 policy act_as_enacted "The Act as enacted"
@@ -35,11 +34,7 @@ permit share_before_amendment for Item
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    root = tmp_path_factory.mktemp("in_force") / "law"
-    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
-    shutil.rmtree(root / "cases")
-    (root / "lineage.warrant").write_text(LAW, encoding="utf-8")
-    return root
+    return scaffolded_law(tmp_path_factory.mktemp("in_force"), "lineage.warrant", LAW)
 
 
 def _request(date):

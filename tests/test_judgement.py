@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 import warrant
 from cli import app
+from helpers import scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.judgement import Branch
@@ -42,11 +43,7 @@ forbid harmful_sharing for Item
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    root = tmp_path_factory.mktemp("judgement") / "law"
-    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
-    shutil.rmtree(root / "cases")
-    (root / "judgements.warrant").write_text(LAW, encoding="utf-8")
-    return root
+    return scaffolded_law(tmp_path_factory.mktemp("judgement"), "judgements.warrant", LAW)
 
 
 def _request(**answers):

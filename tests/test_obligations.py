@@ -3,10 +3,9 @@ import json
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
 import warrant
-from cli import app
+from helpers import scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.request import request_from_data
@@ -28,11 +27,7 @@ policy duties "Disclosures with duties" in force from 2024-01-01 cites example_a
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    root = tmp_path_factory.mktemp("obligations") / "law"
-    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
-    shutil.rmtree(root / "cases")
-    (root / "duties.warrant").write_text(LAW, encoding="utf-8")
-    return root
+    return scaffolded_law(tmp_path_factory.mktemp("obligations"), "duties.warrant", LAW)
 
 
 def _request(**facts):
