@@ -23,7 +23,7 @@ import itertools
 from dataclasses import dataclass
 
 from warrant.pipeline.datalog import Atom, Not, fact_predicate
-from warrant.pipeline.errors import WarrantError
+from warrant.pipeline.errors import Span, WarrantError
 from warrant.pipeline.facts import Fact, Request
 from warrant.pipeline.limits import MAX_OPEN_QUESTIONS
 from warrant.pipeline.outcome import Outcome
@@ -71,7 +71,6 @@ def open_questions(rulebase, request: Request) -> tuple:
     read = read_predicates(rulebase.program)
     found = tuple(f for f in judgements if fact_predicate(f.predicate) in read and not answered(request.data, f.path))
     if len(found) > MAX_OPEN_QUESTIONS:
-        from warrant.pipeline.errors import Span
         where = Span(request.file, 1, 1, 1, 1) if request.file else None
         raise WarrantError.at("R009", f"{len(found)} judgements are left unanswered and the rules read each of them; "
                                       f"at most {MAX_OPEN_QUESTIONS} can be left open", where,
