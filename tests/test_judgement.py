@@ -48,7 +48,7 @@ def folder(tmp_path_factory):
 
 def _request(**answers):
     return {"id": "r", "date": "2024-06-01", "requester": "council", "items": ["contact_details", "case_notes"],
-            **answers}
+            "sharing_necessary": True, **answers}     # the scaffold's own judgement, answered
 
 
 def test_it_parses_formats_and_checks(folder):

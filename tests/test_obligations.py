@@ -31,7 +31,8 @@ def folder(tmp_path_factory):
 
 
 def _request(**facts):
-    return {"id": "r", "date": "2024-06-01", "requester": "council", "items": ["contact_details"], **facts}
+    return {"id": "r", "date": "2024-06-01", "requester": "council", "items": ["contact_details"],
+            "sharing_necessary": True, **facts}     # the scaffold's own judgement, answered
 
 
 def test_it_parses_formats_and_checks(folder):
@@ -76,7 +77,9 @@ def test_a_permitted_item_carries_its_permissions_obligations_in_every_format(fo
     assert "- tell the person within a month (`recorded_contact_details`" in decision.render("markdown")
     assert "<li>record the disclosure in the register<sup>" in decision.render("html")
     other = rb.decide(_request(subject={"consented": True})).to_json()["items"][0]   # another permission decides
-    assert other["proofs"][0]["rule"] == "consented_contact_details" and "obligations" not in other
+    assert other["proofs"][0]["rule"] == "consented_contact_details"
+    assert [o["obligation"] for o in other["obligations"]] == [          # its own, not the other's
+        "Tell the person which records were shared and with whom."]
 
 
 def test_the_proof_checker_holds_the_obligations_to_the_deciding_permission(folder):

@@ -70,6 +70,13 @@ def test_init_scaffolds_a_rulebase_that_checks_and_passes(tmp_path):
         result = runner.invoke(app, command)
         assert result.exit_code == 0, (command, result.output)
     assert "1 passed, 0 failed" in runner.invoke(app, ["test", "--rules", folder]).output
+    expected = json.load(open(os.path.join(folder, "cases", "council_with_consent.expected.json"), encoding="utf-8"))
+    assert [o["rule"] for o in expected["items"][0]["obligations"]] == ["consented_contact_details"]
+    open_request = os.path.join(folder, "open.yaml")
+    with open(open_request, "w", encoding="utf-8") as out:
+        out.write("date: '2024-06-01'\nrequester: council\nitems: [contact_details]\nsubject: {consented: true}\n")
+    shown = runner.invoke(app, ["decide", open_request, "--rules", folder])
+    assert shown.exit_code == 4 and "if sharing_necessary is yes: permitted" in shown.output, shown.output
     again = runner.invoke(app, ["init", folder])
     assert again.exit_code == 2 and "O011" in again.output
 

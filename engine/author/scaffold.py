@@ -1,9 +1,10 @@
 """`warrant init DIR`: a new rulebase that checks, proves its invariant and passes its golden case as created.
 
 In: a folder that does not exist yet (or is empty). Out: the files of a
-small, complete rulebase, written atomically: the request vocabulary, one
-source, one assumption, a dated policy with a permission and a prohibition,
-an invariant, and a golden case with its expected decision (made by
+small, complete rulebase, written atomically: the request vocabulary (with
+a judgement a request may leave open), one source, one assumption, a dated
+policy with a permission that carries an obligation and a prohibition, an
+invariant, and a golden case with its expected decision (made by
 deciding the case, so it is the engine's own answer). Raises `WarrantError`
 (O011) when the folder already holds files: nothing the author has is ever
 overwritten.
@@ -36,6 +37,11 @@ field items: many record_kind required as requested
     "The records asked for; each is decided on its own."
 field requester: body required fixed "Who asks for the data."
 field subject.consented: boolean "The person has agreed to the records being shared."
+
+# A judgement: a question somebody must answer. A request that leaves it out
+# has not answered it; if the decision turns on it, the item is undetermined.
+field sharing_necessary: boolean judgement
+    "Somebody has judged the sharing necessary for the council's purpose."
 '''
 
 SOURCES = '''# The sources the rules cite.
@@ -66,9 +72,11 @@ policy example_sharing "Sharing under the Example Act 2024"
         "The council may receive contact details when the person has agreed."
         cites example_act "s.2(1)"
         assumes consent_is_enough
+        requires "Tell the person which records were shared and with whom." cites example_act "s.4"
         when Item = contact_details
          and requester(council)
          and consented
+         and sharing_necessary
          and assuming consent_is_enough
 }
 
@@ -95,6 +103,7 @@ requester: council
 items:
 - contact_details
 - case_notes
+sharing_necessary: true
 subject:
   consented: true
 '''
