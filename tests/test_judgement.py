@@ -96,7 +96,7 @@ def test_an_open_judgement_leaves_the_item_undetermined(folder):
     text = decision.render("text")
     assert "contact_details: UNDETERMINED (it turns on judgements the request left open)" in text
     assert "  - if necessary is no and urgent is yes: permitted by urgent_contact_details" in text
-    assert "Judgements the request left open (a missing answer is not a no):" in text
+    assert "Judgements the request left open that the outcome turns on (a missing answer is not a no):" in text
     assert "If necessary is no and urgent is no: **refused (no permission applies)**" in decision.render("markdown")
     html = decision.render("html")
     assert 'class="outcome undetermined">Undetermined' in html and "If necessary is yes" in html
@@ -111,6 +111,8 @@ def test_an_answer_settles_it_and_a_prohibition_can_settle_it_alone(folder):
     assert no.items[0].outcome == "refused" and "open_questions" not in no.to_json()
     harmful = rb.decide(_request(harmful=True))          # harm forbids whatever the other answers are
     assert [i.outcome for i in harmful.items] == ["refused", "refused"]
+    assert "open_questions" not in harmful.to_json()      # no answer could change it: none is named
+    assert "left open" not in harmful.render("text")
     assert harmful.items[0].reason == "prohibition" and harmful.items[0].rules == ("harmful_sharing",)
     open_harm = rb.decide(_request(necessary=True)).to_json()["items"][0]
     assert [(b["answers"], b["outcome"], b.get("rule")) for b in open_harm["branches"]] == [

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as _dt
 
 from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
-from warrant.pipeline.judgement import open_questions, settle
+from warrant.pipeline.judgement import open_questions, questions_of, settle
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
@@ -78,6 +78,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[i.item][2]))
                  if settled[i.item][0] == Outcome.UNDETERMINED else i for i in items]
+        # the request's open questions are those some item turns on; one no answer can change is not named
+        asked = {path for i in items for path in questions_of(i.branches)}
+        questions = tuple(f for f in questions if f.path in asked)
     outcome = overall(i.outcome for i in items).value
     used = _assumptions_used(rulebase, items)
     assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))

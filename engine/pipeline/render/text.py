@@ -101,7 +101,7 @@ def render_decision(decision: Decision) -> str:
                 out.append("  no change to the request's facts was found that would permit it on this date")
     if decision.questions:
         out.append("")
-        out.append("Judgements the request left open (a missing answer is not a no):")
+        out.append("Judgements the request left open that the outcome turns on (a missing answer is not a no):")
         for path, doc in decision.questions:
             out.append(f"  - {path}: {doc}")
     if decision.assumptions:
