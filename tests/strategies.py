@@ -38,6 +38,10 @@ assumption a0 { question "q" position "p" reason "r" default on }
 assumption a1 { question "q" position "p" reason "r" default off }
 set sa = { name, gp_practice, overstaying, nhs_digital, tracing }
 set sb = { date_of_birth, last_known_address, absconding, nhs_trust, illegal_entry }
+set sd from 2018-01-01 until 2018-05-08 = { name, nhs_digital, overstaying }
+    from 2018-05-09 = { gp_practice, tracing, nhs_trust, name }
+value vd from 2018-01-01 = £500.00 from 2018-11-02 = £1000.00
+value vm = 12 months
 field j0: boolean judgement "A judgement a request may leave open."
 field j1: boolean judgement "Another."
 policy q0 "A provision other rules may depend on" in force from 2018-05-09 cites s {
@@ -106,7 +110,7 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
                     arg = draw(st.sampled_from(ITEMS + ("overstaying", "nhs_digital")))
                 conditions.append(f"d{j}({arg})")
         elif choice == "member" and symbols:
-            conditions.append(f"{draw(st.sampled_from(symbols))} in {draw(st.sampled_from(['sa', 'sb']))}")
+            conditions.append(f"{draw(st.sampled_from(symbols))} in {draw(st.sampled_from(['sa', 'sb', 'sd']))}")
     if head_symbol and not [s for s in symbols if s != "Item"]:
         var = fresh("S")
         conditions.append(f"holder({var})")
@@ -121,8 +125,8 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
         if choice == "compare" and typed:
             var = draw(st.sampled_from(sorted(typed)))
             kind = typed[var]
-            constant = {"months": lambda: f"{draw(st.sampled_from(MONTHS))} months",
-                        "money": lambda: _money(draw(st.sampled_from(PENCE))),
+            constant = {"months": lambda: draw(st.sampled_from([f"{m} months" for m in MONTHS] + ["vm"] * 3)),
+                        "money": lambda: draw(st.sampled_from([_money(p) for p in PENCE] + ["vd"] * 3)),
                         "date": lambda: draw(st.sampled_from(DATES))}[kind]()
             conditions.append(f"{var} {draw(st.sampled_from(OPS))} {constant}")
         elif choice == "not_bool":
@@ -140,7 +144,7 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
                 elif symbols:
                     conditions.append(f"not d{j}({draw(st.sampled_from(symbols))})")
         elif choice == "not_member" and symbols:
-            conditions.append(f"{draw(st.sampled_from(symbols))} not in {draw(st.sampled_from(['sa', 'sb']))}")
+            conditions.append(f"{draw(st.sampled_from(symbols))} not in {draw(st.sampled_from(['sa', 'sb', 'sd']))}")
         elif choice == "assuming":
             conditions.append(f"{draw(st.sampled_from(['', 'not ']))}assuming {draw(st.sampled_from(['a0', 'a1']))}")
         elif choice == "symbol_compare" and symbols:

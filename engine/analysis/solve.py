@@ -189,6 +189,10 @@ def _find_cuts(space: Space) -> dict:
     found: dict = {}
     for program in space.programs:
         for rule in program.rules.values():
+            if rule.kind == "value":        # a named value's constants are what rules compare with
+                for term in rule.head.args:
+                    if kind_of(term.value) != SYMBOL:
+                        found.setdefault(kind_of(term.value), set()).add(encode_value(term.value, space.names))
             for literal in rule.body:
                 if isinstance(literal, Compare):
                     for term in (literal.left, literal.right):

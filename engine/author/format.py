@@ -60,6 +60,10 @@ class _Printer:
                 anchors += decl.properties
             elif isinstance(decl, S.SetDecl):
                 containers.append(decl)
+                anchors += decl.periods
+            elif isinstance(decl, S.ValueDecl):
+                containers.append(decl)
+                anchors += [p for p in decl.periods if p.start or p.end]
             elif isinstance(decl, S.EnumDecl):
                 containers.append(decl)
                 anchors += decl.values
@@ -139,6 +143,8 @@ class _Printer:
                 self._block(decl)
             elif isinstance(decl, S.SetDecl):
                 self._set(decl)
+            elif isinstance(decl, S.ValueDecl):
+                self._value_decl(decl)
             elif isinstance(decl, S.EnumDecl):
                 self._enum(decl)
             elif isinstance(decl, S.FieldDecl):
@@ -174,7 +180,41 @@ class _Printer:
             return prop.value.isoformat()
         return quote(str(prop.value))
 
+    def _dated(self, decl) -> None:
+        """A dated set's or value's periods, one to a line after the head: `from D [until D] = VALUE [cites]`."""
+        for period in decl.periods:
+            self._emit_leading(period, INDENT)
+            when = f"from {period.start.isoformat()}" + (f" until {period.end.isoformat()}" if period.end else "")
+            cites = self._cites(period.cites, " ")
+            if isinstance(decl, S.ValueDecl):
+                self._line_out(f"{INDENT}{when} = {term_text(period.value)}{cites}", period)
+                continue
+            line = f"{INDENT}{when} = {{{', '.join(period.value)}}}{cites}"
+            if len(line) <= WIDTH:
+                self._line_out(line, period)
+                continue
+            self.out.append(f"{INDENT}{when} = {{")
+            saved, self.out = self.out, []
+            self._packed(period.value)
+            saved += [INDENT + line for line in self.out]
+            self.out = saved
+            self._line_out(f"{INDENT}}}{cites}", period)
+        self._emit_tail(decl, INDENT)
+
+    def _value_decl(self, decl: S.ValueDecl) -> None:
+        head = f"value {decl.name}" + (f" {quote(decl.description)}" if decl.description is not None else "")
+        if not decl.dated:
+            self._line_out(f"{head} = {term_text(decl.periods[0].value)}", decl)
+            return
+        self._line_out(head, decl)
+        self._dated(decl)
+
     def _set(self, decl: S.SetDecl) -> None:
+        if decl.dated:
+            self._line_out(f"set {decl.name}" + (f" {quote(decl.description)}" if decl.description is not None
+                                                 else ""), decl)
+            self._dated(decl)
+            return
         head = f"set {decl.name}" + (f" {quote(decl.description)}" if decl.description is not None else "") + " = {"
         if not decl.members and id(decl) not in self.tails:
             self._line_out(head + "}", decl)
@@ -307,6 +347,8 @@ def condition_text(condition) -> str:
         return f"{term_text(condition.term)} {'not in' if condition.negated else 'in'} {condition.set_name}"
     if isinstance(condition, S.InForce):
         return f"{'not ' if condition.negated else ''}in force({condition.name})"
+    if isinstance(condition, S.ValueOf):     # made by the checker, never written: the value it reads
+        return f"the value of {condition.name}"
     return ("not assuming " if condition.negated else "assuming ") + condition.name
 
 
@@ -317,7 +359,9 @@ def atom_text(atom: S.Atom) -> str:
 
 
 def term_text(term) -> str:
-    return term.name if isinstance(term, S.Variable) else show(term.value)
+    if isinstance(term, S.Variable):
+        return term.name[len(S.VALUE_VAR):] if term.name.startswith(S.VALUE_VAR) else term.name   # a named value, by its name
+    return show(term.value)
 
 
 @dataclass

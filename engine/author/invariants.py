@@ -40,7 +40,8 @@ from dataclasses import dataclass, replace
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.compile import compile_condition
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var,
+                                      compares_request_values)
 from warrant.pipeline.outcome import Outcome, combine
 from warrant.pipeline.grounding import request_atoms, settings_for
 from warrant.pipeline.errors import WarrantError
@@ -344,7 +345,7 @@ class _Enumerator:
                         symbols.add(term.value)
                     else:
                         thresholds.setdefault(kind_of(term.value), set()).add(order_key(term.value))
-            if isinstance(literal, Compare) and all(isinstance(t, Var) for t in _terms(literal)):
+            if compares_request_values(literal):
                 abstraction.relational = True
         abstraction.symbols = frozenset(symbols)
         abstraction.thresholds = {k: sorted(v) for k, v in thresholds.items()}

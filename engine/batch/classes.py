@@ -14,7 +14,7 @@ import bisect
 from dataclasses import dataclass
 
 from warrant.batch.cache import Bounded
-from warrant.pipeline.datalog import Compare, Const, Not, Var
+from warrant.pipeline.datalog import Compare, Const, Not, compares_request_values
 from warrant.pipeline.values import SYMBOL, kind_of
 
 
@@ -47,7 +47,7 @@ class Abstraction:
             for literal in rule.body + (rule.head,):
                 atom = literal.atom if isinstance(literal, Not) else literal
                 terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
-                if isinstance(atom, Compare) and all(isinstance(t, Var) for t in terms):
+                if compares_request_values(atom):
                     relational = True
                 for term in terms:
                     if isinstance(term, Const):

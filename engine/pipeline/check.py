@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import Diagnostic, did_you_mean
@@ -30,6 +30,7 @@ class Checked:
     sources: dict[str, S.SourceDecl] = field(default_factory=dict)
     assumptions: dict[str, S.AssumptionDecl] = field(default_factory=dict)
     sets: dict[str, S.SetDecl] = field(default_factory=dict)
+    values: dict[str, S.ValueDecl] = field(default_factory=dict)
     policies: dict[str, S.PolicyDecl] = field(default_factory=dict)
     rules: dict[str, S.Rule] = field(default_factory=dict)
     invariants: dict[str, S.Invariant] = field(default_factory=dict)
@@ -98,6 +99,8 @@ class _Checker:
             return o.assumptions, decl.name
         if isinstance(decl, S.SetDecl):
             return o.sets, decl.name
+        if isinstance(decl, S.ValueDecl):
+            return o.values, decl.name
         if isinstance(decl, S.PolicyDecl):
             return o.policies, decl.name
         if isinstance(decl, S.Invariant):
@@ -117,8 +120,13 @@ class _Checker:
             for prop in decl.properties:
                 self._citations(prop.cites)
         for decl in self.out.sets.values():
-            if len(set(decl.members)) != len(decl.members):
-                self.error("C109", f"set `{decl.name}` lists a member twice", decl.span)
+            for members, span in [(decl.members, decl.span)] + [(p.value, p.span) for p in decl.periods]:
+                if len(set(members)) != len(members):
+                    self.error("C109", f"set `{decl.name}` lists a member twice", span)
+            self._periods(decl, "set")
+        for decl in self.out.values.values():
+            self._periods(decl, "value")
+            self._value(decl)
         for policy in self.out.policies.values():
             self._citations(policy.cites)
             for obligation in policy.obligations:
@@ -132,6 +140,83 @@ class _Checker:
             if policy.family and policy.family in self.out.policies and policy.family != policy.name:
                 self.error("C117", f"`version of {policy.family}` names a policy; name the lineage they share instead",
                            policy.span, severity="warning")
+
+    def _periods(self, decl, what: str) -> None:
+        """A dated set's or value's periods: each ends after it starts, none overlaps the next (C139), and
+        none leaves days between itself and the next (C140)."""
+        for period in decl.periods:
+            self._citations(period.cites)
+            if period.start and period.end and period.end < period.start:
+                self.error("C139", f"{what} `{decl.name}`: a value ends ({period.end}) before it starts "
+                                   f"({period.start})", period.span)
+        ordered = S.in_effect(decl.periods)
+        for (before, _, end), (after, start, _) in zip(ordered, ordered[1:]):
+            if before.start == after.start or (before.end and before.end >= after.start):
+                self.error("C139", f"{what} `{decl.name}` has two values on {after.start}: the one "
+                                   f"{S.effect_text(before.start, before.end)} and the one from {after.start}",
+                           after.span, notes=("one value holds on any day; end the earlier one the day before "
+                                              "the later one starts",))
+            elif end and (after.start - end).days > 1:
+                self.error("C140", f"{what} `{decl.name}` has no value from {end + _dt.timedelta(days=1)} "
+                                   f"until {after.start - _dt.timedelta(days=1)}", after.span,
+                           notes=("give those days a value of their own" +
+                                  (" (`{}` for none)" if what == "set" else "") +
+                                  ", or drop the `until` that leaves them out",))
+
+    def _value(self, decl: S.ValueDecl) -> None:
+        """A named value is a constant of one kind, and its name is no enumeration value or set (C141)."""
+        kinds = set()
+        for period in decl.periods:
+            if isinstance(period.value, S.Variable):
+                self.error("C141", f"value `{decl.name}` is a constant, not a variable (`{period.value.name}`)",
+                           period.value.span)
+            else:
+                kinds.add(kind_of(period.value.value))
+        if len(kinds) > 1:
+            self.error("C141", f"value `{decl.name}` mixes kinds ({', '.join(sorted(kinds))}); each of its "
+                               "values is of one kind", decl.span)
+        clash = "a set" if decl.name in self.out.sets else \
+            "an enumeration value" if any(decl.name in e.values for e in self.out.vocabulary.enums) else None
+        if clash:
+            self.error("C141", f"value `{decl.name}` has the name of {clash}: in a comparison the name would "
+                               "mean either", decl.span)
+
+    def value_kind(self, name: str) -> str | None:
+        decl = self.out.values.get(name)
+        found = [p.value for p in decl.periods if isinstance(p.value, S.Constant)] if decl else []
+        return kind_of(found[0].value) if found else None
+
+    def resolve(self) -> None:
+        """Read the names of dated sets and values in rule bodies (see `S.ValueOf`): a membership of a
+        dated set is marked, and a comparison naming a value first binds the value on the request's date."""
+        def body_of(body):
+            out = []
+            for cond in body:
+                if isinstance(cond, S.Member) and cond.set_name in self.out.sets \
+                        and self.out.sets[cond.set_name].dated:
+                    cond = replace(cond, dated=True)
+                elif isinstance(cond, S.Comparison):
+                    terms = []
+                    for term in (cond.left, cond.right):
+                        if isinstance(term, S.Constant) and isinstance(term.value, str) \
+                                and term.value in named:
+                            var = S.Variable(f"{S.VALUE_VAR}{term.value}", term.span)
+                            if not any(isinstance(c, S.ValueOf) and c.name == term.value for c in out):
+                                out.append(S.ValueOf(term.value, var, term.span))
+                            term = var
+                        terms.append(term)
+                    cond = replace(cond, left=terms[0], right=terms[1])
+                out.append(cond)
+            return tuple(out)
+
+        if not self.out.values and not any(d.dated for d in self.out.sets.values()):
+            return
+        enum_values = {v for e in self.out.vocabulary.enums for v in e.values}
+        named = {n for n in self.out.values if n not in enum_values and n not in self.out.sets}   # else C141
+        for rule_id, rule in list(self.out.rules.items()):
+            self.out.rules[rule_id] = replace(rule, body=body_of(rule.body))
+        for name, invariant in list(self.out.invariants.items()):
+            self.out.invariants[name] = replace(invariant, body=body_of(invariant.body))
 
     def _properties(self, decl, keys: dict[str, bool], what: str) -> None:
         present = {p.key for p in decl.properties}
@@ -206,6 +291,8 @@ class _Checker:
                             kinds.setdefault(arg.name, kind)
             elif isinstance(cond, S.Member) and not cond.negated and isinstance(cond.term, S.Variable):
                 kinds.setdefault(cond.term.name, SYMBOL)
+            elif isinstance(cond, S.ValueOf) and self.value_kind(cond.name):
+                kinds.setdefault(cond.var.name, self.value_kind(cond.name))
         return kinds
 
     def check_rule(self, rule: S.Rule) -> None:
@@ -222,7 +309,9 @@ class _Checker:
         kinds = self.variable_kinds(rule)
         bound = set(kinds) | ({rule.item_var} if rule.item_var else set())
         for cond in rule.body:
-            if isinstance(cond, (S.Positive, S.Negative)):
+            if isinstance(cond, S.ValueOf):
+                bound.add(cond.var.name)
+            elif isinstance(cond, (S.Positive, S.Negative)):
                 self._atom(cond.atom)
                 if isinstance(cond, S.Positive):
                     bound |= {a.name for a in cond.atom.args if isinstance(a, S.Variable)}
@@ -246,7 +335,7 @@ class _Checker:
                 self._comparison(cond, kinds)
         # safety: every variable must be bound by a positive condition
         for cond in rule.body:
-            if isinstance(cond, S.Positive) or (isinstance(cond, S.Member) and not cond.negated):
+            if isinstance(cond, (S.Positive, S.ValueOf)) or (isinstance(cond, S.Member) and not cond.negated):
                 continue
             for var in _variables(cond):
                 if var.name not in bound:
@@ -456,6 +545,7 @@ class _Checker:
     # ---- usage ------------------------------------------------------------------
     def unused(self) -> None:
         used_preds, used_sets, used_sources, used_assumptions = set(), set(), set(), set()
+        used_values = set()
         for rule in list(self.out.rules.values()) + [i.as_rule() for i in self.out.invariants.values()]:
             used_sources |= {c.source for c in rule.cites} | {c.source for o in rule.obligations for c in o.cites}
             used_assumptions |= set(rule.assumes)
@@ -464,6 +554,8 @@ class _Checker:
                     used_preds.add(cond.atom.predicate)
                 elif isinstance(cond, S.Member):
                     used_sets.add(cond.set_name)
+                elif isinstance(cond, S.ValueOf):
+                    used_values.add(cond.name)
                 elif isinstance(cond, S.Assuming):
                     used_assumptions.add(cond.name)
         for policy in self.out.policies.values():
@@ -478,6 +570,11 @@ class _Checker:
         for name, decl in self.out.sets.items():
             if name not in used_sets:
                 self.error("C116", f"set `{name}` is never used", decl.span, severity="warning")
+        for name, decl in self.out.values.items():
+            if name not in used_values:
+                self.error("C116", f"value `{name}` is never used", decl.span, severity="warning")
+        for decl in list(self.out.sets.values()) + list(self.out.values.values()):
+            used_sources |= {c.source for p in decl.periods for c in p.cites}
         for name, decl in self.out.sources.items():
             if name not in used_sources:
                 self.error("C116", f"source `{name}` is never cited", decl.span, severity="warning")
@@ -521,6 +618,7 @@ class _Checker:
     def run(self) -> Checked:
         self.collect()
         self.check_declarations()
+        self.resolve()
         self.infer_derived()
         for rule in self.out.rules.values():
             self.check_rule(rule)
@@ -547,7 +645,7 @@ def check(files: list[S.RuleFile]) -> Checked:
 
 
 def _kind_name(decl) -> str:
-    return {S.SourceDecl: "source", S.AssumptionDecl: "assumption", S.SetDecl: "set",
+    return {S.SourceDecl: "source", S.AssumptionDecl: "assumption", S.SetDecl: "set", S.ValueDecl: "value",
             S.PolicyDecl: "policy", S.Invariant: "invariant"}.get(type(decl), "rule")
 
 
@@ -563,7 +661,9 @@ def _period_text(period: S.Period) -> str:
 
 def _show(term) -> str:
     from warrant.pipeline.values import show
-    return term.name if isinstance(term, S.Variable) else show(term.value)
+    if isinstance(term, S.Variable):
+        return term.name[len(S.VALUE_VAR):] if term.name.startswith(S.VALUE_VAR) else term.name     # a named value (`resolve`)
+    return show(term.value)
 
 
 def _variables(cond):

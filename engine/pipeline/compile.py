@@ -10,10 +10,12 @@ policy's `in force` condition in front. Raises nothing the checker let by.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from warrant.pipeline import syntax as S
 from warrant.pipeline.check import Checked
 from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule, Const, Not,
-                      Program, Var, fact_predicate, fired_predicate, set_predicate)
+                      Program, Var, fact_predicate, fired_predicate, set_predicate, value_predicate)
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -44,8 +46,12 @@ def compile_comparison(cond: S.Comparison):
 
 
 def compile_member(cond: S.Member):
-    atom = Atom(set_predicate(cond.set_name), (_term(cond.term),))
+    atom = Atom((value_predicate if cond.dated else set_predicate)(cond.set_name), (_term(cond.term),))
     return Not(atom) if cond.negated else atom
+
+
+def compile_value_of(cond: S.ValueOf):
+    return Atom(value_predicate(cond.name), (Var(cond.var.name),))
 
 
 def compile_assuming(cond: S.Assuming):
@@ -60,7 +66,8 @@ def compile_in_force(cond: S.InForce):
 
 
 _COMPILERS = {"Positive": compile_positive, "Negative": compile_negative, "Comparison": compile_comparison,
-              "Member": compile_member, "Assuming": compile_assuming, "InForce": compile_in_force}
+              "Member": compile_member, "Assuming": compile_assuming, "InForce": compile_in_force,
+              "ValueOf": compile_value_of}
 
 
 def _vars(literal) -> list[str]:
@@ -100,6 +107,8 @@ def compile_rulebase(checked: Checked) -> Program:
     for name, decl in sorted(checked.sets.items()):
         for member in decl.members:
             program.set_facts.append(Atom(set_predicate(name), (Const(member),)))
+    for clause in value_clauses(checked):
+        program.rules[clause.rule_id] = clause.compiled()
     recursive = _recursive_predicates(checked)
     for policy in sorted(checked.policies.values(), key=lambda p: p.name):
         _compile_in_force(program, policy)
@@ -111,8 +120,10 @@ def compile_rulebase(checked: Checked) -> Program:
     for spec in checked.vocabulary.fields:
         program.predicates[fact_predicate(spec.predicate)] = spec.arity
     program.predicates[fact_predicate("requested")] = 1
-    for name in checked.sets:
-        program.predicates[set_predicate(name)] = 1
+    for name, decl in checked.sets.items():
+        program.predicates[(value_predicate if decl.dated else set_predicate)(name)] = 1
+    for name in checked.values:
+        program.predicates[value_predicate(name)] = 1
     for name, kinds in checked.derived.items():
         program.predicates[fact_predicate(name)] = len(kinds)
     for pred, arity in ((PERMIT, 2), (FORBID, 2), (IN_FORCE, 1), (ASSUMED, 1), (DRAFT_ON, 1)):
@@ -121,6 +132,48 @@ def compile_rulebase(checked: Checked) -> Program:
         program.predicates[fired_predicate(rule.id)] = len(rule.variables)
         program.by_head.setdefault(rule.head.predicate, []).append(rule.id)
     return program
+
+
+@dataclass(frozen=True)
+class ValueClause:
+    """One member of a dated set, or one value of a named value, in one period: a clause guarded by the date.
+
+    `NAME__from_1998_09_30__MEMBER` (a set's member) or `NAME__from_2018_05_25`
+    (a value): `v_NAME(VALUE) <= request_date(Date) & Date >= start & Date <= end`.
+    The prover, the proof checker and the exact analysis read these clauses as
+    they read any rule, so a dated value is followed wherever a rule is.
+    """
+
+    rule_id: str
+    decl: object            # S.SetDecl | S.ValueDecl
+    period: S.Dated
+    start: object
+    end: object
+    value: object           # the member, or the value's constant
+
+    def compiled(self) -> CompiledRule:
+        date = Var("Date")
+        body = [Atom(fact_predicate("request_date"), (date,))]
+        if self.start:
+            body.append(Compare(date, ">=", Const(self.start)))
+        if self.end:
+            body.append(Compare(date, "<=", Const(self.end)))
+        return CompiledRule(self.rule_id, "value", Atom(value_predicate(self.decl.name), (Const(self.value),)),
+                            tuple(body), ("Date",), None, (-1,) * len(body))
+
+
+def value_clauses(checked: Checked) -> list[ValueClause]:
+    """Every dated set's and named value's clauses, in a stable order (see `ValueClause`)."""
+    out = []
+    decls = [d for _, d in sorted(checked.sets.items()) if d.dated] + [d for _, d in sorted(checked.values.items())]
+    for decl in decls:
+        for period, start, end in S.in_effect(decl.periods):
+            when = f"from_{start.isoformat().replace('-', '_')}" if start else "always"
+            if isinstance(decl, S.SetDecl):
+                out += [ValueClause(f"{decl.name}__{when}__{m}", decl, period, start, end, m) for m in period.value]
+            elif isinstance(period.value, S.Constant):
+                out.append(ValueClause(f"{decl.name}__{when}", decl, period, start, end, period.value.value))
+    return out
 
 
 def _compile_in_force(program: Program, policy: S.PolicyDecl) -> None:

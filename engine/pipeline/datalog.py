@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from warrant.pipeline.syntax import VALUE_VAR
 from warrant.pipeline.values import show
 
 
@@ -84,6 +85,22 @@ def set_predicate(name: str) -> str:
     return "s_" + name
 
 
+def value_predicate(name: str) -> str:
+    """A dated set's membership, or a named value, on the request's date (clauses guarded by the date)."""
+    return "v_" + name
+
+
+
+def compares_request_values(literal) -> bool:
+    """A comparison of two request values (`A < B`): classes of requests by constants are not uniform for it.
+
+    A named value is not a request value: it is one of its declared
+    constants on each day, so comparing with it is comparing with those.
+    """
+    return isinstance(literal, Compare) and all(isinstance(t, Var) and not t.name.startswith(VALUE_VAR)
+                                                for t in (literal.left, literal.right))
+
+
 def fired_predicate(rule_id: str) -> str:
     return "f_" + rule_id
 
@@ -142,7 +159,7 @@ class CompiledRule:
     """One source rule as the engine runs it."""
 
     id: str
-    kind: str                    # permit | forbid | define | in_force
+    kind: str                    # permit | forbid | define | in_force | value (a dated set's or value's period)
     head: Atom                   # concluded atom (engine names)
     body: tuple[Literal, ...]    # in evaluation order
     variables: tuple[str, ...]   # order of fired_r's arguments

@@ -249,6 +249,40 @@ class _ToAST(Transformer):
                          tuple(_span(self.file, m) for m in members))
 
     @v_args(meta=True)
+    def dated_set_decl(self, meta, children):
+        name, description, *periods = children
+        return S.SetDecl(str(name), _unquote(description) if description else None, (), self._s(meta), (),
+                         tuple(periods))
+
+    @v_args(meta=True)
+    def dated_members(self, meta, children):
+        (start, end), *rest = children
+        cites = rest.pop()[1] if rest and isinstance(rest[-1], tuple) else ()
+        members = [m for m in rest if m is not None]
+        return S.Dated(tuple(str(m) for m in members), start, end, cites, self._s(meta),
+                       tuple(_span(self.file, m) for m in members))
+
+    @v_args(meta=True)
+    def value_decl(self, meta, children):
+        name, description, term = children
+        return S.ValueDecl(str(name), _unquote(description) if description else None,
+                           (S.Dated(term, span=term.span),), self._s(meta))
+
+    @v_args(meta=True)
+    def dated_value_decl(self, meta, children):
+        name, description, *periods = children
+        return S.ValueDecl(str(name), _unquote(description) if description else None, tuple(periods), self._s(meta))
+
+    @v_args(meta=True)
+    def dated_term(self, meta, children):
+        (start, end), term, cites = children
+        return S.Dated(term, start, end, cites[1] if cites else (), self._s(meta))
+
+    def during(self, children):
+        start, end = children
+        return (self._date_token(start), self._date_token(end) if end is not None else None)
+
+    @v_args(meta=True)
     def period(self, meta, children):
         start, end = children
         start_value = self._date_token(start) if start is not None else None

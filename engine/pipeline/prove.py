@@ -12,8 +12,10 @@ same order, as asking per item.
 """
 from __future__ import annotations
 
+from warrant.pipeline import syntax as S
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.evaluate import Session
+from warrant.pipeline.syntax import effect_text, in_effect
 from warrant.pipeline.trace import Attempt, TraceNode
 from warrant.pipeline.values import show
 from warrant.pipeline.values import BOOL
@@ -63,6 +65,10 @@ class Prover:
             return f"draft policy {args[0]} is switched on"
         if predicate.startswith("s_"):
             return f"{show(args[0])} is in the set {predicate[2:]}"
+        if predicate.startswith("v_"):
+            if predicate[2:] in self.rb.checked.sets:
+                return f"{show(args[0])} is in the set {predicate[2:]}"
+            return f"{predicate[2:]} is {show(args[0])}"
         name = predicate[2:]
         spec = self.fields.get(name)
         if name == "requested":
@@ -121,10 +127,15 @@ class Prover:
             children.append(child)
         head_args = tuple(_value(a, env) for a in rule.head.args)
         source = self.rb.source_rule(rule_id)
+        conclusion = self.describe(rule.head.predicate, head_args)
+        if rule.kind == "value":           # a dated set's or value's period: say which one applied
+            clause = self.rb.value_clause(rule_id)
+            conclusion += f" (its value {effect_text(clause.start, clause.end)})"
+            source = clause.decl
         return TraceNode(
-            kind="rule", conclusion=self.describe(rule.head.predicate, head_args),
+            kind="rule", conclusion=conclusion,
             atom=(rule.head.predicate, head_args), rule=rule_id,
-            statement=source.statement if source else self._policy_statement(rule.policy),
+            statement=_statement(source) if source else self._policy_statement(rule.policy),
             bindings=tuple((v, env[v]) for v in rule.variables),
             citations=self.rb.rule_citations(rule_id), assumptions=self.rb.rule_assumptions(rule_id),
             location=self.rb.rule_location(rule_id), children=tuple(children))
@@ -180,11 +191,11 @@ class Prover:
         if holds is None:
             holds = _compare(left, literal.op, right)
         op = _TEXT_OPS[literal.op]
-        text = f"{show(left)} {op} {show(right)}" if holds else \
-            f"{show(left)} {op} {show(right)} does not hold"
+        shown_left, shown_right = _named(literal.left, left), _named(literal.right, right)
+        text = f"{shown_left} {op} {shown_right}" if holds else f"{shown_left} {op} {shown_right} does not hold"
         return TraceNode("comparison", text, holds=holds,
                          detail=(("left", left), ("op", op), ("right", right),
-                                 ("expression", f"{literal.left} {op} {literal.right}")))
+                                 ("expression", f"{_source_term(literal.left)} {op} {_source_term(literal.right)}")))
 
     # ---- why not -------------------------------------------------------------------
     def attempt(self, rule_id: str, item: str) -> Attempt:
@@ -312,6 +323,8 @@ class Prover:
         if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
             if _is_ground(atom):
                 return self.leaf(atom, holds=False)
+        if pred.startswith("v_"):
+            return self._no_value(atom)
         text = self._pattern_text(atom)
         if pred in self.program.by_head:
             message = f"nothing establishes that {text}"
@@ -325,6 +338,25 @@ class Prover:
             message += "; it says " + "; ".join(actual)
         return TraceNode("fact", message, atom=(pred, _args(atom)), holds=False,
                          detail=(("actual", tuple(actual)),))
+
+    def _no_value(self, atom: Atom) -> TraceNode:
+        """A dated set that does not hold the value on the date, or a named value with none on it."""
+        name = atom.predicate[2:]
+        decl = self.rb.checked.sets.get(name) or self.rb.checked.values.get(name)
+        applies = [(p, start, end) for p, start, end in in_effect(decl.periods)
+                   if (start is None or self.date >= start) and (end is None or self.date <= end)]
+        if isinstance(decl, S.SetDecl):
+            value = show(atom.args[0].value) if isinstance(atom.args[0], Const) else "the value"
+            if applies:
+                period, start, end = applies[0]
+                text = (f"{value} is not in the set {name} on {show(self.date)} (its value "
+                        f"{effect_text(start, end)}: {', '.join(period.value) or 'empty'})")
+            else:
+                text = f"the set {name} has no value on {show(self.date)} ({_periods_text(decl)})"
+        else:
+            text = f"{name} has no value on {show(self.date)} ({_periods_text(decl)})"
+        return TraceNode("member" if isinstance(decl, S.SetDecl) else "fact", text, atom=(atom.predicate, _args(atom)),
+                         holds=False, location=self.rb.place(applies[0][0] if applies else decl))
 
     def _pattern_text(self, atom: Atom) -> str:
         if _is_ground(atom):
@@ -352,6 +384,32 @@ class Prover:
 
 
 # ---- helpers ----------------------------------------------------------------------
+
+
+def _statement(source) -> str | None:
+    """A rule's statement, or a dated set's or value's description."""
+    return source.statement if isinstance(source, S.Rule) else source.description
+
+
+def _named(term, value) -> str:
+    """A compared value as shown: a named value shows its name too (`notes_age (18)`)."""
+    if isinstance(term, Var) and term.name.startswith(S.VALUE_VAR):
+        return f"{term.name[len(S.VALUE_VAR):]} ({show(value)})"
+    return show(value)
+
+
+def _source_term(term) -> str:
+    """A compared term as the author wrote it (a named value by its name)."""
+    return term.name[len(S.VALUE_VAR):] if isinstance(term, Var) and term.name.startswith(S.VALUE_VAR) else str(term)
+
+
+def _periods_text(decl) -> str:
+    parts = []
+    for period, start, end in in_effect(decl.periods):
+        value = "{" + ", ".join(period.value) + "}" if isinstance(decl, S.SetDecl) else show(period.value.value)
+        parts.append(f"{effect_text(start, end)}: {value}")
+    return "; ".join(parts)
+
 
 
 def _as_absent(node: TraceNode) -> TraceNode:

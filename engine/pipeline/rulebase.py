@@ -127,11 +127,21 @@ class Rulebase:
             names.extend(c.name for c in rule.body if isinstance(c, S.Assuming))
         return tuple(dict.fromkeys(names))
 
+    def value_clause(self, rule_id: str):
+        """The dated set's or value's period a compiled `value` rule stands for (compile.ValueClause)."""
+        clauses = self.__dict__.get("_value_clauses")
+        if clauses is None:
+            from warrant.pipeline.compile import value_clauses
+            clauses = self.__dict__["_value_clauses"] = {c.rule_id: c for c in value_clauses(self.checked)}
+        return clauses[rule_id]
+
     def _rule_citations(self, rule_id: str) -> tuple[Cite, ...]:
         compiled = self.program.rules[rule_id]
         rule = self.checked.rules.get(rule_id)
         if rule is not None:
             return tuple(self.cite(c) for c in rule.cites)
+        if compiled.kind == "value":
+            return tuple(self.cite(c) for c in self.value_clause(rule_id).period.cites)
         policy = self.checked.policies.get(compiled.policy)
         return tuple(self.cite(c) for c in policy.cites) if policy else ()
 
@@ -139,6 +149,8 @@ class Rulebase:
         rule = self.checked.rules.get(rule_id)
         if rule is not None and rule.span:
             return self.place(rule)
+        if self.program.rules[rule_id].kind == "value":
+            return self.place(self.value_clause(rule_id).period) or ""
         return self.place(self.checked.policies.get(self.program.rules[rule_id].policy)) or ""
 
     def place(self, decl) -> str | None:

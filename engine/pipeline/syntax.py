@@ -65,6 +65,24 @@ class Member:
     set_name: str
     negated: bool = False
     span: Span | None = span_field()
+    dated: bool = False          # the set has values per period (the checker marks it)
+
+
+VALUE_VAR = "Val__"   # the variable a named value is read into (see ValueOf); no author writes one
+
+
+@dataclass(frozen=True, slots=True)
+class ValueOf:
+    """`VAR` is named value NAME's value on the request's date.
+
+    Never written: the checker makes one from a comparison that names a
+    value (`Age >= digital_consent_age` becomes `ValueOf(digital_consent_age,
+    V)` and `Age >= V`), so the compiled rule binds the value before testing it.
+    """
+
+    name: str
+    var: Variable
+    span: Span | None = span_field()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +101,7 @@ class InForce:
     span: Span | None = span_field()
 
 
-Condition = Positive | Negative | Comparison | Member | Assuming | InForce
+Condition = Positive | Negative | Comparison | Member | Assuming | InForce | ValueOf
 
 # ---- declarations -------------------------------------------------------------
 
@@ -142,12 +160,79 @@ class AssumptionDecl:
 
 
 @dataclass(frozen=True, slots=True)
-class SetDecl:
-    name: str
-    description: str | None
-    members: tuple[str, ...]
+class Dated:
+    """One value of a dated set or named value and the days it holds: `from D [until D] = VALUE [cites ...]`.
+
+    `value` is a set's members (a tuple of names) or a value's constant.
+    Undated declarations have a single `Dated` with no start.
+    """
+
+    value: object
+    start: object = None          # datetime.date, or None: from the beginning
+    end: object = None            # datetime.date, or None: no end
+    cites: tuple[Citation, ...] = ()
     span: Span | None = span_field()
     member_spans: tuple[Span, ...] = span_field()
+
+
+def in_effect(periods: tuple[Dated, ...]) -> tuple[tuple[Dated, object, object], ...]:
+    """Each period with the days it is in effect, by start date: (period, first day, last day or None).
+
+    A period without `until` lasts until the day before the next one starts
+    (dates as keys, as OpenFisca's parameters read); the last one has no end.
+    Overlaps and gaps are the checker's C139 and C140.
+    """
+    import datetime as _dt
+    ordered = sorted(periods, key=lambda p: (p.start or _dt.date.min))
+    out = []
+    for index, period in enumerate(ordered):
+        end = period.end
+        if end is None and index + 1 < len(ordered) and ordered[index + 1].start:
+            end = ordered[index + 1].start - _dt.timedelta(days=1)
+        out.append((period, period.start, end))
+    return tuple(out)
+
+
+def effect_text(start, end) -> str:
+    """"from 1998-09-30 until 2012-11-21", "from 2012-11-22", or "always"."""
+    if start is None and end is None:
+        return "always"
+    return " ".join(part for part in (f"from {start.isoformat()}" if start else "",
+                                      f"until {end.isoformat()}" if end else "") if part)
+
+
+@dataclass(frozen=True, slots=True)
+class SetDecl:
+    """`set NAME "doc" = {...}`, or with values per period: `set NAME "doc" from D = {...} from D = {...}`."""
+
+    name: str
+    description: str | None
+    members: tuple[str, ...]             # the undated set's members; () when dated
+    span: Span | None = span_field()
+    member_spans: tuple[Span, ...] = span_field()
+    periods: tuple[Dated, ...] = ()      # the dated set's values, in the order written
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.periods)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDecl:
+    """`value NAME "doc" = 13`, or dated: `value NAME "doc" from D = 13 cites ... from D = 16`.
+
+    Named in a comparison (`Age >= NAME`); on a day no period covers, the
+    value has none and the comparison does not hold.
+    """
+
+    name: str
+    description: str | None
+    periods: tuple[Dated, ...]
+    span: Span | None = span_field()
+
+    @property
+    def dated(self) -> bool:
+        return any(p.start or p.end for p in self.periods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +363,7 @@ class Invariant:
                     span=self.span, id_span=self.id_span)
 
 
-Declaration = EnumDecl | FieldDecl | SourceDecl | AssumptionDecl | SetDecl | PolicyDecl | Invariant | Rule
+Declaration = EnumDecl | FieldDecl | SourceDecl | AssumptionDecl | SetDecl | ValueDecl | PolicyDecl | Invariant | Rule
 
 
 @dataclass(frozen=True, slots=True)

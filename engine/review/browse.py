@@ -27,6 +27,40 @@ def _cites(rulebase, cites) -> str:
     return "; ".join(rulebase.cite(c).label + (f", {c.locator}" if c.locator else "") for c in cites)
 
 
+def dated_decls(rulebase) -> list:
+    """The dated sets and the named values, by name (what `rules` and `timeline` show beside the policies)."""
+    checked = rulebase.checked
+    return sorted([d for d in checked.sets.values() if d.dated] + list(checked.values.values()), key=lambda d: d.name)
+
+
+def _applies(start, end, date) -> bool:
+    return date is None or ((start is None or date >= start) and (end is None or date <= end))
+
+
+def _shown_value(decl, period) -> str:
+    if isinstance(decl, S.SetDecl):
+        return "{" + ", ".join(period.value) + "}"
+    from warrant.pipeline.values import show
+    return show(period.value.value)
+
+
+def _value_lines(rulebase, date, out: list[str]) -> None:
+    """Each dated set and named value with the value in effect on `date` (all its values without one)."""
+    decls = dated_decls(rulebase)
+    if not decls:
+        return
+    out.append("")
+    out.append(f"Sets and values on {date}:" if date else "Sets and values that change with the date:")
+    for decl in decls:
+        kind = "set" if isinstance(decl, S.SetDecl) else "value"
+        periods = [(p, a, b) for p, a, b in S.in_effect(decl.periods) if _applies(a, b, date)]
+        out.append(f"  {kind:7} {decl.name}: {decl.description or ''}".rstrip() +
+                   ("" if periods else f" (no value{' on ' + str(date) if date else ''})"))
+        for period, start, end in periods:
+            cites = f" (cites {_cites(rulebase, period.cites)})" if period.cites else ""
+            out.append(f"          {S.effect_text(start, end)}: {_shown_value(decl, period)}{cites}")
+
+
 def render_rules(rulebase, date: _dt.date | None) -> str:
     checked = rulebase.checked
     out = [f"Rules in force on {date}" if date else "All rules"]
@@ -45,6 +79,7 @@ def render_rules(rulebase, date: _dt.date | None) -> str:
             out.append(f"  assumes {', '.join(policy.assumes)}")
         for rule in policy.rules:
             _rule_lines(rulebase, rule, out)
+    _value_lines(rulebase, date, out)
     return "\n".join(out) + "\n"
 
 
@@ -87,6 +122,7 @@ def render_rule(rulebase, rule_id: str) -> str:
 def _timeline_span(rulebase):
     policies = sorted(rulebase.checked.policies.values(), key=lambda p: p.name)
     dates = [d for p in policies if p.period for d in (p.period.start, p.period.end) if d]
+    dates += [d for decl in dated_decls(rulebase) for p in decl.periods for d in (p.start, p.end) if d]
     first = min(dates + [_dt.date(2016, 1, 1)])
     last = max(dates + [_dt.date(2026, 12, 31)])
     return policies, _dt.date(first.year, 1, 1), _dt.date(last.year, 12, 31)
@@ -122,6 +158,19 @@ def render_timeline(rulebase, width: int = 60) -> str:
         for i in range(col(start), col(end) + 1):
             bar[i] = "░" if policy.draft else "█"
         out.append(f"{policy.name:{name_width}}  {''.join(bar)}  {_period(policy)}{' (draft)' if policy.draft else ''}")
+    decls = [d for d in dated_decls(rulebase) if d.dated]
+    if decls:
+        out.append("")
+        out.append("Sets and values that change with the date (each value in its own shade):")
+        label_width = max([name_width] + [len(d.name) for d in decls])
+        for decl in decls:
+            bar = [" "] * width
+            changes = []
+            for index, (period, start, end) in enumerate(S.in_effect(decl.periods)):
+                for i in range(col(start or first), col(end or last) + 1):
+                    bar[i] = "▓" if index % 2 else "█"
+                changes.append(str(start) if start else "start")
+            out.append(f"{decl.name:{label_width}}  {''.join(bar)}  from {', '.join(changes)}")
     return "\n".join(out) + "\n"
 
 
@@ -137,7 +186,8 @@ def timeline_svg(rulebase) -> str:
     left, width, row, right = 380, 560, 34, 190
     ordered = sorted(policies, key=lambda p: (p.lineage, p.period.start if p.period and p.period.start else first,
                                               p.name))
-    height = row * (len(ordered) + 3)
+    decls = [d for d in dated_decls(rulebase) if d.dated]
+    height = row * (len(ordered) + len(decls) + 3)
 
     def x(date):
         return left + (date - first).days / days * width
@@ -170,6 +220,19 @@ def timeline_svg(rulebase) -> str:
         ET.SubElement(bar, "title").text = f"{policy.title}: {_period(policy)}"
         ET.SubElement(svg, "text", x=str(left + width + 8), y=str(y + 16), fill="#333").text = \
             _period(policy) + (" (draft)" if policy.draft else "")
+    for index, decl in enumerate(decls):
+        y = 20 + (len(ordered) + index) * row
+        ET.SubElement(svg, "text", x="8", y=str(y + 10), **{"font-weight": "bold"}).text = \
+            f"{'set' if isinstance(decl, S.SetDecl) else 'value'} {decl.name}"
+        ET.SubElement(svg, "text", x="8", y=str(y + 24), fill="#444").text = _shorten(decl.description or "", 60)
+        for shade, (period, start, end) in enumerate(S.in_effect(decl.periods)):
+            a, b = start or first, end or last
+            bar = ET.SubElement(svg, "rect", x=f"{x(a):.1f}", y=str(y + 4), width=f"{max(2.0, x(b) - x(a)):.1f}",
+                                height="16", fill="#2f855a" if shade % 2 == 0 else "#9ae6b4", stroke="#fff")
+            ET.SubElement(bar, "title").text = f"{decl.name} {S.effect_text(start, end)}: {_shown_value(decl, period)}"
+        ET.SubElement(svg, "text", x=str(left + width + 8), y=str(y + 16), fill="#333").text = \
+            "changes " + ", ".join(str(p.start) for p in decl.periods[1:] if p.start) if len(decl.periods) > 1 \
+            else S.effect_text(decl.periods[0].start, decl.periods[0].end)
     legend_y = height - 18
     ET.SubElement(svg, "rect", x="8", y=str(legend_y - 11), width="24", height="12", fill="#2b6cb0")
     ET.SubElement(svg, "text", x="38", y=str(legend_y)).text = "in force"
@@ -210,7 +273,25 @@ def rules_json(rulebase, date: _dt.date | None) -> dict:
                                                                 else _dt.date.min, p.name))
     return {"date": date.isoformat() if date else None, "always": [_rule_json(rulebase, r) for r in top],
             "policies": [{**_policy_json(p), "rules": [_rule_json(rulebase, r) for r in p.rules]}
-                         for p in policies if _in_force(p, date)]}
+                         for p in policies if _in_force(p, date)],
+            **({"values": [_values_json(rulebase, d, date) for d in dated_decls(rulebase)]}
+               if dated_decls(rulebase) else {})}
+
+
+def _values_json(rulebase, decl, date=None) -> dict:
+    """A dated set or named value, with its periods (only the one in effect on `date`, when given)."""
+    def shown(period):
+        if isinstance(decl, S.SetDecl):
+            return list(period.value)
+        from warrant.pipeline.values import to_json
+        return to_json(period.value.value)
+    return {"name": decl.name, "kind": "set" if isinstance(decl, S.SetDecl) else "value",
+            "description": decl.description, "location": rulebase.place(decl),
+            "periods": [{"from": start.isoformat() if start else None, "until": end.isoformat() if end else None,
+                         "value": shown(period),
+                         "cites": [{"source": c.source, "locator": c.locator, "label": rulebase.cite(c).label}
+                                   for c in period.cites]}
+                        for period, start, end in S.in_effect(decl.periods) if _applies(start, end, date)]}
 
 
 def rule_json(rulebase, rule_id: str) -> dict:
@@ -235,4 +316,6 @@ def timeline_json(rulebase) -> dict:
     """`warrant timeline --format json`: every policy's period, in the chart's order."""
     policies, first, _ = _timeline_span(rulebase)
     ordered = sorted(policies, key=lambda p: (p.period.start if p.period and p.period.start else first, p.name))
-    return {"policies": [_policy_json(p) for p in ordered]}
+    decls = [d for d in dated_decls(rulebase) if d.dated]
+    return {"policies": [_policy_json(p) for p in ordered],
+            **({"values": [_values_json(rulebase, d) for d in decls]} if decls else {})}
