@@ -493,7 +493,7 @@ def timeline(
     svg: Optional[str] = typer.Option(None, "--svg", metavar="FILE", help="Also write the chart as an SVG image to this file."),
     fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
-    """The periods in force of every policy, as a chart.
+    """The periods in force of every policy, and each dated set's and value's values, as a chart.
 
     Examples:
 

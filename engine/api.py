@@ -500,7 +500,8 @@ class Rulebase:
 
     @_public
     def timeline(self) -> Listing:
-        """The periods in force of every policy, as a chart (text) or data (JSON)."""
+        """The periods in force of every policy, and the values of the dated sets and values, as a chart (text)
+        or data (JSON)."""
         from warrant.review.browse import render_timeline, timeline_json
         return Listing(render_timeline(self._loaded), timeline_json(self._loaded))
 
