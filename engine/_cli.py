@@ -130,12 +130,19 @@ def _root(show_version: bool = typer.Option(False, "--version", callback=_versio
 
 
 def _assumptions(pairs: List[str]) -> dict:
-    out = {}
+    """`--assume NAME=on|off|READING` -> {NAME: True/False/READING}; a reading given twice is (before, after)."""
+    out: dict = {}
     for pair in pairs:
-        name, _, value = pair.partition("=")
-        if value not in ("on", "off"):
-            raise warrant.WarrantError.at("O003", f"--assume takes NAME=on or NAME=off, got {pair!r}")
-        out[name] = value == "on"
+        name, equals, value = pair.partition("=")
+        if not (name and equals and value):
+            raise warrant.WarrantError.at("O003", f"--assume takes NAME=on, NAME=off or NAME=READING, got {pair!r}")
+        setting = {"on": True, "off": False}.get(value, value)
+        if name in out:
+            if isinstance(out[name], (bool, tuple)) or isinstance(setting, bool):
+                raise warrant.WarrantError.at("O003", f"--assume {name} is given twice; only a reading may be, "
+                                                      "to compare two readings (before, then after)")
+            setting = (out[name], setting)
+        out[name] = setting
     return out
 
 
@@ -180,7 +187,7 @@ def decide(
     at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Decide as if the request were made on this date."),
     fmt: DecisionFormat = _format("text, json, markdown, dot or html (a report to attach).", DecisionFormat, "text"),
     set_: List[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Override a fact: FIELD=VALUE (dotted path)."),
-    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption: NAME=on|off."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING", help="Set an assumption: NAME=on|off, or NAME=READING for one with named readings."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft policy on."),
     verify: bool = typer.Option(False, "--verify", help="Check every proof with the independent proof checker."),
     batch: Optional[str] = typer.Option(None, "--batch", metavar="FILE.jsonl", help="A JSON Lines file of requests to decide in bulk."),
@@ -230,7 +237,7 @@ def compare(
     request: str = typer.Argument(..., help="A request file (YAML or JSON)."),
     at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="A date to decide on; give it twice to compare two dates."),
     set_: List[str] = typer.Option([], "--set", metavar="FIELD=VALUE", help="Override a fact in the second variant: FIELD=VALUE."),
-    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the second variant."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING", help="Set an assumption in the second variant (on|off or a reading)."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the second variant."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
@@ -254,7 +261,7 @@ def impact(
     batch: str = typer.Argument(..., help="A JSON Lines file of requests (e.g. from `warrant generate`)."),
     at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="Twice: baseline date, then changed date. Once: the date of "
                                                   "both scenarios with --assume/--with-draft, else the changed date."),
-    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="Switch an assumption in the changed scenario."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING", help="Set an assumption in the changed scenario; a reading given twice: before, then after."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="Switch a draft on in the changed scenario."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     fmt: ImpactFormat = _format("text, json or csv.", ImpactFormat, "text"),
@@ -281,8 +288,9 @@ def diff(
                                                       "revision (e.g. HEAD~1:rules). Default: --rules."),
     after: Optional[str] = typer.Argument(None, help="The rulebase after (a folder or REV:FOLDER). Default: --rules."),
     at: List[str] = typer.Option([], "--at", metavar="YYYY-MM-DD", help="Once: the date of every request. Twice: before, then after."),
-    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off", help="NAME=on|off: with one rulebase, compared with its "
-                                                          "opposite; with two, fixed for both."),
+    assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING", help="NAME=on|off: with one rulebase, compared with its "
+                                                          "opposite; NAME=READING: with the default reading (twice: "
+                                                          "before, then after); with two rulebases, fixed for both."),
     with_draft: List[str] = typer.Option([], "--with-draft", metavar="POLICY", help="A draft: with one rulebase, off before and on "
                                                                   "after; with two, on for both."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),

@@ -126,7 +126,7 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
 @_public
 def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" = None, *,
          rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, at: Iterable[_dt.date | str] = (),
-         assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
+         assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = (),
          time_limit: float | None = None, progress: bool = True) -> Differences:
     """Every region of requests decided differently by two rulebases, dates or settings (`warrant diff`).
 
@@ -134,7 +134,8 @@ def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" 
     revision (read into a private folder and removed after); either omitted
     is `rules` (default: the rulebase `load()` picks). With one rulebase the
     options are the change: two `at` dates, or `assume` compared with its
-    opposite, or `drafts` off against on."""
+    opposite (a reading: with the default reading, or a `(before, after)`
+    pair of readings), or `drafts` off against on."""
     from warrant.analysis.budget import Budget, bounded
     from warrant.analysis.diff import diff as run_diff, scenarios
     from warrant.analysis.revision import checkout, is_revision
@@ -350,12 +351,13 @@ class Rulebase:
         raise WarrantError.at("R002", f"a request is a mapping or a file path, not {type(request).__name__}")
 
     @_public
-    def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
+    def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
                drafts: Iterable[str] = (), overrides: Iterable[str] = (), explain: str = "refused",
                vary: Iterable[str] = (), verify: bool = False) -> Decision:
         """Decide one request (a mapping, a file path, or `request()`'s result) with its evidence.
 
-        `at`: decide as if on this date; `assume`: assumption switches; `drafts`:
+        `at`: decide as if on this date; `assume`: assumption settings (`True`/`False`,
+        or a reading's name for an assumption with named readings); `drafts`:
         draft policies switched on; `overrides`: facts changed first, each
         `FIELD=VALUE` on a dotted path (as `--set`); `explain="refused"` searches
         what would have to change for a refused item, `"none"` skips that
@@ -376,7 +378,8 @@ class Rulebase:
         chosen, settings = apply_overrides(self.request(request), list(overrides), self._loaded.vocabulary)
         if when:
             settings.insert(0, ("--at", when.isoformat()))
-        settings += [("--assume", f"{k}={'on' if v else 'off'}") for k, v in sorted(switches.items())]
+        from warrant.pipeline.grounding import setting_text
+        settings += [("--assume", f"{k}={setting_text(v)}") for k, v in sorted(switches.items())]
         settings += [("--with-draft", d) for d in drafted]
         made = decide(self._loaded, chosen, at=when, assume=switches, drafts=drafted, settings=tuple(settings))
         if explain == "refused":
@@ -406,7 +409,7 @@ class Rulebase:
 
     @_public
     def decide_batch(self, path: str | os.PathLike, *, trace: str = "refused", jobs: int = 0,
-                     at: _dt.date | str | None = None, assume: Mapping[str, bool] | None = None,
+                     at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
                      drafts: Iterable[str] = ()) -> Batch:
         """Decide a JSON Lines file (`-` for standard input), streamed in order (`warrant decide --batch`).
 
@@ -425,7 +428,7 @@ class Rulebase:
 
     @_public
     def compare(self, request, *, at: Iterable[_dt.date | str] = (), overrides: Iterable[str] = (),
-                assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Comparison:
+                assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = ()) -> Comparison:
         """One request under two or more variants (`warrant compare`): two or more `at` dates, or the request
         as it is against the request with `overrides`, `assume` and `drafts`."""
         from warrant.review.compare import build_variants, compare
@@ -435,7 +438,7 @@ class Rulebase:
 
     @_public
     def impact(self, batch: str | os.PathLike, *, at: Iterable[_dt.date | str] = (),
-               assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = ()) -> Impact:
+               assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = ()) -> Impact:
         """A change's effect over a JSON Lines file of requests (`warrant impact`): two `at` dates (baseline,
         changed), or the requests with `assume`/`drafts` against without."""
         from warrant.batch.progress import progress_over
@@ -518,7 +521,7 @@ class Rulebase:
 
     @_public
     def diff(self, other: "Rulebase | None" = None, *, at: Iterable[_dt.date | str] = (),
-             assume: Mapping[str, bool] | None = None, drafts: Iterable[str] = (),
+             assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = (),
              time_limit: float | None = None) -> Differences:
         """Every region of requests decided differently by this rulebase and `other` (or by this one under
         two dates or settings), as `warrant.diff`."""

@@ -61,7 +61,9 @@ class Wording:
         from warrant.pipeline.values import to_json
         names = self.space.names
         if c.kind == "assume":
-            return {"assumption": c.path, "on": c.value}
+            name, _, reading = c.path.partition("=")          # a named reading's switch: NAME=READING
+            return {"assumption": name, "reading": reading, "taken": c.value} if reading else \
+                {"assumption": c.path, "on": c.value}
         if c.kind == "draft":
             return {"draft": c.path, "named": c.value}
         if c.kind == "exact":
@@ -108,6 +110,9 @@ class Wording:
     def describe(self, c: Condition) -> str:
         names = self.space.names
         if c.kind == "assume":
+            name, _, reading = c.path.partition("=")
+            if reading:
+                return f"assumption {name} {'read' if c.value else 'not read'} as {reading}"
             return f"assumption {c.path} {'on' if c.value else 'off'}"
         if c.kind == "draft":
             return f"the request names draft {c.path}" if c.value else f"the request does not name draft {c.path}"

@@ -286,8 +286,8 @@ class _Finder:
 
     def _assumed(self, name: str):
         """An assumption as the request has it: its own entry, else the (first) rulebase's default."""
-        checked = self.space.rulebases[0].checked
-        default = checked.assumption_default(name) if name in checked.assumptions else False
+        from warrant.pipeline.grounding import switch_defaults
+        default = switch_defaults(self.space.rulebases[0].checked).get(name, False)   # `name`: a switch
         return z3.If(self.space.assume_set[name], self.space.assume_value[name], z3.BoolVal(default, self.space.ctx))
 
     # a model -> the cube of its classes
@@ -623,12 +623,14 @@ def scenarios(before_rules, after_rules, before_label: str, after_label: str, da
     `warrant impact`, except that a switch is compared with its opposite
     (`--assume X=on`: X off before, on after) and a draft with the draft off.
     """
-    from warrant.pipeline.grounding import settings_for
+    from warrant.pipeline.grounding import before_and_after, setting_text, settings_for
     if len(dates) > 2:
         raise WarrantError.at("O010", "--at is given once or twice (before, then after)")
+    two = before_rules is not after_rules
+    opposite, switches = before_and_after(before_rules.checked, switches, opposite=not two)
     for rulebase in {id(before_rules): before_rules, id(after_rules): after_rules}.values():
         settings_for(rulebase, None, switches, drafts)
-    two = before_rules is not after_rules
+        settings_for(rulebase, None, opposite, ())
     switched = bool(switches or drafts)
     if not two and not switched and len(dates) < 2 and not dates:
         raise WarrantError.at("O010", "nothing to compare: name two rulebases, or give --at twice, "
@@ -637,12 +639,14 @@ def scenarios(before_rules, after_rules, before_label: str, after_label: str, da
     after_at = dates[-1] if dates else None
     if not two and before_at == after_at and not switched:
         raise WarrantError.at("O010", "nothing changes: the two dates are the same")
-    opposite = tuple(sorted((k, not v) for k, v in switches.items()))
+    if two and opposite:
+        raise WarrantError.at("O010", "two rulebases are decided alike: give each --assume once")
+    opposite = tuple(sorted(opposite.items()))
     chosen = tuple(sorted(switches.items()))
 
     def label(base, at, assume, with_drafts):
         parts = [base] + ([f"--at {at}"] if at else []) + \
-            [f"--assume {k}={'on' if v else 'off'}" for k, v in assume] + [f"--with-draft {d}" for d in with_drafts]
+            [f"--assume {k}={setting_text(v)}" for k, v in assume] + [f"--with-draft {d}" for d in with_drafts]
         return " ".join(parts)
 
     if two:

@@ -46,6 +46,7 @@ import z3
 from warrant.analysis import budget
 
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
+from warrant.pipeline.grounding import collapse_settings, expand_settings, switch_defaults
 from warrant.pipeline.limits import MAX_MONTHS
 from warrant.pipeline.unfold import terms as _terms
 from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
@@ -159,6 +160,12 @@ class Space:
         for name in self.assumptions:
             if name not in shared:
                 self.domain.append(z3.Not(self.assume_set[name]))
+        for group in _reading_groups(self.assumptions):    # a request sets an assumption's reading whole:
+            sets = [self.assume_set[n] for n in group]         # all its switches or none, exactly one on
+            values = [self.assume_value[n] for n in group]
+            self.domain += [s == sets[0] for s in sets[1:]]
+            self.domain.append(z3.Implies(sets[0], z3.And(z3.Or(values), *[z3.Not(z3.And(a, b)) for a, b in
+                                                                            itertools.combinations(values, 2)])))
         drafts = [set(_drafts(rb)) for rb in self.rulebases]
         self.drafts = sorted(set.union(*drafts))
         self.draft_named = {n: z3.Bool(f"draft:{n}", self.ctx) for n in self.drafts}
@@ -281,7 +288,9 @@ class Space:
                 if pinned is None:
                     return None
                 out.extend(pinned)
-        named = dict(request.assume)
+        named = {}
+        for rulebase in self.rulebases:
+            named.update(expand_settings(rulebase.checked, request.assume))
         for name in self.assumptions:
             out.append(self.assume_set[name] == (name in named))
             if name in named:
@@ -326,7 +335,8 @@ class Space:
             if entries:
                 target, key = parent_of(document, spec.path)
                 target[key] = entries
-        assume = {n: truth(self.assume_value[n]) for n in self.assumptions if truth(self.assume_set[n])}
+        assume = collapse_settings(None, {n: truth(self.assume_value[n]) for n in self.assumptions
+                                          if truth(self.assume_set[n])})
         if assume:
             document["assume"] = assume
         drafts = [n for n in self.drafts if truth(self.draft_named[n])]
@@ -347,9 +357,19 @@ def _product(numbers) -> int:
 
 
 def _assumptions(rulebase) -> dict[str, bool]:
-    """Each assumption and its default."""
-    checked = rulebase.checked
-    return {name: checked.assumption_default(name) for name in sorted(checked.assumptions)}
+    """Each assumption switch (an on/off assumption, or one named reading: `syntax.switch_name`) and its
+    default."""
+    return dict(sorted(switch_defaults(rulebase.checked).items()))
+
+
+def _reading_groups(switches) -> list[list[str]]:
+    """The switches of each assumption with named readings, together."""
+    groups: dict = {}
+    for switch in switches:
+        name, _, reading = switch.partition("=")
+        if reading:
+            groups.setdefault(name, []).append(switch)
+    return [groups[name] for name in sorted(groups)]
 
 
 def _drafts(rulebase) -> list[str]:
@@ -399,7 +419,8 @@ class Side:
 
     def __init__(self, space: Space, rulebase, at=None, assume=None, drafts=(), replaced=None):
         self.space, self.rulebase, self.program = space, rulebase, rulebase.program
-        self.at, self.assume, self.drafts = at, dict(assume or {}), tuple(drafts)
+        self.at, self.given, self.drafts = at, dict(assume or {}), tuple(drafts)
+        self.assume = expand_settings(rulebase.checked, self.given)      # the settings as switches
         self.defaults = _assumptions(rulebase)
         self.replaced = dict(replaced or {})        # rule id -> body, for "what if this condition went"
         self.memo: dict = {}
@@ -411,7 +432,7 @@ class Side:
 
     def variant(self, rule_id: str, body) -> "Side":
         """The same side with one rule's body replaced, sharing what does not depend on that rule."""
-        other = Side(self.space, self.rulebase, self.at, self.assume, self.drafts, {**self.replaced, rule_id: body})
+        other = Side(self.space, self.rulebase, self.at, self.given, self.drafts, {**self.replaced, rule_id: body})
         affected = _dependents(self.program, self.program.rules[rule_id].head.predicate)
         other.memo = {p: v for p, v in self.memo.items() if p not in affected}
         return other

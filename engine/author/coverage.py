@@ -55,7 +55,9 @@ class Coverage:
                            "by_condition": [{"rule": r, "condition": self.conditions[(r, i)],
                                              "held": True in v, "failed": False in v}
                                             for (r, i), v in sorted(self.seen.items())]},
-            "assumptions": [{"assumption": a, "on": True in v, "off": False in v}
+            "assumptions": [{"assumption": a, "on": True in v, "off": False in v,
+                             **({"readings": sorted(x for x in v if isinstance(x, str))}
+                                if any(isinstance(x, str) for x in v) else {})}
                             for a, v in sorted(self.assumptions.items())],
             "policies": [{"policy": p, "period": self.periods[p], "cases_inside": n}
                          for p, n in sorted(self.policies.items())],
@@ -150,7 +152,7 @@ def render_coverage(cov: Coverage) -> str:
         lines.append(f"  {state:<13} {c['rule']}: {c['condition']}")
     lines += ["", "assumptions exercised:"]
     for a in data["assumptions"]:
-        seen = [v for v, ok in (("on", a["on"]), ("off", a["off"])) if ok]
+        seen = [v for v, ok in (("on", a["on"]), ("off", a["off"])) if ok] + a.get("readings", [])
         lines.append(f"  {a['assumption']}: {', '.join(seen) if seen else 'never'}")
     lines += ["", "policies tested on a date inside their period:"]
     for p in data["policies"]:

@@ -168,7 +168,8 @@ class _Printer:
         self._line_out(f"{keyword} {decl.name} {{", decl)
         for prop in decl.properties:
             self._emit_leading(prop, INDENT)
-            self._line_out(f"{INDENT}{prop.key} {self._value(prop)}{self._cites(prop.cites, ' ')}", prop)
+            label = f" {prop.label}" if prop.label else ""      # a named reading: `reading NAME "text"`
+            self._line_out(f"{INDENT}{prop.key}{label} {self._value(prop)}{self._cites(prop.cites, ' ')}", prop)
         self._emit_tail(decl, INDENT)
         self.out.append("}")
 
@@ -349,7 +350,8 @@ def condition_text(condition) -> str:
         return f"{'not ' if condition.negated else ''}in force({condition.name})"
     if isinstance(condition, S.ValueOf):     # made by the checker, never written: the value it reads
         return f"the value of {condition.name}"
-    return ("not assuming " if condition.negated else "assuming ") + condition.name
+    return ("not assuming " if condition.negated else "assuming ") + condition.name + \
+        (f" = {condition.reading}" if condition.reading else "")
 
 
 def atom_text(atom: S.Atom) -> str:

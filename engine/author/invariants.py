@@ -42,6 +42,7 @@ from warrant.pipeline import syntax as S
 from warrant.pipeline.compile import compile_condition
 from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var,
                                       compares_request_values)
+from warrant.pipeline.syntax import switch_name
 from warrant.pipeline.outcome import Outcome, combine
 from warrant.pipeline.grounding import request_atoms, settings_for
 from warrant.pipeline.errors import WarrantError
@@ -248,15 +249,31 @@ class _Enumerator:
                     {**document, "assume": switches}
 
     def _switch_sets(self, on: set, off: set):
-        names = sorted(self.rb.checked.assumptions)
-        defaults = {n: self.rb.checked.assumption_default(n) for n in names}
+        """Settings (per assumption, as a request's `assume`) meeting the switches a way of proving needs on
+        and off: the defaults, then everything off (first readings), then everything on (last readings)."""
+        checked = self.rb.checked
+        names = sorted(checked.assumptions)
+        defaults = {n: checked.assumption_default(n) for n in names}
         seen = []
-        for base in (defaults, dict.fromkeys(names, False), dict.fromkeys(names, True)):
-            switches = {**base, **dict.fromkeys(on, True), **dict.fromkeys(off, False)}
-            changed = {n: v for n, v in switches.items() if v != defaults[n]}
-            if changed not in seen:
-                seen.append(changed)
-                yield changed
+        for pick in (None, 0, -1):
+            settings = {}
+            for name in names:
+                decl = checked.assumptions[name]
+                if not decl.has_readings:
+                    value = defaults[name] if pick is None else pick == -1
+                    settings[name] = True if name in on else False if name in off else value
+                    continue
+                wanted = [p.label for p in decl.readings if switch_name(name, p.label) in on]
+                allowed = [p.label for p in decl.readings if switch_name(name, p.label) not in off]
+                choices = [r for r in (wanted or allowed) if r in allowed]
+                if len(wanted) > 1 or not choices:
+                    break                              # two readings at once, or none left: no such request
+                settings[name] = defaults[name] if pick is None and defaults[name] in choices else choices[pick or 0]
+            else:
+                changed = {n: v for n, v in settings.items() if v != defaults[n]}
+                if changed not in seen:
+                    seen.append(changed)
+                    yield changed
 
     def _values(self, var: str, facts, sets, compares) -> list:
         kind, allowed = SYMBOL, ()

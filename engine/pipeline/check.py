@@ -50,9 +50,9 @@ class Checked:
     def defines(self, predicate: str) -> list[S.Rule]:
         return [r for r in self.rules.values() if r.kind == "define" and r.head.predicate == predicate]
 
-    def assumption_default(self, name: str) -> bool:
-        decl = self.assumptions[name]
-        return decl.get("default") != "off"
+    def assumption_default(self, name: str):
+        """An assumption's setting when nothing says otherwise: on/off, or its default reading's name."""
+        return self.assumptions[name].default_setting()
 
 
 class _Checker:
@@ -112,9 +112,11 @@ class _Checker:
         for decl in self.out.sources.values():
             self._properties(decl, SOURCE_KEYS, "source")
         for decl in self.out.assumptions.values():
-            self._properties(decl, ASSUMPTION_KEYS, "assumption")
+            self._properties(decl, {**ASSUMPTION_KEYS, "position": not decl.has_readings}, "assumption")
             default = decl.get("default")
-            if default is not None and default not in ("on", "off"):
+            if decl.has_readings:
+                self._readings(decl)
+            elif default is not None and default not in ("on", "off"):
                 prop = next(p for p in decl.properties if p.key == "default")
                 self.error("C113", f"`default` is `on` or `off`, not `{default}`", prop.span)
             for prop in decl.properties:
@@ -140,6 +142,32 @@ class _Checker:
             if policy.family and policy.family in self.out.policies and policy.family != policy.name:
                 self.error("C117", f"`version of {policy.family}` names a policy; name the lineage they share instead",
                            policy.span, severity="warning")
+
+    def _readings(self, decl: S.AssumptionDecl) -> None:
+        """An assumption with named readings (C142): two or more, every reading named, each name once, a
+        `default` that names one of them, and no `off` (no reading is "off")."""
+        labels = [p.label for p in decl.readings]
+        for prop in decl.properties:
+            if prop.key == "reading" and prop.label is None:
+                self.error("C142", f"assumption `{decl.name}` names its readings; name this one too "
+                                   "(`reading NAME \"text\"`)", prop.span)
+            elif prop.key == "off":
+                self.error("C142", f"assumption `{decl.name}` is read one of several ways, never `off`: "
+                                   "make the off reading one of them", prop.span)
+        if len(labels) < 2:
+            self.error("C142", f"assumption `{decl.name}` names one reading; an assumption with one reading "
+                               "is on or off (drop the name)", decl.readings[0].span)
+        for index, prop in enumerate(decl.readings):
+            if prop.label in labels[:index]:
+                self.error("C142", f"assumption `{decl.name}` names reading `{prop.label}` twice", prop.span)
+        default = next((p for p in decl.properties if p.key == "default"), None)
+        if default is None:
+            self.error("C142", f"assumption `{decl.name}` has readings but no `default` naming one of them",
+                       decl.span, notes=(f"for example: default {labels[0]}",))
+        elif default.value not in labels:
+            self.error("C142", f"`default` of assumption `{decl.name}` names no reading: `{default.value}`",
+                       default.span, suggestion=did_you_mean(str(default.value), labels),
+                       notes=(f"its readings: {', '.join(labels)}",))
 
     def _periods(self, decl, what: str) -> None:
         """A dated set's or value's periods: each ends after it starts, none overlaps the next (C139), and
@@ -329,6 +357,8 @@ class _Checker:
                 if cond.name not in self.out.assumptions:
                     self.error("C106", f"unknown assumption `{cond.name}`", cond.span,
                                suggestion=did_you_mean(cond.name, self.out.assumptions))
+                else:
+                    self._assuming(cond)
             elif isinstance(cond, S.InForce):
                 self._in_force(rule, cond)
             elif isinstance(cond, S.Comparison):
@@ -347,6 +377,20 @@ class _Checker:
                 if var.name not in bound:
                     self.error("C107", f"variable `{var.name}` in the head is not bound by the body", var.span)
         self._contradictions(rule, kinds)
+
+    def _assuming(self, cond: S.Assuming) -> None:
+        """`assuming NAME` for an on/off assumption, `assuming NAME = READING` for one with readings (C142)."""
+        labels = [p.label for p in self.out.assumptions[cond.name].readings]
+        if labels and cond.reading is None:
+            self.error("C142", f"assumption `{cond.name}` is read one of several ways: say which "
+                               f"(`assuming {cond.name} = {labels[0]}`)", cond.span,
+                       notes=(f"its readings: {', '.join(labels)}",))
+        elif not labels and cond.reading is not None:
+            self.error("C142", f"assumption `{cond.name}` is on or off and names no readings: "
+                               f"`assuming {cond.name}`", cond.span)
+        elif cond.reading is not None and cond.reading not in labels:
+            self.error("C142", f"assumption `{cond.name}` has no reading `{cond.reading}`", cond.span,
+                       suggestion=did_you_mean(cond.reading, labels), notes=(f"its readings: {', '.join(labels)}",))
 
     def _in_force(self, rule: S.Rule, cond: S.InForce) -> None:
         """`in force(NAME)` names a policy or a lineage; C135 otherwise, C136 when it cannot differ from the
@@ -419,7 +463,7 @@ class _Checker:
             elif isinstance(cond, S.Member):
                 (non_members if cond.negated else members).add((cond.term, cond.set_name))
             elif isinstance(cond, S.Assuming):
-                (off if cond.negated else on).add(cond.name)
+                (off if cond.negated else on).add(cond.switch)
             elif isinstance(cond, S.InForce):
                 (not_forced if cond.negated else forced).add(cond.name)
             elif isinstance(cond, S.Comparison):
@@ -447,6 +491,8 @@ class _Checker:
             reason = "it requires a value both in and not in the same set"
         elif on & off:
             reason = f"it requires assumption `{next(iter(on & off))}` both on and off"
+        elif len({switch.partition("=")[0] for switch in on if "=" in switch}) < len({x for x in on if "=" in x}):
+            reason = "it requires two readings of one assumption at once"
         elif forced & not_forced:
             reason = f"it requires `{sorted(forced & not_forced)[0]}` both in force and not in force"
         for var, (low, high, excluded, equal) in bounds.items():

@@ -55,7 +55,7 @@ def compile_value_of(cond: S.ValueOf):
 
 
 def compile_assuming(cond: S.Assuming):
-    atom = Atom(ASSUMED, (Const(cond.name),))
+    atom = Atom(ASSUMED, (Const(cond.switch),))
     return Not(atom) if cond.negated else atom
 
 

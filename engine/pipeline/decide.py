@@ -20,7 +20,7 @@ from warrant.pipeline.judgement import open_questions, questions_of, settle
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
-from warrant.pipeline.grounding import request_atoms, settings_for  # noqa: F401 - part of this stage's API
+from warrant.pipeline.grounding import request_atoms, setting_of, settings_for  # noqa: F401 - part of this stage's API
 from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 
@@ -83,7 +83,8 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         questions = tuple(f for f in questions if f.path in asked)
     outcome = overall(i.outcome for i in items).value
     used = _assumptions_used(rulebase, items)
-    assumptions = tuple((name, switches[name], rulebase.checked.assumptions[name].position_when(switches[name]))
+    settings_now = {name: setting_of(rulebase.checked, switches, name) for name in used}
+    assumptions = tuple((name, settings_now[name], rulebase.checked.assumptions[name].position_when(settings_now[name]))
                         for name in used)
     from warrant.pipeline.record import decision_record
     return Decision(request.id, date.isoformat(), outcome, tuple(items), assumptions, settings, in_force,

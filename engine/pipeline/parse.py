@@ -152,6 +152,14 @@ class _ToAST(Transformer):
         return S.Assuming(str(children[0]), True, self._s(meta))
 
     @v_args(meta=True)
+    def assuming_reading(self, meta, children):
+        return S.Assuming(str(children[0]), False, self._s(meta), str(children[1]))
+
+    @v_args(meta=True)
+    def not_assuming_reading(self, meta, children):
+        return S.Assuming(str(children[0]), True, self._s(meta), str(children[1]))
+
+    @v_args(meta=True)
     def in_force(self, meta, children):
         return S.InForce(str(children[0]), False, self._s(meta))
 
@@ -190,6 +198,11 @@ class _ToAST(Transformer):
 
     def word(self, children):
         return ("word", str(children[0]))
+
+    @v_args(meta=True)
+    def named_property(self, meta, children):
+        key, label, text, cites = children
+        return S.Property(str(key), _unquote(text), False, cites[1] if cites else (), self._s(meta), str(label))
 
     @v_args(meta=True)
     def property(self, meta, children):

@@ -60,7 +60,8 @@ class Prover:
                 return f"a version of {args[0]} is in force on {show(self.date)}{through}"
             return f"policy {args[0]} is in force on {show(self.date)} ({_period(policy)})"
         if predicate == ASSUMED:
-            return f"assumption {args[0]} is on"
+            name, _, reading = args[0].partition("=")
+            return f"assumption {name} is read as {reading}" if reading else f"assumption {args[0]} is on"
         if predicate == DRAFT_ON:
             return f"draft policy {args[0]} is switched on"
         if predicate.startswith("s_"):
@@ -156,7 +157,14 @@ class Prover:
         pred = atom.predicate
         text = self.describe(pred, args)
         if pred == ASSUMED:
-            decl = self.rb.checked.assumptions.get(args[0])
+            name, _, reading = args[0].partition("=")          # an on/off switch, or NAME=READING
+            decl = self.rb.checked.assumptions.get(name)
+            if reading:
+                return TraceNode("assumption", text if holds else f"assumption {name} is not read as {reading}",
+                                 atom=(pred, args), holds=holds,
+                                 detail=(("assumption", name), ("reading", reading), ("taken", holds),
+                                         ("position", decl.position_when(reading) if decl else None)),
+                                 location=self.rb.place(decl))
             return TraceNode("assumption", text if holds else f"assumption {args[0]} is off",
                              atom=(pred, args), holds=holds,
                              detail=(("assumption", args[0]), ("on", holds),

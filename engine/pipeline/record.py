@@ -21,6 +21,7 @@ import os
 import stat
 
 from warrant import __version__
+from warrant.pipeline.grounding import settings_view
 from warrant.pipeline.limits import MAX_RULE_FILE_BYTES
 
 
@@ -71,7 +72,7 @@ def request_digest(request) -> str:
 
 def decision_record(rulebase, request, date, switches: dict, drafts) -> dict:
     return {"warrant": __version__, "rulebase": rulebase_digest(rulebase), "request_sha256": request_digest(request),
-            "settings": {"date": date.isoformat(), "assumptions": dict(sorted(switches.items())),
+            "settings": {"date": date.isoformat(), "assumptions": settings_view(rulebase.checked, switches),
                          "drafts": sorted(drafts)}}
 
 

@@ -301,8 +301,9 @@ def located_request(data: Any, file: str | None = None, text: str | None = None,
         problems.add("R002", "id", f"expected text, got {_describe(request_id)}")
         request_id = default_id
     assume = data.get("assume") or {}
-    if not isinstance(assume, dict) or not all(isinstance(v, bool) for v in assume.values()):
-        problems.add("R002", "assume", "expected a mapping of assumption names to true/false")
+    if not isinstance(assume, dict) or not all(isinstance(v, (bool, str)) for v in assume.values()):
+        problems.add("R002", "assume", "expected a mapping of assumption names to true/false, or to a "
+                                       "reading's name")
         assume = {}
     drafts = data.get("drafts") or []
     if not isinstance(drafts, list) or not all(isinstance(d, str) for d in drafts):

@@ -87,9 +87,23 @@ class ValueOf:
 
 @dataclass(frozen=True, slots=True)
 class Assuming:
+    """`assuming NAME` (an on/off assumption is on) or `assuming NAME = READING` (that reading is taken)."""
+
     name: str
     negated: bool = False
     span: Span | None = span_field()
+    reading: str | None = None
+
+    @property
+    def switch(self) -> str:
+        """The engine's name for what this condition tests: `NAME`, or `NAME=READING` (see `switch_name`)."""
+        return switch_name(self.name, self.reading)
+
+
+def switch_name(assumption: str, reading: str | None = None) -> str:
+    """An assumption switch as the engine holds it: the assumption's name, or one of its named readings as
+    `NAME=READING` (on when that reading is taken; exactly one of them is)."""
+    return assumption if reading is None else f"{assumption}={reading}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,7 @@ class Property:
     is_word: bool = False
     cites: tuple[Citation, ...] = ()
     span: Span | None = span_field()
+    label: str | None = None     # a named reading's name: `reading NAME "text"`
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +165,37 @@ class AssumptionDecl:
     def get(self, key: str):
         return next((p.value for p in self.properties if p.key == key), None)
 
-    def position_when(self, on: bool) -> str:
+    def position_when(self, on) -> str:
         """The position a decision rests on: `position` (what "assuming NAME"
         means) when the assumption is on; when off, its `off` position, or
-        "not assumed" (showing `position` for an off switch would misstate it)."""
+        "not assumed" (showing `position` for an off switch would misstate it).
+        For an assumption with named readings, `on` is the reading taken and
+        the position is that reading's text."""
+        if isinstance(on, str):
+            return next((str(p.value) for p in self.readings if p.label == on), "")
         if on:
             return str(self.get("position") or "")
         return str(self.get("off") or "not assumed")
+
+    @property
+    def readings(self) -> tuple[Property, ...]:
+        """The named readings (`reading NAME "text"`), in the order written; () for an on/off assumption."""
+        return tuple(p for p in self.properties if p.key == "reading" and p.label is not None)
+
+    @property
+    def has_readings(self) -> bool:
+        return bool(self.readings)
+
+    def switches(self) -> tuple[str, ...]:
+        """The engine's switches for this assumption: its name, or one `NAME=READING` per named reading."""
+        return tuple(switch_name(self.name, p.label) for p in self.readings) or (self.name,)
+
+    def default_setting(self):
+        """The setting when nothing says otherwise: on/off (a bool), or the default reading's name."""
+        if self.has_readings:
+            default = self.get("default")
+            return default if default in {p.label for p in self.readings} else self.readings[0].label
+        return self.get("default") != "off"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 from warrant.pipeline.outcome import WORDS as _WORD  # noqa: E402 - the words, from one place
@@ -61,7 +62,7 @@ def build_variants(rulebase, request, dates: list, sets: list[str], switches: di
     changed = bool(sets or switches or drafts)
     if len(dates) < 2 and not changed and not dates:
         raise WarrantError.at("O009", "name what to compare: two --at dates, or --set, --assume or --with-draft")
-    overrides = [f"--set {x}" for x in sets] + [f"--assume {k}={'on' if v else 'off'}"
+    overrides = [f"--set {x}" for x in sets] + [f"--assume {k}={setting_text(v)}"
                                                 for k, v in sorted(switches.items())] + \
                 [f"--with-draft {d}" for d in drafts]
     changed_request, _ = apply_overrides(request, sets, rulebase.vocabulary)
@@ -108,7 +109,7 @@ def compare(variants: list[Variant]) -> Comparison:
         values = [s.get(name) for s in states]
         if len({v for v in values if v is not None}) > 1:
             assumptions.append(f"{name}: " + ", ".join(
-                f"{v.label} {'on' if x else 'off' if x is not None else 'not relied on'}"
+                f"{v.label} {setting_text(x) if x is not None else 'not relied on'}"
                 for v, x in zip(variants, values)))
     return Comparison(first.request, tuple(variants), differences, policies, assumptions)
 

@@ -30,7 +30,7 @@ RANK = {"refused": 0, "partially_permitted": 1, "permitted": 2}   # undetermined
 class Scenario:
     label: str
     at: object = None
-    assume: tuple = ()          # ((name, on), ...)
+    assume: tuple = ()          # ((name, on/off or a reading's name), ...)
     drafts: tuple = ()
 
 
@@ -93,11 +93,16 @@ def scenarios(rulebase, dates: list, switches: dict, drafts: tuple) -> tuple[Sce
     after_at = dates[-1] if dates else None
     if after_at == before_at and not switched:
         raise WarrantError.at("O010", "nothing changes: give a second --at date, --assume or --with-draft")
-    from warrant.pipeline.grounding import settings_for   # unknown assumption or draft names: say so before deciding anything
-    settings_for(rulebase, None, switches, drafts)
-    before = Scenario("as requested" if before_at is None else f"--at {before_at}", before_at)
+    from warrant.pipeline.grounding import before_and_after, setting_text, settings_for
+    start, switches = before_and_after(rulebase.checked, switches, opposite=False)   # a reading given twice
+    settings_for(rulebase, None, switches, drafts)   # unknown assumption or draft names: say so before deciding
+    settings_for(rulebase, None, start, ())
+    before = Scenario(" ".join((["as requested"] if before_at is None and not start else []) +
+                               ([f"--at {before_at}"] if before_at else []) +
+                               [f"--assume {k}={setting_text(v)}" for k, v in sorted(start.items())]),
+                      before_at, tuple(sorted(start.items())))
     label = " ".join(([f"--at {after_at}"] if after_at else []) +
-                     [f"--assume {k}={'on' if v else 'off'}" for k, v in sorted(switches.items())] +
+                     [f"--assume {k}={setting_text(v)}" for k, v in sorted(switches.items())] +
                      [f"--with-draft {d}" for d in drafts])
     return before, Scenario(label, after_at, tuple(sorted(switches.items())), tuple(drafts))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
+from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, questions_of, result_text
 from warrant.pipeline.trace import Decision, TraceNode
 
@@ -145,7 +146,7 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
         out.append("<h3>Assumptions this decision rests on</h3><table><tr><th>assumption</th><th>setting</th>"
                    "<th>the reading taken</th></tr>")
         for name, on, position in decision.assumptions:
-            out.append(f"<tr><td><code>{escape(name)}</code></td><td>{'on' if on else 'off'}</td>"
+            out.append(f"<tr><td><code>{escape(name)}</code></td><td>{escape(setting_text(on))}</td>"
                        f"<td>{escape(position)}</td></tr>")
         out.append("</table>")
     record = decision.extra.get("record")
@@ -155,7 +156,7 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
         rows = [("Warrant", record["warrant"]), ("rulebase", record["rulebase"]["rules"] or "."),
                 ("rulebase sha256", record["rulebase"]["sha256"]), ("request sha256", record["request_sha256"]),
                 ("date decided on", settings["date"]),
-                ("assumptions", ", ".join(f"{k} {'on' if v else 'off'}" for k, v in settings["assumptions"].items())),
+                ("assumptions", ", ".join(f"{k} {setting_text(v)}" for k, v in settings["assumptions"].items())),
                 ("drafts", ", ".join(settings["drafts"]) or "none")]
         out += [f"<tr><th>{escape(k)}</th><td><code>{escape(str(v))}</code></td></tr>" for k, v in rows]
         out.append("</table>")

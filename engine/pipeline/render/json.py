@@ -99,7 +99,8 @@ def decision_to_json(decision: Decision, stable: bool = False) -> dict:
         "outcome": decision.outcome,
         "settings": [{"setting": k, "value": v} for k, v in decision.settings],
         "policies_in_force": list(decision.in_force),
-        "assumptions": [{"name": n, "on": on, "position": p} for n, on, p in decision.assumptions],
+        "assumptions": [{"name": n, **({"reading": on} if isinstance(on, str) else {"on": on}), "position": p}
+                        for n, on, p in decision.assumptions],
         "items": [item_to_json(i) for i in decision.items],
     }
     if decision.questions:

@@ -1,6 +1,7 @@
 """A Markdown memo of a decision, for a reviewer's file."""
 from __future__ import annotations
 
+from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
 from warrant.pipeline.trace import Decision, TraceNode
 
@@ -94,7 +95,7 @@ def render_decision(decision: Decision) -> str:
     if decision.assumptions:
         out += ["", "## Assumptions", ""]
         for name, on, position in decision.assumptions:
-            out.append(f"- `{name}` ({'on' if on else 'off'}): {text(position)}")
+            out.append(f"- `{name}` ({setting_text(on)}): {text(position)}")
     return "\n".join(out) + "\n"
 
 

@@ -1,6 +1,7 @@
 """A plain-text tree of a decision, for a reviewer at the terminal."""
 from __future__ import annotations
 
+from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
 from warrant.pipeline.trace import Attempt, Decision, TraceNode
 
@@ -108,7 +109,7 @@ def render_decision(decision: Decision) -> str:
         out.append("")
         out.append("Assumptions this decision rests on:")
         for name, on, position in decision.assumptions:
-            out.append(f"  - {name} ({'on' if on else 'off'}): {position}")
+            out.append(f"  - {name} ({setting_text(on)}): {position}")
     return "\n".join(out) + "\n"
 
 
