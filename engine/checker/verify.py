@@ -46,7 +46,9 @@ class _Checker:
                 self.problems.append(f"{where}: {predicate}{args} is not a fact of the request or the rules")
         elif node.kind == "assumption":
             predicate, args = node.atom
-            if dict(node.detail).get("on") != ((predicate, args) in self.facts):
+            detail = dict(node.detail)
+            said = detail["taken"] if "taken" in detail else detail.get("on")     # a reading taken, or a switch on
+            if said != ((predicate, args) in self.facts):
                 self.problems.append(f"{where}: assumption leaf {args} does not match the switches in effect")
         elif node.kind == "absent":
             predicate, args = node.atom
