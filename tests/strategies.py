@@ -36,6 +36,7 @@ DATES = ("2017-12-31", "2018-01-01", "2018-05-08", "2018-05-09", "2018-11-02", "
 HEADER = '''source s { publisher "P" title "T" }
 assumption a0 { question "q" position "p" reason "r" default on }
 assumption a1 { question "q" position "p" reason "r" default off }
+assumption a2 { question "q" reason "r" reading x "x" reading y "y" reading z "z" default y }
 set sa = { name, gp_practice, overstaying, nhs_digital, tracing }
 set sb = { date_of_birth, last_known_address, absconding, nhs_trust, illegal_entry }
 set sd from 2018-01-01 until 2018-05-08 = { name, nhs_digital, overstaying }
@@ -146,7 +147,8 @@ def _body(draw, level: int, arities: dict, recursion: bool, item: bool, head_sym
         elif choice == "not_member" and symbols:
             conditions.append(f"{draw(st.sampled_from(symbols))} not in {draw(st.sampled_from(['sa', 'sb', 'sd']))}")
         elif choice == "assuming":
-            conditions.append(f"{draw(st.sampled_from(['', 'not ']))}assuming {draw(st.sampled_from(['a0', 'a1']))}")
+            conditions.append(f"{draw(st.sampled_from(['', 'not ']))}assuming "
+                              f"{draw(st.sampled_from(['a0', 'a1', 'a2 = x', 'a2 = y', 'a2 = z']))}")
         elif choice == "symbol_compare" and symbols:
             conditions.append(f"{draw(st.sampled_from(symbols))} {draw(st.sampled_from(['=', '!=']))} "
                               f"{draw(st.sampled_from(ITEMS + ('overstaying',)))}")
@@ -211,6 +213,8 @@ def requests(draw, judgements: bool = False) -> dict:
     if draw(st.booleans()):
         document["public_interest_satisfied"] = True
     switches = draw(st.dictionaries(st.sampled_from(["a0", "a1"]), st.booleans(), max_size=2))
+    if draw(st.booleans()):
+        switches["a2"] = draw(st.sampled_from(["x", "y", "z"]))
     if switches:
         document["assume"] = switches
     if judgements:

@@ -6,9 +6,9 @@ derived predicate and every rule-instance predicate, as the engine answers
 it and as the naive stratified fixpoint in engine/checker/reference.py computes
 it; and the decision with its proofs must pass the proof checker. The
 programs may use `in force(q0)`, a dated set (sd), dated and fixed named values
-(vd, vm) and judgements (j0, j1), which the requests
-answer or leave open: an undetermined item's branches are checked against
-the reference evaluator under every answer.
+(vd, vm), an assumption with named readings (a2) and judgements (j0, j1),
+which the requests answer or leave open: an undetermined item's branches
+are checked against the reference evaluator under every answer.
 
 Examples per run: WARRANT_DIFFERENTIAL_EXAMPLES (default 400 programs, 1-3
 requests each). Any disagreement found becomes a case in REGRESSIONS.

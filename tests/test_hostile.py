@@ -72,7 +72,7 @@ def test_check_time_bound_is_a_partial_answer(tmp_path):
 
 
 def test_diff_time_bound_is_never_called_equivalent():
-    result = runner.invoke(app, ["diff", "--rules", S115, "--assume", "expedient_suffices=on", "--time-limit", "1",
+    result = runner.invoke(app, ["diff", "--rules", S115, "--assume", "purpose_test=necessary_only", "--time-limit", "1",
                                  "--format", "json"])
     assert result.exit_code == 1, result.output
     import json

@@ -236,7 +236,9 @@ class _Search:
                  tuple(sorted(r for i, r in forbids if i == self.item)))
         if combine(*found)[0] == Outcome.PERMITTED and open_questions(self.rb, changed):
             # the engine read the judgements still open as "no"; a change counts only if every answer permits
-            settled = decide_outcomes(self.rb, changed, at=self.at, assume=self.switches, drafts=self.drafts)
+            from warrant.pipeline.grounding import settings_view     # the switches as settings per assumption
+            settled = decide_outcomes(self.rb, changed, at=self.at, assume=settings_view(self.rb.checked, self.switches),
+                                      drafts=self.drafts)
             if dict((i, o) for i, o, _ in settled[1]).get(self.item) != Outcome.PERMITTED:
                 return None
         return found
