@@ -169,7 +169,12 @@ class _Printer:
         for prop in decl.properties:
             self._emit_leading(prop, INDENT)
             label = f" {prop.label}" if prop.label else ""      # a named reading: `reading NAME "text"`
-            self._line_out(f"{INDENT}{prop.key}{label} {self._value(prop)}{self._cites(prop.cites, ' ')}", prop)
+            head = f"{INDENT}{prop.key}{label} {self._value(prop)}"
+            if len(head + self._cites(prop.cites, " ")) <= WIDTH or not prop.cites:
+                self._line_out(head + self._cites(prop.cites, " "), prop)
+            else:                                   # the citations on their own line, as a long `requires`
+                self._line_out(head, prop)
+                self.out.append(INDENT * 2 + self._cites(prop.cites, ""))
         self._emit_tail(decl, INDENT)
         self.out.append("}")
 
