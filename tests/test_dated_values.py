@@ -169,3 +169,14 @@ def test_rules_and_timeline_show_the_values(folder):
 def test_the_cli_lists_them(folder):
     result = CliRunner().invoke(app, ["rules", "--rules", str(folder), "--at", "2024-03-01"])
     assert result.exit_code == 0 and "from 2024-01-01 until 2024-06-30: {council}" in result.output
+
+
+def test_the_clauses_dated_values_make_are_bounded(tmp_path, folder):
+    from warrant.pipeline.limits import MAX_DATED_CLAUSES
+    root = tmp_path / "law"
+    shutil.copytree(folder, root)
+    members = ", ".join(f"m{i}" for i in range(MAX_DATED_CLAUSES // 2 + 1))
+    (root / "zz_big.warrant").write_text(f'set big "x"\n    from 2000-01-01 = {{{members}}}\n'
+                                         f'    from 2001-01-01 = {{{members}}}\n', encoding="utf-8")
+    found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "W006"]
+    assert len(found) == 1 and found[0]["file"].endswith("zz_big.warrant") and found[0]["line"] == 1

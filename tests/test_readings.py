@@ -198,3 +198,14 @@ def test_an_invariant_is_proved_over_every_reading(folder, tmp_path):
     assert broken["counterexample"]["assume"]["agreement_form"] in ("written", "witnessed")
     found = broken["counterexample"]
     assert warrant.load(root, cache=False).decide(found).items[0].outcome == "permitted"
+
+
+def test_the_readings_of_one_assumption_are_bounded(tmp_path, folder):
+    from warrant.pipeline.limits import MAX_READINGS
+    root = tmp_path / "law"
+    shutil.copytree(folder, root)
+    readings = "".join(f' reading r{i} "t"\n' for i in range(MAX_READINGS + 1))
+    (root / "zz_many.warrant").write_text(f'assumption many {{\n question "q"\n reason "r"\n{readings} default r0\n}}\n',
+                                          encoding="utf-8")
+    found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "W006"]
+    assert len(found) == 1 and found[0]["line"] == 4 + MAX_READINGS

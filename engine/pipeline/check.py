@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import Diagnostic, did_you_mean
 from warrant.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
-from warrant.pipeline.limits import MAX_DEFINITION_DEPTH
+from warrant.pipeline.limits import MAX_DATED_CLAUSES, MAX_DEFINITION_DEPTH, MAX_READINGS
 from warrant.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
 
 SOURCE_KEYS = {"publisher": True, "title": True, "date": False, "author": False, "file": False, "url": False,
@@ -129,6 +129,15 @@ class _Checker:
         for decl in self.out.values.values():
             self._periods(decl, "value")
             self._value(decl)
+        clauses = 0
+        for decl in [d for d in self.out.sets.values() if d.dated] + list(self.out.values.values()):
+            clauses += sum(len(p.value) if isinstance(decl, S.SetDecl) else 1 for p in decl.periods)
+            if clauses > MAX_DATED_CLAUSES:      # each is a clause the engine holds: bounded like a rule body
+                self.error("W006", f"more than {MAX_DATED_CLAUSES:,} dated members and values in this rulebase "
+                                   f"(reached at `{decl.name}`)", decl.span,
+                           notes=("each member of each period is a clause of its own; an undated set has no such "
+                                  "bound beyond the file size",))
+                break
         for policy in self.out.policies.values():
             self._citations(policy.cites)
             for obligation in policy.obligations:
@@ -147,6 +156,9 @@ class _Checker:
         """An assumption with named readings (C142): two or more, every reading named, each name once, a
         `default` that names one of them, and no `off` (no reading is "off")."""
         labels = [p.label for p in decl.readings]
+        if len(labels) > MAX_READINGS:
+            self.error("W006", f"assumption `{decl.name}` has {len(labels)} readings; at most {MAX_READINGS}",
+                       decl.readings[MAX_READINGS].span)
         for prop in decl.properties:
             if prop.key == "reading" and prop.label is None:
                 self.error("C142", f"assumption `{decl.name}` names its readings; name this one too "

@@ -23,6 +23,8 @@ MAX_JOBS = 64                      # worker processes for --jobs
 MAX_GENERATE = 100_000_000         # requests `warrant generate` makes in one run (streamed)
 MAX_DISTRIBUTION_BYTES = 1 << 20   # a distribution.yaml: 1 MiB
 MAX_OPEN_QUESTIONS = 8             # judgements a request leaves open that rules read (2^n evaluations)
+MAX_DATED_CLAUSES = 10_000         # dated sets' members and named values, summed over their periods (each a clause)
+MAX_READINGS = 32                  # named readings of one assumption (one switch each; the analysis pairs them)
 
 TABLE = (
     ("request file size", f"{MAX_REQUEST_BYTES:,} bytes", "R007"),
@@ -41,4 +43,6 @@ TABLE = (
     ("warrant generate COUNT", f"{MAX_GENERATE:,}", "O013"),
     ("distribution.yaml size", f"{MAX_DISTRIBUTION_BYTES:,} bytes", "D005"),
     ("judgements a request leaves open that the rules read", str(MAX_OPEN_QUESTIONS), "R009"),
+    ("dated sets' members and named values, over all their periods", f"{MAX_DATED_CLAUSES:,}", "W006"),
+    ("named readings of one assumption", str(MAX_READINGS), "W006"),
 )
