@@ -209,3 +209,21 @@ def test_the_readings_of_one_assumption_are_bounded(tmp_path, folder):
                                           encoding="utf-8")
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "W006"]
     assert len(found) == 1 and found[0]["line"] == 4 + MAX_READINGS
+
+
+def test_a_batch_decides_each_line_under_its_own_reading(folder, tmp_path):
+    rb = warrant.load(folder, cache=False)
+    lines = []
+    for index, reading in enumerate([None, "written", "witnessed", "written", None, "any_form"]):
+        line = {**_request(subject={"agreement_written": True, "consented": index % 2 == 0}), "id": f"r{index}"}
+        if reading:
+            line["assume"] = {"agreement_form": reading}
+        lines.append(line)
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    alone = [rb.decide(line).outcome.value for line in lines]
+    for trace in ("none", "refused", "all"):
+        records = [json.loads(x) for x in "".join(rb.decide_batch(batch, trace=trace)).splitlines()]
+        assert [r["outcome"] for r in records] == alone, trace
+        assert [r["record"]["settings"]["assumptions"]["agreement_form"] for r in records] == \
+            ["any_form", "written", "witnessed", "written", "any_form", "any_form"]

@@ -109,6 +109,11 @@ def render_rule(rulebase, rule_id: str) -> str:
                                                        + ")" for c in duty.citations))
     for name in rulebase.rule_assumptions(rule.id):
         decl = checked.assumptions[name]
+        if decl.has_readings:
+            out.append(f"  assumes {name}, read one of {len(decl.readings)} ways:")
+            out += [f"    {p.label}{' (default)' if p.label == decl.default_setting() else ''}: {p.value}"
+                    for p in decl.readings]
+            continue
         out.append(f"  assumes {name}: {decl.get('position')}"
                    + (f" (off: {decl.get('off')})" if decl.get("off") else ""))
     compiled = rulebase.program.rules[rule.id]
@@ -308,6 +313,7 @@ def rule_json(rulebase, rule_id: str) -> dict:
                 "used_by": users,
                 "policy_detail": _policy_json(checked.policies[rule.policy]) if rule.policy else None,
                 "assumption_positions": {n: checked.assumptions[n].get("position")
+                                         or {p.label: p.value for p in checked.assumptions[n].readings}
                                          for n in rulebase.rule_assumptions(rule.id)}})
     return out
 
