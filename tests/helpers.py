@@ -91,3 +91,22 @@ def scaffolded_law(parent, file_name: str, text: str):
     shutil.rmtree(root / "cases")
     (root / file_name).write_text(text, encoding="utf-8")
     return root
+
+
+def checks_and_formats(folder, file_name: str, invariants: bool = True) -> str:
+    """Assert the law checks clean and its canonical layout is a fixed point; the text of `file_name` after."""
+    import warrant
+    report = warrant.check(folder, invariants=invariants)
+    assert report.ok, report.render()
+    warrant.format_files(folder)
+    assert warrant.format_files(folder, write=False).changed == ()
+    return (folder / file_name).read_text(encoding="utf-8")
+
+
+def law_with(folder, tmp_path, file_name: str, text: str):
+    """A copy of the law in `folder` (in `tmp_path/law`) with one more rule file."""
+    import shutil
+    root = tmp_path / "law"
+    shutil.copytree(folder, root)
+    (root / file_name).write_text(text, encoding="utf-8")
+    return root

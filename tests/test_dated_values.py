@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 import warrant
 from cli import app
-from helpers import scaffolded_law
+from helpers import checks_and_formats, law_with, scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.request import request_from_data
@@ -46,11 +46,7 @@ def _request(date, requester="other", age=17, **facts):
 
 
 def test_it_parses_formats_and_checks(folder):
-    report = warrant.check(folder, invariants=False)        # the scaffold's invariant: see below
-    assert report.ok, report.render()
-    warrant.format_files(folder)
-    assert warrant.format_files(folder, write=False).changed == ()
-    text = (folder / "dated.warrant").read_text(encoding="utf-8")
+    text = checks_and_formats(folder, "dated.warrant", invariants=False)   # the scaffold's invariant: see below
     assert '    from 2024-07-01 = {council, other} cites example_act "s.5 as amended"\n' in text
     assert "     and Age >= notes_age\n" in text
 
@@ -65,9 +61,7 @@ def test_it_parses_formats_and_checks(folder):
     ('value v "x" = X', "C141", 1, 15),
 ])
 def test_periods_and_values_are_checked_with_located_errors(tmp_path, folder, declaration, code, line, column):
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
-    (root / "zz_bad.warrant").write_text(declaration + "\n", encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_bad.warrant", declaration + "\n")
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == code]
     assert len(found) == 1, warrant.check(root, invariants=False).render()
     assert found[0]["file"].endswith("zz_bad.warrant") and (found[0]["line"], found[0]["column"]) == (line, column)
@@ -139,16 +133,14 @@ def test_diff_sees_a_moved_changeover_as_one_region(folder, tmp_path):
     assert later["regions"] == []
 
 
-def test_an_invariant_is_checked_across_the_changeover(folder, tmp_path):
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
-    report = warrant.check(root).to_json()
+def test_an_invariant_is_checked_across_the_changeover(folder):
+    report = warrant.check(folder).to_json()
     broken = [i for i in report["invariants"] if i["invariant"] == "only_the_council"]
     assert broken and broken[0]["holds"] is False
     found = broken[0]["counterexample"]           # `other` is allowed from 2024-07-01, at the age of that day
     assert found["requester"] == "other" and found["date"] >= "2024-07-01"
     assert found["subject"]["age"] >= (18 if found["date"] < "2025-01-01" else 16)
-    loaded = warrant.load(root, cache=False)
+    loaded = warrant.load(folder, cache=False)
     assert loaded.decide(found).items[0].outcome == "permitted"      # the engine confirms it
 
 
@@ -173,10 +165,8 @@ def test_the_cli_lists_them(folder):
 
 def test_the_clauses_dated_values_make_are_bounded(tmp_path, folder):
     from warrant.pipeline.limits import MAX_DATED_CLAUSES
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
     members = ", ".join(f"m{i}" for i in range(MAX_DATED_CLAUSES // 2 + 1))
-    (root / "zz_big.warrant").write_text(f'set big "x"\n    from 2000-01-01 = {{{members}}}\n'
-                                         f'    from 2001-01-01 = {{{members}}}\n', encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_big.warrant", f'set big "x"\n    from 2000-01-01 = {{{members}}}\n'
+                                                        f'    from 2001-01-01 = {{{members}}}\n')
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "W006"]
     assert len(found) == 1 and found[0]["file"].endswith("zz_big.warrant") and found[0]["line"] == 1

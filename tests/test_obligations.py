@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 import warrant
-from helpers import scaffolded_law
+from helpers import checks_and_formats, scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.request import request_from_data
@@ -36,11 +36,7 @@ def _request(**facts):
 
 
 def test_it_parses_formats_and_checks(folder):
-    report = warrant.check(folder)
-    assert report.ok, report.render()
-    warrant.format_files(folder)
-    assert warrant.format_files(folder, write=False).changed == ()
-    text = (folder / "duties.warrant").read_text(encoding="utf-8")
+    text = checks_and_formats(folder, "duties.warrant")
     assert '        requires "record the disclosure in the register" cites example_act "s.5(1)"\n' in text
 
 

@@ -1,13 +1,12 @@
 """Assumptions with named readings (issue 24, item 3)."""
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 import warrant
 from cli import app
-from helpers import scaffolded_law
+from helpers import checks_and_formats, law_with, scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.request import request_from_data
@@ -67,11 +66,7 @@ def _request(**facts):
 
 
 def test_it_parses_formats_and_checks(folder):
-    report = warrant.check(folder)
-    assert report.ok, report.render()
-    warrant.format_files(folder)
-    assert warrant.format_files(folder, write=False).changed == ()
-    text = (folder / "readings.warrant").read_text(encoding="utf-8")
+    text = checks_and_formats(folder, "readings.warrant")
     assert '    reading written "The agreement must be in writing." cites example_act "s.5"\n' in text
     assert "         and assuming agreement_form = witnessed\n" in text
 
@@ -92,20 +87,16 @@ def test_it_parses_formats_and_checks(folder):
      "never `off`"),
 ])
 def test_misused_readings_are_located_errors(tmp_path, folder, text, line, column, says):
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
-    (root / "zz_bad.warrant").write_text(text + "\n", encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_bad.warrant", text + "\n")
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "C142"]
     assert len(found) == 1, warrant.check(root, invariants=False).render()
     assert (found[0]["line"], found[0]["column"]) == (line, column) and says in found[0]["message"]
 
 
 def test_two_readings_at_once_can_never_fire(tmp_path, folder):
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
-    (root / "zz_bad.warrant").write_text(
-        'permit p for Item "x" cites example_act "s" when Item = case_notes and assuming agreement_form = written '
-        'and assuming agreement_form = witnessed\n', encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_bad.warrant",
+                    'permit p for Item "x" cites example_act "s" when Item = case_notes and assuming '
+                    'agreement_form = written and assuming agreement_form = witnessed\n')
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "C115"]
     assert found and "two readings of one assumption" in found[0]["message"]
 
@@ -187,11 +178,9 @@ def test_compare_impact_and_diff_treat_readings_as_settings(folder, tmp_path):
 
 
 def test_an_invariant_is_proved_over_every_reading(folder, tmp_path):
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
-    (root / "zz_invariant.warrant").write_text(
-        'invariant agreement_needed "Nothing goes out without some agreement." cites example_act "s.2"\n'
-        '    never permit Item when not consented\n', encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_invariant.warrant",
+                    'invariant agreement_needed "Nothing goes out without some agreement." cites example_act "s.2"\n'
+                    '    never permit Item when not consented\n')
     report = warrant.check(root).to_json()
     broken = next(i for i in report["invariants"] if i["invariant"] == "agreement_needed")
     assert broken["holds"] is False
@@ -202,11 +191,9 @@ def test_an_invariant_is_proved_over_every_reading(folder, tmp_path):
 
 def test_the_readings_of_one_assumption_are_bounded(tmp_path, folder):
     from warrant.pipeline.limits import MAX_READINGS
-    root = tmp_path / "law"
-    shutil.copytree(folder, root)
     readings = "".join(f' reading r{i} "t"\n' for i in range(MAX_READINGS + 1))
-    (root / "zz_many.warrant").write_text(f'assumption many {{\n question "q"\n reason "r"\n{readings} default r0\n}}\n',
-                                          encoding="utf-8")
+    root = law_with(folder, tmp_path, "zz_many.warrant",
+                    f'assumption many {{\n question "q"\n reason "r"\n{readings} default r0\n}}\n')
     found = [d for d in warrant.check(root, invariants=False).to_json()["diagnostics"] if d["code"] == "W006"]
     assert len(found) == 1 and found[0]["line"] == 4 + MAX_READINGS
 

@@ -65,11 +65,15 @@ def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | No
 
 def switch_defaults(checked) -> dict[str, bool]:
     """Every switch (see `syntax.switch_name`) as the declarations set it: an on/off assumption's default,
-    and, for one with named readings, only its default reading on."""
-    out = {}
-    for decl in checked.assumptions.values():
-        out.update(expand_setting(decl, decl.default_setting()))
-    return out
+    and, for one with named readings, only its default reading on. Worked out once per rulebase (every
+    decision starts from it); the caller gets its own copy."""
+    found = checked.__dict__.get("_switch_defaults")
+    if found is None:
+        found = {}
+        for decl in checked.assumptions.values():
+            found.update(expand_setting(decl, decl.default_setting()))
+        checked.__dict__["_switch_defaults"] = found
+    return dict(found)
 
 
 def expand_setting(decl, value) -> dict[str, bool]:

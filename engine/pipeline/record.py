@@ -72,8 +72,20 @@ def request_digest(request) -> str:
 
 def decision_record(rulebase, request, date, switches: dict, drafts) -> dict:
     return {"warrant": __version__, "rulebase": rulebase_digest(rulebase), "request_sha256": request_digest(request),
-            "settings": {"date": date.isoformat(), "assumptions": settings_view(rulebase.checked, switches),
+            "settings": {"date": date.isoformat(), "assumptions": _settings(rulebase, switches),
                          "drafts": sorted(drafts)}}
+
+
+def _settings(rulebase, switches: dict) -> dict:
+    """The settings per assumption of `switches`, worked out once per distinct setting (a batch repeats a few)."""
+    memo = rulebase.__dict__.setdefault("_settings_views", {})
+    key = tuple(sorted(switches.items()))
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= 1024:                 # bounded: a batch has few distinct settings; a hostile one, many
+            memo.clear()
+        found = memo[key] = settings_view(rulebase.checked, switches)
+    return dict(found)
 
 
 def stable_record(record: dict) -> dict:
