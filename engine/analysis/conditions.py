@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warrant.analysis.encode import decode_value
+from warrant.pipeline.syntax import split_switch
 from warrant.pipeline.values import DATE, MONEY, MONTHS, Months, show
 
 
@@ -61,7 +62,7 @@ class Wording:
         from warrant.pipeline.values import to_json
         names = self.space.names
         if c.kind == "assume":
-            name, _, reading = c.path.partition("=")          # a named reading's switch: NAME=READING
+            name, reading = split_switch(c.path)              # a named reading's switch: NAME=READING
             return {"assumption": name, "reading": reading, "taken": c.value} if reading else \
                 {"assumption": c.path, "on": c.value}
         if c.kind == "draft":
@@ -110,7 +111,7 @@ class Wording:
     def describe(self, c: Condition) -> str:
         names = self.space.names
         if c.kind == "assume":
-            name, _, reading = c.path.partition("=")
+            name, reading = split_switch(c.path)
             if reading:
                 return f"assumption {name} {'read' if c.value else 'not read'} as {reading}"
             return f"assumption {c.path} {'on' if c.value else 'off'}"

@@ -48,6 +48,7 @@ from warrant.analysis import budget
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var, bound_order
 from warrant.pipeline.grounding import collapse_settings, expand_settings, switch_defaults
 from warrant.pipeline.limits import MAX_MONTHS
+from warrant.pipeline.syntax import split_switch
 from warrant.pipeline.unfold import terms as _terms
 from warrant.pipeline.values import BOOL, DATE, MONEY, MONTHS, NUMBER, SYMBOL, Money, Months
 from warrant.pipeline.vocabulary import DATE_PREDICATE, ITEMS_PREDICATE, MAX_NUMBER
@@ -335,8 +336,8 @@ class Space:
             if entries:
                 target, key = parent_of(document, spec.path)
                 target[key] = entries
-        assume = collapse_settings(None, {n: truth(self.assume_value[n]) for n in self.assumptions
-                                          if truth(self.assume_set[n])})
+        assume = collapse_settings({n: truth(self.assume_value[n]) for n in self.assumptions
+                                    if truth(self.assume_set[n])})
         if assume:
             document["assume"] = assume
         drafts = [n for n in self.drafts if truth(self.draft_named[n])]
@@ -366,7 +367,7 @@ def _reading_groups(switches) -> list[list[str]]:
     """The switches of each assumption with named readings, together."""
     groups: dict = {}
     for switch in switches:
-        name, _, reading = switch.partition("=")
+        name, reading = split_switch(switch)
         if reading:
             groups.setdefault(name, []).append(switch)
     return [groups[name] for name in sorted(groups)]

@@ -503,7 +503,7 @@ class _Checker:
             reason = "it requires a value both in and not in the same set"
         elif on & off:
             reason = f"it requires assumption `{next(iter(on & off))}` both on and off"
-        elif len({switch.partition("=")[0] for switch in on if "=" in switch}) < len({x for x in on if "=" in x}):
+        elif _two_readings(on):
             reason = "it requires two readings of one assumption at once"
         elif forced & not_forced:
             reason = f"it requires `{sorted(forced & not_forced)[0]}` both in force and not in force"
@@ -715,6 +715,12 @@ def _period_text(period: S.Period) -> str:
     start = f"from {period.start}" if period.start else ""
     end = f"until {period.end}" if period.end else ""
     return " ".join(p for p in (start, end) if p) or "always"
+
+
+def _two_readings(switches) -> bool:
+    """Whether switches required on name two readings of one assumption."""
+    named = [name for name, reading in map(S.split_switch, switches) if reading]
+    return len(set(named)) < len(named)
 
 
 def _show(term) -> str:

@@ -17,7 +17,7 @@ import datetime as _dt
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, Atom, Const, fact_predicate
 from warrant.pipeline.errors import WarrantError, did_you_mean
 from warrant.pipeline.request import Request, span_in_request
-from warrant.pipeline.syntax import switch_name
+from warrant.pipeline.syntax import split_switch, switch_name
 
 
 def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | None = None,
@@ -43,8 +43,8 @@ def settings_for(rulebase, request: Request | None, assume: dict[str, bool] | No
             raise WarrantError.at("A003", f"assumption `{name}` is read one of {len(labels)} ways; "
                                           f"name one: {', '.join(labels)}", where,
                                   suggestion=did_you_mean(value, labels) if isinstance(value, str) else None,
-                                  notes=(f"for example {'--assume ' if not in_request else ''}{name}={labels[0]}"
-                                         if not in_request else f"for example `{name}: {labels[0]}`",))
+                                  notes=(f"for example `{name}: {labels[0]}`" if in_request
+                                         else f"for example --assume {name}={labels[0]}",))
         if not labels and not isinstance(value, bool):
             raise WarrantError.at("A003", f"assumption `{name}` is on or off, not {value!r}", where,
                                   notes=("on/off: --assume NAME=on; in a request, `NAME: true`",))
@@ -107,12 +107,12 @@ def settings_view(checked, switches: dict) -> dict:
     return {name: setting_of(checked, switches, name) for name in sorted(checked.assumptions)}
 
 
-def collapse_settings(checked, switches: dict) -> dict:  # noqa: ARG001 - `checked` kept for symmetry
+def collapse_settings(switches: dict) -> dict:
     """Switches (some of them) back to settings per assumption: a reading's switch that is on names its
     reading; readings switched off say nothing (the one switched on does)."""
     out = {}
     for switch, on in switches.items():
-        name, _, reading = switch.partition("=")
+        name, reading = split_switch(switch)
         if reading:
             if on:
                 out[name] = reading

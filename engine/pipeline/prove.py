@@ -60,7 +60,7 @@ class Prover:
                 return f"a version of {args[0]} is in force on {show(self.date)}{through}"
             return f"policy {args[0]} is in force on {show(self.date)} ({_period(policy)})"
         if predicate == ASSUMED:
-            name, _, reading = args[0].partition("=")
+            name, reading = S.split_switch(args[0])
             return f"assumption {name} is read as {reading}" if reading else f"assumption {args[0]} is on"
         if predicate == DRAFT_ON:
             return f"draft policy {args[0]} is switched on"
@@ -157,7 +157,7 @@ class Prover:
         pred = atom.predicate
         text = self.describe(pred, args)
         if pred == ASSUMED:
-            name, _, reading = args[0].partition("=")          # an on/off switch, or NAME=READING
+            name, reading = S.split_switch(args[0])          # an on/off switch, or NAME=READING
             decl = self.rb.checked.assumptions.get(name)
             if reading:
                 return TraceNode("assumption", text if holds else f"assumption {name} is not read as {reading}",
@@ -351,8 +351,7 @@ class Prover:
         """A dated set that does not hold the value on the date, or a named value with none on it."""
         name = atom.predicate[2:]
         decl = self.rb.checked.sets.get(name) or self.rb.checked.values.get(name)
-        applies = [(p, start, end) for p, start, end in in_effect(decl.periods)
-                   if (start is None or self.date >= start) and (end is None or self.date <= end)]
+        applies = [(p, start, end) for p, start, end in in_effect(decl.periods) if S.covers(start, end, self.date)]
         if isinstance(decl, S.SetDecl):
             value = show(atom.args[0].value) if isinstance(atom.args[0], Const) else "the value"
             if applies:
@@ -412,12 +411,8 @@ def _source_term(term) -> str:
 
 
 def _periods_text(decl) -> str:
-    parts = []
-    for period, start, end in in_effect(decl.periods):
-        value = "{" + ", ".join(period.value) + "}" if isinstance(decl, S.SetDecl) else show(period.value.value)
-        parts.append(f"{effect_text(start, end)}: {value}")
-    return "; ".join(parts)
-
+    return "; ".join(f"{effect_text(start, end)}: {S.period_value_text(decl, period)}"
+                     for period, start, end in in_effect(decl.periods))
 
 
 def _as_absent(node: TraceNode) -> TraceNode:

@@ -106,6 +106,12 @@ def switch_name(assumption: str, reading: str | None = None) -> str:
     return assumption if reading is None else f"{assumption}={reading}"
 
 
+def split_switch(switch: str) -> tuple[str, str | None]:
+    """`switch_name` read back: (assumption, reading), the reading None for an on/off switch."""
+    name, _, reading = switch.partition("=")
+    return name, reading or None
+
+
 @dataclass(frozen=True, slots=True)
 class InForce:
     """`in force(NAME)`: a policy, or any version of a lineage (`version of NAME`), is in force on the date."""
@@ -230,6 +236,19 @@ def in_effect(periods: tuple[Dated, ...]) -> tuple[tuple[Dated, object, object],
             end = ordered[index + 1].start - _dt.timedelta(days=1)
         out.append((period, period.start, end))
     return tuple(out)
+
+
+def covers(start, end, day) -> bool:
+    """Whether a period (first day, last day; None: open) takes in `day`."""
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def period_value_text(decl, period: Dated) -> str:
+    """A period's value as traces and listings show it: `{a, b}` for a set, the constant for a value."""
+    if isinstance(period.value, tuple):
+        return "{" + ", ".join(period.value) + "}"
+    from warrant.pipeline.values import show
+    return show(period.value.value)
 
 
 def effect_text(start, end) -> str:

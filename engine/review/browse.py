@@ -34,14 +34,7 @@ def dated_decls(rulebase) -> list:
 
 
 def _applies(start, end, date) -> bool:
-    return date is None or ((start is None or date >= start) and (end is None or date <= end))
-
-
-def _shown_value(decl, period) -> str:
-    if isinstance(decl, S.SetDecl):
-        return "{" + ", ".join(period.value) + "}"
-    from warrant.pipeline.values import show
-    return show(period.value.value)
+    return date is None or S.covers(start, end, date)
 
 
 def _value_lines(rulebase, date, out: list[str]) -> None:
@@ -58,7 +51,7 @@ def _value_lines(rulebase, date, out: list[str]) -> None:
                    ("" if periods else f" (no value{' on ' + str(date) if date else ''})"))
         for period, start, end in periods:
             cites = f" (cites {_cites(rulebase, period.cites)})" if period.cites else ""
-            out.append(f"          {S.effect_text(start, end)}: {_shown_value(decl, period)}{cites}")
+            out.append(f"          {S.effect_text(start, end)}: {S.period_value_text(decl, period)}{cites}")
 
 
 def render_rules(rulebase, date: _dt.date | None) -> str:
@@ -234,10 +227,10 @@ def timeline_svg(rulebase) -> str:
             a, b = start or first, end or last
             bar = ET.SubElement(svg, "rect", x=f"{x(a):.1f}", y=str(y + 4), width=f"{max(2.0, x(b) - x(a)):.1f}",
                                 height="16", fill="#2f855a" if shade % 2 == 0 else "#9ae6b4", stroke="#fff")
-            ET.SubElement(bar, "title").text = f"{decl.name} {S.effect_text(start, end)}: {_shown_value(decl, period)}"
+            ET.SubElement(bar, "title").text = f"{decl.name} {S.effect_text(start, end)}: {S.period_value_text(decl, period)}"
         ET.SubElement(svg, "text", x=str(left + width + 8), y=str(y + 16), fill="#333").text = \
-            "changes " + ", ".join(str(p.start) for p in decl.periods[1:] if p.start) if len(decl.periods) > 1 \
-            else S.effect_text(decl.periods[0].start, decl.periods[0].end)
+            "changes " + ", ".join(str(start) for _, start, _ in S.in_effect(decl.periods)[1:]) \
+            if len(decl.periods) > 1 else S.effect_text(decl.periods[0].start, decl.periods[0].end)
     legend_y = height - 18
     ET.SubElement(svg, "rect", x="8", y=str(legend_y - 11), width="24", height="12", fill="#2b6cb0")
     ET.SubElement(svg, "text", x="38", y=str(legend_y)).text = "in force"
@@ -276,11 +269,11 @@ def rules_json(rulebase, date: _dt.date | None) -> dict:
     top = sorted((r for r in checked.rules.values() if r.policy is None), key=lambda r: r.id)
     policies = sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
                                                                 else _dt.date.min, p.name))
+    decls = dated_decls(rulebase)
     return {"date": date.isoformat() if date else None, "always": [_rule_json(rulebase, r) for r in top],
             "policies": [{**_policy_json(p), "rules": [_rule_json(rulebase, r) for r in p.rules]}
                          for p in policies if _in_force(p, date)],
-            **({"values": [_values_json(rulebase, d, date) for d in dated_decls(rulebase)]}
-               if dated_decls(rulebase) else {})}
+            **({"values": [_values_json(rulebase, d, date) for d in decls]} if decls else {})}
 
 
 def _values_json(rulebase, decl, date=None) -> dict:
