@@ -9,7 +9,9 @@ the decisions themselves.
   fail where a why-not names it as the first condition that failed, for a
   permission or for a definition expanded inside the why-not;
 - an assumption is *exercised* when some decision rests on it (per value);
-- a policy is *dated* when some case's date falls inside its period.
+- a policy is *dated* when some case's date falls inside its period, and so
+  is each period of a dated set or named value (its members and values are
+  compiled clauses, not rules: they count here, never as rules fired).
 
 `--fail-under` applies to the share of rules fired.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+from warrant.pipeline.syntax import covers, effect_text, in_effect
 from warrant.pipeline.trace import walk
 
 
@@ -30,6 +33,7 @@ class Coverage:
     assumptions: dict[str, set] = field(default_factory=dict)          # name -> {on, off} values seen
     policies: dict[str, int] = field(default_factory=dict)             # policy -> cases dated inside it
     periods: dict[str, str] = field(default_factory=dict)
+    dated: dict[tuple[str, str], int] = field(default_factory=dict)    # (set or value, period) -> cases inside
 
     # ---- figures ------------------------------------------------------------
     @staticmethod
@@ -61,6 +65,8 @@ class Coverage:
                             for a, v in sorted(self.assumptions.items())],
             "policies": [{"policy": p, "period": self.periods[p], "cases_inside": n}
                          for p, n in sorted(self.policies.items())],
+            "dated": [{"name": name, "period": period, "cases_inside": n}
+                      for (name, period), n in self.dated.items()],
         }
 
 
@@ -71,7 +77,7 @@ def measure(rulebase, decisions) -> Coverage:
     program, checked = rulebase.program, rulebase.checked
     cov = Coverage(cases=len(decisions))
     for rule_id, rule in sorted(program.rules.items()):
-        if rule.kind == "in_force":
+        if rule_id not in checked.rules:      # a policy's or lineage's period, a dated set's or value's clause
             continue
         cov.fired[rule_id] = 0
         source = checked.rules[rule_id]
@@ -83,10 +89,14 @@ def measure(rulebase, decisions) -> Coverage:
     for name, policy in checked.policies.items():
         cov.policies[name] = 0
         cov.periods[name] = _period(policy)
+    dated = _dated_periods(checked)
+    cov.dated = {key: 0 for key, _, _ in dated}
     for decision in decisions:
         day = _dt.date.fromisoformat(decision.date)
         for name, policy in checked.policies.items():
             cov.policies[name] += policy.covers(day)
+        for key, start, end in dated:
+            cov.dated[key] += covers(start, end, day)
         for name, on, _ in decision.assumptions:
             cov.assumptions.setdefault(name, set()).add(on)
         for item in decision.items:
@@ -127,6 +137,13 @@ def _mark_failure(cov: Coverage, program, rule_id: str, failed_at: int) -> None:
             cov.seen[(rule_id, source_index)].add(body_index < failed_at)
 
 
+def _dated_periods(checked) -> list[tuple[tuple[str, str], object, object]]:
+    """((name, period text), first day, last day) of every period of every dated set and named value."""
+    decls = [d for _, d in sorted(checked.sets.items()) if d.dated] + [d for _, d in sorted(checked.values.items())]
+    return [((decl.name, effect_text(start, end)), start, end)
+            for decl in decls for _, start, end in in_effect(decl.periods)]
+
+
 def _period(policy) -> str:
     if policy.period is None:
         return "always"
@@ -158,4 +175,9 @@ def render_coverage(cov: Coverage) -> str:
     for p in data["policies"]:
         lines.append(f"  {p['policy']} ({p['period']}): "
                      f"{p['cases_inside']} case(s)" + ("  <- never tested" if not p["cases_inside"] else ""))
+    if data["dated"]:
+        lines += ["", "dated sets and values, each period tested on a date inside it:"]
+        for d in data["dated"]:
+            lines.append(f"  {d['name']} ({d['period']}): {d['cases_inside']} case(s)"
+                         + ("  <- never tested" if not d["cases_inside"] else ""))
     return "\n".join(lines) + "\n"
