@@ -73,3 +73,26 @@ def test_coverage_from_the_api(dated_law, elsewhere):
     import warrant
     suite = warrant.load(dated_law).test(coverage=True)
     assert suite.exit_code == 0 and suite.coverage.dated[("sensitive_records", "from 2025-01-01")] == 0
+
+
+def _case(root, name: str, **fields) -> str:
+    """A request file for the init law: the council asks for contact details, with these fields."""
+    import yaml
+    data = {"id": name, "date": "2024-06-01", "requester": "council", "items": ["contact_details"],
+            "sharing_necessary": True, **fields}
+    path = root / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_a_why_not_states_a_false_the_request_gave(dated_law, elsewhere):
+    stated = _case(elsewhere, "stated_false", subject={"consented": False})
+    result = _invoke("decide", "--rules", dated_law, stated)
+    assert result.exit_code == 1
+    assert ("failed: the request does not say that subject.consented is true; it says subject.consented is false"
+            in result.output), result.output
+    failed = json.loads(_invoke("decide", "--rules", dated_law, "--format", "json", stated).output)
+    failed = failed["items"][0]["why_not"][0]["failed"]
+    assert failed["detail"]["actual"] == ["subject.consented is false"]
+    left_out = _invoke("decide", "--rules", dated_law, _case(elsewhere, "left_out"))
+    assert "it says nothing about subject.consented" in left_out.output

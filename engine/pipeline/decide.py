@@ -44,7 +44,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
     with (answers or rulebase.engine.session)(atoms) as session:
-        prover = Prover(rulebase, session, origins, date)
+        prover = Prover(rulebase, session, origins, date, request.data)
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
         prover.permitted = frozenset(permits)

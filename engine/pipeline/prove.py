@@ -15,6 +15,7 @@ from __future__ import annotations
 from warrant.pipeline import syntax as S
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.evaluate import Session
+from warrant.pipeline.judgement import answered
 from warrant.pipeline.syntax import effect_text, in_effect
 from warrant.pipeline.trace import Attempt, TraceNode
 from warrant.pipeline.values import show
@@ -27,13 +28,14 @@ _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<
 
 
 class Prover:
-    def __init__(self, rulebase, session: Session, origins: dict, date):
+    def __init__(self, rulebase, session: Session, origins: dict, date, stated: dict | None = None):
         self.rb = rulebase
         self.program = rulebase.program
         self.fields = rulebase.program.vocabulary.by_predicate
         self.session = session
         self.origins = origins       # (engine predicate, args) -> request field path
         self.date = date
+        self.stated = stated or {}   # the request document: a boolean stated `false` is no fact, but was said
         self._in_force = None        # the policies in force, from one engine question
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
@@ -386,6 +388,8 @@ class Prover:
         rows = self.session.ask(Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))))
         if not rows:
             spec = self.fields[name]
+            if spec.kind == BOOL and answered(self.stated, spec.path):
+                return [f"{spec.path} is false"]
             return [f"nothing about {spec.path}"]
         return [self.describe(atom.predicate, row) for row in rows[:5]]
 
