@@ -34,10 +34,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
 from warrant._reports import Comparison, Differences, Formatting, Impact, Listing, Report, Suite
+from warrant.author.names import Name, NameIndex, NameUse
 from warrant.pipeline.errors import Diagnostic, InternalError, RunFault, Span, Terminated, WarrantError
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 
-__all__ = ["load", "check", "diff", "format_files", "init", "write_atomic", "Rulebase", "Decision", "ItemOutcome",
+__all__ = ["load", "check", "diff", "format_files", "format_text", "names", "init", "write_atomic", "Rulebase",
+           "Decision", "ItemOutcome", "NameIndex", "Name", "NameUse",
            "Report", "Comparison", "Impact", "Differences", "Suite", "Formatting", "Listing", "Batch", "Outcome",
            "Reason", "combine", "overall", "render", "exit_code", "WarrantError", "InternalError", "RunFault",
            "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT"]
@@ -102,13 +104,16 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
 @_public
 def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, invariants: bool = True,
           time_limit: float | None = None, counterexamples: str | os.PathLike | None = None,
-          outcome_redundancy: bool = False) -> Report:
+          outcome_redundancy: bool = False, texts: Mapping[str, str] | None = None) -> Report:
     """Every finding of `warrant check` on some rule files, as data: never raises for the author's errors.
 
     `invariants=False` skips the exact analysis (proofs and findings C129-C132);
     `counterexamples` names a folder to write each violated invariant's
     counter-example into (nothing is written without it); `outcome_redundancy`
-    adds C133; `time_limit` bounds the exact analysis (seconds)."""
+    adds C133; `time_limit` bounds the exact analysis (seconds). `texts` maps
+    a rule file's path to its text as an editor holds it, unsaved: read
+    instead of the disk (a path not on disk is added to the rulebase). A
+    diagnostic's `related` spans are the other places it names."""
     from warrant.author.lint import lint
     from warrant.pipeline.record import files_digest
     from warrant.pipeline.rulebase import resolve_rules, rule_files
@@ -118,7 +123,7 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
         raise WarrantError.at("O005", "outcome redundancy (C133) is an exact finding: drop --no-invariants")
     chosen = resolve_rules(_paths(rules))
     report = lint(chosen, invariants, os.fspath(counterexamples) if counterexamples is not None else None,
-                  outcome_redundancy, _time_limit(time_limit))
+                  outcome_redundancy, _time_limit(time_limit), _texts(texts))
     digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
     return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants), digest, report)
 
@@ -184,6 +189,67 @@ def format_files(paths: str | os.PathLike | Iterable[str | os.PathLike] | None =
     write = write and not show_diff          # showing what would change never changes it
     report = format_paths(resolve_rules(_paths(paths)), write=write, diff=show_diff)
     return Formatting(tuple(report.changed), report.unchanged, tuple(report.errors), not write, show_diff)
+
+
+@_public
+def format_text(text: str, file: str = "<text>") -> str:
+    """One rule file's text in the canonical layout (`warrant fmt` on text), comments kept.
+
+    Raises `WarrantError` (located in `file`) when the text does not parse."""
+    from warrant.author.format import format_text as canonical
+    from warrant.pipeline.parse import parse_held
+    parse_held(text, file)                  # bounded like a file, and the syntax error located
+    return canonical(text, file)
+
+
+@_public
+def names(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *,
+          texts: Mapping[str, str] | None = None) -> NameIndex:
+    """Every name of a rulebase: where each is declared and used, with the exact span of each occurrence.
+
+    The index an editor needs for hover, go to definition, references,
+    rename, symbols and completion (`NameIndex`: `names`, `uses`, `at(file,
+    line, column)`, `declared(kind, name)`, `uses_of(kind, name)`). `texts` as
+    for `check`. A file that does not parse is listed in `unparsed` and
+    contributes no names; never raises for the author's errors."""
+    from warrant.author.names import build_index
+    from warrant.pipeline.parse import parse_held
+    from warrant.pipeline.rulebase import resolve_rules, rule_files
+    held = _texts(texts) or {}
+    chosen = resolve_rules(_paths(rules))
+    try:
+        files = rule_files(chosen)
+    except WarrantError:
+        files = []
+    files += [path for path in held if path not in files]
+    parsed, unparsed = [], []
+    for path in files:
+        try:
+            text = held[path] if path in held else _read_rule_file(path)
+            parsed.append((parse_held(text, path), text))
+        except (WarrantError, OSError, UnicodeDecodeError):
+            unparsed.append(path)
+    return build_index(parsed, tuple(unparsed))
+
+
+def _read_rule_file(path: str) -> str:
+    from warrant.pipeline.limits import MAX_RULE_FILE_BYTES
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read(MAX_RULE_FILE_BYTES + 1)
+    if len(text) > MAX_RULE_FILE_BYTES:
+        raise WarrantError.at("W006", f"{path} is over {MAX_RULE_FILE_BYTES:,} bytes")
+    return text
+
+
+def _texts(texts: Mapping[str, str] | None) -> dict[str, str] | None:
+    if texts is None:
+        return None
+    out = {}
+    for path, text in texts.items():
+        if not isinstance(text, str):
+            raise WarrantError.at("O004", f"the text of {path} is a string, not {type(text).__name__}")
+        out[os.fspath(path)] = text
+    return out
 
 
 @_public

@@ -57,8 +57,9 @@ class LintReport:
 
 
 def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None,
-         outcome_redundancy: bool = False, time_limit: float = DEFAULT_SECONDS) -> LintReport:
-    front = front_half(rule_files(paths))         # the pipeline's own front half, its diagnostics kept
+         outcome_redundancy: bool = False, time_limit: float = DEFAULT_SECONDS,
+         texts: dict[str, str] | None = None) -> LintReport:
+    front = front_half(rule_files(paths), texts)  # the pipeline's own front half, its diagnostics kept
     report = LintReport(list(front.diagnostics))
     if front.checked is None or report.failed or not invariants:
         return report

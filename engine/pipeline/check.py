@@ -60,8 +60,9 @@ class _Checker:
         self.out = Checked(files)
         self.diags = self.out.diagnostics
 
-    def error(self, code: str, message: str, span, *, suggestion=None, notes=(), severity="error"):
-        self.diags.append(Diagnostic(code, message, span, severity, tuple(notes), suggestion))
+    def error(self, code: str, message: str, span, *, suggestion=None, notes=(), severity="error", related=()):
+        self.diags.append(Diagnostic(code, message, span, severity, tuple(notes), suggestion,
+                                     tuple(r for r in related if r is not None)))
 
     # ---- symbol tables --------------------------------------------------------
     def collect(self) -> None:
@@ -75,16 +76,18 @@ class _Checker:
                     continue
                 table, name = self._table_for(decl)
                 if name in table or (isinstance(decl, S.Rule) and name in seen):
+                    first = seen.get(name) or _id_span(table[name])
                     self.error("C109", f"{_kind_name(decl)} `{name}` is declared twice", _id_span(decl),
-                               notes=(f"first declared at {seen.get(name) or _id_span(table[name])}",))
+                               notes=(f"first declared at {first}",), related=(first,))
                     continue
                 table[name] = decl
                 seen[name] = _id_span(decl)
                 if isinstance(decl, S.PolicyDecl):
                     for rule in decl.rules:
                         if rule.id in self.out.rules:
+                            first = self.out.rules[rule.id].id_span
                             self.error("C109", f"rule `{rule.id}` is declared twice", rule.id_span,
-                                       notes=(f"first declared at {self.out.rules[rule.id].id_span}",))
+                                       notes=(f"first declared at {first}",), related=(first,))
                             continue
                         self.out.rules[rule.id] = rule
         self.out.vocabulary, found = build_vocabulary(enums, fields, order)
@@ -666,7 +669,7 @@ class _Checker:
                 if end is None or (start is not None and start <= end):
                     self.error("C117", f"versions `{before.name}` and `{after.name}` of `{family}` are both "
                                        f"in force on {start or 'some dates'}", after.period.span if after.period
-                               else after.span)
+                               else after.span, related=(before.period.span if before.period else before.span,))
                 elif start is not None and (start - end).days > 1:
                     self.error("C118", f"no version of `{family}` is in force from {end.fromordinal(end.toordinal() + 1)} "
                                        f"to {start.fromordinal(start.toordinal() - 1)}",

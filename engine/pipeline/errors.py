@@ -41,6 +41,7 @@ class Diagnostic:
     severity: str = "error"
     notes: tuple[str, ...] = ()
     suggestion: str | None = None
+    related: tuple[Span, ...] = ()   # the other places a finding names (the first of two declarations)
 
     def to_json(self) -> dict:
         out: dict = {"code": self.code, "severity": self.severity, "message": _capped(self.message)}
@@ -52,6 +53,9 @@ class Diagnostic:
             out["notes"] = [_capped(n) for n in self.notes]
         if self.suggestion:
             out["suggestion"] = self.suggestion
+        if self.related:
+            out["related"] = [{"file": r.file, "line": r.line, "column": r.column, "end_line": r.end_line,
+                               "end_column": r.end_column} for r in self.related]
         return out
 
 

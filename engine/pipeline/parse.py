@@ -482,6 +482,29 @@ def _unclosed_brace(text: str) -> tuple[int, int] | None:
     return stack[-1] if stack else None
 
 
+_HELD: dict[tuple[str, str], S.RuleFile] = {}     # the last parse of each held text (an editor's buffers)
+
+
+def parse_held(text: str, file: str) -> S.RuleFile:
+    """Parse a rule file's text as an editor holds it, bounded like a file on disk (W006 past the size
+    limit); the last parse of each file is kept, so re-checking a rulebase re-parses only what changed."""
+    if len(text) > MAX_RULE_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_RULE_FILE_BYTES:
+        raise WarrantError.at("W006", f"{file} is {len(text.encode('utf-8', 'surrogatepass')):,} bytes; a rule file "
+                                      f"is at most {MAX_RULE_FILE_BYTES:,}", Span(file, 1, 1, 1, 1))
+    key = (file, text)
+    found = _HELD.get(key)
+    if found is None:
+        for old in [k for k in _HELD if k[0] == file]:
+            del _HELD[old]
+        if len(_HELD) >= 256:
+            _HELD.clear()
+        found = parse_text(text, file)          # raises for a syntax error: nothing is kept
+        _HELD[key] = found
+    else:
+        SOURCES.add(file, text)
+    return found
+
+
 def parse_file(path: str) -> S.RuleFile:
     """Read and parse one rule file; a missing or unreadable file is W004, one past the size limit W006."""
     try:

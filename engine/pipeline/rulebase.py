@@ -245,16 +245,20 @@ class FrontHalf:
         return any(d.severity == "error" for d in self.diagnostics)
 
 
-def front_half(files: list[str]) -> FrontHalf:
+def front_half(files: list[str], texts: dict[str, str] | None = None) -> FrontHalf:
     """Parse every rule file and, when all parse, check them together; never raises for the author's errors.
 
-    `load_rulebase` raises what this collects; `warrant check` reports it."""
+    `texts` holds the text of some files as an editor has it, unsaved: read
+    instead of the disk (a file named only there is added). `load_rulebase`
+    raises what this collects; `warrant check` reports it."""
     from warrant.pipeline.check import check
-    from warrant.pipeline.parse import parse_file
+    from warrant.pipeline.parse import parse_file, parse_held
+    texts = texts or {}
+    files = list(files) + [path for path in texts if path not in files]
     parsed, broken = [], []
     for path in files:
         try:
-            parsed.append(parse_file(path))
+            parsed.append(parse_held(texts[path], path) if path in texts else parse_file(path))
         except WarrantError as exc:
             broken.extend(exc.diagnostics)
     if broken:

@@ -211,8 +211,9 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
     """
     diags: list[Diagnostic] = []
 
-    def error(code, message, span, *, suggestion=None, notes=(), severity="error"):
-        diags.append(Diagnostic(code, message, span, severity, tuple(notes), suggestion))
+    def error(code, message, span, *, suggestion=None, notes=(), severity="error", related=()):
+        diags.append(Diagnostic(code, message, span, severity, tuple(notes), suggestion,
+                                tuple(r for r in related if r is not None)))
 
     enums: dict[str, Enumeration] = {}
     enum_at: dict[str, int] = {}
@@ -221,7 +222,7 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
             where = enums[decl.name].span if decl.name in enums else None
             error("C123", f"enumeration `{decl.name}` is declared twice" if where else
                   f"`{decl.name}` is a built-in type and cannot name an enumeration", decl.span,
-                  notes=(f"first declared at {where}",) if where else ())
+                  notes=(f"first declared at {where}",) if where else (), related=(where,))
             continue
         names = [v.name for v in decl.values]
         for index, value in enumerate(decl.values):
@@ -238,7 +239,7 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
             if enum_at[type_name] > order[id(user)]:
                 error("C125", f"enumeration `{type_name}` is used before it is declared", span,
                       notes=(f"declared at {enums[type_name].span}; declare enumerations before the fields "
-                             "that use them",))
+                             "that use them",), related=(enums[type_name].span,))
                 return None
             return SYMBOL, enums[type_name].values, type_name
         error("C124", f"unknown type `{type_name}`", span, suggestion=did_you_mean(type_name, list(TYPES) + list(enums)),
@@ -251,7 +252,7 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
     for decl in field_decls:
         if decl.path in paths:
             error("C123", f"field `{decl.path}` is declared twice", decl.span,
-                  notes=(f"first declared at {paths[decl.path].span}",))
+                  notes=(f"first declared at {paths[decl.path].span}",), related=(paths[decl.path].span,))
             continue
         if decl.predicate in predicates:
             error("C123", f"fields `{predicates[decl.predicate].path}` and `{decl.path}` both become "
