@@ -96,3 +96,87 @@ def test_a_why_not_states_a_false_the_request_gave(dated_law, elsewhere):
     assert failed["detail"]["actual"] == ["subject.consented is false"]
     left_out = _invoke("decide", "--rules", dated_law, _case(elsewhere, "left_out"))
     assert "it says nothing about subject.consented" in left_out.output
+
+
+LEAVING_SET = '''
+set allowed_records "Records the council may have"
+    from 2024-01-01 until 2024-03-31 = {contact_details} cites example_act "s.6"
+    from 2024-04-01 = {case_notes} cites example_act "s.7"
+
+policy extra_sharing "More sharing" in force from 2024-01-01 cites example_act "s.1"
+{
+    permit allowed_sharing for Item
+        "The council may have allowed records."
+        cites example_act "s.6"
+        when Item in allowed_records
+         and requester(council)
+}
+'''
+
+
+@pytest.fixture
+def leaving_law(tmp_path):
+    """The init law with a dated set its one member leaves on 2024-04-01, under s.7."""
+    root = tmp_path / "leaving" / "law"
+    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
+    (root / "extra.warrant").write_text(LEAVING_SET, encoding="utf-8")
+    return root
+
+
+def test_no_clause_id_reaches_a_user(dated_law, leaving_law, elsewhere):
+    """Traces, why-nots, compare and every format name a dated member by its set, member and period."""
+    asked = _case(elsewhere, "asked", subject={"consented": False})
+    outputs = [_invoke("decide", "--rules", leaving_law, asked, "--at", day, "--format", fmt).output
+               for day in ("2024-02-01", "2024-05-01") for fmt in ("text", "json", "markdown", "html", "dot")]
+    outputs.append(_invoke("compare", "--rules", leaving_law, asked, "--at", "2024-02-01", "--at", "2024-05-01").output)
+    outputs.append(_invoke("compare", "--rules", leaving_law, asked, "--at", "2024-02-01", "--at", "2024-05-01",
+                           "--format", "json").output)
+    both = _case(elsewhere, "both", items=["contact_details", "case_notes"])
+    outputs.append(_invoke("decide", "--rules", dated_law, both, "--at", "2025-02-01").output)
+    outputs.append(_invoke("impact", "--rules", leaving_law, _batch(elsewhere), "--at", "2024-02-01",
+                           "--at", "2024-05-01").output)
+    for output in outputs:
+        assert "__from_" not in output, output
+    text = outputs[0]
+    assert "[set allowed_records from 2024-01-01 until 2024-03-31 @ law/extra.warrant:" in text, text
+    proof = json.loads(outputs[1])["items"][0]["proofs"][0]["children"][2]
+    assert "rule" not in proof and proof["detail"] == {"set": "allowed_records", "member": "contact_details",
+                                                        "period": "from 2024-01-01 until 2024-03-31"}
+    assert "contact_details is in the set allowed_records (its value from 2024-01-01 until 2024-03-31) " \
+           "[Parliament, Example Act 2024, 2024-01-01, s.6]" in outputs[10]
+
+
+def _batch(folder) -> str:
+    path = folder / "batch.jsonl"
+    path.write_text(json.dumps({"id": "b1", "date": "2024-02-01", "requester": "council",
+                                "items": ["contact_details"], "sharing_necessary": False}) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_member_that_left_a_dated_set_cites_the_period(leaving_law, elsewhere):
+    asked = _case(elsewhere, "asked", subject={"consented": False})
+    text = _invoke("decide", "--rules", leaving_law, asked, "--at", "2024-05-01").output
+    assert ("failed: contact_details is not in the set allowed_records on 2024-05-01 (its value from 2024-04-01: "
+            "case_notes)\n        cites: Parliament, Example Act 2024, 2024-01-01, s.7") in text, text
+    data = json.loads(_invoke("decide", "--rules", leaving_law, asked, "--at", "2024-05-01", "--format", "json").output)
+    failed = next(a for a in data["items"][0]["why_not"] if a["rule"] == "allowed_sharing")["failed"]
+    assert [c["locator"] for c in failed["citations"]] == ["s.7"]
+    assert failed["detail"]["period"] == "from 2024-04-01"
+    for fmt in ("markdown", "html"):
+        assert "s.7" in _invoke("decide", "--rules", leaving_law, asked, "--at", "2024-05-01", "--format", fmt).output
+    compared = _invoke("compare", "--rules", leaving_law, asked, "--at", "2024-02-01", "--at", "2024-05-01").output
+    assert "allowed_sharing: contact_details is not in the set allowed_records on 2024-05-01" in compared
+    assert "(the set's value cites Parliament, Example Act 2024, 2024-01-01, s.7)" in compared
+
+
+def test_compare_explains_an_undetermined_variant_as_decide_does(dated_law, elsewhere):
+    left_open = _case(elsewhere, "left_open", subject={"consented": True})
+    (elsewhere / "left_open.yaml").write_text(
+        (elsewhere / "left_open.yaml").read_text().replace("sharing_necessary: true\n", ""), encoding="utf-8")
+    decided = _invoke("decide", "--rules", dated_law, left_open).output
+    assert "contact_details: UNDETERMINED (it turns on judgements the request left open)" in decided
+    result = _invoke("compare", "--rules", dated_law, left_open, "--set", "sharing_necessary=true")
+    assert "as requested: UNDETERMINED (it turns on judgements the request left open)" in result.output
+    assert "if sharing_necessary is yes: permitted by consented_contact_details" in result.output
+    assert "no arrangement" not in result.output
+    assert "UNDETERMINED  PERMITTED" in result.output                      # the table's columns hold the word

@@ -76,8 +76,10 @@ def test_the_trace_shows_the_period_that_applied_with_its_citation(folder):
     assert "notes_age is 16 (its value from 2025-01-01)" in text and "17 >= notes_age (16)" in text
     assert "s.6 as amended" in text
     proof = decision.to_json()["items"][0]["proofs"][0]
-    member = next(c for c in proof["children"] if c.get("rule", "").startswith("allowed_bodies__"))
-    assert member["rule"] == "allowed_bodies__from_2024_07_01__other"
+    member = next(c for c in proof["children"] if c.get("detail", {}).get("set") == "allowed_bodies")
+    assert "rule" not in member and member["detail"] == {"set": "allowed_bodies", "member": "other",
+                                                         "period": "from 2024-07-01"}
+    assert "[set allowed_bodies from 2024-07-01 @ " in text and "__from_" not in text
     line = (folder / "dated.warrant").read_text(encoding="utf-8").splitlines().index(
         '    from 2024-07-01 = {council, other} cites example_act "s.5 as amended"') + 1   # wherever fmt left it
     assert member["citations"][0]["locator"] == "s.5 as amended" and member["location"].endswith(f"dated.warrant:{line}")

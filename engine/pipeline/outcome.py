@@ -58,5 +58,16 @@ def overall(outcomes: Iterable[str]) -> Outcome:
 
 WORDS = {Outcome.PERMITTED: "PERMITTED", Outcome.REFUSED: "REFUSED",
          Outcome.PARTIALLY_PERMITTED: "PARTIALLY PERMITTED", Outcome.UNDETERMINED: "UNDETERMINED"}
+REASONS = {Reason.PERMISSION: "", Reason.PROHIBITION: "prohibited", Reason.NO_PERMISSION: "no permission applies",
+           Reason.UNANSWERED: "it turns on judgements the request left open"}
+NOTHING_IN_FORCE = "no arrangement in force on this date covers this request"
+
+
+def item_words(outcome: str, reason: str) -> str:
+    """An item's outcome and why, as `decide` heads it and `compare` explains it: "REFUSED (prohibited)"."""
+    why = REASONS[Reason(reason)]
+    return f"{WORDS[Outcome(outcome)]}{f' ({why})' if why else ''}"
+
+
 TITLES = {Outcome.PERMITTED: "Permitted", Outcome.REFUSED: "Refused",
           Outcome.PARTIALLY_PERMITTED: "Partially permitted", Outcome.UNDETERMINED: "Undetermined"}

@@ -131,17 +131,20 @@ class Prover:
         head_args = tuple(_value(a, env) for a in rule.head.args)
         source = self.rb.source_rule(rule_id)
         conclusion = self.describe(rule.head.predicate, head_args)
+        detail = ()
         if rule.kind == "value":           # a dated set's or value's period: say which one applied
             clause = self.rb.value_clause(rule_id)
-            conclusion += f" (its value {effect_text(clause.start, clause.end)})"
+            period = effect_text(clause.start, clause.end)
+            conclusion += f" (its value {period})"
             source = clause.decl
+            detail = _period_detail(clause.decl, period, clause.value)
         return TraceNode(
             kind="rule", conclusion=conclusion,
             atom=(rule.head.predicate, head_args), rule=rule_id,
             statement=_statement(source) if source else self._policy_statement(rule.policy),
             bindings=tuple((v, env[v]) for v in rule.variables),
             citations=self.rb.rule_citations(rule_id), assumptions=self.rb.rule_assumptions(rule_id),
-            location=self.rb.rule_location(rule_id), children=tuple(children))
+            location=self.rb.rule_location(rule_id), children=tuple(children), detail=detail)
 
     def _policy_statement(self, policy_name: str | None) -> str | None:
         policy = self.rb.checked.policies.get(policy_name)
@@ -354,18 +357,23 @@ class Prover:
         name = atom.predicate[2:]
         decl = self.rb.checked.sets.get(name) or self.rb.checked.values.get(name)
         applies = [(p, start, end) for p, start, end in in_effect(decl.periods) if S.covers(start, end, self.date)]
+        detail, citations = (), ()
         if isinstance(decl, S.SetDecl):
             value = show(atom.args[0].value) if isinstance(atom.args[0], Const) else "the value"
-            if applies:
+            if applies:              # the period that applied, cited: a member that left the set says why
                 period, start, end = applies[0]
                 text = (f"{value} is not in the set {name} on {show(self.date)} (its value "
                         f"{effect_text(start, end)}: {', '.join(period.value) or 'empty'})")
+                member = atom.args[0].value if isinstance(atom.args[0], Const) else None
+                detail = _period_detail(decl, effect_text(start, end), member)
+                citations = tuple(self.rb.cite(c) for c in period.cites)
             else:
                 text = f"the set {name} has no value on {show(self.date)} ({_periods_text(decl)})"
         else:
             text = f"{name} has no value on {show(self.date)} ({_periods_text(decl)})"
         return TraceNode("member" if isinstance(decl, S.SetDecl) else "fact", text, atom=(atom.predicate, _args(atom)),
-                         holds=False, location=self.rb.place(applies[0][0] if applies else decl))
+                         holds=False, location=self.rb.place(applies[0][0] if applies else decl),
+                         citations=citations, detail=detail)
 
     def _pattern_text(self, atom: Atom) -> str:
         if _is_ground(atom):
@@ -400,6 +408,13 @@ class Prover:
 def _statement(source) -> str | None:
     """A rule's statement, or a dated set's or value's description."""
     return source.statement if isinstance(source, S.Rule) else source.description
+
+
+def _period_detail(decl, period: str, value) -> tuple:
+    """A dated set's member (or a named value) in one period, as trace data (see `trace.dated_period`)."""
+    if isinstance(decl, S.SetDecl):
+        return (("set", decl.name),) + ((("member", value),) if value is not None else ()) + (("period", period),)
+    return (("value", decl.name), ("period", period))
 
 
 def _named(term, value) -> str:

@@ -89,6 +89,23 @@ class Decision:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+def dated_period(node: TraceNode) -> tuple[str, str, str] | None:
+    """("set" or "value", name, period) when the node is a dated set's member or a named value in one
+    period (a compiled clause: no rule the author wrote, so its id is never shown), else None."""
+    detail = dict(node.detail)
+    if "period" not in detail:
+        return None
+    kind = "set" if "set" in detail else "value"
+    return kind, detail[kind], detail["period"]
+
+
+def rule_label(node: TraceNode) -> str | None:
+    """How a rule node names its rule to a reader: the rule's id, or a dated set's or value's period
+    as `set relevant_authorities from 2012-11-22` (its member and value are in the conclusion)."""
+    period = dated_period(node)
+    return " ".join(period) if period else node.rule
+
+
 def walk(node: TraceNode):
     """Every node of a proof, depth first."""
     yield node

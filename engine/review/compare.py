@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from warrant.pipeline.grounding import setting_text
-from warrant.pipeline.trace import Decision, ItemDecision, walk
+from warrant.pipeline.judgement import answers_text, result_text
+from warrant.pipeline.trace import Decision, ItemDecision, dated_period, rule_label, walk
 
-from warrant.pipeline.outcome import WORDS as _WORD  # noqa: E402 - the words, from one place
+from warrant.pipeline.outcome import NOTHING_IN_FORCE, item_words, WORDS as _WORD  # noqa: E402 - the words, from one place
 
 
 @dataclass(frozen=True)
@@ -115,28 +116,43 @@ def compare(variants: list[Variant]) -> Comparison:
 
 
 def _explain(variant: Variant, row: ItemDecision) -> list[str]:
-    label = variant.label
-    if row.outcome == "permitted":
-        return [f"{label}: permitted by {_rules_with_sources(row.proofs)}"]
-    if row.reason == "prohibition":
-        return [f"{label}: prohibited by {_rules_with_sources(row.proofs)}"]
+    """One variant's outcome of the item, in the words `decide` heads it with, then what decided it."""
+    head = f"{variant.label}: {item_words(row.outcome, row.reason)}"
+    if row.proofs:
+        return [f"{head} by {_rules_with_sources(row.proofs)}"]
+    if row.branches:
+        return [head] + [f"    if {answers_text(b)}: {result_text(b)}" for b in row.branches]
     if not row.attempts:
-        return [f"{label}: refused; no arrangement in force covers it"]
-    lines = [f"{label}: refused; no permission applies"]
+        return [f"{head}; {NOTHING_IN_FORCE}"]
+    lines = [head]
     for attempt in row.attempts:
         why = attempt.note if not attempt.in_force else (
             attempt.failed.conclusion if attempt.failed is not None else "did not apply")
-        cites = "; ".join(f"{c.label}{', ' + c.locator if c.locator else ''}" for c in attempt.citations)
+        if attempt.in_force and attempt.failed is not None and attempt.failed.citations:
+            why += f" (the set's value cites {_cites(attempt.failed.citations)})"
+        cites = _cites(attempt.citations)
         lines.append(f"    {attempt.rule}: {why}" + (f" [{cites}]" if cites else ""))
     return lines
+
+
+def _used(node) -> str:
+    """A rule a proof used, by id; a dated set's member or a named value as the proof states it, with the
+    period's sources."""
+    if dated_period(node) is None:
+        return rule_label(node)
+    return node.conclusion + (f" [{_cites(node.citations)}]" if node.citations else "")
+
+
+def _cites(citations) -> str:
+    return "; ".join(f"{c.label}{', ' + c.locator if c.locator else ''}" for c in citations)
 
 
 def _rules_with_sources(proofs) -> str:
     parts = []
     for proof in proofs:
-        cites = "; ".join(f"{c.label}{', ' + c.locator if c.locator else ''}" for c in proof.citations)
-        deciding = [n.rule for n in walk(proof) if n.kind == "rule" and n.rule != proof.rule
-                    and not n.rule.endswith("__in_force")]
+        cites = _cites(proof.citations)
+        deciding = list(dict.fromkeys(_used(n) for n in walk(proof) if n.kind == "rule" and n.rule != proof.rule
+                                      and not n.rule.endswith("__in_force")))
         parts.append(f"{proof.rule}" + (f" (using {', '.join(deciding)})" if deciding else "")
                      + (f" [{cites}]" if cites else ""))
     return "; ".join(parts)
@@ -150,11 +166,12 @@ def render_comparison(comparison: Comparison) -> str:
     out += [f"  {name}: {v.label}  ->  {_WORD[v.decision.outcome]} (date {v.decision.date})"
             for name, v in zip(names, variants)]
     width = max(len(i.item) for i in variants[0].decision.items)
-    out += ["", f"  {'item':<{width}}  " + "  ".join(f"{n:<10}" for n in names)]
+    column = max(10, *(len(i.outcome) for v in variants for i in v.decision.items))    # UNDETERMINED fits
+    out += ["", f"  {'item':<{width}}  " + "  ".join(f"{n:<{column}}" for n in names)]
     for index, item in enumerate(variants[0].decision.items):
         cells = [variants[k].decision.items[index].outcome.upper() for k in range(len(variants))]
         changed = "  <- differs" if len(set(cells)) > 1 else ""
-        out.append(f"  {item.item:<{width}}  " + "  ".join(f"{c:<10}" for c in cells) + changed)
+        out.append(f"  {item.item:<{width}}  " + "  ".join(f"{c:<{column}}" for c in cells) + changed)
     if not comparison.differences:
         out += ["", "No item's outcome differs."]
     for difference in comparison.differences:

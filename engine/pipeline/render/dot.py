@@ -19,7 +19,7 @@ import textwrap
 import graphviz
 
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode, rule_label
 
 WRAP = 48            # characters a label line holds before wrapping
 PERMITTED, REFUSED, NEUTRAL = "#2e7d32", "#c62828", "#455a64"
@@ -68,7 +68,7 @@ def render_dot(decisions: list[Decision]) -> str:
         me = name()
         colour = NEUTRAL if node.kind == "absent" else PERMITTED if node.holds else REFUSED
         if node.kind == "rule":
-            label = _label(node.conclusion, f"[{node.rule}]" if node.rule else "", node.statement or "")
+            label = _label(node.conclusion, f"[{rule_label(node)}]" if node.rule else "", node.statement or "")
             target.node(me, label, shape="box", color=colour, tooltip=_tooltip(node))
         else:
             label = _label(node.conclusion, node.location or "", bold=False)

@@ -14,7 +14,7 @@ from html import escape
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, questions_of, result_text
-from warrant.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode, rule_label
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 
@@ -61,13 +61,13 @@ def _node(node: TraceNode, notes: _Notes, out: list[str]) -> None:
         out.append(f'<span class="rule">{escape(node.conclusion)}</span>{notes.mark(node.citations)}')
         if node.statement and not (node.rule or "").endswith("__in_force"):
             out.append(f'<div class="statement">“{escape(node.statement)}”</div>')
-        where = " · ".join(x for x in (node.rule, node.location) if x)
+        where = " · ".join(x for x in (rule_label(node), node.location) if x)
         if node.assumptions:
             where += " · assumes " + ", ".join(node.assumptions)
         out.append(f'<div class="where">{escape(where)}</div>')
     else:
         mark = "" if node.holds or node.kind == "absent" else "✗ "
-        out.append(escape(mark + node.conclusion))
+        out.append(escape(mark + node.conclusion) + notes.mark(node.citations))
         if node.location:
             out.append(f' <span class="where">{escape(node.location)}</span>')
     if node.children:
@@ -128,7 +128,7 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
                         out.append(f"<br>{escape(attempt.note)}")
                     if attempt.failed is not None:
                         out.append(f'<br><span class="failed">First condition that failed: '
-                                   f"{escape(attempt.failed.conclusion)}</span>")
+                                   f"{escape(attempt.failed.conclusion)}</span>{notes.mark(attempt.failed.citations)}")
                     out.append("</li>")
                 out.append("</ul>")
         if item.outcome == "refused" and decision.extra.get("changes_searched"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Decision, TraceNode
+from warrant.pipeline.trace import Decision, TraceNode, dated_period
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 _SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*"})
@@ -22,7 +22,9 @@ def _node(node: TraceNode, depth: int, out: list[str]) -> None:
     pad = "  " * depth
     shown = text(node.conclusion)
     if node.kind == "rule":
-        out.append(f"{pad}- **{shown}** — rule `{node.rule}`" + (f" ({text(node.location)})" if node.location else ""))
+        period = dated_period(node)
+        named = f"{period[0]} `{period[1]}` {period[2]}" if period else f"rule `{node.rule}`"
+        out.append(f"{pad}- **{shown}** — {named}" + (f" ({text(node.location)})" if node.location else ""))
         if node.statement and not node.rule.endswith("__in_force"):
             out.append(f"{pad}  > {text(node.statement)}")
         if node.citations:
@@ -33,6 +35,8 @@ def _node(node: TraceNode, depth: int, out: list[str]) -> None:
     else:
         suffix = f" ({text(node.location)})" if node.location else ""
         out.append(f"{pad}- {'' if node.holds or node.kind == 'absent' else '✗ '}{shown}{suffix}")
+        if node.citations:
+            out.append(f"{pad}  Sources: " + _sources(node.citations))
     for child in node.children:
         _node(child, depth + 1, out)
 
@@ -78,7 +82,8 @@ def render_decision(decision: Decision) -> str:
                 if attempt.note:
                     out.append(f"  - {text(attempt.note)}")
                 if attempt.failed is not None:
-                    out.append(f"  - First failed condition: {text(attempt.failed.conclusion)}")
+                    out.append(f"  - First failed condition: {text(attempt.failed.conclusion)}"
+                               + (f" (sources: {_sources(attempt.failed.citations)})" if attempt.failed.citations else ""))
                 if attempt.citations:
                     out.append("  - Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
                                                           for c in attempt.citations))
@@ -97,6 +102,10 @@ def render_decision(decision: Decision) -> str:
         for name, on, position in decision.assumptions:
             out.append(f"- `{name}` ({setting_text(on)}): {text(position)}")
     return "\n".join(out) + "\n"
+
+
+def _sources(citations) -> str:
+    return "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "") for c in citations)
 
 
 def render_markdown(decisions: list[Decision]) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Attempt, Decision, TraceNode
+from warrant.pipeline.trace import Attempt, Decision, TraceNode, rule_label
 
-from warrant.pipeline.outcome import WORDS as _MARK  # noqa: E402 - the words, from one place
+from warrant.pipeline.outcome import NOTHING_IN_FORCE, item_words, WORDS as _MARK  # noqa: E402 - the words, from one place
 
 
 def _cites(citations) -> str:
@@ -16,7 +16,7 @@ def _node_lines(node: TraceNode, prefix: str, last: bool, out: list[str], top: b
     branch = "" if top else ("└─ " if last else "├─ ")
     where = ""
     if node.kind == "rule":
-        where = f"  [{node.rule}{' @ ' + node.location if node.location else ''}]"
+        where = f"  [{rule_label(node)}{' @ ' + node.location if node.location else ''}]"
     elif node.location:
         where = f"  [{'request: ' if node.kind in ('fact', 'absent') else ''}{node.location}]"
     mark = "" if node.holds or node.kind in ("absent",) else "✗ "
@@ -25,10 +25,10 @@ def _node_lines(node: TraceNode, prefix: str, last: bool, out: list[str], top: b
     if node.kind == "rule":
         if node.statement and node.rule and not node.rule.endswith("__in_force"):
             out.append(f"{inner}│  “{node.statement}”")
-        if node.citations:
-            out.append(f"{inner}│  cites: {_cites(node.citations)}")
-        if node.assumptions:
-            out.append(f"{inner}│  assumes: {', '.join(node.assumptions)}")
+    if node.citations:                               # a rule's, or the period of a dated set that applied
+        out.append(f"{inner}│  cites: {_cites(node.citations)}")
+    if node.kind == "rule" and node.assumptions:
+        out.append(f"{inner}│  assumes: {', '.join(node.assumptions)}")
     for index, child in enumerate(node.children):
         _node_lines(child, inner, index == len(node.children) - 1, out)
 
@@ -42,6 +42,8 @@ def _attempt_lines(attempt: Attempt, out: list[str]) -> None:
         out.append(f"      {attempt.note}")
     if attempt.failed is not None:
         out.append(f"      failed: {attempt.failed.conclusion}")
+        if attempt.failed.citations:                 # a dated set's period that applied
+            out.append(f"        cites: {_cites(attempt.failed.citations)}")
         for index, child in enumerate(attempt.failed.children):
             lines: list[str] = []
             _node_lines(child, "        ", index == len(attempt.failed.children) - 1, lines)
@@ -63,9 +65,7 @@ def render_decision(decision: Decision) -> str:
         out.append(f"  rulebase: {rules['rules'] or '.'} (sha256 {(rules['sha256'] or 'none')[:12]}), warrant {record['warrant']}")
     for item in decision.items:
         out.append("")
-        reason = {"permission": "", "prohibition": " (prohibited)", "no_permission": " (no permission applies)",
-                  "unanswered": " (it turns on judgements the request left open)"}
-        out.append(f"{item.item}: {_MARK[item.outcome]}{reason[item.reason]}")
+        out.append(f"{item.item}: {item_words(item.outcome, item.reason)}")
         for proof in item.proofs:
             lines: list[str] = []
             _node_lines(proof, "  ", True, lines, top=True)
@@ -86,7 +86,7 @@ def render_decision(decision: Decision) -> str:
                 out.append(f"      requires: {duty.text}")
         if item.reason == "no_permission":
             if not item.attempts:
-                out.append("  no arrangement in force on this date covers this request")
+                out.append(f"  {NOTHING_IN_FORCE}")
             else:
                 out.append("  why not:")
                 for attempt in item.attempts:
