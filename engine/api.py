@@ -144,18 +144,18 @@ def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" 
     from warrant.analysis.budget import Budget, bounded
     from warrant.analysis.diff import diff as run_diff, scenarios
     from warrant.analysis.revision import checkout, is_revision
-    from warrant.pipeline.record import files_digest
+    from warrant.pipeline.record import files_digest, rulebase_digest
     from warrant.pipeline.rulebase import load_rulebase, resolve_rules
     if before is not None and after is not None and rules is not None:
         raise WarrantError.at("O005", "name two rulebases or --rules, not both: --rules would be ignored")
     temporary = []
     try:
-        def side(spec):
+        def side(spec):             # a rulebase is named as every record names it (a revision: as given)
             if isinstance(spec, Rulebase):
-                return spec._loaded, " ".join(spec._paths)
+                return spec._loaded, rulebase_digest(spec._loaded)["rules"]
             if spec is None:
-                paths = resolve_rules(_paths(rules))
-                return load_rulebase(paths), " ".join(paths)
+                loaded = load_rulebase(resolve_rules(_paths(rules)))
+                return loaded, rulebase_digest(loaded)["rules"]
             spec = os.fspath(spec)
             if is_revision(spec):
                 temporary.append(checkout(spec))
@@ -165,7 +165,8 @@ def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" 
                     raise temporary[-1].relocated(exc) from None
                 digest = files_digest(loaded.files, temporary[-1].path)     # read now: the folder goes below
                 return loaded.with_digest({**digest, "rules": spec}), spec
-            return load_rulebase([spec]), spec
+            loaded = load_rulebase([spec])
+            return loaded, rulebase_digest(loaded)["rules"]
         old, old_label = side(before)
         new, new_label = side(after) if (after is not None or before is not None) else (old, old_label)
         left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], dict(assume or {}),

@@ -180,3 +180,32 @@ def test_compare_explains_an_undetermined_variant_as_decide_does(dated_law, else
     assert "if sharing_necessary is yes: permitted by consented_contact_details" in result.output
     assert "no arrangement" not in result.output
     assert "UNDETERMINED  PERMITTED" in result.output                      # the table's columns hold the word
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_a_rulebase_is_named_alike_from_any_working_folder(dated_law, tmp_path, monkeypatch, cache):
+    """decide (text, JSON, Markdown, HTML record), check, test, diff and impact name the rulebase by its folder's
+    name and digest, the same from three working folders."""
+    monkeypatch.setenv("WARRANT_CACHE", "off" if cache == "off" else str(tmp_path / "cache"))
+    case = dated_law / "cases" / "council_with_consent.yaml"
+    commands = [["decide", "--rules", dated_law, case, "--format", fmt] for fmt in ("text", "json", "markdown", "html")]
+    commands += [["check", "--rules", dated_law], ["test", "--rules", dated_law],
+                 ["diff", "--rules", dated_law, "--at", "2024-06-01", "--at", "2025-02-01"],
+                 ["impact", "--rules", dated_law, _batch(tmp_path), "--at", "2024-06-01", "--at", "2025-02-01"]]
+    folders = [tmp_path / "one", tmp_path / "two" / "deeper" / "still", dated_law / "cases"]
+    seen = []
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        monkeypatch.chdir(folder)
+        seen.append([_invoke(*command).output for command in commands])
+    assert seen[0] == seen[1] == seen[2]
+    text, data, markdown, html, checked, tested, diffed, impact = seen[0]
+    digest = json.loads(data)["record"]["rulebase"]
+    assert digest["rules"] == "law"
+    line = f"rulebase: law (sha256 {digest['sha256'][:12]})"
+    for output in (text, checked, tested, impact):
+        assert line in output, output
+    assert f"before: law --at 2024-06-01 (sha256 {digest['sha256'][:12]})" in diffed
+    assert "**Rulebase:** `law`" in markdown and "<th>rulebase</th><td><code>law</code></td>" in html
+    for output in seen[0]:
+        assert "../" not in output and str(tmp_path) not in output.replace(str(case), "")

@@ -2,8 +2,10 @@
 
 Every JSON decision and batch record carries `record`:
 - `warrant`: Warrant's version;
-- `rulebase`: the folder (as given) and the sha256 over its rule files, each
-  file's name (relative to the rulebase's folder) and bytes, in sorted order;
+- `rulebase`: the folder's own name (`rules`, `uk_gdpr`: the same from any
+  working folder, see `rulebase_name`) and the sha256 over its rule files,
+  each file's name (relative to the rulebase's folder) and bytes, in sorted
+  order;
 - `request_sha256`: the sha256 of the canonical request (its document as
   JSON, keys sorted, no spaces, UTF-8);
 - `settings`: the date decided on, every assumption's value and the drafts on.
@@ -33,10 +35,27 @@ def rulebase_digest(rulebase) -> dict:
     return cached
 
 
+def rulebase_base(files, folder: str | None = None) -> str:
+    """The rulebase's folder, absolute: the one given, else the folder its files share ("" with neither)."""
+    if folder:
+        return os.path.abspath(folder)
+    return os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files]) if files else ""
+
+
+def rulebase_name(files, folder: str | None = None) -> str:
+    """How every output and record names a rulebase: its folder's own name (`rules`, `crime_disorder_s115`),
+    never a path, so a decision made from any working folder names it alike; its digest tells apart two
+    folders of one name. The absolute path is printed only where a user asks for it."""
+    base = rulebase_base(files, folder)
+    if not base:
+        return ""
+    return os.path.basename(base.rstrip(os.sep)) or "."
+
+
 def files_digest(files, folder: str | None = None) -> dict:
     """The digest of rule files as named (also for `warrant check`, which may have no loadable rulebase)."""
     files = sorted(files)
-    base = folder or (os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files]) if files else "")
+    base = rulebase_base(files, folder)
     digest = hashlib.sha256()
     try:
         for path in sorted(files, key=lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")):
@@ -56,8 +75,7 @@ def files_digest(files, folder: str | None = None) -> dict:
         hexdigest = digest.hexdigest()
     except OSError:
         hexdigest = None          # a rulebase built in memory (tests): there are no files to vouch for
-    label = os.path.relpath(base) if base else ""
-    return {"rules": label.replace(os.sep, "/"), "sha256": hexdigest}
+    return {"rules": rulebase_name(files, folder), "sha256": hexdigest}
 
 
 def header(digest: dict) -> str:

@@ -171,13 +171,9 @@ def shown_names(files: list[str], folder: str | None, built_as: list[str] | None
     portable. `built_as` are the names the files had when the (cached)
     rulebase was built, in the same order; their spans are mapped too.
     """
-    if folder is not None:
-        base = os.path.abspath(folder)
-    elif files:
-        base = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
-    else:
-        base = os.getcwd()
-    label = os.path.basename(base.rstrip(os.sep)) or "."
+    from warrant.pipeline.record import rulebase_base, rulebase_name
+    base = rulebase_base(files, folder) or os.getcwd()
+    label = rulebase_name(files, base)
     shown = {}
     for index, path in enumerate(files):
         inside = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
