@@ -209,3 +209,14 @@ def test_a_rulebase_is_named_alike_from_any_working_folder(dated_law, tmp_path, 
     assert "**Rulebase:** `law`" in markdown and "<th>rulebase</th><td><code>law</code></td>" in html
     for output in seen[0]:
         assert "../" not in output and str(tmp_path) not in output.replace(str(case), "")
+
+
+@pytest.mark.parametrize("head, word, column", [("permit A_judicial_process", "A_judicial_process", 8),
+                                                ("permit judicialProcess", "judicialProcess", 8)])
+def test_a_capitalised_name_says_names_are_lower_case(tmp_path, head, word, column):
+    from helpers import assert_warrant_error
+    from warrant.pipeline.parse import parse_text
+    text = f'{head} for Item\n    "s" cites example_act "s.1"\n    when Item = case_notes\n'
+    found = assert_warrant_error(lambda: parse_text(text, "x.warrant"), "W002", 1, column)
+    assert found.message.startswith("names are lower case")
+    assert found.suggestion == word.lower() and found.span.end_column == column + len(word) - 1

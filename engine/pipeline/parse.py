@@ -34,6 +34,8 @@ def parser() -> Lark:
     return Lark.open(GRAMMAR, parser="lalr", propagate_positions=True, cache=cache)
 
 
+LOWER_CASE_NAMES = "names are lower case: only variables (`Item`, `Body`) start with a capital letter"
+
 # Known mistakes: (code, message, example snippets that produce the same parser state).
 # tests/test_parse.py walks this table.
 SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
@@ -49,6 +51,10 @@ SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
      ['policy p { }', 'policy p in force from 2017-01-01 { }']),
     ("W002", "a condition is missing after `and`",
      ['permit r for Item "s" when known(x) and', 'permit r for Item "s" when known(x) and }']),
+    ("W002", LOWER_CASE_NAMES,
+     ['permit Rule for Item "s" when known(x)', 'forbid A_rule for Item "s" when known(x)',
+      'define p as Rule "s" when known(x)', 'set Things = {a}', 'policy Pol "t" in force from 2017-01-01 { }',
+      'forbid judicialProcess for Item "s" when known(x)']),
 ]
 
 
@@ -440,6 +446,13 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
         if token.type != "$END":
             span = Span(file, token.line, token.column, token.end_line or token.line,
                         max(token.column, (token.end_column or token.column + 1) - 1))
+        capitalised = _capitalised_name(text, token, set(exc.expected))
+        if capitalised is not None:
+            word, start = capitalised
+            span = Span(file, token.line, start, token.line, start + len(word) - 1)
+            return WarrantError.at("W002", LOWER_CASE_NAMES, span, suggestion=word.lower())
+        if known == LOWER_CASE_NAMES:
+            known = None             # the same parser state with another token: the generic message fits
         found = "end of file" if token.type == "$END" else f"`{token}`"
         message = known or f"unexpected {found}"
         notes = [f"expected {_describe_expected(set(exc.expected))}"]
@@ -449,6 +462,21 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
             notes.append(f"the `{{` opened on line {still_open[0]} is still open here; is a `}}` missing?")
         return WarrantError.at("W002", message if known else message, span, notes=notes)
     return WarrantError.at("W002", known or "unexpected end of file", span)
+
+
+def _capitalised_name(text: str, token, expected: set) -> tuple[str, int] | None:
+    """(word, column) when a capital letter stands in a name: a variable where a name is expected
+    (`permit A_rule`), or glued to the name before it (`forbid judicialProcess`)."""
+    if token.type != "VAR":
+        return None
+    line = text.splitlines()[token.line - 1] if token.line - 1 < len(text.splitlines()) else ""
+    start = token.column - 1
+    while start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
+        start -= 1
+    if start == token.column - 1 and "NAME" not in expected:
+        return None
+    end = token.column - 1 + len(str(token))
+    return line[start:end], start + 1
 
 
 def _outside_strings(line: str):
