@@ -395,6 +395,23 @@ def fmt(
     raise typer.Exit(report.exit_code)
 
 
+@app.command(epilog="Exit codes: 0 the editor asked the server to exit; 2 pygls is not installed.")
+def lsp(
+    stdio: bool = typer.Option(True, "--stdio", help="Talk to the editor on standard input and output (the only "
+                                                    "transport; editors pass it)."),
+) -> None:
+    """Serve the Language Server Protocol, for editors: check's findings as you type, hover, go to definition,
+    references, rename, symbols, completion, formatting and quick fixes (README, "In your editor").
+    """
+    try:
+        import warrant.lsp as editor
+        import pygls  # noqa: F401 - said plainly when missing, before the editor waits on a silent process
+    except ImportError as exc:
+        typer.echo(f"error: the language server needs pygls: pip install 'warrant[lsp]' ({exc})", err=True)
+        raise typer.Exit(2)
+    editor.serve()
+
+
 @app.command(name="test", epilog="Exit codes: 0 every case passed; 1 a case failed (or coverage under "
                                    "--fail-under); 2 a case file is bad.")
 @_guard

@@ -66,7 +66,7 @@ def test_the_pipeline_depends_on_no_tool():
 
 def test_stage_folders():
     assert sorted(n for n in os.listdir(ENGINE) if os.path.isdir(os.path.join(ENGINE, n)) and n != "__pycache__") == \
-        ["analysis", "author", "batch", "checker", "pipeline", "review"]
+        ["analysis", "author", "batch", "checker", "lsp", "pipeline", "review"]
 
 
 # Tests that reach a private name of the module they test, by design (a test about that module).
@@ -121,6 +121,9 @@ def test_the_installed_distribution_has_one_top_level_name():
     assert project["project"]["scripts"] == {"warrant": "warrant._cli:main"}
 
 
+SURFACES = ("warrant.lsp",)     # packages on top of the API that the command starts (`warrant lsp`)
+
+
 def test_the_cli_uses_the_public_api_alone():
     """`warrant` at the shell is an integrator like any other: it imports `warrant` and uses only its
     exported names (so everything the command line can do, Python can do the same way)."""
@@ -133,7 +136,29 @@ def test_the_cli_uses_the_public_api_alone():
             assert not (node.module or "").startswith("warrant"), f"_cli.py:{node.lineno} imports {node.module}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                assert alias.name == "warrant" or not alias.name.startswith("warrant"), \
+                assert alias.name in ("warrant", *SURFACES) or not alias.name.startswith("warrant"), \
                     f"_cli.py:{node.lineno} imports {alias.name}"
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "warrant":
             assert node.attr in warrant.__all__, f"_cli.py:{node.lineno} uses warrant.{node.attr}, not in the API"
+
+
+def test_the_language_server_uses_the_public_api_alone():
+    """`warrant.lsp` is a surface on the front door: it imports `warrant` and its own modules, nothing of the
+    engine's, and uses only exported names (so what the editor shows is what `import warrant` gives)."""
+    import ast
+
+    import warrant
+    for module, text in _modules().items():
+        if not module.startswith("warrant.lsp"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                assert name == "warrant" or name.startswith("warrant.lsp") or not name.startswith("warrant"), \
+                    f"{module}:{node.lineno} imports {name}"
+            if isinstance(node, ast.ImportFrom) and node.module == "warrant":
+                assert all(a.name in warrant.__all__ for a in node.names), f"{module}:{node.lineno}"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "warrant":
+                assert node.attr in warrant.__all__ or node.attr == "__file__", \
+                    f"{module}:{node.lineno} uses warrant.{node.attr}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import Span
@@ -48,6 +48,8 @@ class Name:
     container: str | None = None      # a rule's policy, a reading's assumption, an enum value's enumeration
     detail: str = ""                  # one line: a statement, title or doc
     doc: str = ""                     # Markdown: what a reader hovering over the name wants to know
+    values: tuple[str, ...] = ()      # what it holds or takes: an enumeration's values (also a field's of an
+    #                                   enumeration type), a set's members, an assumption's readings
 
     @property
     def key(self) -> tuple[str, str]:
@@ -57,7 +59,7 @@ class Name:
     def to_json(self) -> dict:
         """The name as JSON data (its Markdown `doc` left out)."""
         return {"kind": self.kind, "name": self.name, "container": self.container, "detail": self.detail,
-                "span": _span_json(self.span), "extent": _span_json(self.extent)}
+                "values": list(self.values), "span": _span_json(self.span), "extent": _span_json(self.extent)}
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class NameIndex:
     names: tuple[Name, ...]
     uses: tuple[NameUse, ...]
     unparsed: tuple[str, ...] = ()
+    KEYWORDS = KEYWORDS                 # the words no name may be (the grammar's keywords)
     _by_key: dict = field(default_factory=dict, repr=False, compare=False)
     _by_file: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -166,16 +169,17 @@ class _Builder:
         self.uses: list[NameUse] = []      # kinds "predicate", "symbol" and "in force" are resolved at the end
         self.file = ""
         self.tokens: _Tokens | None = None
+        self.field_types: dict[str, list[str]] = {}
 
     def span_of(self, token) -> Span:
         line, column, text = token
         return Span(self.file, line, column, line, column + len(text) - 1)
 
-    def declare(self, kind, token, extent, container=None, detail="", doc=""):
+    def declare(self, kind, token, extent, container=None, detail="", doc="", values=()):
         if token is None:
             return
         span = self.span_of(token)
-        self.names.append(Name(kind, token[2], span, extent or span, container, detail, doc))
+        self.names.append(Name(kind, token[2], span, extent or span, container, detail, doc, tuple(values)))
         self.uses.append(NameUse(kind, token[2], span, container, True))
 
     def use(self, kind, token, container=None):
@@ -204,7 +208,8 @@ class _Builder:
 
     def decl_AssumptionDecl(self, decl: S.AssumptionDecl):
         self.declare("assumption", self.first(decl.span, decl.name), decl.span,
-                     detail=str(decl.get("question") or ""), doc=assumption_doc(decl))
+                     detail=str(decl.get("question") or ""), doc=assumption_doc(decl),
+                     values=[p.label for p in decl.readings])
         for prop in decl.properties:
             if prop.label is not None:
                 names = _names(self.tokens.within(prop.span))
@@ -216,8 +221,9 @@ class _Builder:
             self.cites(prop.cites)
 
     def decl_SetDecl(self, decl: S.SetDecl):
+        members = decl.members + tuple(m for p in decl.periods for m in p.value)
         self.declare("set", self.first(decl.span, decl.name), decl.span, detail=decl.description or "",
-                     doc=set_doc(decl))
+                     doc=set_doc(decl), values=dict.fromkeys(members))
         for span in decl.member_spans or ():
             self.use("symbol", self.first(span))
         for period in decl.periods:
@@ -235,7 +241,8 @@ class _Builder:
     def decl_EnumDecl(self, decl: S.EnumDecl):
         self.declare("enum", self.first(decl.span, decl.name), decl.span, detail=decl.doc or "",
                      doc=f"enumeration `{decl.name}`" + (f": {decl.doc}" if decl.doc else "") + "\n\n" +
-                     "\n".join(f"- `{v.name}`" + (f": {v.doc}" if v.doc else "") for v in decl.values))
+                     "\n".join(f"- `{v.name}`" + (f": {v.doc}" if v.doc else "") for v in decl.values),
+                     values=[v.name for v in decl.values])
         for value in decl.values:
             self.declare("enum value", self.first(value.span, value.name), value.span, decl.name, value.doc or "",
                          f"`{value.name}`, a value of enumeration `{decl.name}`" + (f"\n\n{value.doc}" if value.doc
@@ -249,6 +256,8 @@ class _Builder:
         token = (_names(tokens[after_as + 1:after_as + 2]) or [None])[0] if after_as is not None else \
             (path[-1] if path else None)
         self.declare("field", token, decl.span, detail=decl.doc, doc=field_doc(decl))
+        self.field_types[token[2] if token else decl.predicate] = \
+            [decl.type] if decl.type is not None else [c.type for c in decl.columns]
         if decl.type is not None:
             self.use("type", self.first(decl.type_span, decl.type))
         for column in decl.columns:
@@ -366,6 +375,10 @@ def build_index(files: list[tuple[S.RuleFile, str]], unparsed: tuple[str, ...] =
             kind = "enum"
         uses.append(use if kind == use.kind else NameUse(kind, use.name, use.span, use.container, use.declaration))
     names = _with_definition_docs(builder.names, files)
+    enum_members = {n.name: n.values for n in names if n.kind == "enum"}
+    names = [replace(n, values=tuple(dict.fromkeys(v for t in builder.field_types.get(n.name, ())
+                                                    for v in enum_members.get(t, ()))))
+             if n.kind == "field" else n for n in names]
     lineages = {}
     for use in uses:
         if use.kind == "lineage" and use.name not in lineages:
