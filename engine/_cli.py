@@ -4,7 +4,8 @@ Thin by design: every command is one call into `warrant` (the API an
 integrator uses), its report's `render(fmt)` on standard output and its
 `exit_code`; tests/test_layout.py checks that this module imports nothing
 else of Warrant's. Exit codes: 0 every requested item permitted (or no
-findings), 1 anything refused (or findings of error severity), 2 bad input
+findings), 1 anything refused (or findings of error severity), 4 undetermined
+(`decide`: an item turns on a judgement the request left open), 2 bad input
 or usage, 3 a bug in Warrant itself. No traceback ever reaches the user.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ app = typer.Typer(add_completion=True, no_args_is_help=True, rich_markup_mode=No
 
 RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when it holds rule files, "
               "else the shipped rulebase.")
-EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; "
+EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 4 undetermined (an item turns "
+             "on a judgement the request left open; a batch: any line, unless a line is bad); "
              "2 bad input or usage; 3 an internal error (a bug in Warrant).")
 
 
@@ -416,7 +418,8 @@ def lsp(
                                    "--fail-under); 2 a case file is bad.")
 @_guard
 def test_cases(
-    paths: List[str] = typer.Argument(None, help="Case files or folders (default: tests/golden/decisions)."),
+    paths: List[str] = typer.Argument(None, help="Case files or folders. Default: the rulebase's own cases, its "
+                                                 "folder's cases/ (the shipped rulebase's: tests/golden/decisions)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     update: bool = typer.Option(False, "--update", help="Rewrite the expected files of the cases run, and say "
                                                         "what changed in each."),
@@ -431,6 +434,9 @@ def test_cases(
     jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for large suites (0: one per core)."),
 ) -> None:
     """Run golden cases: each request beside its expected decision and trace (NAME.expected.json).
+
+    Without PATHS, the cases of the rulebase that answers (--rules DIR): the .yaml, .yml and .json requests in
+    DIR/cases/, or tests/golden/decisions/ for the shipped rulebase.
 
     Examples:
 

@@ -220,3 +220,43 @@ def test_a_capitalised_name_says_names_are_lower_case(tmp_path, head, word, colu
     found = assert_warrant_error(lambda: parse_text(text, "x.warrant"), "W002", 1, column)
     assert found.message.startswith("names are lower case")
     assert found.suggestion == word.lower() and found.span.end_column == column + len(word) - 1
+
+
+def test_help_lists_every_exit_code_a_command_can_give():
+    decided = runner.invoke(app, ["decide", "--help"]).output
+    assert "4 undetermined" in " ".join(decided.split())
+    tested = " ".join(runner.invoke(app, ["test", "--help"]).output.split())
+    assert "cases/" in tested and "tests/golden/decisions" in tested and "--rules DIR" in tested
+
+
+def test_files_the_docs_point_to_exist():
+    import re
+    for name in ("README.md", os.path.join("rules", "distribution.yaml")):
+        text = open(os.path.join(ROOT, name), encoding="utf-8").read()
+        for path in set(re.findall(r"engine/[a-z_/]+\.py", text)):
+            assert os.path.exists(os.path.join(ROOT, path)), (name, path)
+    assert "The distribution format" in open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+
+
+def test_c131_on_requested_item_says_for_item_binds_it(tmp_path):
+    import warrant
+    from helpers import scaffolded_law
+    root = scaffolded_law(tmp_path, "again.warrant", '''
+forbid notes_never_again for Item
+    "Case notes again."
+    cites example_act "s.3"
+    when requested(Item)
+     and Item = case_notes
+''')
+    found = [d for d in warrant.check(root).to_json()["diagnostics"] if d["code"] == "C131"]
+    assert len(found) == 1 and found[0]["line"] == 5
+    assert found[0]["notes"] == ["`for Item` already binds Item to each requested item in turn: "
+                                 "remove `requested(Item)`"]
+
+
+def test_an_empty_policy_body_is_accepted(tmp_path):
+    import warrant
+    from helpers import scaffolded_law
+    root = scaffolded_law(tmp_path, "empty.warrant", 'policy empty_one "Nothing yet" in force from 2024-01-01 '
+                                                     'until 2024-12-31 cites example_act "s.9"\n{\n}\n')
+    assert warrant.check(root, invariants=False).ok

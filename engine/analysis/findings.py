@@ -124,7 +124,7 @@ class _Findings:
             if not self.ask(z3.Xor(concludes, _concludes(variant.rule_tuples(rule.id), head, self.space.ctx))):
                 yield Diagnostic("C131", f"condition {position + 1} of `{rule.id}` is implied by its other "
                                          "conditions: without it the rule applies to exactly the same requests",
-                                 condition.span or source.span, "warning", ("remove it, or say why it stays",))
+                                 condition.span or source.span, "warning", (_why_redundant(source, condition),))
             elif self.outcome_redundancy:
                 if self.baseline is None:
                     self.baseline = {i: self.side.permitted(i) for i in self.items}
@@ -134,6 +134,17 @@ class _Findings:
                                              "other rules already decide every request it would",
                                      condition.span or source.span, "warning",
                                      ("defence in depth, or a condition to drop: say which",))
+
+
+def _why_redundant(source, condition) -> str:
+    """C131's note: what to do with the condition; `requested(Item)` is what `for Item` already says."""
+    from warrant.pipeline import syntax as S
+    atom = condition.atom if isinstance(condition, S.Positive) else None
+    if atom is not None and atom.predicate == "requested" and source.item_var and \
+            [getattr(a, "name", None) for a in atom.args] == [source.item_var]:
+        return (f"`for {source.item_var}` already binds {source.item_var} to each requested item in turn: "
+                f"remove `requested({source.item_var})`")
+    return "remove it, or say why it stays"
 
 
 def found_so_far(stop, rule_id: str, source):
