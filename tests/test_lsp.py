@@ -247,3 +247,73 @@ async def test_half_written_and_binary_text_gets_diagnostics_not_a_crash(client:
     assert hover is None
     open_document(client, TRUSTS, text)
     await published(client, uri, lambda found: not found)
+
+
+# ---- never down: mutated shipped rule files as didChange (hypothesis) -----------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+SHIPPED = sorted(os.path.join(folder, name) for folder in
+                 [RULES] + [os.path.join(ROOT, "examples", "rulebases", n)
+                            for n in sorted(os.listdir(os.path.join(ROOT, "examples", "rulebases")))]
+                 for name in os.listdir(folder) if name.endswith(".warrant"))
+PIECES = st.sampled_from(["permit ", "forbid ", "define ", "when ", " and ", "not ", "assuming ", "in force(", "{",
+                          "}", "(", ")", '"', "\\", "#", "\n", "cites ", "= ", "£500", "2018-13-45", "Item", "x",
+                          "set s = {a, a}", "policy p \"t\" in force from 2020-01-01 {", "\x00", "😀", "\r\n"])
+EDIT = st.tuples(st.sampled_from(["delete", "insert", "duplicate"]), st.floats(0, 1), st.floats(0, 1),
+                 st.one_of(PIECES, st.text(max_size=12)))
+
+
+def mutate(text, edits):
+    for kind, where, size, piece in edits:
+        start = int(where * len(text))
+        end = min(len(text), start + int(size * 40))
+        if kind == "delete":
+            text = text[:start] + text[end:]
+        elif kind == "insert":
+            text = text[:start] + piece + text[start:]
+        else:
+            text = text[:end] + text[start:end] + text[end:]
+    return text
+
+
+def _utf16(line):
+    return len(line) + sum(1 for c in line if ord(c) > 0xFFFF)
+
+
+def inside(range_, text):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start, end = range_.start, range_.end
+    return (0 <= start.line <= end.line < len(lines) and 0 <= start.character <= _utf16(lines[start.line])
+            and 0 <= end.character <= _utf16(lines[end.line]) and (start.line, start.character) <= (end.line, end.character))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(path=st.sampled_from(SHIPPED), edits=st.lists(EDIT, min_size=1, max_size=4), column=st.integers(0, 60))
+async def test_mutated_rule_files_get_ranges_inside_the_document_and_the_server_still_answers(
+        client: LanguageClient, path, edits, column):
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams({"warrant": {"debounce": 0}}))
+    texts = getattr(client, "texts", None) or {}
+    client.texts = texts
+    original = _read(path)
+    text = mutate(original, edits)
+    uri = open_document(client, path, text)
+    texts[uri] = text
+    line = min(len(text.split("\n")) - 1, column // 3)
+    await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri),
+                                                             types.Position(line, column)))
+    await client.text_document_completion_async(types.CompletionParams(types.TextDocumentIdentifier(uri),
+                                                                       types.Position(line, column)))
+    for published_uri, found in client.diagnostics.items():
+        shown = texts.get(published_uri)
+        if shown is None:
+            from pygls.uris import to_fs_path
+            shown = _read(to_fs_path(published_uri))
+        for diagnostic in found:
+            assert inside(diagnostic.range, shown), (published_uri, diagnostic)
+    assert client.diagnostics.get(uri) is not None
+    open_document(client, path, original)
+    texts[uri] = original
+    outline = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        types.TextDocumentIdentifier(uri)))
+    assert outline, "the server answers for the restored file"
