@@ -260,3 +260,62 @@ def test_an_empty_policy_body_is_accepted(tmp_path):
     root = scaffolded_law(tmp_path, "empty.warrant", 'policy empty_one "Nothing yet" in force from 2024-01-01 '
                                                      'until 2024-12-31 cites example_act "s.9"\n{\n}\n')
     assert warrant.check(root, invariants=False).ok
+
+
+GATED = '''
+policy scheme_first "The scheme as first made"
+    version of scheme
+    in force from 2024-01-01 until 2024-06-30
+    cites example_act "s.7"
+{
+}
+
+policy scheme_amended "The scheme as amended"
+    version of scheme
+    in force from 2024-07-01 until 2024-12-31
+    cites example_act "s.7A"
+{
+}
+
+permit scheme_contact for Item
+    "Under the scheme the council may have contact details."
+    cites example_act "s.7"
+    when Item = contact_details
+     and requester(council)
+     and in force(scheme)
+
+forbid outside_scheme_notes for Item
+    "Case notes never leave while the scheme is not in force."
+    cites example_act "s.8"
+    when Item = case_notes
+     and not in force(scheme)
+'''
+
+
+def test_rules_gated_by_in_force_are_attributed_to_what_they_depend_on(tmp_path, elsewhere):
+    import warrant
+    from helpers import scaffolded_law
+    root = scaffolded_law(tmp_path, "scheme.warrant", GATED)
+    rb = warrant.load(root)
+    on = rb.rules(at="2024-03-01")
+    text = on.render("text")
+    always = text.split("Always in force:")[1].split("\nPolicy ")[0]
+    assert "scheme_contact" not in always and "outside_scheme_notes" not in always, text
+    first = text.split("Policy scheme_first")[1].split("\nPolicy ")[0]
+    assert "scheme_contact" in first and "in force while in force(scheme) holds" in first
+    data = on.to_json()
+    assert [r["id"] for r in data["always"]] == ["case_notes_never"]
+    gated = next(p for p in data["policies"] if p["name"] == "scheme_first")["gated_rules"]
+    assert [(r["id"], r["in_force"]) for r in gated] == [("scheme_contact", "scheme")]
+    after = rb.rules(at="2025-02-01").render("text")
+    assert "scheme_contact" not in after
+    assert "In force while a policy is not:" in after and "outside_scheme_notes" in after
+    every = rb.rules().render("text")
+    assert every.count("in force while in force(scheme) holds") == 2       # under each version
+    batch = elsewhere / "scheme.jsonl"
+    batch.write_text(json.dumps({"id": "s1", "date": "2024-03-01", "requester": "council",
+                                 "items": ["contact_details"]}) + "\n", encoding="utf-8")
+    impact = _invoke("impact", "--rules", root, batch, "--at", "2024-03-01", "--at", "2025-02-01",
+                     "--format", "json")
+    rows = {r["arrangement"]: r for r in json.loads(impact.output)["by_arrangement"]}
+    assert "general rules" not in rows and rows["scheme"]["changed"] == 1, rows

@@ -27,6 +27,50 @@ def _cites(rulebase, cites) -> str:
     return "; ".join(rulebase.cite(c).label + (f", {c.locator}" if c.locator else "") for c in cites)
 
 
+def in_force_gates(rule: S.Rule) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The policies or lineages a rule's conditions name: (those `in force(X)`, those `not in force(X)`)."""
+    gates = [c for c in rule.body if isinstance(c, S.InForce)]
+    return tuple(c.name for c in gates if not c.negated), tuple(c.name for c in gates if c.negated)
+
+
+def _gate_policies(checked, name: str) -> list:
+    """What `in force(NAME)` reads: the policy NAME, or every version of the lineage NAME."""
+    return [checked.policies[name]] if name in checked.policies else checked.versions(name)
+
+
+def arrangement(checked, rule: S.Rule | None) -> str:
+    """The arrangement (policy lineage) a rule belongs to: its policy's; for a rule outside any policy, that of
+    the first policy or lineage its `in force(...)` names (it holds only while that one is in force); else
+    "general rules". `rules` lists it there, and `impact` counts its decisions there."""
+    if rule is not None and rule.policy:
+        return checked.policies[rule.policy].lineage
+    gates = in_force_gates(rule)[0] if rule is not None else ()
+    if gates:
+        return checked.policies[gates[0]].lineage if gates[0] in checked.policies else gates[0]
+    return "general rules"
+
+
+def _placed(checked, date) -> tuple[list, dict, list]:
+    """The rules outside any policy, placed: (always in force, {policy: [(rule, gate)]} for those gated by
+    `in force(GATE)` (under each version of a lineage in force on `date`), [(rule, gates)] for those gated only
+    by `not in force(...)`). On a date, a rule whose gates do not hold is not in force and is left out."""
+    always, gated, unless = [], {}, []
+    for rule in sorted((r for r in checked.rules.values() if r.policy is None), key=lambda r: r.id):
+        positive, negated = in_force_gates(rule)
+        holds = lambda name: any(_in_force(p, date) for p in _gate_policies(checked, name))   # noqa: E731
+        if date is not None and (not all(holds(n) for n in positive) or any(holds(n) for n in negated)):
+            continue
+        if positive:
+            for policy in _gate_policies(checked, positive[0]):
+                if _in_force(policy, date):
+                    gated.setdefault(policy.name, []).append((rule, positive[0]))
+        elif negated:
+            unless.append((rule, negated))
+        else:
+            always.append(rule)
+    return always, gated, unless
+
+
 def dated_decls(rulebase) -> list:
     """The dated sets and the named values, by name (what `rules` and `timeline` show beside the policies)."""
     checked = rulebase.checked
@@ -57,10 +101,10 @@ def _value_lines(rulebase, date, out: list[str]) -> None:
 def render_rules(rulebase, date: _dt.date | None) -> str:
     checked = rulebase.checked
     out = [f"Rules in force on {date}" if date else "All rules"]
-    top = [r for r in checked.rules.values() if r.policy is None]
+    always, gated, unless = _placed(checked, date)
     out.append("")
     out.append("Always in force:")
-    for rule in sorted(top, key=lambda r: r.id):
+    for rule in always:
         _rule_lines(rulebase, rule, out)
     for policy in sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
                                                                      else _dt.date.min, p.name)):
@@ -72,6 +116,14 @@ def render_rules(rulebase, date: _dt.date | None) -> str:
             out.append(f"  assumes {', '.join(policy.assumes)}")
         for rule in policy.rules:
             _rule_lines(rulebase, rule, out)
+        for rule, gate in gated.get(policy.name, ()):
+            _rule_lines(rulebase, rule, out)
+            out.append(f"          outside the policy: in force while in force({gate}) holds")
+    if unless:
+        out += ["", "In force while a policy is not:"]
+        for rule, gates in unless:
+            _rule_lines(rulebase, rule, out)
+            out.append(f"          in force while {' and '.join(f'not in force({g})' for g in gates)} holds")
     _value_lines(rulebase, date, out)
     return "\n".join(out) + "\n"
 
@@ -266,13 +318,20 @@ def _policy_json(policy) -> dict:
 def rules_json(rulebase, date: _dt.date | None) -> dict:
     """`warrant rules --format json`: the rules always in force, then each policy (in force on `date`) with its rules."""
     checked = rulebase.checked
-    top = sorted((r for r in checked.rules.values() if r.policy is None), key=lambda r: r.id)
+    always, gated, unless = _placed(checked, date)
     policies = sorted(checked.policies.values(), key=lambda p: (p.period.start if p.period and p.period.start
                                                                 else _dt.date.min, p.name))
     decls = dated_decls(rulebase)
-    return {"date": date.isoformat() if date else None, "always": [_rule_json(rulebase, r) for r in top],
-            "policies": [{**_policy_json(p), "rules": [_rule_json(rulebase, r) for r in p.rules]}
-                         for p in policies if _in_force(p, date)],
+
+    def policy_json(policy) -> dict:
+        out = {**_policy_json(policy), "rules": [_rule_json(rulebase, r) for r in policy.rules]}
+        if policy.name in gated:      # rules outside it, gated by `in force(...)` of it or its lineage
+            out["gated_rules"] = [{**_rule_json(rulebase, r), "in_force": g} for r, g in gated[policy.name]]
+        return out
+    return {"date": date.isoformat() if date else None, "always": [_rule_json(rulebase, r) for r in always],
+            "policies": [policy_json(p) for p in policies if _in_force(p, date)],
+            **({"while_not_in_force": [{**_rule_json(rulebase, r), "not_in_force": list(g)} for r, g in unless]}
+               if unless else {}),
             **({"values": [_values_json(rulebase, d, date) for d in decls]} if decls else {})}
 
 

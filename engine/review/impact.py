@@ -162,9 +162,14 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
 
 
 def _arrangement(rulebase, rule_id: str) -> str:
-    policy_name = rulebase.program.rules[rule_id].policy
-    policy = rulebase.checked.policies.get(policy_name) if policy_name else None
-    return policy.lineage if policy else "general rules"
+    """The arrangement a deciding rule's decisions are counted under (`browse.arrangement`: a rule outside any
+    policy gated by `in force(X)` counts under X's lineage, not under general rules)."""
+    from warrant.review.browse import arrangement
+    rule = rulebase.checked.rules.get(rule_id)
+    if rule is None:                          # a compiled clause (a policy's period, a dated value): never deciding
+        policy = rulebase.checked.policies.get(rulebase.program.rules[rule_id].policy or "")
+        return policy.lineage if policy else "general rules"
+    return arrangement(rulebase.checked, rule)
 
 
 def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
