@@ -459,5 +459,12 @@ def semantic_tokens(ls: WarrantServer, params: types.SemanticTokensParams):
 
 
 def serve() -> None:
-    """Serve on standard input and output until the editor says exit."""
+    """Serve on standard input and output until the editor says exit.
+
+    pygls's own log (a malformed message, say) is kept off standard error, where an editor shows it raw:
+    the server answers what it can and logs its own faults to the editor (`window/logMessage`)."""
+    import logging
+    quiet = logging.getLogger("pygls")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     server.start_io()
