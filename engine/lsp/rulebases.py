@@ -81,12 +81,6 @@ class Rulebase:
         except OSError:
             return ""
 
-    def files(self) -> list[str]:
-        found = set(self.texts)
-        for folder, _, names in os.walk(self.folder):
-            found.update(os.path.join(folder, n) for n in names if n.endswith(SUFFIX))
-        return sorted(found)
-
 
 class Rulebases:
     """Every rulebase with an open document, by folder."""

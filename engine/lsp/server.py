@@ -179,8 +179,6 @@ def initialized(ls: WarrantServer, params):
     if not roots and ls.workspace.root_uri:
         roots = [ls.workspace.root_uri]
     ls.rulebases.roots = tuple(os.path.realpath(to_fs_path(r)) for r in roots if to_fs_path(r))
-    options = ls.client_capabilities and getattr(ls, "_initialization_options", None)
-    del options
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
