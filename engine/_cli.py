@@ -27,6 +27,8 @@ RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when 
 EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 4 undetermined (an item turns "
              "on a judgement the request left open; a batch: any line, unless a line is bad); "
              "2 bad input or usage; 3 an internal error (a bug in Warrant).")
+LOG_HELP = ("The decision log: sqlite:///PATH (relative), sqlite:////PATH (absolute), a file path, or "
+            "postgresql://USER@HOST/DB.")
 
 
 def _choices(name: str, values: tuple[str, ...]) -> type[enum.Enum]:
@@ -50,6 +52,8 @@ def _fail(exc, as_json: bool) -> None:
     """Say what went wrong, on standard error (as JSON on standard output under --format json), and exit."""
     if isinstance(exc, warrant.WarrantError):
         code, errors = 2, [d.to_json() for d in exc.diagnostics]
+        if any(d.code in LOG_FAULTS for d in exc.diagnostics):
+            code = 5                     # the decision log could not be written or read: nothing was decided
         text = exc.render()
     elif isinstance(exc, warrant.RunFault):
         code, errors = 3, [{"code": "run", "severity": "error", "message": str(exc)}]
@@ -63,6 +67,9 @@ def _fail(exc, as_json: bool) -> None:
     else:
         typer.echo(text, err=True)
     raise typer.Exit(code)
+
+
+LOG_FAULTS = ("L002", "L003", "L004")
 
 
 def _quiet_stdout() -> None:
@@ -199,6 +206,10 @@ def decide(
     jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="With --batch: worker processes (0, the default: one per core)."),
     vary: List[str] = typer.Option([], "--vary", metavar="FIELD", help="Let what-would-have-to-change suggestions alter this "
                                                       "fixed field too (items, or a field declared `fixed`)."),
+    log: Optional[str] = typer.Option(None, "--log", metavar="URL", help=LOG_HELP + " Every decision is committed to "
+                                      "it before it is printed."),
+    resume: bool = typer.Option(False, "--resume", help="With --batch and --log: skip the lines of this same batch "
+                                                        "(file, rulebase, settings) the log already holds."),
 ) -> None:
     """Decide requests and explain each decision, with what would have to change for a refused item.
 
@@ -218,15 +229,24 @@ def decide(
                 "--batch", ("a batch writes JSON Lines records (--trace none|refused|all); decide "
                             "request files without --batch for the other options",))
         run = rulebase.decide_batch(batch, trace=trace.value if trace else "refused", jobs=jobs or 0, at=at,
-                                    assume=switches, drafts=with_draft)
+                                    assume=switches, drafts=with_draft, log=log, resume=resume)
+        if run.skipped:
+            typer.echo(f"resumed: lines 1-{run.skipped} are in the log already; deciding from line "
+                       f"{run.skipped + 1}", err=True)
         _stream(run, out, lambda: f"decided {run.count} line(s) -> {out}")
+        if log:
+            typer.echo(f"logged: {run.count} decision(s) to {log}", err=True)
         raise typer.Exit(run.exit_code)
     if not requests:
         raise warrant.WarrantError.at("O005", "name at least one request file (or use --batch FILE)")
-    _refuse([name for name, given in (("--trace", trace is not None), ("--jobs", jobs is not None)) if given],
-            "deciding request files", ("--trace and --jobs go with --batch FILE",))
+    _refuse([name for name, given in (("--trace", trace is not None), ("--jobs", jobs is not None),
+                                      ("--resume", resume)) if given],
+            "deciding request files", ("--trace, --jobs and --resume go with --batch FILE",))
     decisions = [rulebase.decide(path, at=at, assume=switches, drafts=with_draft, overrides=set_, vary=vary,
                                  verify=verify) for path in requests]
+    if log:
+        rulebase.log_decisions(decisions, log, via="decide")       # committed, or nothing is printed
+        typer.echo("logged: " + ", ".join(d.log_id for d in decisions), err=True)
     _emit(warrant.render(decisions, fmt), out)
     if verify:
         typer.echo(f"verified: every proof of {len(decisions)} decision(s) checked", err=True)
@@ -378,6 +398,8 @@ def fmt(
     paths: List[str] = typer.Argument(None, help="Rule files or folders (the same as --rules)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a file would change."),
     diff: bool = typer.Option(False, "--diff", help="Show what would change, and change nothing (like --check)."),
+    fix: bool = typer.Option(False, "--fix", help="Rewrite the files (what fmt does anyway; said outright, e.g. "
+                                                  "as the warrant-fmt pre-commit hook's args, instead of --check)."),
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     output: TextOrJson = _format("text or json.", TextOrJson, "text"),
 ) -> None:
@@ -390,6 +412,9 @@ def fmt(
 
       warrant fmt rules/general.warrant
     """
+    if fix and (check_only or diff):
+        typer.echo("error: --fix rewrites the files; --check and --diff change nothing: give one or the other", err=True)
+        raise typer.Exit(2)
     report = warrant.format_files(list(paths or []) + list(rules or []), write=not check_only, show_diff=diff)
     _write(report.render(output.value))
     if output.value == "text":
@@ -542,6 +567,135 @@ def timeline(
     _write(chart.render("text"))
     if svg:
         typer.echo(f"wrote {svg}")
+
+# ---- warrant log: the decision log ---------------------------------------------------------------------------
+log_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                      help="The decision log: show, list, count, export, verify, prune and replay logged decisions.")
+app.add_typer(log_app, name="log")
+LogShowFormat = _choices("LogShowFormat", ("text", "json", "markdown", "dot", "html", "record"))
+ReplayFormat = _choices("ReplayFormat", ("text", "json", "markdown", "html"))
+
+
+def _log_option():
+    return typer.Option(..., "--log", metavar="URL", envvar="WARRANT_LOG", help=LOG_HELP + " Default: $WARRANT_LOG.")
+
+
+def _filters(since, until, outcome, rule, policy, rulebase_digest) -> dict:
+    return dict(since=since, until=until, outcome=outcome, rule=rule, policy=policy, rulebase=rulebase_digest)
+
+
+_SINCE = typer.Option(None, "--since", metavar="DATE|TIME", help="Decisions made at or after this (UTC).")
+_UNTIL = typer.Option(None, "--until", metavar="DATE|TIME", help="Decisions made before this (UTC).")
+_OUTCOME = typer.Option(None, "--outcome", help="permitted, partially_permitted, refused or undetermined.")
+_RULE = typer.Option(None, "--rule", metavar="RULE", help="Decisions an item of which this rule decided.")
+_POLICY = typer.Option(None, "--policy", metavar="POLICY", help="Decisions an item of which a rule of this policy "
+                                                                 "decided.")
+_DIGEST = typer.Option(None, "--rulebase", metavar="SHA256", help="Decisions made by this rulebase (its sha256, or "
+                                                                   "the start of it).")
+
+
+@log_app.command("show", epilog="Exit codes: 0 shown; 2 no such decision or bad usage; 5 the log cannot be read.")
+@_guard
+def log_show(record_id: str = typer.Argument(..., metavar="ID", help="A decision id (or a unique start of it)."),
+             log: str = _log_option(),
+             fmt: LogShowFormat = _format("As warrant decide printed it (text, json, markdown, dot, html), or the whole "
+                                          "stored record (record).", LogShowFormat, "text"),
+             out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write to this file (atomically).")
+             ) -> None:
+    """One logged decision, as `warrant decide` printed it, from the log alone (no rulebase needed)."""
+    with warrant.DecisionLog(log) as kept:
+        _emit(kept.show(record_id).render(fmt.value), out)
+
+
+@log_app.command("list", epilog="Exit codes: 0 listed; 2 bad usage; 5 the log cannot be read.")
+@_guard
+def log_list(log: str = _log_option(), since: Optional[str] = _SINCE, until: Optional[str] = _UNTIL,
+             outcome: Optional[str] = _OUTCOME, rule: Optional[str] = _RULE, policy: Optional[str] = _POLICY,
+             rulebase_digest: Optional[str] = _DIGEST,
+             after: int = typer.Option(0, "--after", metavar="CURSOR", help="The cursor a previous page printed."),
+             limit: int = typer.Option(50, "--limit", metavar="N", help="Decisions per page (1 to 1,000)."),
+             fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
+    """Logged decisions, oldest first, a page at a time, with filters."""
+    with warrant.DecisionLog(log) as kept:
+        _write(kept.list(after=after, limit=limit, **_filters(since, until, outcome, rule, policy,
+                                                              rulebase_digest)).render(fmt.value))
+
+
+@log_app.command("stats", epilog="Exit codes: 0 counted; 2 bad usage; 5 the log cannot be read.")
+@_guard
+def log_stats(log: str = _log_option(), since: Optional[str] = _SINCE, until: Optional[str] = _UNTIL,
+              outcome: Optional[str] = _OUTCOME, rule: Optional[str] = _RULE, policy: Optional[str] = _POLICY,
+              rulebase_digest: Optional[str] = _DIGEST,
+              fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
+    """Counts of logged decisions by outcome and month, and of their items by deciding rule and policy."""
+    with warrant.DecisionLog(log) as kept:
+        _write(kept.stats(**_filters(since, until, outcome, rule, policy, rulebase_digest)).render(fmt.value))
+
+
+@log_app.command("export", epilog="Exit codes: 0 exported; 2 bad usage; 5 the log cannot be read.")
+@_guard
+def log_export(log: str = _log_option(), since: Optional[str] = _SINCE, until: Optional[str] = _UNTIL,
+               outcome: Optional[str] = _OUTCOME, rule: Optional[str] = _RULE, policy: Optional[str] = _POLICY,
+               rulebase_digest: Optional[str] = _DIGEST,
+               out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write to this file (atomically).")
+               ) -> None:
+    """Every matching record, whole (body, place in the chain, hashes), as JSON Lines, streamed."""
+    with warrant.DecisionLog(log) as kept:
+        lines = kept.export(**_filters(since, until, outcome, rule, policy, rulebase_digest))
+        _stream(lines, out, lambda: f"exported -> {out}")
+
+
+@log_app.command("verify", epilog="Exit codes: 0 the chain holds; 1 a link is broken; 5 the log cannot be read.")
+@_guard
+def log_verify(log: str = _log_option(), fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
+    """Walk the whole chain: every record's content, its link to the one before, its columns and items."""
+    with warrant.DecisionLog(log) as kept:
+        found = kept.verify()
+    _write(found.render(fmt.value))
+    raise typer.Exit(found.exit_code)
+
+
+@log_app.command("prune", epilog="Exit codes: 0 pruned (or nothing to prune); 2 bad usage; 5 the log cannot be "
+                                 "written.")
+@_guard
+def log_prune(log: str = _log_option(),
+              before: str = typer.Option(..., "--before", metavar="DATE", help="Remove decisions made before this "
+                                                                               "day (UTC)."),
+              fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
+    """Remove old decisions, leaving a checkpoint record that vouches for what went (the chain still verifies)."""
+    with warrant.DecisionLog(log) as kept:
+        _write(kept.prune(before).render(fmt.value))
+
+
+@log_app.command("replay", epilog="Exit codes: 0 no logged decision would change; 1 some would; 2 bad input or "
+                                  "usage; 5 the log cannot be read.")
+@_guard
+def log_replay(log: str = _log_option(),
+               rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help="The corrected rulebase. "
+                                                                                              + RULES_HELP),
+               at: Optional[str] = typer.Option(None, "--at", metavar="YYYY-MM-DD", help="Decide every logged request "
+                                                "as at this date (default: each as at its own)."),
+               assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING",
+                                                help="Change an assumption for every replayed decision."),
+               jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes (0: one per core)."),
+               since: Optional[str] = _SINCE, until: Optional[str] = _UNTIL, outcome: Optional[str] = _OUTCOME,
+               rule: Optional[str] = _RULE, policy: Optional[str] = _POLICY, rulebase_digest: Optional[str] = _DIGEST,
+               fmt: ReplayFormat = _format("text, json, markdown or html.", ReplayFormat, "text"),
+               out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write to this file (atomically).")
+               ) -> None:
+    """Which logged decisions another rulebase (or date, or assumption) would change, grouped by the rule that
+    made the difference, with counts and example decision ids.
+
+    Example:
+
+      warrant log replay --log sqlite:///decisions.db --rules corrected_rules/
+    """
+    rulebase = _load(rules)
+    with warrant.DecisionLog(log) as kept:
+        found = kept.replay(rulebase, at=at, assume=_assumptions(assume), jobs=jobs,
+                            **_filters(since, until, outcome, rule, policy, rulebase_digest))
+    _emit(found.render(fmt.value), out)
+    raise typer.Exit(found.exit_code)
 
 
 def _on_sigterm(signum, frame):

@@ -35,6 +35,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from warrant._reports import Comparison, Differences, Formatting, Impact, Listing, Report, Suite
 from warrant.author.names import Name, NameIndex, NameUse
+from warrant.log import DecisionLog
 from warrant.pipeline.errors import Diagnostic, InternalError, RunFault, Span, Terminated, WarrantError
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 
@@ -42,7 +43,7 @@ __all__ = ["load", "check", "diff", "format_files", "format_text", "names", "ini
            "Decision", "ItemOutcome", "NameIndex", "Name", "NameUse",
            "Report", "Comparison", "Impact", "Differences", "Suite", "Formatting", "Listing", "Batch", "Outcome",
            "Reason", "combine", "overall", "render", "exit_code", "WarrantError", "InternalError", "RunFault",
-           "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT"]
+           "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "DecisionLog"]
 
 FORMATS = ("text", "json", "markdown", "dot", "html")
 
@@ -311,10 +312,14 @@ class ItemOutcome:
 
 
 class Decision:
-    """A decision with its evidence. `outcome`, `items`, `to_json()`, `render(format)`."""
+    """A decision with its evidence. `outcome`, `items`, `to_json()`, `render(format)`; once logged,
+    `log_id` and `log_sha256` name its record in the decision log."""
 
-    def __init__(self, decision):
+    def __init__(self, decision, request=None):
         self._decision = decision
+        self._request = request
+        self.log_id: str | None = None
+        self.log_sha256: str | None = None
 
     @property
     def request_id(self) -> str:
@@ -420,7 +425,7 @@ class Rulebase:
     @_public
     def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
                drafts: Iterable[str] = (), overrides: Iterable[str] = (), explain: str = "refused",
-               vary: Iterable[str] = (), verify: bool = False) -> Decision:
+               vary: Iterable[str] = (), verify: bool = False, log: "DecisionLog | str | None" = None) -> Decision:
         """Decide one request (a mapping, a file path, or `request()`'s result) with its evidence.
 
         `at`: decide as if on this date; `assume`: assumption settings (`True`/`False`,
@@ -429,8 +434,10 @@ class Rulebase:
         `FIELD=VALUE` on a dotted path (as `--set`); `explain="refused"` searches
         what would have to change for a refused item, `"none"` skips that
         search; `vary` lets that search change a `fixed` field too; `verify`
-        checks every proof with the independent proof checker. The decision
-        states every setting it was made under."""
+        checks every proof with the independent proof checker; `log` (a
+        `DecisionLog` or its URL) keeps the decision, and it is returned only
+        once its record is committed. The decision states every setting it
+        was made under."""
         from warrant.pipeline.decide import decide
         from warrant.review.whatif import apply_overrides
         if explain not in ("refused", "none"):
@@ -458,7 +465,23 @@ class Rulebase:
             problems = verify_decision(self._loaded, chosen, made, at=when, assume=switches, drafts=drafted)
             if problems:
                 raise InternalError("proof check failed: " + "; ".join(problems))
-        return Decision(made)
+        decision = Decision(made, chosen)
+        if log is not None:
+            self.log_decisions([decision], log)
+        return decision
+
+    @_public
+    def log_decisions(self, decisions: "Iterable[Decision]", log: "DecisionLog | str", via: str = "api") -> None:
+        """Keep decisions in a decision log, in one transaction (all or none), and set each one's `log_id`
+        and `log_sha256`. Raises `WarrantError` L003 when the log cannot be written: give no decision then."""
+        from warrant.log.entry import Recorder
+        from warrant.pipeline.render.json import decision_to_json
+        chosen = list(decisions)
+        recorder = Recorder(self._loaded, via)
+        entries = [recorder.entry(decision_to_json(d._decision), d._request.data if d._request else {},
+                                  trace="all", extra=_shown(d._decision)) for d in chosen]
+        for decision, (_, log_id, sha) in zip(chosen, _log(log).append(entries)):
+            decision.log_id, decision.log_sha256 = log_id, sha
 
     @_public
     def decide_many(self, requests: Iterable[Mapping[str, Any] | str], *, jobs: int = 1,
@@ -477,21 +500,48 @@ class Rulebase:
     @_public
     def decide_batch(self, path: str | os.PathLike, *, trace: str = "refused", jobs: int = 0,
                      at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
-                     drafts: Iterable[str] = ()) -> Batch:
+                     drafts: Iterable[str] = (), log: "DecisionLog | str | None" = None,
+                     resume: bool = False) -> Batch:
         """Decide a JSON Lines file (`-` for standard input), streamed in order (`warrant decide --batch`).
 
         A progress bar shows on a terminal for a large file; `jobs` worker
-        processes (0: one per core)."""
+        processes (0: one per core). With `log`, each chunk of lines is
+        committed to the log (one transaction) before its records are
+        yielded; `resume` skips the lines of this same batch (same file,
+        rulebase and settings) that the log already holds."""
         from warrant.batch.batch import encoded_blocks
         from warrant.batch.progress import progress_over
         when, switches, drafted = _date(at), dict(assume or {}), tuple(drafts)
         trace, jobs = _trace(trace), _jobs(jobs)
+        if resume and log is None:
+            raise WarrantError.at("O005", "--resume continues a logged batch: name its --log")
+        kept = _log(log) if log is not None else None
+        recorder, skip = None, 0
+        if kept is not None:
+            from warrant.log.entry import Recorder
+            from warrant.log.replay import batch_key
+            key = batch_key(os.fspath(path), self.digest, trace, when, switches, drafted)
+            if resume:
+                if key is None:
+                    raise WarrantError.at("O005", "--resume needs a batch file it can read again, not standard input")
+                done = kept.last_line(key)
+                skip = done[0] if done else 0
+            recorder = Recorder(self._loaded, "batch", key)
 
         def blocks():
             with progress_over(os.fspath(path), "deciding") as (source, tick):
-                yield from encoded_blocks(self._loaded, source, jobs, tick, trace=trace, at=when, assume=switches,
-                                          drafts=drafted)
-        return Batch(_iterate(blocks()))
+                if skip:
+                    source = _after(source, skip)
+                for block in encoded_blocks(self._loaded, source, jobs, tick, recorder=recorder, first_line=skip + 1,
+                                            trace=trace, at=when, assume=switches, drafts=drafted):
+                    if kept is not None:
+                        _commit_block(kept, block[2], logged)
+                        block = block[:2]
+                    yield block
+        logged: list = []                   # (line, id) of the last decision committed, for the fault message
+        batch = Batch(_iterate(blocks()))
+        batch.skipped = skip
+        return batch
 
     @_public
     def compare(self, request, *, at: Iterable[_dt.date | str] = (), overrides: Iterable[str] = (),
@@ -597,6 +647,45 @@ class Rulebase:
 
     def __repr__(self) -> str:
         return f"<Rulebase {len(self.files)} file(s), sha256 {(self.digest or 'none')[:12]}>"
+
+
+def _shown(decision) -> dict:
+    """What a renderer needs besides the JSON to print a logged decision as it was printed."""
+    out: dict = {}
+    if decision.extra.get("changes_searched"):
+        out["changes_searched"] = True
+    units = {c.path: c.unit for i in decision.items for cf in i.counterfactuals for c in cf.changes if c.unit}
+    if units:
+        out["units"] = units
+    return out
+
+
+def _commit_block(log, entries, logged: list) -> None:
+    """Commit a batch chunk's entries before its records are printed; when the log fails, say which decision
+    was the last one logged, so the batch can be resumed after it."""
+    from warrant.log import LogFault
+    if not entries:
+        return
+    try:
+        log.append(entries)
+    except LogFault as fault:
+        first = fault.diagnostics[0]
+        where = (f"the last decision logged is {logged[-1][1]} (line {logged[-1][0]})" if logged
+                 else "no decision of this run was logged")
+        raise LogFault(Diagnostic(first.code, f"{first.message}; {where}", first.span, "error",
+                                  (*first.notes, "run it again with --resume to decide the rest"))) from None
+    logged[:] = [(entries[-1].line, entries[-1].id)]
+
+
+def _log(log) -> "DecisionLog":
+    from warrant.log import DecisionLog
+    return log if isinstance(log, DecisionLog) else DecisionLog(os.fspath(log))
+
+
+def _after(lines, skip: int):
+    """The lines after the first `skip`, counted as the batch counts them (from 1), for --resume."""
+    import itertools
+    return itertools.islice(lines, skip, None)
 
 
 @_public

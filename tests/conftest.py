@@ -153,3 +153,31 @@ def small_tmpfs(tmp_path):
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server this test session starts and stops itself (tests/pg.py); skipped, saying why,
+    only where the machine has no PostgreSQL (.ci/run installs Debian's)."""
+    import pg
+    why = pg.unavailable()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {why}")
+        pytest.skip(why)
+    server = pg.Server()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log_url(request, tmp_path):
+    """A fresh, empty decision log: a SQLite file, or a new database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/decisions.db"
+    server = request.getfixturevalue("postgres")
+    import re
+    name = "log_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{os.getpid()}"
+    return server.fresh(name)

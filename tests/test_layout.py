@@ -66,7 +66,7 @@ def test_the_pipeline_depends_on_no_tool():
 
 def test_stage_folders():
     assert sorted(n for n in os.listdir(ENGINE) if os.path.isdir(os.path.join(ENGINE, n)) and n != "__pycache__") == \
-        ["analysis", "author", "batch", "checker", "lsp", "pipeline", "review"]
+        ["analysis", "author", "batch", "checker", "log", "lsp", "pipeline", "review"]
 
 
 # Tests that reach a private name of the module they test, by design (a test about that module).

@@ -13,7 +13,7 @@ import os
 from warrant.batch.decider import BatchDecider
 from warrant.batch.encoding import encode
 from warrant.batch.intake import decide_lines
-from warrant.pipeline.errors import RunFault
+from warrant.pipeline.errors import RunFault, WarrantError
 
 __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", "CHUNK"]
 
@@ -22,8 +22,12 @@ CHUNK = 500           # lines a worker takes at a time: small enough that two wo
 _WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
 
 
-def _decide_block(decider, rulebase, start: int, lines: list) -> tuple[bytes, str]:
-    """(one severity byte per line, the lines' records as one text): what a chunk comes back as."""
+def _decide_block(decider, rulebase, start: int, lines: list, recorder=None) -> tuple:
+    """(one severity byte per line, the lines' records as one text[, their log entries]): what a chunk comes
+    back as. With a recorder (engine/log/entry.py), each decided line's log entry is made here too, in the
+    worker, so the parent only links and commits them."""
+    if recorder is not None:
+        return _logged_block(decider, rulebase, start, lines, recorder)
     severities, out = bytearray(), []
     for record in decide_lines(rulebase, lines, start, decider=decider):
         severity, line = encode(record)
@@ -32,16 +36,40 @@ def _decide_block(decider, rulebase, start: int, lines: list) -> tuple[bytes, st
     return bytes(severities), "".join(out)
 
 
-def _decide_chunk(task) -> tuple[bytes, str]:
+def _logged_block(decider, rulebase, start: int, lines: list, recorder) -> tuple:
+    from warrant.batch.intake import requests_of
+    severities, out, entries = bytearray(), [], []
+    for number, request in requests_of(rulebase, lines, start):
+        if not isinstance(request, WarrantError):
+            try:
+                record = decider.decide_record(request)
+            except WarrantError as exc:
+                request = exc
+            else:
+                severity, line = encode(record)
+                rows = None if any("proofs" in i or "branches" in i for i in record.get("items", ())) \
+                    else decider.outcome(request)[1]
+                entries.append(recorder.entry(record, request.data, trace=decider.trace, rows=rows,
+                                              batch=recorder.batch, line=number))
+                severities.append(severity)
+                out.append(line)
+                continue
+        severity, line = encode({"line": number, "error": [d.to_json() for d in request.diagnostics]})
+        severities.append(severity)
+        out.append(line)
+    return bytes(severities), "".join(out), entries
+
+
+def _decide_chunk(task) -> tuple:
     start, lines = task
     if "decider" not in _WORKER:
         _WORKER["decider"] = BatchDecider(_WORKER["rulebase"], **_WORKER["options"])
-    return _decide_block(_WORKER["decider"], _WORKER["rulebase"], start, lines)
+    return _decide_block(_WORKER["decider"], _WORKER["rulebase"], start, lines, _WORKER.get("recorder"))
 
 
-def _chunks(lines, size: int):
-    chunk, start = [], 1
-    for number, line in enumerate(lines, 1):
+def _chunks(lines, size: int, first: int = 1):
+    chunk, start = [], first
+    for number, line in enumerate(lines, first):
         chunk.append(line)
         if len(chunk) == size:
             yield start, chunk
@@ -56,25 +84,26 @@ def encoded_records(rulebase, lines, jobs: int = 1, tick=None, **options):
         yield from zip(severities, (line + "\n" for line in text.split("\n")[:-1]))   # JSON escapes newlines
 
 
-def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
+def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, first_line: int = 1, **options):
     """Decide a stream of lines, in order, with `jobs` worker processes (0: one per core).
 
     Yields (severity byte per line, the records as one text) per chunk of
-    lines: a worker sends a chunk back as one string, so the parent, which
+    lines, and with a `recorder` (engine/log/entry.py) the chunk's log
+    entries as a third part: a worker sends a chunk back as one string, so the parent, which
     shares the cores with the workers, does not touch each line. Workers are
     forked after the rulebase is loaded, each keeps its own class caches,
     and at most two chunks per worker are in flight, so memory stays flat
     however long the input. Output order is input order.
     """
     jobs = jobs or os.cpu_count() or 1
-    chunks = _chunks(lines, CHUNK)
+    chunks = _chunks(lines, CHUNK, first_line)
     first = next(chunks, None)
     if first is None:
         return
     if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
         decider = BatchDecider(rulebase, **options)
         for start, block in itertools.chain([first], chunks):   # lazily: the input is streamed
-            yield _decide_block(decider, rulebase, start, block)
+            yield _decide_block(decider, rulebase, start, block, recorder)
             if tick:
                 tick(len(block))
         return
@@ -83,11 +112,11 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
     BatchDecider(rulebase, **options)                 # validate options before forking
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
-    _WORKER.update(rulebase=rulebase, options=options)
+    _WORKER.update(rulebase=rulebase, options=options, recorder=recorder)
     parent = os.getpid()
     try:
         for (start, block), result in ordered_map(_decide_chunk, itertools.chain([first], chunks), jobs,
-                                                  start=lambda: _worker_start(parent)):
+                                                  start=lambda: worker_start(parent)):
             if tick:
                 tick(len(block))
             yield result
@@ -99,7 +128,7 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, **options):
         raise InternalError(f"a batch worker failed: {failed}") from None
 
 
-def _worker_start(parent: int) -> None:
+def worker_start(parent: int) -> None:
     """In each worker: die with the parent, and leave Ctrl-C and SIGTERM to the parent to handle."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
