@@ -308,3 +308,57 @@ def test_resume_continues_a_batch_without_duplicates(shipped, tmp_path):
     assert sorted(r["line"] for r in records) == list(range(1, 1501))
     assert run("decide", "--batch", path, "--log", url, "--resume", "--trace", "none").stdout == ""   # nothing left
     assert run("decide", "--batch", "-", "--log", url, "--resume").returncode == 2
+
+
+MASKED_FIELDS = '''
+field subject.name: symbol log hashed as subject_name "The subject's name (the log keeps a keyed hash of it)."
+field subject.nhs_number: symbol log dropped "The subject's NHS number (the log never keeps it)."
+
+forbid named_in_court_order for Item "A person named in a court order is never traced."
+    cites independent_2017 "para 1"
+    when requested(Item) and subject_name(jane_doe_smith)
+'''
+MASKED_REQUEST = {"id": "m1", "date": "2017-06-01", "requester": "home_office", "holder": "nhs_digital",
+                  "purpose": "tracing", "items": ["name"],
+                  "subject": {"name": "jane_doe_smith", "nhs_number": "n9434765919",
+                              "suspected_offences": ["overstaying"], "in_contact_with_authorities": False,
+                              "other_efforts_failed": True}, "public_interest_satisfied": True}
+
+
+def test_masked_fields_never_reach_the_log_and_replay_says_what_it_needs(log_url, tmp_path, request):
+    import shutil
+    folder = tmp_path / "masked_rules"
+    shutil.copytree(os.path.join(ROOT, "rules"), folder)
+    with open(folder / "vocabulary.warrant", "a", encoding="utf-8") as handle:
+        handle.write(MASKED_FIELDS)
+    assert run("fmt", str(folder)).returncode == 0
+    assert run("fmt", "--check", str(folder)).returncode == 0
+    assert "symbol log hashed as subject_name" in (folder / "vocabulary.warrant").read_text()   # printed back
+    masked = warrant.load(str(folder), cache=False)
+    log = warrant.DecisionLog(log_url)
+    decision = masked.decide(MASKED_REQUEST, log=log)
+    assert decision.outcome.value == "refused"                         # the rule read the name
+    other = dict(MASKED_REQUEST, id="m2", subject={**MASKED_REQUEST["subject"], "name": "someone_else"})
+    masked.decide(other, log=log)
+    masked.decide(dict(other, id="m3"), log=log)
+    record = log.record(decision.log_id)
+    assert record["masked"] == [{"field": "subject.name", "how": "hashed"},
+                                {"field": "subject.nhs_number", "how": "dropped"}]
+    assert "nhs_number" not in record["request"]["subject"]
+    assert record["request"]["subject"]["name"].startswith("hmac-sha256:")
+    names = [log.record(r["id"])["request"]["subject"]["name"] for r in log.list().rows]
+    assert names[1] == names[2] != names[0]                             # equal values still group
+    everything = "".join(log.export())
+    log.close()
+    if log_url.startswith("sqlite"):
+        path = log_url[len("sqlite:///"):]
+        stored = b"".join(open(p, "rb").read() for p in glob.glob(path + "*"))
+        stored += "".join(sqlite3.connect(path).iterdump()).encode()
+    else:
+        stored = request.getfixturevalue("postgres").dump(log_url.rsplit("/", 1)[1]).encode()
+        assert b"warrant_decisions" in stored
+    for secret in (b"jane_doe_smith", b"n9434765919", b"someone_else"):
+        assert secret not in stored and secret.decode() not in everything
+    found = log.replay(masked).to_json()
+    assert found["unreplayable"][0]["reason"] == "it needs subject.name (stored hashed)"
+    assert found["unreplayable"][0]["count"] == 3 and found["changed"] == 0

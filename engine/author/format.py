@@ -262,7 +262,8 @@ class _Printer:
             "records { " + ", ".join(f"{c.name}: {c.type}" for c in decl.columns) + " }"
         parts = [f"field {decl.path}:", "many" if decl.many and not decl.columns else "", kind,
                  "required" if decl.required else "", "fixed" if decl.fixed else "",
-                 "judgement" if decl.judgement else "", f"as {decl.predicate}" if decl.predicate != decl.path.rsplit(".", 1)[-1] else ""]
+                 "judgement" if decl.judgement else "", f"log {decl.mask}" if decl.mask else "",
+                 f"as {decl.predicate}" if decl.predicate != decl.path.rsplit(".", 1)[-1] else ""]
         head = " ".join(p for p in parts if p)
         if len(head) + 1 + len(quote(decl.doc)) <= WIDTH:
             self._line_out(f"{head} {quote(decl.doc)}", decl)

@@ -22,7 +22,7 @@ import zlib
 from dataclasses import dataclass
 
 from warrant import __version__
-from warrant.log.masking import mask_request
+from warrant.log.masking import mask_request, scrub
 from warrant.log.store import GENESIS
 
 _LOCK = threading.Lock()
@@ -156,7 +156,8 @@ class Recorder:
         renderer needs to print the decision again: whether changes were searched, units)."""
         record = document.get("record") or {}
         settings = record.get("settings") or {}
-        masked_request, masked = mask_request(request_data, self.masks)
+        masked_request, masked, replace = mask_request(request_data, self.masks)
+        document = scrub(document, replace)
         items = self._items(document, rows)
         body = {
             "kind": "decision", "id": uuid7(), "made_at": now(), "via": self.via,

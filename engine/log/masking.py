@@ -27,11 +27,12 @@ def masks_of(vocabulary) -> tuple[tuple[str, str], ...]:
     return tuple((f.path, f.mask) for f in vocabulary.fields if getattr(f, "mask", None))
 
 
-def mask_request(data: dict, masks) -> tuple[dict, list]:
-    """(the request document with its masked fields masked, [{"field", "how"}] of those it held)."""
+def mask_request(data: dict, masks) -> tuple[dict, list, dict]:
+    """(the request document with its masked fields masked, [{"field", "how"}] of those it held, and
+    {value text: what replaces it} for scrubbing the decision's trace, which may quote a masked value)."""
     if not masks:
-        return data, []
-    out, applied = None, []
+        return data, [], {}
+    out, applied, replace = None, [], {}
     for path, how in masks:
         parts = path.split(".")
         node = data
@@ -44,12 +45,51 @@ def mask_request(data: dict, masks) -> tuple[dict, list]:
         target = out
         for part in parts[:-1]:
             target = target[part]
+        value = target[parts[-1]]
         if how == DROPPED:
             del target[parts[-1]]
         else:
-            target[parts[-1]] = keyed_hash(target[parts[-1]])
+            target[parts[-1]] = keyed_hash(value)
+        for scalar in _scalars(value):
+            replace[scalar] = "[dropped]" if how == DROPPED else keyed_hash(scalar)
         applied.append({"field": path, "how": how})
-    return (out if out is not None else data), applied
+    return (out if out is not None else data), applied, replace
+
+
+def _scalars(value):
+    """The texts of a value's scalars worth scrubbing (a name, a number; not a yes/no)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _scalars(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _scalars(v)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) >= 2:
+        yield str(value)
+
+
+def scrub(document, replace: dict):
+    """The decision document with every quotation of a masked value replaced (a trace says "subject.name is
+    jane_doe"): strings are rewritten where they contain one, and equal numbers are replaced whole. Longer
+    values first, so a value inside another is not half-replaced."""
+    if not replace:
+        return document
+    order = sorted(replace, key=len, reverse=True)
+
+    def walk(node):
+        if isinstance(node, dict):               # a record's digests are hex, never a quotation: left whole
+            return {k: (v if k == "record" else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str):
+            for text in order:
+                if text in node:
+                    node = node.replace(text, replace[text])
+            return node
+        if isinstance(node, (int, float)) and not isinstance(node, bool) and str(node) in replace:
+            return replace[str(node)]
+        return node
+    return walk(document)
 
 
 def keyed_hash(value) -> str:

@@ -245,10 +245,13 @@ class _ToAST(Transformer):
 
     @v_args(meta=True)
     def field_decl(self, meta, children):
-        path, many, (type_name, columns, type_span), required, fixed, judgement, predicate, doc = children
+        path, many, (type_name, columns, type_span), required, fixed, judgement, mask, predicate, doc = children
         return S.FieldDecl(path, type_name, columns, many is not None, required is not None, fixed is not None,
                            str(predicate) if predicate else path.rsplit(".", 1)[-1], _unquote(doc),
-                           self._s(meta), type_span, judgement is not None)
+                           self._s(meta), type_span, judgement is not None, mask)
+
+    def log_mask(self, children):
+        return str(children[0])
 
     # -- declarations
     @v_args(meta=True)

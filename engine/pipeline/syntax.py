@@ -321,13 +321,16 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class FieldDecl:
-    """`field PATH: [many] TYPE [required] [fixed] [judgement] [as PREDICATE] "doc"`: one fact a request can state.
+    """`field PATH: [many] TYPE [required] [fixed] [judgement] [log hashed|dropped] [as PREDICATE] "doc"`: one fact a
+    request can state.
 
     `type` is a built-in type name (boolean, date, money, months, number,
     symbol) or an enumeration's name; records fields have `columns` instead.
     The predicate defaults to the last part of the path. A `judgement` is a
     boolean question a request may leave unanswered: the decision then says
-    what each answer would give (engine/pipeline/judgement.py).
+    what each answer would give (engine/pipeline/judgement.py). `mask` is how
+    the decision log stores the field: `hashed` (a keyed hash) or `dropped`
+    (engine/log/masking.py); None stores it as given.
     """
 
     path: str
@@ -341,6 +344,7 @@ class FieldDecl:
     span: Span | None = span_field()
     type_span: Span | None = span_field()
     judgement: bool = False
+    mask: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ class Field:
     column_values: tuple[tuple[str, ...], ...] = ()   # for "records": allowed symbols per column
     span: Span | None = _field(default=None, compare=False, repr=False)
     judgement: bool = False               # a yes/no question a request may leave open (pipeline/judgement.py)
+    mask: str | None = None               # the decision log stores it `hashed` or `dropped` (engine/log/masking.py)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -285,7 +286,7 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
                     error("C123", f"field `{decl.path}` names a column twice", decl.type_span)
                     continue
                 spec = Field(decl.path, decl.predicate, "records", decl.doc, (), True, tuple(columns),
-                             decl.required, decl.fixed, None, tuple(allowed), decl.span)
+                             decl.required, decl.fixed, None, tuple(allowed), decl.span, mask=decl.mask)
                 fields.append(spec)
                 paths[decl.path] = predicates[decl.predicate] = spec
             continue
@@ -303,7 +304,7 @@ def build_vocabulary(enum_decls: list, field_decls: list, order: dict) -> tuple[
                   notes=("declare it `boolean judgement`, without `required`",))
             continue
         spec = Field(decl.path, decl.predicate, kind, decl.doc, values, decl.many, (), decl.required, decl.fixed,
-                     enum, (), decl.span, decl.judgement)
+                     enum, (), decl.span, decl.judgement, decl.mask)
         fields.append(spec)
         paths[decl.path] = predicates[decl.predicate] = spec
     vocabulary = Vocabulary(tuple(fields), tuple(enums.values()))
