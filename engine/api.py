@@ -92,14 +92,17 @@ def _public(function):
 
 
 @_public
-def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, cache: bool = True) -> "Rulebase":
+def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, cache: bool = True,
+         texts: Mapping[str, str] | None = None) -> "Rulebase":
     """Parse, check and compile a rulebase (a folder, files, or None for the default the CLI uses).
 
-    Raises `WarrantError` with every error found when the rules do not check;
-    use `check()` to get the diagnostics as data instead."""
+    `texts` maps a rule file's path to its text as an editor holds it,
+    unsaved, as `check(texts=)` does (such a rulebase is not cached). Raises
+    `WarrantError` with every error found when the rules do not check; use
+    `check()` to get the diagnostics as data instead."""
     from warrant.pipeline.rulebase import load_rulebase, resolve_rules
     paths = resolve_rules(_paths(rules))
-    return Rulebase(load_rulebase(paths, cache=cache), paths)
+    return Rulebase(load_rulebase(paths, cache=cache, texts=_texts(texts)), paths)
 
 
 @_public

@@ -84,3 +84,17 @@ def test_format_text_is_fmt_on_text_and_refuses_what_does_not_parse():
     with pytest.raises(warrant.WarrantError) as caught:
         warrant.format_text("policy {", TRUSTS)
     assert caught.value.diagnostics[0].code == "W002"
+
+
+def test_load_reads_unsaved_text_and_decides_with_it():
+    request = os.path.join(ROOT, "examples", "requests", "readme_debt_exactly_500.yaml")
+
+    def name(rulebase):
+        return {i.item: i.outcome for i in rulebase.decide(request, explain="none").items}["name"]
+    assert name(warrant.load(RULES)) == warrant.Outcome.PERMITTED
+    text = _text(TRUSTS).replace("and assuming debt_threshold_inclusive", "and not assuming debt_threshold_inclusive")
+    assert name(warrant.load(RULES, texts={TRUSTS: text})) == warrant.Outcome.REFUSED
+    assert name(warrant.load(RULES)) == warrant.Outcome.PERMITTED           # the disk as it was
+    with pytest.raises(warrant.WarrantError) as caught:
+        warrant.load(RULES, texts={TRUSTS: text.replace("Item in trust_debtor_data", "Item in trust_debtr_data")})
+    assert caught.value.diagnostics[0].code == "C104"

@@ -263,18 +263,22 @@ def front_half(files: list[str], texts: dict[str, str] | None = None) -> FrontHa
     return FrontHalf(tuple(files), tuple(checked.diagnostics), checked)
 
 
-def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebase:
+def load_rulebase(paths: list[str] | None = None, cache: bool = True,
+                  texts: dict[str, str] | None = None) -> Rulebase:
     """Parse, check and compile rule files. Raises WarrantError with every error found.
 
     The compiled result is cached on disk (see `_cache_path`), keyed by the
     exact bytes of every rule file, the grammar and Warrant's own source, so
     any change to any of them means a fresh parse. Set WARRANT_CACHE=off to
-    disable. A rulebase with errors is never cached.
+    disable. A rulebase with errors is never cached, nor one read with
+    `texts` (an editor's unsaved texts, as `front_half` reads them).
     """
     chosen = resolve_rules(paths)
     files = rule_files(chosen)
     folder = chosen[0] if os.path.isdir(chosen[0]) else None
-    target = _cache_path(files) if cache else None
+    if texts:
+        files = files + [path for path in texts if path not in files]
+    target = _cache_path(files) if cache and not texts else None
     if target is not None:
         cached = _read_cache(target)
         if cached is not None:
@@ -282,7 +286,7 @@ def load_rulebase(paths: list[str] | None = None, cache: bool = True) -> Rulebas
             cached.built_as, cached.folder, cached.files = cached.files, folder, files
             return cached
     from warrant.pipeline.compile import compile_rulebase
-    front = front_half(files)
+    front = front_half(files, texts)
     if front.errors:
         raise WarrantError(front.diagnostics)
     rulebase = Rulebase(front.checked, compile_rulebase(front.checked), files, folder)
