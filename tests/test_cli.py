@@ -202,7 +202,7 @@ def test_options_a_mode_ignores_are_refused():
         result = run("decide", "--batch", batch, *extra)
         assert result.exit_code == 2 and "error[O005]: --batch does not take" in result.output, (extra, result.output)
     result = run("decide", request, "--jobs", "2")
-    assert result.exit_code == 2 and "--trace and --jobs go with --batch" in result.output
+    assert result.exit_code == 2 and "--trace, --jobs and --resume go with --batch" in result.output
     for args in (["decide", request, "--trace", "all"], ["check", "--no-invariants", "--counterexamples", "cx"],
                  ["check", "--no-invariants", "--outcome-redundancy"], ["diff", "rules", "rules", "--rules", "rules"]):
         result = run(*args)

@@ -161,6 +161,11 @@ def test_tampering_is_found_by_verify(shipped, tmp_path):
     edited = zlib.compress(json.dumps(body).encode())
     found = tampered("UPDATE warrant_decisions SET body = ? WHERE seq = 5", edited)
     assert not found.ok and found.problem["seq"] == 5 and "edited" in found.problem["problem"]
+    trace = sqlite3.connect(tmp_path / "t.db").execute("SELECT decision FROM warrant_decisions WHERE seq = 6").fetchone()
+    document = json.loads(zlib.decompress(trace[0]))
+    document["items"][0]["outcome"] = "permitted" if document["items"][0]["outcome"] != "permitted" else "refused"
+    found = tampered("UPDATE warrant_decisions SET decision = ? WHERE seq = 6", zlib.compress(json.dumps(document).encode()))
+    assert not found.ok and found.problem["seq"] == 6 and "decision document" in found.problem["problem"]
     found = tampered("DELETE FROM warrant_decisions WHERE seq = 9")
     assert not found.ok and found.problem["seq"] == 10 and "missing" in found.problem["problem"]
     found = tampered("UPDATE warrant_decisions SET seq = -3 WHERE seq = 3; UPDATE warrant_decisions SET seq = 3 WHERE "

@@ -50,7 +50,7 @@ def _logged_block(decider, rulebase, start: int, lines: list, recorder) -> tuple
                 rows = None if any("proofs" in i or "branches" in i for i in record.get("items", ())) \
                     else decider.outcome(request)[1]
                 entries.append(recorder.entry(record, request.data, trace=decider.trace, rows=rows,
-                                              batch=recorder.batch, line=number))
+                                              batch=recorder.batch, line=number, text=line))
                 severities.append(severity)
                 out.append(line)
                 continue

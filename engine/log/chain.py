@@ -93,6 +93,8 @@ def verify(store) -> Verification:
             problem = "it does not follow the record before it (records reordered, or one removed)"
         elif chain_hash(prev_sha, content) != got["sha256"]:
             problem = "its sha256 is not the hash of the previous record's and its content"
+        elif _decision_sha(got["decision"]) != body.get("decision_sha256"):
+            problem = "its decision document does not match the decision_sha256 its content holds (edited)"
         else:
             expected = make_entry(body)
             wanted = {"id": expected.id, "kind": expected.kind, "made_at": expected.made_at,
@@ -119,6 +121,15 @@ def verify(store) -> Verification:
         return Verification(count, prev_sha, {"seq": next_items[0], "id": "", "problem":
                             "item rows belong to no record (a record was deleted)"}, pruned)
     return Verification(count, prev_sha, None, pruned)
+
+
+def _decision_sha(packed) -> str | None:
+    if packed is None:
+        return None
+    try:
+        return hashlib.sha256(zlib.decompress(packed)).hexdigest()
+    except zlib.error:
+        return "unreadable"
 
 
 def _order(row):

@@ -5,10 +5,12 @@ everything needed to re-run the decision and to show a person why, with
 no rulebase at hand: the id (UUIDv7), when it was made, the date decided
 as at, the request (masked as the rulebase declares), each item's outcome
 with its deciding rules, their policies and citations, obligations and
-open judgements, the decision document itself (what `--format json` or the
-batch printed, traces included), the rulebase's name and digest, the
-engine's version and the settings. Its sha256 and the previous record's
-chain hash make the record's own chain hash (`link`).
+open judgements, the rulebase's name and digest, the engine's version and
+the settings. The decision document itself (what `--format json` or the
+batch printed, traces included) is kept beside the body, compressed, and
+the body holds its sha256: replay and the filters read the small body
+alone, and the chain still covers every byte. The body's sha256 and the
+previous record's chain hash make the record's own chain hash (`link`).
 """
 from __future__ import annotations
 
@@ -71,6 +73,7 @@ class Entry:
     batch: str | None
     line: int | None
     body: bytes                      # canonical JSON, zlib-compressed (where it was made: a batch worker)
+    decision: bytes | None           # the decision document as printed, zlib-compressed
     content_sha256: str
     items: tuple                     # (item, outcome, rule, policy) rows
 
@@ -88,18 +91,19 @@ def link(entries, last) -> tuple[list, list]:
         sha = chain_hash(prev, entry.content_sha256)
         rows.append((seq, entry.id, entry.kind, entry.made_at, entry.decided_on, entry.outcome, entry.request_id,
                      entry.rulebase_name, entry.rulebase_sha256, entry.engine, entry.batch, entry.line,
-                     entry.body, entry.content_sha256, prev, sha))
+                     entry.body, entry.decision, entry.content_sha256, prev, sha))
         items.extend((seq, *row) for row in entry.items)
         prev = sha
     return rows, items
 
 
-def make_entry(body: dict) -> Entry:
-    """The entry of a finished body (a decision's or a checkpoint's): columns read from the body itself, so
-    verification can read them back the same way (`columns_of`)."""
+def make_entry(body: dict, decision: bytes | None = None) -> Entry:
+    """The entry of a finished body (a decision's or a checkpoint's) and its decision document's bytes:
+    columns read from the body itself, so verification can read them back the same way (`columns_of`)."""
     data = canonical(body)
     return Entry(body["id"], body["kind"], body["made_at"], *columns_of(body), body.get("engine", __version__),
-                 body.get("batch"), body.get("line"), zlib.compress(data, 6), hashlib.sha256(data).hexdigest(),
+                 body.get("batch"), body.get("line"), zlib.compress(data, 1),
+                 zlib.compress(decision, 1) if decision is not None else None, hashlib.sha256(data).hexdigest(),
                  item_rows(body))
 
 
@@ -149,21 +153,27 @@ class Recorder:
         return found
 
     def entry(self, document: dict, request_data: dict, *, trace: str, rows=None, batch: str | None = None,
-              line: int | None = None, extra: dict | None = None) -> Entry:
+              line: int | None = None, extra: dict | None = None, text: str | None = None) -> Entry:
         """The entry of one decision: `document` as printed (a decision's JSON or a batch record), the
         request document as decided, and optionally its (item, outcome, deciding rule) rows when the
         document does not carry its proofs (a batch summary); `extra` goes into the body as it is (what a
-        renderer needs to print the decision again: whether changes were searched, units)."""
+        renderer needs to print the decision again: whether changes were searched, units); `text`, the
+        document as already encoded (a batch's output line), is kept as it is rather than encoded again."""
         record = document.get("record") or {}
         settings = record.get("settings") or {}
         masked_request, masked, replace = mask_request(request_data, self.masks)
-        document = scrub(document, replace)
+        if replace:
+            document, text = scrub(document, replace), None
+        if text is None:
+            text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+        data = text.rstrip("\n").encode("utf-8", "surrogatepass")
         items = self._items(document, rows)
         body = {
             "kind": "decision", "id": uuid7(), "made_at": now(), "via": self.via,
             "decided_on": settings.get("date") or document.get("date"),
             "outcome": document.get("outcome"), "request_id": document.get("request"),
-            "request": masked_request, "items": items, "decision": document, "trace": trace,
+            "request": masked_request, "items": items, "decision_sha256": hashlib.sha256(data).hexdigest(),
+            "trace": trace,
             "rulebase": {"name": self.name, "sha256": self.sha256}, "engine": __version__,
             "settings": settings, "overrides": [s for s in document.get("settings", ())
                                                 if isinstance(s, dict) and s.get("setting") == "--set"],
@@ -175,7 +185,7 @@ class Recorder:
         if batch is not None:
             body["batch"], body["line"] = batch, line
         body.update(extra or {})
-        return make_entry(body)
+        return make_entry(body, data)
 
     def _items(self, document: dict, rows) -> list:
         by_rule = {}

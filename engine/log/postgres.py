@@ -36,6 +36,13 @@ class PostgresStore(Store):
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
+    def _insert(self, cursor, table: str, columns: tuple, rows: list) -> None:
+        """COPY, in the same transaction: a chunk of records goes to the server in one stream."""
+        if rows:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
 
 def _without_password(url: str) -> str:
     """The URL as messages show it: a password never reaches a message or a log line."""

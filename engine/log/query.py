@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import zlib
 from dataclasses import dataclass
 
 from warrant.log.chain import body_of
@@ -95,8 +96,11 @@ def record(store, record_id: str) -> dict:
 def whole(row) -> dict:
     """A record as export and show give it: the body, with its place in the chain and its hashes."""
     got = dict(zip(COLUMNS, row))
-    return {**body_of(row), "seq": got["seq"], "content_sha256": got["content_sha256"],
-            "prev_sha256": got["prev_sha256"], "sha256": got["sha256"]}
+    out = {**body_of(row), "seq": got["seq"], "content_sha256": got["content_sha256"],
+           "prev_sha256": got["prev_sha256"], "sha256": got["sha256"]}
+    if got["decision"] is not None:
+        out["decision"] = json.loads(zlib.decompress(got["decision"]))
+    return out
 
 
 def page(store, filters: Filters, after: int = 0, limit: int = 50) -> tuple[list[dict], int | None]:
@@ -154,6 +158,15 @@ def _nested(rows, blank: str = "") -> dict:
     for key, outcome, n in rows:
         out.setdefault(key or blank, {})[outcome] = n
     return out
+
+
+def bodies(store, filters: Filters):
+    """Every matching record's body alone (no decision document), compressed as stored, in chain order, in
+    pages: what replay reads (its workers unpack them)."""
+    where, args = filters.where()
+    for row in store.pages(f"SELECT d.seq, d.body FROM warrant_decisions d WHERE {where} AND d.seq > ? "
+                           f"ORDER BY d.seq", (*args, 0)):
+        yield bytes(row[1])
 
 
 def export(store, filters: Filters):

@@ -145,9 +145,9 @@ class Replayer:
                                                       drafts=drafts)
         return found
 
-    def one(self, task) -> tuple:
+    def one(self, packed: bytes) -> tuple:
         """(id, None) unchanged; (id, [(change, rule, role), ...]) changed; (id, "reason") not replayable."""
-        record_id, data, decided_on, settings, masked, old = task
+        record_id, data, decided_on, settings, masked, old = task_of(packed)
         needed = sorted(m["field"] for m in masked if m["field"] in self.read_fields)
         if needed:
             hows = {m["field"]: m["how"] for m in masked}
@@ -194,17 +194,22 @@ def _replay_chunk(tasks) -> list:
 
 
 def _tasks(log, filters: Filters):
-    """Each logged decision as a replay task, read from the log in pages (bounded memory)."""
-    from warrant.log.query import export
-    for line in export(log.store, filters):
-        body = json.loads(line)
-        old = {}
-        for item in body.get("items", ()):
-            rules = item.get("rules") or [None]
-            duties = sorted(d["obligation"] for d in item.get("obligations", ()))
-            old[item["item"]] = (item["outcome"], rules[0], duties)
-        yield (body["id"], body.get("request") or {}, body.get("decided_on"), body.get("settings") or {},
-               body.get("masked") or [], old)
+    """Each logged decision's body, compressed as stored, read from the log in pages (bounded memory)."""
+    from warrant.log.query import bodies
+    yield from bodies(log.store, filters)
+
+
+def task_of(packed: bytes) -> tuple:
+    """A replay task from a stored body: (id, request, decided on, settings, masked, old items)."""
+    import zlib
+    body = json.loads(zlib.decompress(packed))
+    old = {}
+    for item in body.get("items", ()):
+        rules = item.get("rules") or [None]
+        duties = sorted(d["obligation"] for d in item.get("obligations", ()))
+        old[item["item"]] = (item["outcome"], rules[0], duties)
+    return (body["id"], body.get("request") or {}, body.get("decided_on"), body.get("settings") or {},
+            body.get("masked") or [], old)
 
 
 def replay(log, rulebase, filters: Filters, *, at: _dt.date | None = None, assume: dict | None = None,

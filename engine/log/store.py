@@ -20,7 +20,8 @@ from warrant.pipeline.errors import WarrantError
 GENESIS = "0" * 64           # the previous hash of the first record
 PAGE = 1000                  # rows read at a time: memory stays flat however long the log
 _COLUMNS = ("seq", "id", "kind", "made_at", "decided_on", "outcome", "request_id", "rulebase_name",
-            "rulebase_sha256", "engine", "batch", "line", "body", "content_sha256", "prev_sha256", "sha256")
+            "rulebase_sha256", "engine", "batch", "line", "body", "decision", "content_sha256", "prev_sha256",
+            "sha256")
 COLUMNS = _COLUMNS
 ITEM_COLUMNS = ("seq", "item", "outcome", "rule", "policy")
 
@@ -37,7 +38,7 @@ def fault(code: str, what: str, exc: BaseException, where: str) -> LogFault:
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL with {SEQ}/{BLOB} placeholders) for every migration, in order."""
+    """(version, SQL with {SEQ} and {BLOB} to fill in) for every migration, in order."""
     folder = resources.files("warrant.log").joinpath("migrations")
     found = []
     for entry in folder.iterdir():
@@ -67,6 +68,12 @@ class Store:
 
     def _sql(self, text: str) -> str:
         return text
+
+    def _insert(self, cursor, table: str, columns: tuple, rows: list) -> None:
+        """Insert rows in the open transaction (a store may have a faster way than INSERT per row)."""
+        if rows:
+            cursor.executemany(self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                         f"({', '.join('?' * len(columns))})"), rows)
 
     # ---- shared -------------------------------------------------------------------------------------------
     def __init__(self):
@@ -151,12 +158,8 @@ class Store:
             cur.execute("SELECT seq, sha256 FROM warrant_decisions ORDER BY seq DESC LIMIT 1")
             last = cur.fetchone()
             rows, items = make_rows(tuple(last) if last else None)
-            if rows:
-                cur.executemany(self._sql(f"INSERT INTO warrant_decisions ({', '.join(_COLUMNS)}) VALUES "
-                                          f"({', '.join('?' * len(_COLUMNS))})"), rows)
-            if items:
-                cur.executemany(self._sql(f"INSERT INTO warrant_decision_items ({', '.join(ITEM_COLUMNS)}) "
-                                          f"VALUES (?, ?, ?, ?, ?)"), items)
+            self._insert(cur, "warrant_decisions", _COLUMNS, rows)
+            self._insert(cur, "warrant_decision_items", ITEM_COLUMNS, items)
             self.conn.commit()
             return rows
         except LogFault:
@@ -185,12 +188,8 @@ class Store:
                 cur.execute(self._sql(f"DELETE FROM warrant_decision_items WHERE seq IN (SELECT seq FROM "
                                       f"warrant_decisions WHERE {seqs_where})"), args)
                 cur.execute(self._sql(f"DELETE FROM warrant_decisions WHERE {seqs_where}"), args)
-            if rows:
-                cur.executemany(self._sql(f"INSERT INTO warrant_decisions ({', '.join(_COLUMNS)}) VALUES "
-                                          f"({', '.join('?' * len(_COLUMNS))})"), rows)
-            if items:
-                cur.executemany(self._sql("INSERT INTO warrant_decision_items (seq, item, outcome, rule, policy) "
-                                          "VALUES (?, ?, ?, ?, ?)"), items)
+            self._insert(cur, "warrant_decisions", _COLUMNS, rows)
+            self._insert(cur, "warrant_decision_items", ITEM_COLUMNS, items)
             self.conn.commit()
             return rows
         except LogFault:

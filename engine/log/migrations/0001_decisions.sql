@@ -15,6 +15,8 @@ CREATE TABLE warrant_decisions (
     batch           TEXT,                   -- a batch's key (its input and settings), for --resume
     line            {SEQ},                  -- the batch line it answered
     body            {BLOB} NOT NULL,        -- the record: canonical JSON, zlib-compressed
+    decision        {BLOB},                 -- the decision as printed (JSON, traces included), zlib-compressed;
+                                            -- the body holds its sha256, so the chain covers it too
     content_sha256  TEXT NOT NULL,          -- sha256 of the uncompressed body
     prev_sha256     TEXT NOT NULL,          -- the previous record's sha256 (64 zeros for the first)
     sha256          TEXT NOT NULL           -- sha256(prev_sha256 bytes + content_sha256 bytes)
