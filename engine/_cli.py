@@ -26,7 +26,8 @@ RULES_HELP = ("Rule folder or files. Default: $WARRANT_RULES, else ./rules when 
               "else the shipped rulebase.")
 EXIT_HELP = ("Exit codes: 0 every requested item permitted; 1 anything refused; 4 undetermined (an item turns "
              "on a judgement the request left open; a batch: any line, unless a line is bad); "
-             "2 bad input or usage; 3 an internal error (a bug in Warrant).")
+             "2 bad input or usage; 3 an internal error (a bug in Warrant); 5 the decision log (--log) could not "
+             "be written: nothing was printed that is not in the log.")
 LOG_HELP = ("The decision log: sqlite:///PATH (relative), sqlite:////PATH (absolute), a file path, or "
             "postgresql://USER@HOST/DB.")
 
