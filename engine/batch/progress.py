@@ -46,6 +46,22 @@ def progress_over(path: str, label: str):
             yield lines_of(handle), tick
 
 
+@contextlib.contextmanager
+def progress_bar(total: int, label: str):
+    """Yield a tick for `total` steps: a bar on a terminal for a long run, else a tick that draws nothing."""
+    if total < SHOW_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task(label, total=total)
+
+        def tick(count: int = 1) -> None:
+            bar.advance(task, count)
+        yield tick
+
+
 def lines_of(handle):
     """The lines of a binary stream, split at LF only (a CR inside a JSON string stays in its line).
 

@@ -138,13 +138,21 @@ class DecisionLog:
         with self._lock:
             return Pruned(prune(self.store, instant(before, "--before"), by))
 
-    def replay(self, rules, /, *, at=None, assume=None, jobs: int = 1, progress=None, **filters):
+    def replay(self, rules, /, *, at=None, assume=None, jobs: int = 1, progress: bool = True, **filters):
         """`warrant log replay`: which logged decisions `rules` (a loaded `warrant.Rulebase`) would decide
         differently, each as at its own date (or `at`) with its own settings (and
-        `assume`)."""
+        `assume`). `progress`: a bar on a terminal for a long replay."""
+        from warrant.batch.progress import progress_bar
         from warrant.log.query import Filters
         from warrant.log.replay import replay
-        return replay(self, rules, Filters.of(**filters), at=at, assume=assume, jobs=jobs, tick=progress)
+        chosen = Filters.of(**filters)
+        total = 0
+        if progress:
+            where, args = chosen.where()
+            with self._lock:
+                total = self.store.query(f"SELECT COUNT(*) FROM warrant_decisions d WHERE {where}", args)[0][0]
+        with progress_bar(total, "replaying") as tick:
+            return replay(self, rules, chosen, at=at, assume=assume, jobs=jobs, tick=tick)
 
     def __repr__(self) -> str:
         return f"<DecisionLog {self.where}>"
