@@ -7,14 +7,14 @@ import pytest
 pytest.importorskip("lsprotocol", reason="the lsp extra is not installed (pip install -e '.[lsp]')")
 
 from warrant import Span  # noqa: E402
-from warrant.lsp import completion, positions, rulebases  # noqa: E402
+from warrant.lsp import cases, completion, fixes, positions, rulebases  # noqa: E402
 from warrant.lsp.completion import context  # noqa: E402
 from warrant.lsp.positions import point, span_range, split_lines  # noqa: E402
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 
 
-@pytest.mark.parametrize("module", [positions, completion])
+@pytest.mark.parametrize("module", [positions, completion, fixes, cases])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module)
     assert failed == 0 and attempted > 0
@@ -52,3 +52,50 @@ def test_a_rulebase_is_the_nearest_folder_extended_while_the_one_above_holds_rul
         os.path.realpath(tmp_path / "law" / "part")
     assert rulebases.rulebase_folder(os.path.join(ROOT, "rules", "general.warrant"), (ROOT,)) == \
         os.path.join(ROOT, "rules")
+
+
+RULE = """permit p for Item
+    "A statement."
+    cites s "x"
+    when requester(council)
+     and Item in data  # why
+     and consented
+"""
+HEAD = 'permit p for Item\n    "A statement."\n    cites s "x"\n'
+
+
+@pytest.mark.parametrize("line,condition,expected", [
+    (5, "Item in data", "    when requester(council)\n     and consented\n"),       # its own line, comment and all
+    (6, "consented", "    when requester(council)\n     and Item in data  # why\n"),    # the last one
+    (4, "requester(council)", "    when Item in data  # why\n     and consented\n"),  # the first hands on `when`
+])
+def test_a_redundant_condition_is_removed_with_its_and_or_hands_on_its_when(line, condition, expected):
+    column = RULE.split("\n")[line - 1].index(condition) + 1
+    edits = fixes.without_condition(RULE, Span("f", line, column, line, column + len(condition) - 1))
+    assert edits is not None and fixes.apply(RULE, edits) == HEAD + expected
+
+
+def test_conditions_on_one_line_and_a_lone_condition():
+    text = 'define d as r "s" cites a when x and y and z\n'
+    edits = fixes.without_condition(text, Span("f", 1, text.index(" y") + 2, 1, text.index(" y") + 2))
+    assert fixes.apply(text, edits) == 'define d as r "s" cites a when x and z\n'
+    lone = 'define d as r "s" cites a when x\n'
+    assert fixes.without_condition(lone, Span("f", 1, lone.index("x") + 1, 1, lone.index("x") + 1)) is None
+
+
+def test_cites_goes_on_a_line_of_its_own_after_the_statement_or_right_after_it():
+    text = 'forbid f for Item\n    "Never."\n    when Item = x\n'
+    assert fixes.apply(text, fixes.with_cites(text, Span("f", 1, 8, 1, 8), "act")) == \
+        'forbid f for Item\n    "Never."\n    cites act\n    when Item = x\n'
+    inline = 'forbid f for Item "Never." when Item = x\n'
+    assert fixes.apply(inline, fixes.with_cites(inline, Span("f", 1, 8, 1, 8), "act")) == \
+        'forbid f for Item "Never." cites act when Item = x\n'
+
+
+def test_a_case_belongs_to_the_rulebase_above_its_folder_and_the_shipped_cases_to_rules(tmp_path):
+    (tmp_path / "law" / "cases").mkdir(parents=True)
+    (tmp_path / "law" / "a.warrant").write_text("")
+    assert cases.case_rulebase(str(tmp_path / "law" / "cases" / "c.yaml")) == os.path.realpath(tmp_path / "law")
+    shipped = os.path.join(ROOT, "tests", "golden", "decisions", "any.yaml")
+    assert cases.case_rulebase(shipped) == os.path.join(ROOT, "rules")
+    assert cases.is_case("c.yaml") and not cases.is_case("c.expected.json") and not cases.is_case("c.warrant")

@@ -14,7 +14,10 @@ span can never send an editor outside its text.
 """
 from __future__ import annotations
 
+import os
+
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from warrant import Span
 
@@ -77,3 +80,8 @@ def point(lines: list[str], line: int, offset: int, encoding: str = UTF16) -> tu
     if not lines or line < 0 or line >= len(lines):
         return line + 1, offset + 1
     return line + 1, to_characters(lines[line], offset, encoding) + 1
+
+
+def path_of(uri: str) -> str:
+    """A document's URI -> the real path of its file."""
+    return os.path.realpath(to_fs_path(uri) or uri)

@@ -45,12 +45,15 @@ class Rulebase:
     texts: dict[str, str] = field(default_factory=dict)       # path -> unsaved text of an open document
     versions: dict[str, int | None] = field(default_factory=dict)
     published: set[str] = field(default_factory=set)         # files last given diagnostics
+    exact: object = None                                       # the exact analysis's report on these texts
+    generation: int = 0                                        # one more at each change of a text
     _report: object = None
     _index: object = None
     _last_good: object = None                                  # the last index in which every file parsed
 
     def changed(self) -> None:
-        self._report = self._index = None
+        self._report = self._index = self.exact = None
+        self.generation += 1
 
     def report(self) -> "warrant.Report":
         """`warrant check` without the exact analysis, on the files as the editor has them."""

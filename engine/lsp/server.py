@@ -2,12 +2,16 @@
 
 Diagnostics are `warrant check`'s findings (without the exact analysis) on
 the editor's unsaved texts, debounced: a run waits `debounce` seconds after
-the last change of a rulebase and a newer change cancels a pending one.
-Hover, definition, references, rename, symbols, completion and semantic
-tokens read `warrant.names()`, formatting is `warrant.format_text()`, and
-the quick fix for an unknown name is the checker's own did-you-mean. Every
-handler is guarded: a fault of the server's own is logged to the editor and
-answered with nothing, never a crash.
+the last change of a rulebase and a newer change cancels a pending one. On
+save, the exact analysis runs in the background (background.py) and its
+findings join them. Hover, definition, references, rename, symbols,
+completion and semantic tokens read `warrant.names()`, formatting is
+`warrant.format_text()`; the quick fixes are the checker's own
+did-you-mean, removing a condition the exact analysis proved redundant and
+adding a missing `cites` (fixes.py); code lenses decide a golden case, run
+it, or run a rulebase's cases (cases.py), with `warrant.load(texts=)`.
+Every handler is guarded: a fault of the server's own is logged to the
+editor and answered with nothing, never a crash.
 """
 from __future__ import annotations
 
@@ -24,9 +28,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 import warrant
+import warrant.lsp.fixes as fixes
+import warrant.lsp.lenses as lenses
+from warrant.lsp.background import ExactAnalysis
 from warrant.lsp.completion import candidates, context
-from warrant.lsp.positions import UTF16, point, span_range, split_lines
-from warrant.lsp.rulebases import Rulebases
+from warrant.lsp.positions import UTF16, path_of, point, span_range, split_lines
+from warrant.lsp.rulebases import SUFFIX, Rulebases
 
 DEBOUNCE = 0.05          # seconds after the last keystroke before a check runs
 ERRORS_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(warrant.__file__)))),
@@ -65,6 +72,10 @@ class WarrantServer(LanguageServer):
         self.rulebases = Rulebases()
         self.debounce = DEBOUNCE
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.time_limit = float(warrant.DEFAULT_TIME_LIMIT)   # the exact analysis's bound, seconds
+        self.analyse_on_save = True
+        self.exact = ExactAnalysis(self)
+        self.case_findings: set[str] = set()                  # case files last given diagnostics
 
     # ---- plumbing ---------------------------------------------------------------
     @property
@@ -90,8 +101,8 @@ class WarrantServer(LanguageServer):
         except Exception:  # noqa: BLE001 - the log itself is best effort
             pass
 
-    def tell(self, message: str) -> None:
-        self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+    def tell(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        self.window_show_message(types.ShowMessageParams(kind, message))
 
     # ---- diagnostics ------------------------------------------------------------
     def schedule(self, path: str, delay: float) -> None:
@@ -113,7 +124,7 @@ class WarrantServer(LanguageServer):
             self.log(f"warrant check failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
 
     def _publish(self, rulebase) -> None:
-        report = rulebase.report()
+        report = rulebase.exact if rulebase.exact is not None else rulebase.report()
         by_file: dict[str, list[types.Diagnostic]] = {}
         edited = sorted(rulebase.texts)
         for found in report.diagnostics:
@@ -161,8 +172,16 @@ def guarded(function):
     return wrapper
 
 
-def _path(uri: str) -> str:
-    return os.path.realpath(to_fs_path(uri) or uri)
+_path = path_of
+
+
+def rule_files_only(function):
+    """A handler that answers for rule files alone: a golden case's request file (YAML, JSON), which an
+    editor sends for its code lenses, gets nothing from it."""
+    @functools.wraps(function)
+    def wrapper(ls, params):
+        return function(ls, params) if _path(params.text_document.uri).endswith(SUFFIX) else None
+    return wrapper
 
 
 def _where(ls: WarrantServer, uri: str, at: types.Position):
@@ -183,6 +202,7 @@ def initialized(ls: WarrantServer, params):
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded
+@rule_files_only
 def did_open(ls: WarrantServer, params: types.DidOpenTextDocumentParams):
     doc = params.text_document
     ls.rulebases.put(_path(doc.uri), doc.text, doc.version)
@@ -191,6 +211,7 @@ def did_open(ls: WarrantServer, params: types.DidOpenTextDocumentParams):
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded
+@rule_files_only
 def did_change(ls: WarrantServer, params: types.DidChangeTextDocumentParams):
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)       # pygls has applied the changes
@@ -200,13 +221,18 @@ def did_change(ls: WarrantServer, params: types.DidChangeTextDocumentParams):
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded
+@rule_files_only
 def did_save(ls: WarrantServer, params: types.DidSaveTextDocumentParams):
-    ls.rulebases.of(_path(params.text_document.uri)).changed()       # other files on disk may have moved too
+    rulebase = ls.rulebases.of(_path(params.text_document.uri))
+    rulebase.changed()                                               # other files on disk may have moved too
     ls.schedule(_path(params.text_document.uri), 0)
+    if ls.analyse_on_save:
+        ls.exact.start(rulebase)                                     # invariants, redundant conditions ...
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded
+@rule_files_only
 def did_close(ls: WarrantServer, params: types.DidCloseTextDocumentParams):
     ls.rulebases.put(_path(params.text_document.uri), None)
     ls.schedule(_path(params.text_document.uri), 0)
@@ -216,9 +242,14 @@ def did_close(ls: WarrantServer, params: types.DidCloseTextDocumentParams):
 @guarded
 def did_change_configuration(ls: WarrantServer, params: types.DidChangeConfigurationParams):
     settings = params.settings if isinstance(params.settings, dict) else {}
-    debounce = (settings.get("warrant") or {}).get("debounce") if isinstance(settings.get("warrant"), dict) else None
+    ours = settings.get("warrant") if isinstance(settings.get("warrant"), dict) else {}
+    debounce, limit, on_save = ours.get("debounce"), ours.get("timeLimit"), ours.get("analyseOnSave")
     if isinstance(debounce, (int, float)) and 0 <= debounce <= 5:
         ls.debounce = float(debounce)
+    if isinstance(limit, (int, float)) and 1 <= limit <= warrant.MAX_TIME_LIMIT:
+        ls.time_limit = float(limit)
+    if isinstance(on_save, bool):
+        ls.analyse_on_save = on_save
 
 
 # ---- names: hover, definition, references, rename ---------------------------------
@@ -232,6 +263,7 @@ def _use_at(ls, params):
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded
+@rule_files_only
 def hover(ls: WarrantServer, params: types.HoverParams):
     _, index, use = _use_at(ls, params)
     if use is None:
@@ -243,6 +275,7 @@ def hover(ls: WarrantServer, params: types.HoverParams):
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded
+@rule_files_only
 def definition(ls: WarrantServer, params: types.DefinitionParams):
     _, index, use = _use_at(ls, params)
     if use is None:
@@ -252,6 +285,7 @@ def definition(ls: WarrantServer, params: types.DefinitionParams):
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded
+@rule_files_only
 def references(ls: WarrantServer, params: types.ReferenceParams):
     _, index, use = _use_at(ls, params)
     if use is None:
@@ -262,6 +296,7 @@ def references(ls: WarrantServer, params: types.ReferenceParams):
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded
+@rule_files_only
 def prepare_rename(ls: WarrantServer, params: types.PrepareRenameParams):
     _, index, use = _use_at(ls, params)
     if use is None or not index.declared(use.kind, use.name, use.container):
@@ -271,6 +306,7 @@ def prepare_rename(ls: WarrantServer, params: types.PrepareRenameParams):
 
 @server.feature(types.TEXT_DOCUMENT_RENAME)
 @guarded
+@rule_files_only
 def rename(ls: WarrantServer, params: types.RenameParams):
     rulebase, index, use = _use_at(ls, params)
     new = params.new_name
@@ -302,6 +338,7 @@ OUTLINE = ("policy", "rule", "set", "value", "field", "enum", "enum value", "sou
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 @guarded
+@rule_files_only
 def document_symbol(ls: WarrantServer, params: types.DocumentSymbolParams):
     rulebase = ls.rulebases.of(_path(params.text_document.uri))
     names = [n for n in rulebase.index().in_file(_path(params.text_document.uri)) if n.kind in OUTLINE]
@@ -338,6 +375,7 @@ def workspace_symbol(ls: WarrantServer, params: types.WorkspaceSymbolParams):
 @server.feature(types.TEXT_DOCUMENT_COMPLETION,
                 types.CompletionOptions(trigger_characters=[" ", "(", "=", ","]))
 @guarded
+@rule_files_only
 def completion(ls: WarrantServer, params: types.CompletionParams):
     rulebase, path, line, column = _where(ls, params.text_document.uri, params.position)
     lines = ls.lines(path)
@@ -372,6 +410,7 @@ def _formatted(ls: WarrantServer, uri: str):
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 @guarded
+@rule_files_only
 def formatting(ls: WarrantServer, params: types.DocumentFormattingParams):
     path, text, formatted = _formatted(ls, params.text_document.uri)
     if formatted is None or formatted == text:
@@ -383,6 +422,7 @@ def formatting(ls: WarrantServer, params: types.DocumentFormattingParams):
 
 @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
 @guarded
+@rule_files_only
 def range_formatting(ls: WarrantServer, params: types.DocumentRangeFormattingParams):
     """The formatter's changes whose lines meet the range (the formatter works on the whole file)."""
     path, text, formatted = _formatted(ls, params.text_document.uri)
@@ -400,37 +440,39 @@ def range_formatting(ls: WarrantServer, params: types.DocumentRangeFormattingPar
 
 # ---- code actions ----------------------------------------------------------------------
 
-_MENTIONED = re.compile(r"`([a-z][a-z0-9_]*)`")
-
-
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 @guarded
+@rule_files_only
 def code_action(ls: WarrantServer, params: types.CodeActionParams):
-    """The did-you-mean of a finding as a quick fix: the unknown name, inside the finding's range, replaced."""
+    """Quick fixes for the findings in range: an unknown name's did-you-mean, a redundant condition (C131)
+    removed, a missing `cites` (C110) added."""
     actions = []
-    path = _path(params.text_document.uri)
-    lines = ls.lines(path)
     for found in params.context.diagnostics:
-        suggestion = (found.data or {}).get("suggestion") if isinstance(found.data, dict) else None
-        if not suggestion or found.source != "warrant":
+        if found.source != "warrant":
             continue
-        wrong = next((w for w in _MENTIONED.findall(found.message) if w != suggestion), None)
-        start, end = found.range.start, found.range.end
-        if wrong is None or not 0 <= start.line < len(lines) or start.line != end.line:
-            continue
-        line = lines[start.line]
-        first, last = point(lines, start.line, start.character, ls.encoding)[1] - 1, \
-            point(lines, end.line, end.character, ls.encoding)[1] - 1
-        at = line.rfind(wrong, first, max(last, first + len(wrong)))
-        if at < 0:
-            continue
-        span = warrant.Span(path, start.line + 1, at + 1, start.line + 1, at + len(wrong))
-        edit = types.TextEdit(span_range(span, lines, ls.encoding), suggestion)
-        actions.append(types.CodeAction(f"Change `{wrong}` to `{suggestion}`", types.CodeActionKind.QuickFix,
-                                        diagnostics=[found], is_preferred=True,
-                                        edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
+        if found.code == "C131":
+            actions += fixes.without_redundant_condition(ls, params.text_document.uri, found)
+        elif found.code == "C110":
+            actions += fixes.with_a_source(ls, params.text_document.uri, found)
+        else:
+            actions += fixes.did_you_mean(ls, params.text_document.uri, found)
     return actions
+
+
+# ---- code lenses: decide a case, run it, run a rulebase's cases (lenses.py) ----------------------------
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+@guarded
+def code_lens(ls: WarrantServer, params: types.CodeLensParams):
+    """On a rule file, "Run cases" at each policy; on a golden case's request file, "Decide" and "Run case"."""
+    return lenses.code_lenses(ls, params.text_document.uri)
+
+
+server.command(lenses.DECIDE)(lenses.decide_case)
+server.command(lenses.RUN_CASE)(lenses.run_case)
+server.command(lenses.RUN_CASES)(lenses.run_cases)
 
 
 # ---- semantic tokens --------------------------------------------------------------------
@@ -438,6 +480,7 @@ def code_action(ls: WarrantServer, params: types.CodeActionParams):
 
 @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
 @guarded
+@rule_files_only
 def semantic_tokens(ls: WarrantServer, params: types.SemanticTokensParams):
     path = _path(params.text_document.uri)
     index = ls.rulebases.of(path).index()
