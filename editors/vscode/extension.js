@@ -15,9 +15,16 @@ function serverOptions() {
 
 function clientOptions() {
   return {
-    documentSelector: [{ scheme: "file", language: "warrant" }, { scheme: "untitled", language: "warrant" }],
+    documentSelector: [
+      { scheme: "file", language: "warrant" },
+      { scheme: "untitled", language: "warrant" },
+      // golden cases' request files, for the "Decide" and "Run case" code lenses (the server answers nothing else
+      // on them): a rulebase's cases/ folder, and the shipped rulebase's tests/golden/decisions/
+      { scheme: "file", pattern: "**/cases/*.{yaml,yml,json}" },
+      { scheme: "file", pattern: "**/golden/decisions/*.{yaml,yml,json}" },
+    ],
     synchronize: {
-      configurationSection: "warrant",                   // the server reads {"warrant": {"debounce": ...}}
+      configurationSection: "warrant",    // the server reads {"warrant": {"debounce", "timeLimit", "analyseOnSave"}}
       fileEvents: vscode.workspace.createFileSystemWatcher("**/*.warrant"),
     },
     outputChannelName: "Warrant",
