@@ -440,6 +440,60 @@ def lsp(
     editor.serve()
 
 
+@app.command(epilog="Exit codes: 0 stopped (SIGINT or SIGTERM); 2 bad input or usage (the rules, the log, the token "
+                    "file or the address, found before the port is bound); 5 the log cannot be opened.")
+@_guard
+def serve(
+    rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+    log: str = typer.Option("sqlite:///decisions.db", "--log", metavar="URL", envvar="WARRANT_LOG",
+                            help=LOG_HELP + " Default: $WARRANT_LOG, else sqlite:///decisions.db."),
+    host: str = typer.Option("127.0.0.1", "--host", help="The address to bind (loopback unless --tokens is given)."),
+    port: int = typer.Option(8181, "--port", help="The port to bind."),
+    workers: int = typer.Option(1, "--workers", metavar="N", help="Worker processes (1 to 64), sharing the log."),
+    tokens: Optional[str] = typer.Option(None, "--tokens", metavar="FILE", help="Bearer tokens with roles "
+                                         "(hashed; see `warrant token`). Without it only loopback is served."),
+    replay_rules: List[str] = typer.Option([], "--replay-rules", metavar="NAME=DIR", help="A rulebase POST "
+                                           "/v1/replay may replay the log against (repeatable)."),
+    ssl_certfile: Optional[str] = typer.Option(None, "--ssl-certfile", metavar="FILE", help="TLS certificate."),
+    ssl_keyfile: Optional[str] = typer.Option(None, "--ssl-keyfile", metavar="FILE", help="TLS private key."),
+) -> None:
+    """Serve decisions over HTTP (POST /v1/decide, /v1/decide/batch; the log, replay, metrics): every decision is
+    in the log before it is answered (README, "Run it as a service").
+
+    Example:
+
+      warrant serve --rules rules --log sqlite:///decisions.db --port 8181
+    """
+    try:
+        import warrant.serve as service
+    except ImportError as exc:
+        raise warrant.WarrantError.at("S002", f"the service needs its web parts: pip install 'warrant[serve]' "
+                                              f"({exc})") from None
+    known = {}
+    for pair in replay_rules:
+        name, equals, folder = pair.partition("=")
+        if not (name and equals and folder):
+            raise warrant.WarrantError.at("O003", f"--replay-rules takes NAME=DIR, not {pair!r}")
+        known[name] = folder
+    typer.echo(f"serving on {'https' if ssl_certfile else 'http'}://{host}:{port} (log {log})", err=True)
+    service.serve(rules, log, host=host, port=port, workers=workers, tokens=tokens, replay_rules=known,
+                  ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+
+
+@app.command(epilog="Exit codes: 0 made; 2 an unknown role.")
+@_guard
+def token(
+    name: str = typer.Argument(..., help="Who the token is for (a name shown in the server's log)."),
+    role: List[str] = typer.Option(..., "--role", help="decide, read-log or admin (repeatable)."),
+) -> None:
+    """Make a bearer token for `warrant serve --tokens FILE`: the token is printed once on standard error, the
+    entry to add to the token file (its sha256, never the token) on standard output."""
+    import warrant.serve.auth as auth
+    secret, entry = auth.new_token(name, list(role))
+    typer.echo(f"token for {name} (shown once; the file keeps only its sha256): {secret}", err=True)
+    _write(entry)
+
+
 @app.command(name="test", epilog="Exit codes: 0 every case passed; 1 a case failed (or coverage under "
                                    "--fail-under); 2 a case file is bad.")
 @_guard

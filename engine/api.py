@@ -43,7 +43,8 @@ __all__ = ["load", "check", "diff", "format_files", "format_text", "names", "ini
            "Decision", "ItemOutcome", "NameIndex", "Name", "NameUse",
            "Report", "Comparison", "Impact", "Differences", "Suite", "Formatting", "Listing", "Batch", "Outcome",
            "Reason", "combine", "overall", "render", "exit_code", "WarrantError", "InternalError", "RunFault",
-           "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "DecisionLog"]
+           "Terminated", "Diagnostic", "Span", "FORMATS", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "DecisionLog",
+           "Prepared", "Answer"]
 
 FORMATS = ("text", "json", "markdown", "dot", "html")
 
@@ -323,6 +324,7 @@ class Decision:
         self._request = request
         self.log_id: str | None = None
         self.log_sha256: str | None = None
+        self.log_items: tuple = ()          # once logged: (item, outcome, deciding rule, its policy) rows
 
     @property
     def request_id(self) -> str:
@@ -426,6 +428,42 @@ class Rulebase:
         raise WarrantError.at("R002", f"a request is a mapping or a file path, not {type(request).__name__}")
 
     @_public
+    def request_from_json(self, text: str | bytes):
+        """A request from JSON text (a service's body, a batch line), checked against the limits of a batch
+        line (size, nesting, keys, strings, numbers) before and while it is parsed, then validated."""
+        from warrant.pipeline.request import parse_json_line, request_from_data
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise WarrantError.at("R000", f"not UTF-8 text (at byte {exc.start + 1})") from None
+        return request_from_data(parse_json_line(text), vocabulary=self._loaded.vocabulary)
+
+    @_public
+    def about(self, at: _dt.date | str | None = None) -> dict:
+        """What a service says of the rulebase it serves: name, digest, Warrant's version, the policies in
+        force on `at` (default today), the drafts, and each assumption with its default and readings."""
+        from warrant.pipeline.record import rulebase_digest
+        when = _date(at) or _dt.date.today()
+        checked = self._loaded.checked
+        digest = rulebase_digest(self._loaded)
+        assumptions = []
+        for name in sorted(checked.assumptions):
+            decl = checked.assumptions[name]
+            readings = [{"name": r.label, "text": str(r.value)} for r in decl.readings]
+            entry = {"name": name, "question": decl.get("question"), "default": decl.get("default")}
+            if readings:
+                entry["readings"] = readings
+            else:
+                entry["position"] = decl.get("position")
+            assumptions.append({k: (str(v) if v is not None and not isinstance(v, (list, bool)) else v)
+                                for k, v in entry.items()})
+        listed = self.rules(when).to_json()
+        return {"name": digest["rules"], "sha256": digest["sha256"], "warrant": _version(), "date": when.isoformat(),
+                "policies_in_force": [p["name"] for p in listed["policies"]],
+                "drafts": sorted(n for n, p in checked.policies.items() if p.draft), "assumptions": assumptions}
+
+    @_public
     def decide(self, request, *, at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
                drafts: Iterable[str] = (), overrides: Iterable[str] = (), explain: str = "refused",
                vary: Iterable[str] = (), verify: bool = False, log: "DecisionLog | str | None" = None) -> Decision:
@@ -483,8 +521,8 @@ class Rulebase:
         recorder = Recorder(self._loaded, via)
         entries = [recorder.entry(decision_to_json(d._decision), d._request.data if d._request else {},
                                   trace="all", extra=_shown(d._decision)) for d in chosen]
-        for decision, (_, log_id, sha) in zip(chosen, _log(log).append(entries)):
-            decision.log_id, decision.log_sha256 = log_id, sha
+        for decision, entry, (_, log_id, sha) in zip(chosen, entries, _log(log).commit(entries)):
+            decision.log_id, decision.log_sha256, decision.log_items = log_id, sha, entry.items
 
     @_public
     def decide_many(self, requests: Iterable[Mapping[str, Any] | str], *, jobs: int = 1,
@@ -531,20 +569,50 @@ class Rulebase:
                 skip = done[0] if done else 0
             recorder = Recorder(self._loaded, "batch", key)
 
-        def blocks():
+        def lines():
             with progress_over(os.fspath(path), "deciding") as (source, tick):
-                if skip:
-                    source = _after(source, skip)
+                yield (_after(source, skip) if skip else source), tick
+        batch = self._stream(lines(), trace, jobs, when, switches, drafted, kept, recorder, skip)
+        batch.skipped = skip
+        return batch
+
+    @_public
+    def decide_stream(self, lines: Iterable[str], *, trace: str = "refused", jobs: int = 1,
+                      at: _dt.date | str | None = None, assume: Mapping[str, bool | str] | None = None,
+                      drafts: Iterable[str] = (), log: "DecisionLog | str | None" = None, via: str = "batch") -> Batch:
+        """Decide JSON Lines text lines (an iterable, streamed in order) as `decide_batch` decides a file: one
+        record per line, each chunk committed to `log` (if given) before its records are yielded."""
+        from warrant.log.entry import Recorder
+        kept = _log(log) if log is not None else None
+        recorder = Recorder(self._loaded, via) if kept is not None else None
+        source = iter([(iter(lines), None)])
+        return self._stream(source, _trace(trace), _jobs(jobs), _date(at), dict(assume or {}), tuple(drafts), kept,
+                            recorder, 0)
+
+    def _stream(self, opened, trace, jobs, when, switches, drafted, kept, recorder, skip) -> Batch:
+        from warrant.batch.batch import encoded_blocks
+        logged: list = []                   # (line, id) of the last decision committed, for the fault message
+
+        def blocks():
+            for source, tick in opened:
                 for block in encoded_blocks(self._loaded, source, jobs, tick, recorder=recorder, first_line=skip + 1,
                                             trace=trace, at=when, assume=switches, drafts=drafted):
                     if kept is not None:
                         _commit_block(kept, block[2], logged)
                         block = block[:2]
                     yield block
-        logged: list = []                   # (line, id) of the last decision committed, for the fault message
-        batch = Batch(_iterate(blocks()))
-        batch.skipped = skip
-        return batch
+        return Batch(_iterate(blocks()))
+
+    @_public
+    def prepare(self, *, trace: str = "refused", at: _dt.date | str | None = None,
+                assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = ()) -> "Prepared":
+        """Options fixed once for many single decisions on the batch path (class caches, trace templates):
+        what a service calls per request. The answer of `Prepared.decide` is the batch record of the request
+        (`trace`: none, refused or all), byte for byte the line `decide --batch` writes."""
+        from warrant.batch.decider import BatchDecider
+        options = dict(trace=_trace(trace), at=_date(at), assume=dict(assume or {}), drafts=tuple(drafts))
+        BatchDecider(self._loaded, **options)              # options checked now, not at the first request
+        return Prepared(self, options)
 
     @_public
     def compare(self, request, *, at: Iterable[_dt.date | str] = (), overrides: Iterable[str] = (),
@@ -652,6 +720,67 @@ class Rulebase:
         return f"<Rulebase {len(self.files)} file(s), sha256 {(self.digest or 'none')[:12]}>"
 
 
+class Answer:
+    """One decision on the batch path: its record (a dict), the record as its JSON line (`text`), the exit
+    severity, and, once logged, `log_id` and `log_sha256`."""
+
+    __slots__ = ("record", "text", "severity", "log_id", "log_sha256", "log_items", "seconds")
+
+    def __init__(self, record: dict, text: str, severity: int):
+        self.record, self.text, self.severity = record, text, severity
+        self.log_id = self.log_sha256 = None
+        self.log_items: tuple = ()          # once logged: (item, outcome, deciding rule, its policy) rows
+        self.seconds = (0.0, 0.0)           # (deciding, logging)
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.record["outcome"])
+
+
+class Prepared:
+    """Single decisions with options fixed once (`Rulebase.prepare`). Thread-safe: each thread keeps its own
+    caches (pyDatalog's state is per thread)."""
+
+    def __init__(self, rulebase: "Rulebase", options: dict):
+        import threading
+        self.rulebase = rulebase
+        self.options = options
+        self._local = threading.local()
+
+    def _decider(self):
+        found = getattr(self._local, "decider", None)
+        if found is None:
+            from warrant.batch.decider import BatchDecider
+            found = self._local.decider = BatchDecider(self.rulebase._loaded, **self.options)
+        return found
+
+    @_public
+    def decide(self, request, *, log: "DecisionLog | str | None" = None, via: str = "api") -> Answer:
+        """Decide one request (a mapping); with `log`, the answer is returned once its record is committed
+        (concurrent callers share one transaction: group commit)."""
+        import time
+        from warrant.batch.encoding import encode
+        started = time.perf_counter()
+        chosen = self.rulebase.request(request)
+        decider = self._decider()
+        record = decider.decide_record(chosen)
+        severity, text = encode(record)
+        answer = Answer(record, text, severity)
+        decided = time.perf_counter()
+        if log is not None:
+            recorder = getattr(self._local, "recorder", None)
+            if recorder is None or recorder.via != via:
+                from warrant.log.entry import Recorder
+                recorder = self._local.recorder = Recorder(self.rulebase._loaded, via)
+            rows = None if any("proofs" in i or "branches" in i for i in record.get("items", ())) \
+                else decider.outcome(chosen)[1]
+            entry = recorder.entry(record, chosen.data, trace=self.options["trace"], rows=rows, text=text)
+            (_, answer.log_id, answer.log_sha256), = _log(log).commit([entry])
+            answer.log_items = entry.items
+        answer.seconds = (decided - started, time.perf_counter() - decided)
+        return answer
+
+
 def _shown(decision) -> dict:
     """What a renderer needs besides the JSON to print a logged decision as it was printed."""
     out: dict = {}
@@ -670,7 +799,7 @@ def _commit_block(log, entries, logged: list) -> None:
     if not entries:
         return
     try:
-        log.append(entries)
+        log.commit(entries)
     except LogFault as fault:
         first = fault.diagnostics[0]
         where = (f"the last decision logged is {logged[-1][1]} (line {logged[-1][0]})" if logged
@@ -678,6 +807,11 @@ def _commit_block(log, entries, logged: list) -> None:
         raise LogFault(Diagnostic(first.code, f"{first.message}; {where}", first.span, "error",
                                   (*first.notes, "run it again with --resume to decide the rest"))) from None
     logged[:] = [(entries[-1].line, entries[-1].id)]
+
+
+def _version() -> str:
+    from warrant import __version__
+    return __version__
 
 
 def _log(log) -> "DecisionLog":

@@ -1,5 +1,7 @@
 """The folder layout is the architecture, and no engine module imports itself back through another."""
 import os
+
+import pytest
 import re
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -66,7 +68,7 @@ def test_the_pipeline_depends_on_no_tool():
 
 def test_stage_folders():
     assert sorted(n for n in os.listdir(ENGINE) if os.path.isdir(os.path.join(ENGINE, n)) and n != "__pycache__") == \
-        ["analysis", "author", "batch", "checker", "log", "lsp", "pipeline", "review"]
+        ["analysis", "author", "batch", "checker", "log", "lsp", "pipeline", "review", "serve"]
 
 
 # Tests that reach a private name of the module they test, by design (a test about that module).
@@ -121,7 +123,7 @@ def test_the_installed_distribution_has_one_top_level_name():
     assert project["project"]["scripts"] == {"warrant": "warrant._cli:main"}
 
 
-SURFACES = ("warrant.lsp",)     # packages on top of the API that the command starts (`warrant lsp`)
+SURFACES = ("warrant.lsp", "warrant.serve", "warrant.serve.auth")   # surfaces on the API the command starts
 
 
 def test_the_cli_uses_the_public_api_alone():
@@ -142,20 +144,22 @@ def test_the_cli_uses_the_public_api_alone():
             assert node.attr in warrant.__all__, f"_cli.py:{node.lineno} uses warrant.{node.attr}, not in the API"
 
 
-def test_the_language_server_uses_the_public_api_alone():
-    """`warrant.lsp` is a surface on the front door: it imports `warrant` and its own modules, nothing of the
-    engine's, and uses only exported names (so what the editor shows is what `import warrant` gives)."""
+@pytest.mark.parametrize("surface", ["warrant.lsp", "warrant.serve"])
+def test_the_surfaces_use_the_public_api_alone(surface):
+    """`warrant.lsp` and `warrant.serve` are surfaces on the front door: each imports `warrant` and its own
+    modules, nothing of the engine's, and uses only exported names (so what the editor shows and the service
+    answers is what `import warrant` gives)."""
     import ast
 
     import warrant
     for module, text in _modules().items():
-        if not module.startswith("warrant.lsp"):
+        if not module.startswith(surface):
             continue
         for node in ast.walk(ast.parse(text)):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in names:
-                assert name == "warrant" or name.startswith("warrant.lsp") or not name.startswith("warrant"), \
+                assert name == "warrant" or name.startswith(surface) or not name.startswith("warrant"), \
                     f"{module}:{node.lineno} imports {name}"
             if isinstance(node, ast.ImportFrom) and node.module == "warrant":
                 assert all(a.name in warrant.__all__ for a in node.names), f"{module}:{node.lineno}"

@@ -49,6 +49,9 @@ class DecisionLog:
         self.url = os.fspath(url)
         self.store = open_store(self.url)
         self._lock = threading.RLock()
+        self._waiting: list = []            # group commit: tickets of callers waiting for a transaction
+        self._turn = threading.Condition()
+        self._leading = False
 
     @property
     def where(self) -> str:
@@ -81,6 +84,38 @@ class DecisionLog:
         with self._lock:
             rows = self.store.append(lambda last: link(entries, last))
         return [(r[0], r[1], r[-1]) for r in rows]
+
+    def commit(self, entries) -> list[tuple[int, str, str]]:
+        """`append`, with group commit: callers in different threads that arrive while a transaction is being
+        written wait, and the next transaction commits all of theirs at once. Each caller returns only when
+        its own entries are committed (or raises the fault that stopped them)."""
+        ticket = {"entries": list(entries), "done": False, "result": None, "error": None}
+        with self._turn:
+            self._waiting.append(ticket)
+            while not ticket["done"] and self._leading:
+                self._turn.wait()
+            if ticket["done"]:
+                if ticket["error"] is not None:
+                    raise ticket["error"]
+                return ticket["result"]
+            self._leading, group, self._waiting = True, self._waiting, []
+        try:
+            results = self.append([e for t in group for e in t["entries"]])
+            at = 0
+            for t in group:
+                t["result"], at = results[at:at + len(t["entries"])], at + len(t["entries"])
+        except BaseException as exc:  # noqa: BLE001 - every caller of the group hears the same fault
+            for t in group:
+                t["error"] = exc
+        finally:
+            with self._turn:
+                for t in group:
+                    t["done"] = True
+                self._leading = False
+                self._turn.notify_all()
+        if ticket["error"] is not None:
+            raise ticket["error"]
+        return ticket["result"]
 
     def last_line(self, batch: str) -> tuple[int, str] | None:
         """(line, id) of the last line of a batch already in the log (for --resume)."""
@@ -138,10 +173,12 @@ class DecisionLog:
         with self._lock:
             return Pruned(prune(self.store, instant(before, "--before"), by))
 
-    def replay(self, rules, /, *, at=None, assume=None, jobs: int = 1, progress: bool = True, **filters):
+    def replay(self, rules, /, *, at=None, assume=None, jobs: int = 1, progress: bool = True, on_progress=None,
+               **filters):
         """`warrant log replay`: which logged decisions `rules` (a loaded `warrant.Rulebase`) would decide
         differently, each as at its own date (or `at`) with its own settings (and
-        `assume`). `progress`: a bar on a terminal for a long replay."""
+        `assume`). `progress`: a bar on a terminal for a long replay; `on_progress(count)` is called as
+        decisions are replayed (a service's job reports it)."""
         from warrant.batch.progress import progress_bar
         from warrant.log.query import Filters
         from warrant.log.replay import replay
@@ -152,7 +189,7 @@ class DecisionLog:
             with self._lock:
                 total = self.store.query(f"SELECT COUNT(*) FROM warrant_decisions d WHERE {where}", args)[0][0]
         with progress_bar(total, "replaying") as tick:
-            return replay(self, rules, chosen, at=at, assume=assume, jobs=jobs, tick=tick)
+            return replay(self, rules, chosen, at=at, assume=assume, jobs=jobs, tick=on_progress or tick)
 
     def __repr__(self) -> str:
         return f"<DecisionLog {self.where}>"
