@@ -62,10 +62,10 @@ def _duty(data: dict) -> Duty:
 def _item(data: dict, units: dict) -> ItemDecision:
     from warrant.pipeline.judgement import Branch
     from warrant.review.counterfactual import Change, Counterfactual, Suggestions
-    found = [Counterfactual(tuple(Change(c["field"], c["from"], c["to"], units.get(c["field"], ""))
-                                  for c in cf["changes"]), tuple(cf["permitted_by"]))
+    found = [Counterfactual(tuple(Change(c["field"], c["from"], c["to"], units.get(c["field"], ""),
+                                         tuple(c.get("or", ()))) for c in cf["changes"]), tuple(cf["permitted_by"]))
              for cf in data.get("counterfactuals", ())]
-    counterfactuals = Suggestions.of(found, data.get("counterfactuals_incomplete")) \
+    counterfactuals = Suggestions.of(found, data.get("counterfactuals_incomplete"), data.get("counterfactuals_more", 0)) \
         if found or data.get("counterfactuals_incomplete") else ()
     branches = tuple(Branch(tuple(b["answers"].items()), b["outcome"], b.get("rule"), b.get("statement"),
                             _cites(b.get("citations")), tuple(_duty(d) for d in b.get("obligations", ())))

@@ -5,12 +5,25 @@ For each permission in force on the decision's date, each way of proving it
 just enough to meet it: a value already in the request is kept when it
 satisfies the conditions, otherwise it moves to the nearest value that does
 (a threshold's boundary, a member of the set); a missing yes/no fact is
-set, a fact a negated condition forbids is cleared. If a prohibition would
-then refuse the item, one more change that breaks that prohibition is
-tried. Every candidate is re-decided by the engine, exactly as a fresh
-request would be, and kept only if the item comes out permitted (which
-means no prohibition applies). The smallest verified sets of changes are
-reported, at most `LIMIT` of them.
+set, a fact a negated condition forbids is cleared. If the item is still
+refused, the search goes on from there, one change at a time: a prohibition
+that applies is lifted by breaking any literal of any way of proving it
+(a fact it needs cleared or moved out of its range, a fact it negates set,
+a concept it negates met), and a concept the permission negates is broken
+the same way. Every candidate is re-decided by the engine, exactly as a
+fresh request would be, and kept only if the item comes out permitted
+(which means no prohibition applies).
+
+The smallest verified sets of changes are reported. Values of one field
+that permit alike are grouped into one suggestion (`tool: none -> a | b`),
+each of them verified, so other fields get their place; at most `LIMIT`
+suggestions are shown and the rest counted (`Suggestions.more`).
+
+The search is complete within its bounds (`MAX_WAYS` ways of proving one
+rule, the unfolder's depth, `MAX_CHANGES` changes in one suggestion,
+`MAX_DECISIONS` changed requests decided per item, `MAX_VALUES` values of one
+field tried for a group); when one of them cuts it, the answer names it
+(`Suggestions.incomplete`).
 
 Only facts a request holds are changed: never the date, the assumptions or
 the drafts, and not the items asked for or the fields the vocabulary marks
@@ -19,7 +32,7 @@ the drafts, and not the items asked for or the fields the vocabulary marks
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.decide import decide_outcomes
@@ -30,20 +43,26 @@ from warrant.pipeline.request import request_from_data
 from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
 from warrant.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 
-LIMIT = 3
-MAX_WAYS = 4096             # ways of proving one permission considered (a bound the output names when reached)
+LIMIT = 3                   # suggestions shown; the others of the same size are counted
+MAX_WAYS = 4096             # ways of proving one rule considered (a bound the output names when reached)
+MAX_CHANGES = 4             # changes in one suggestion
+MAX_DECISIONS = 2000        # changed requests decided for one item
+MAX_VALUES = 64             # values of one field tried when grouping a suggestion's alternatives
 
 
 class Suggestions(tuple):
     """The smallest verified changes, and why the search may have missed one (`incomplete`: None when it
-    looked at every way of proving every permission in force)."""
+    looked at every way of proving every permission in force and every prohibition that applied);
+    `more`: how many further suggestions of the same size were found and not shown."""
 
     incomplete: str | None = None
+    more: int = 0
 
     @classmethod
-    def of(cls, found, incomplete: str | None) -> "Suggestions":
+    def of(cls, found, incomplete: str | None, more: int = 0) -> "Suggestions":
         out = cls(found)
         out.incomplete = incomplete
+        out.more = more
         return out
 
 
@@ -53,12 +72,17 @@ class Change:
     before: object          # JSON value, None when absent
     after: object           # JSON value, None when removed
     unit: str = ""          # shown after numbers that are counts (months)
+    alternatives: tuple = ()    # other values of the field that permit as well (each verified)
 
     def describe(self) -> str:
-        return f"{self.path}: {_show(self.before, self.unit)} -> {_show(self.after, self.unit)}"
+        after = " | ".join(_show(v, self.unit) for v in (self.after, *self.alternatives))
+        return f"{self.path}: {_show(self.before, self.unit)} -> {after}"
 
     def to_json(self) -> dict:
-        return {"field": self.path, "from": self.before, "to": self.after}
+        out = {"field": self.path, "from": self.before, "to": self.after}
+        if self.alternatives:
+            out["or"] = list(self.alternatives)
+        return out
 
 
 @dataclass(frozen=True)
@@ -146,31 +170,39 @@ class _Search:
         self.vocabulary = rulebase.program.vocabulary
         self.fields = self.vocabulary.by_fact
         self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
-        self.unfolder = Unfolder(rulebase.program)
+        self.unfolder = Unfolder(rulebase.program, frozenset({IN_FORCE}))
         self.date = at or request.date
         self.current = _current_values(request, self.fields)     # read-only: every way starts from the request
         self.verdicts = verdicts    # changed request's facts -> the engine's (permits, forbids), every item
+        self.tried: set = set()     # sets of changes already decided in this search
+        self.decided = 0            # changed requests evaluated afresh by this search
+        self.cuts: dict = {}        # bound that cut the search -> what it says (in the order met)
+        self.fewest = MAX_CHANGES + 1   # changes in the smallest suggestion found so far
 
     # ---- driving --------------------------------------------------------------
     def run(self) -> tuple[Counterfactual, ...]:
         found: dict = {}
-        cuts = []
         for rule_id in self._permits_in_force():
-            ways, cut = self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id))
-            # the conditions on each variable alone are the same for every request: worked out once per program
-            unaries = self.rb.program.memo(("unary", rule_id), lambda: tuple(_unary_constraints(w) for w in ways))
-            if cut:
-                cuts.append(cut)
+            ways, unaries = self._rule_ways(rule_id)
             for literals, unary in zip(ways, unaries):
-                changes = self._meet(literals, unary)
-                if changes is not None:
-                    self._try(changes, found)
+                met = self._meet(literals, unary)
+                if met is not None:
+                    changes, env = met
+                    self._try(changes, found, self._negated_concepts(literals, env))
+        if found:
+            self.cuts.pop("changes", None)      # what lies past the bound is larger than what was found
         best = sorted(found.values(), key=lambda cf: (len(cf.changes), [c.describe() for c in cf.changes]))
-        incomplete = "; ".join(cuts) or None
-        if not best:
-            return Suggestions.of((), incomplete)
-        smallest = len(best[0].changes)
-        return Suggestions.of(tuple(cf for cf in best if len(cf.changes) == smallest)[:LIMIT], incomplete)
+        shown, more = self._grouped([cf for cf in best if len(cf.changes) == len(best[0].changes)] if best else [])
+        return Suggestions.of(tuple(shown), "; ".join(self.cuts.values()) or None, more)
+
+    def _rule_ways(self, rule_id: str):
+        """A rule's ways of being proved and each way's conditions on one variable (once per program)."""
+        ways, cut = self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id))
+        # the conditions on each variable alone are the same for every request: worked out once per program
+        unaries = self.rb.program.memo(("unary", rule_id), lambda: tuple(_unary_constraints(w) for w in ways))
+        if cut:
+            self.cuts.setdefault(("ways", rule_id), cut)
+        return ways, unaries
 
     def _in_force(self, name: str) -> bool:
         """Whether a policy, or some version of a lineage, is in force on the (fixed) date of the search."""
@@ -193,27 +225,36 @@ class _Search:
             out.append(rule_id)
         return out
 
-    def _try(self, changes: list[Change], found: dict) -> None:
-        key = tuple(sorted((c.path, repr(c.after)) for c in changes))
-        if key in found:
+    def _try(self, changes: list[Change], found: dict, negated: tuple = ()) -> None:
+        """Decide the request with `changes`; keep them if the item is permitted, otherwise go on from them:
+        lift a prohibition that applies, or break a concept the permission negates."""
+        key = _key(changes)
+        if key in self.tried:
             return
+        self.tried.add(key)
         verdict = self._decide(changes)
         if verdict is None:
             return
         permits, forbids = verdict
         outcome, reason = combine(permits, forbids)
-        if outcome == Outcome.PERMITTED and changes:
-            found[key] = Counterfactual(tuple(sorted(changes, key=lambda c: c.path)), permits)
+        if outcome == Outcome.PERMITTED:
+            if changes:
+                found[key] = Counterfactual(tuple(sorted(changes, key=lambda c: c.path)), permits)
+                self.fewest = min(self.fewest, len(changes))
             return
-        if reason == Reason.PROHIBITION and permits and len(changes) < 4:
-            for extra in self._break_prohibitions(forbids, changes):
-                more = changes + [extra]
-                more_key = tuple(sorted((c.path, repr(c.after)) for c in more))
-                if more_key in found:
-                    continue
-                again = self._decide(more)
-                if again and combine(*again)[0] == Outcome.PERMITTED:
-                    found[more_key] = Counterfactual(tuple(sorted(more, key=lambda c: c.path)), again[0])
+        if len(changes) >= self.fewest:
+            return          # one more change could not give a smallest suggestion
+        if len(changes) >= MAX_CHANGES:
+            self.cuts.setdefault("changes", f"suggestions of more than {MAX_CHANGES} changes were not tried")
+            return
+        if reason == Reason.PROHIBITION and permits:
+            extras = self._lift(forbids, changes)
+        elif negated:
+            extras = self._break_concepts(negated, changes)
+        else:
+            return
+        for extra in extras:
+            self._try(changes + extra, found, negated)
 
     def _decide(self, changes: list[Change]):
         """(permits, forbids) for the item in the changed request, from a fresh evaluation."""
@@ -226,6 +267,11 @@ class _Search:
             return None
         key = changed.fact_set()
         if key not in self.verdicts:
+            if self.decided >= MAX_DECISIONS:
+                self.cuts.setdefault("decisions", f"more than {MAX_DECISIONS:,} changed requests would have had "
+                                                  f"to be decided; the first {MAX_DECISIONS:,} were")
+                return None
+            self.decided += 1
             from warrant.pipeline.grounding import request_atoms
             atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
             with self.rb.engine.session(atoms) as session:
@@ -243,10 +289,60 @@ class _Search:
                 return None
         return found
 
+    # ---- grouping ---------------------------------------------------------------------
+    def _grouped(self, smallest: list) -> tuple[list, int]:
+        """The suggestions with the values of one field that permit alike grouped (`tool: none -> a | b`),
+        each value verified; at most LIMIT of them, and how many more there were."""
+        out, covered = [], set()
+        for cf in smallest:
+            if _key(cf.changes) in covered:
+                continue
+            changes, permits = list(cf.changes), set(cf.permitted_by)
+            for index, change in enumerate(changes):
+                alternatives = []
+                for value in self._other_values(change):
+                    trial = changes[:index] + [replace(change, after=value)] + changes[index + 1:]
+                    covered.add(_key(trial))
+                    verdict = self._decide(trial)
+                    if verdict and combine(*verdict)[0] == Outcome.PERMITTED:
+                        alternatives.append(value)
+                        permits |= set(verdict[0])
+                if alternatives:
+                    ordered = sorted([change.after, *alternatives], key=self._value_order(change.path))
+                    changes[index] = replace(change, after=ordered[0], alternatives=tuple(ordered[1:]))
+            out.append(Counterfactual(tuple(changes), tuple(sorted(permits))))
+        return out[:LIMIT], max(0, len(out) - LIMIT)
+
+    def _value_order(self, path: str):
+        """Sort key: a field's values in the order its enumeration declares them."""
+        spec = next(f for f in self.fields.values() if f.path == path)
+        rank = {v: i for i, v in enumerate(spec.values)}
+        return lambda value: [rank.get(v, len(rank)) for v in value] if isinstance(value, list) else \
+            rank.get(value, len(rank))
+
+    def _other_values(self, change: Change) -> list:
+        """The other values a suggestion's change could take: the field's allowed symbols (an enumeration),
+        or, for a list, the list with another symbol added; nothing for other kinds."""
+        spec = next((f for f in self.fields.values() if f.path == change.path), None)
+        if spec is None or spec.kind != SYMBOL or not spec.values:
+            return []
+        if spec.many:
+            have = list(self.current.get(spec.path) or [])
+            if not isinstance(change.after, list) or change.after[:-1] != [to_json(v) for v in have]:
+                return []
+            pool = [have_json + [v] for have_json in ([to_json(v) for v in have],) for v in spec.values
+                    if v not in have and v != change.after[-1]]
+        else:
+            pool = [v for v in spec.values if v not in (change.after, change.before)]
+        if len(pool) > MAX_VALUES:
+            self.cuts.setdefault(("values", spec.path), f"{spec.path} takes {len(pool) + 1} values; "
+                                                        f"the first {MAX_VALUES} were tried as alternatives")
+        return pool[:MAX_VALUES]
+
     # ---- meeting one way of proving a permission --------------------------------
-    def _meet(self, literals: list, unary: dict) -> list[Change] | None:
+    def _meet(self, literals: list, unary: dict):
         """The changes that make the request meet `literals` (`unary`: their conditions on one variable
-        alone), or None if only fixed facts could."""
+        alone) and the values they give the variables, or None if only fixed facts could."""
         request = self.request
         env: dict = {}
         changes: list[Change] = []
@@ -293,7 +389,7 @@ class _Search:
                 bound = {"Item_": self.item, **env}
                 if all(t.name in bound for t in terms(literal) if isinstance(t, Var)) and not holds(literal, bound):
                     return None
-        return list({(c.path, repr(c.after)): c for c in changes}.values())      # one change a field and value
+        return list({(c.path, repr(c.after)): c for c in changes}.values()), env   # one change a field and value
 
     def _meet_fact(self, literal: Atom, env: dict, unary, current, changes: list) -> bool:
         spec = self.fields[literal.predicate]
@@ -382,24 +478,130 @@ class _Search:
         changes.append(Change(spec.path, records or None, records + [new]))
         return True
 
-    # ---- prohibitions ---------------------------------------------------------------
-    def _break_prohibitions(self, forbids, changes):
-        """Single changes that falsify a request fact a firing prohibition rests on."""
-        current = _current_values(self.request, self.fields)
-        touched = {c.path for c in changes}
+    # ---- lifting prohibitions, breaking negated concepts ------------------------------
+    def _lift(self, forbids, changes):
+        """Changes that would each break one literal of a prohibition that applies, or of a definition it
+        rests on (the rule's body and its definitions' bodies, followed one rule at a time, so a rule with
+        many ways of being proved costs no more than its distinct literals)."""
+        seen: set = set()
         for rule_id in forbids:
-            for base, subst in self.unfolder.unfold(list(self.rb.program.rules[rule_id].body), {}):
-                for literal in (apply(l, subst) for l in base):
-                    if isinstance(literal, Atom) and literal.predicate in self.fields:
-                        spec = self.fields[literal.predicate]
-                        if spec.path in self.fixed or spec.path in touched:
-                            continue
-                        if spec.kind == BOOL and current.get(spec.path):
-                            yield Change(spec.path, True, False)
-                break
+            yield from self._breaks_below(self.rb.program.rules[rule_id].body, changes, seen, 0)
+
+    def _negated_concepts(self, literals, env: dict) -> tuple:
+        """The defined concepts a way of proving a permission negates (`not exempt`): while one holds,
+        the way does not."""
+        program = self.rb.program
+        return tuple(l.atom for l in literals
+                     if isinstance(l, Not) and l.atom.predicate in program.by_head and l.atom.predicate != IN_FORCE)
+
+    def _break_concepts(self, concepts, changes):
+        """Changes that would each break one literal of a negated concept's definitions."""
+        seen: set = set()
+        for concept in concepts:
+            for rule_id in self.rb.program.by_head[concept.predicate]:
+                yield from self._breaks_below(self.rb.program.rules[rule_id].body, changes, seen, 0)
+
+    def _breaks_below(self, body, changes, seen: set, depth: int):
+        """`_breaks` of one rule body, then of the bodies of the definitions its positive literals use."""
+        from warrant.pipeline.unfold import MAX_DEPTH
+        for extra in self._breaks(list(body), _unary_constraints(body), changes, {}):
+            key = _key(extra)
+            if key not in seen:
+                seen.add(key)
+                yield extra
+        program = self.rb.program
+        for literal in body:
+            if isinstance(literal, Atom) and literal.predicate in program.by_head and literal.predicate != IN_FORCE:
+                if depth >= MAX_DEPTH:
+                    self.cuts.setdefault("depth", f"definitions nested more than {MAX_DEPTH} deep were not "
+                                                  f"searched for a condition to change")
+                    continue
+                for rule_id in program.by_head[literal.predicate]:
+                    if ("below", rule_id) not in seen:
+                        seen.add(("below", rule_id))
+                        yield from self._breaks_below(program.rules[rule_id].body, changes, seen, depth + 1)
+
+    def _breaks(self, literals, unary, changes, env):
+        """For each literal of one way of proving a conclusion, the changes that would make it false:
+        a yes/no fact cleared, a negated fact set, a value moved out of the literal's range, a value
+        removed from a list, a negated concept met."""
+        touched = {c.path for c in changes}
+        for literal in literals:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if not isinstance(atom, Atom):
+                continue
+            if atom.predicate in self.fields:
+                spec = self.fields[atom.predicate]
+                if spec.path in self.fixed or spec.path in touched or spec.kind == "records":
+                    continue
+                change = self._unmeet(spec, atom, unary) if literal is atom else self._meet_negated(spec, atom)
+                if change is not None:
+                    yield [change]
+            elif isinstance(literal, Not) and atom.predicate in self.rb.program.by_head and atom.predicate != IN_FORCE:
+                for base, subst in self.unfolder.unfold([atom], {}):
+                    way = [apply(l, subst) for l in base]
+                    met = self._meet(way, _unary_constraints(way))
+                    if met is not None and met[0] and not touched & {c.path for c in met[0]}:
+                        yield met[0]
+
+    def _unmeet(self, spec, atom: Atom, unary) -> Change | None:
+        """One change that makes a request-fact literal false (None if the request does not meet it)."""
+        path, have = spec.path, self.current.get(spec.path)
+        if have is None:
+            return None
+        if spec.kind == BOOL:
+            return Change(path, True, False)
+        arg = atom.args[0]
+
+        def meets(value) -> bool:
+            return value == arg.value if isinstance(arg, Const) else _fits(arg.name, value, unary, self.rb)
+        if spec.many:
+            keep = [v for v in have if not meets(v)]
+            if len(keep) == len(have):
+                return None
+            return Change(path, [to_json(v) for v in have], [to_json(v) for v in keep] or None)
+        if not meets(have):
+            return None
+        if spec.kind == SYMBOL:
+            pool = sorted(v for v in spec.values if not meets(v))
+            return Change(path, to_json(have), to_json(pool[0])) if pool else None
+        candidates = set()
+        for literal in ([] if isinstance(arg, Const) else unary.get(arg.name, [])):
+            if isinstance(literal, Compare):
+                candidates |= {t for c in terms(literal) if isinstance(c, Const) and kind_of(c.value) == spec.kind
+                               for t in around(c.value)}
+        outside = [v for v in candidates if not meets(v)]
+        if not outside:
+            return None
+        nearest = min(outside, key=lambda v: (abs(order(v) - order(have)), order(v)))
+        unit = "months" if isinstance(nearest, Months) else ""
+        return Change(path, _record_json(have), _record_json(nearest), unit)
+
+    def _meet_negated(self, spec, atom: Atom) -> Change | None:
+        """One change that makes a negated request-fact literal false: the fact it negates, stated."""
+        path, have = spec.path, self.current.get(spec.path)
+        if spec.kind == BOOL:
+            if have:
+                return None
+            given = _get_path(self.request.data, path)       # a `false` the request gave is shown as given
+            return Change(path, False if given is False else None, True)
+        arg = atom.args[0]
+        if not isinstance(arg, Const):
+            return None
+        if spec.many:
+            have = list(have or [])
+            return None if arg.value in have else \
+                Change(path, [to_json(v) for v in have] or None, [to_json(v) for v in have] + [to_json(arg.value)])
+        if have == arg.value or spec.kind != SYMBOL:
+            return None
+        return Change(path, to_json(have) if have is not None else None, to_json(arg.value))
 
 
 # ---- helpers ------------------------------------------------------------------------
+
+
+def _key(changes) -> tuple:
+    return tuple(sorted((c.path, repr(c.after)) for c in changes))
 
 
 def _current_values(request, fields: dict) -> dict:

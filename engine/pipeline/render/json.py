@@ -61,6 +61,8 @@ def item_to_json(item: ItemDecision) -> dict:
         out["why_not"] = [attempt_to_json(a) for a in item.attempts]
     if item.counterfactuals:
         out["counterfactuals"] = [cf.to_json() for cf in item.counterfactuals]
+    if getattr(item.counterfactuals, "more", 0):
+        out["counterfactuals_more"] = item.counterfactuals.more
     if getattr(item.counterfactuals, "incomplete", None):
         out["counterfactuals_incomplete"] = item.counterfactuals.incomplete
     if item.obligations:

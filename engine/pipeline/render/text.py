@@ -94,6 +94,9 @@ def render_decision(decision: Decision) -> str:
         if item.outcome == "refused" and decision.extra.get("changes_searched"):
             for cf in item.counterfactuals:
                 out.append(f"  would be permitted if: {cf.describe()}")
+            more = getattr(item.counterfactuals, "more", 0)
+            if more:
+                out.append(f"  ... and {more} more way(s) with as few changes, not shown")
             incomplete = getattr(item.counterfactuals, "incomplete", None)
             if incomplete:
                 out.append(f"  the search for what would change stopped at a bound, so this answer is incomplete: "
