@@ -32,10 +32,10 @@ CASES = [
              'forbid f for Item "s" cites s when holder(nhs_digital) }\n'
              'policy b "t" version of fam in force from 2017-06-01 {\n'
              'forbid g for Item "s" cites s when holder(nhs_trust) }', 3, 29),
-    ("C118", 'policy a "t" version of fam in force from 2017-01-01 until 2018-01-01 {\n'
-             'forbid f for Item "s" cites s when holder(nhs_digital) }\n'
-             'policy b "t" version of fam in force from 2018-03-01 {\n'
-             'forbid g for Item "s" cites s when holder(nhs_trust) }', 3, 29),
+    ("C143", 'invariant i "s" never permit Item by f when holder(nhs_digital)\n'
+             'forbid f for Item "s" cites s when holder(nhs_digital)', 1, 38),
+    ("C144", 'set dated "d" from 2017-01-01 = {a} from 2018-01-01 remove {b}\n'
+             'forbid f for Item "s" cites s when Item in dated', 1, 61),
     ("C119", 'define holder(X) as r "s" cites s when requester(X)', 1, 8),
     ("C122", 'define p(X) as r "s" cites s when suspected_offence(X)\n'
              'define p(X) as r2 "s" cites s when p(X) and holder(nhs_digital)\n'

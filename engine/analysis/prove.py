@@ -2,7 +2,8 @@
 
 For each invariant, one formula over the symbolic request of
 `engine/analysis/encode.py`: some requested item is permitted (a permission
-applies, no prohibition does) and BODY holds of it, under any date, any
+applies, no prohibition does; with `by NAME`, one of the permissions NAME
+means is among those that apply) and BODY holds of it, under any date, any
 assumption setting and any drafts a request may name. Unsatisfiable: the
 invariant is proved for every request (exactly, or for lists up to the
 bounds the space reports). Satisfiable: the smallest model is written as a
@@ -20,7 +21,9 @@ import z3
 
 from warrant.analysis.encode import NotExact, Side, Space
 from warrant.analysis.solve import satisfiable, witness
+from warrant.pipeline.check import permissions_by
 from warrant.pipeline.compile import compile_condition
+from warrant.pipeline.datalog import PERMIT, Atom, Const, Var
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
 
@@ -35,15 +38,29 @@ class Proof:
 
 def prove(rulebase, invariant) -> Proof:
     """Prove one invariant, or find the counter-example the engine confirms. Raises NotExact (recursion)."""
-    body = [compile_condition(c) for c in invariant.body]
-    space = Space([rulebase], body)
+    bodies = invariant_bodies(rulebase, invariant)
+    if not bodies:                            # `by` a policy with no permission: nothing it could permit
+        return Proof(True, 0, {})
+    space = Space([rulebase], [literal for body in bodies for literal in body])
     side = Side(space, rulebase)
-    violation = z3.Or(*[z3.And(side.permitted(item), side.condition(body, item, invariant.item_var))
+    violation = z3.Or(*[z3.And(side.permitted(item),
+                               z3.Or(*[side.condition(body, item, invariant.item_var) for body in bodies]))
                         for item in space.item_codes()])
     if not satisfiable(space, violation):
         return Proof(True, 1, dict(space.bounds))
     document = witness(space, violation)
     return Proof(False, 2, dict(space.bounds), document)
+
+
+def invariant_bodies(rulebase, invariant) -> list[list]:
+    """The invariant's condition as compiled literals: one body, or with `by NAME` one per permission NAME
+    means, each with that permission applying to the item (`w_permit(Item, RULE)`) in front."""
+    body = [compile_condition(c) for c in invariant.body]
+    if invariant.by is None:
+        return [body]
+    item = Var(invariant.item_var)
+    return [[Atom(PERMIT, (item, Const(rule)))] + body
+            for rule in permissions_by(rulebase.checked, invariant.by)]
 
 
 def confirm(rulebase, document: dict, decide_violation) -> tuple:

@@ -72,8 +72,10 @@ class _Printer:
                 for rule in decl.rules:
                     anchors.append(rule)
                     anchors += rule.body
+                    anchors += [c for o in rule.obligations for c in o.when]
             elif isinstance(decl, (S.Rule, S.Invariant)):
                 anchors += decl.body
+                anchors += [c for o in getattr(decl, "obligations", ()) for c in o.when]
         anchors = [(node.span.line, node.span.column, node) for node in anchors]
         return anchors, containers
 
@@ -195,6 +197,11 @@ class _Printer:
             if isinstance(decl, S.ValueDecl):
                 self._line_out(f"{INDENT}{when} = {term_text(period.value)}{cites}", period)
                 continue
+            if period.change:
+                changes = " ".join(f"{word} {{{', '.join(names)}}}" for word, names
+                                   in (("add", period.added), ("remove", period.removed)) if names)
+                self._line_out(f"{INDENT}{when} {changes}{cites}", period)
+                continue
             line = f"{INDENT}{when} = {{{', '.join(period.value)}}}{cites}"
             if len(line) <= WIDTH:
                 self._line_out(line, period)
@@ -302,7 +309,7 @@ class _Printer:
         self.out.append(INDENT + quote(decl.statement))
         if decl.cites:
             self.out.append(INDENT + self._cites(decl.cites, ""))
-        self.out.append(f"{INDENT}never permit {decl.item_var}")
+        self.out.append(f"{INDENT}never permit {decl.item_var}" + (f" by {decl.by}" if decl.by else ""))
         self._body(decl.body, INDENT)
 
     # -- rules ------------------------------------------------------------------
@@ -320,8 +327,13 @@ class _Printer:
         if rule.assumes:
             self.out.append(f"{inner}assumes {', '.join(rule.assumes)}")
         for obligation in rule.obligations:
-            line = f"{inner}requires {quote(obligation.text)} {self._cites(obligation.cites, '')}"
-            if len(line) <= WIDTH:
+            when = " when " + " and ".join(condition_text(c) for c in obligation.when) if obligation.when else ""
+            line = f"{inner}requires {quote(obligation.text)}{when} {self._cites(obligation.cites, '')}"
+            if obligation.when and (len(line) > WIDTH or any(id(c) in self.attached for c in obligation.when)):
+                self._line_out(f"{inner}requires {quote(obligation.text)}", obligation)
+                self._body(obligation.when, inner + INDENT)
+                self.out.append(inner + INDENT + self._cites(obligation.cites, ""))
+            elif len(line) <= WIDTH:
                 self._line_out(line, obligation)
             else:                                   # the citations on their own line, as a long doc string
                 self._line_out(f"{inner}requires {quote(obligation.text)}", obligation)

@@ -1,7 +1,8 @@
 """Invariants: properties that must hold for every possible request, proved or (as a fallback) sampled.
 
-`invariant ID "..." never permit Item when BODY` says no item for which
-BODY holds is ever permitted. `check_invariants` proves each one for every
+`invariant ID "..." never permit Item [by NAME] when BODY` says no item for
+which BODY holds is ever permitted (with `by NAME`: permitted with one of the
+permissions NAME means among those that apply, `check.permissions_by`). `check_invariants` proves each one for every
 request through the exact analysis (engine/analysis/prove.py) and has the
 engine confirm any counter-example it finds. Only a program the analysis
 cannot encode exactly (recursive rules) falls back to the enumeration
@@ -39,6 +40,7 @@ import json
 from dataclasses import dataclass, replace
 
 from warrant.pipeline import syntax as S
+from warrant.pipeline.check import permissions_by
 from warrant.pipeline.compile import compile_condition
 from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, PERMIT, Atom, Compare, Const, Not, Var,
                                       compares_request_values)
@@ -181,6 +183,7 @@ class _Enumerator:
         self.body_variables = sorted({a.name for l in self.body for a in _terms(l) if isinstance(a, Var)}
                                      - {invariant.item_var})
         self.verdicts: dict = {}
+        self.through = frozenset(permissions_by(rulebase.checked, invariant.by)) if invariant.by else None
 
     # ---- concrete requests ------------------------------------------------------
 
@@ -327,7 +330,7 @@ class _Enumerator:
         ways = 0
         for rule_id in sorted(self.program.rules):
             rule = self.program.rules[rule_id]
-            if rule.kind != "permit":
+            if rule.kind != "permit" or (self.through is not None and rule_id not in self.through):
                 continue
             for index, (base, subst) in enumerate(self.unfolder.permission(rule_id, item_var, tuple(goal))):
                 if index >= MAX_UNFOLDINGS:
@@ -392,6 +395,8 @@ class _Enumerator:
                 rules = tuple(sorted(r for i, r in permits if i == item))
                 if combine(rules, [r for i, r in forbids if i == item])[0] != Outcome.PERMITTED:
                     continue
+                if self.through is not None and not self.through & set(rules):
+                    continue                   # `by NAME`: permitted, but not through the permissions it names
                 fixed = [_rename_var(l, self.invariant.item_var, None, Const(item)) for l in body]
                 positive = [v for v in variables if any(isinstance(l, Atom) and Var(v) in l.args for l in fixed)]
                 if session.ask_body(tuple(fixed), positive) if positive else session.ask_body(tuple(fixed), []):

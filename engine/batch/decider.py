@@ -14,7 +14,7 @@ from warrant.batch.cache import Bounded
 from warrant.batch.classes import Abstraction, items_independent
 from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
 from warrant.pipeline.datalog import FORBID, PERMIT
-from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules
+from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules, duties_held
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.grounding import settings_for
 from warrant.pipeline.judgement import open_questions
@@ -43,6 +43,7 @@ class BatchDecider:
         self.read_sets: dict = Bounded(20_000)   # outcome class -> the `reads` its templates were keyed by
         self.template_hits = 0
         self.evaluations = 0
+        self.duties: dict = Bounded(200_000)     # outcome class -> the conditional obligations that hold
 
     def _traced(self, request, key):
         """A decision with its trace: from a template of the request's shape, else fresh (recording one).
@@ -101,7 +102,7 @@ class BatchDecider:
 
     def _decide_record(self, request) -> dict:
         if self.trace == "none":
-            return self._summary(request.id, self.outcome(request))
+            return self._summary(request, self.outcome(request))
         if open_questions(self.rulebase, request):
             # an open judgement reads like a "no" to the engine, so no cache keyed by facts may answer it
             data = decision_to_json(decide(self.rulebase, request, at=self.at, assume=self.assume,
@@ -125,7 +126,7 @@ class BatchDecider:
             if self.trace == "refused" and data["outcome"] == "permitted":
                 return _summary_of_trace(request.id, data)
             return {**data, "request": request.id}
-        return self._summary(request.id, cached if cached is not None else self.outcome(request))
+        return self._summary(request, cached if cached is not None else self.outcome(request))
 
     def outcome(self, request) -> tuple:
         """(overall, ((item, outcome, deciding rule), ...)) for a request, from the class caches.
@@ -158,18 +159,31 @@ class BatchDecider:
                                                           drafts=self.drafts)
         return cached
 
-    def _summary(self, request_id: str, cached) -> dict:
+    def obligations(self, request, item, rule) -> tuple:
+        """The obligations permission `rule` gives `item` of this request: its unconditional ones, and the
+        conditional ones whose conditions hold (one evaluation per outcome class, and only when some
+        permission has such an obligation)."""
+        held = frozenset()
+        if any(d.clause for d in self.rulebase.rule_obligations(rule)):
+            key = self.abstraction.signature(request, self.at)
+            held = self.duties.get(key)
+            if held is None:
+                held = self.duties[key] = duties_held(self.rulebase, request, at=self.at, assume=self.assume,
+                                                      drafts=self.drafts)
+        return self.rulebase.item_obligations(rule, item, held)
+
+    def _summary(self, request, cached) -> dict:
         """A record without the trace: each item's outcome, and a permitted item's obligations."""
         outcome, items = cached
         rows = []
         for item, result, rule in items:
             row = {"item": item, "outcome": result}
             if result == "permitted" and rule is not None:
-                duties = self.rulebase.rule_obligations(rule)
+                duties = self.obligations(request, item, rule)
                 if duties:
                     row["obligations"] = [duty_to_json(d) for d in duties]
             rows.append(row)
-        return {"request": request_id, "outcome": outcome, "items": rows}
+        return {"request": request.id, "outcome": outcome, "items": rows}
 
 
 def _summary_of_trace(request_id: str, data: dict) -> dict:

@@ -1,6 +1,6 @@
 """Relevance: which of a request's facts can matter to its decision at all.
 
-Every permission and prohibition is unfolded (engine/pipeline/unfold.py) into the
+Every permission, prohibition and conditional obligation is unfolded (engine/pipeline/unfold.py) into the
 conjunctions that can prove it. The request's required single-valued fields
 (the date and every other declared `required` one-valued field) decide at
 once which conjunctions are *live*: a conjunction that needs `body(a)` is
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warrant.pipeline.datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.unfold import Unfolder, apply, holds, terms
 
 MAX_CONJUNCTIONS = 20000
@@ -47,7 +47,7 @@ class Relevance:
         out = []
         for rule_id in sorted(program.rules):
             rule = program.rules[rule_id]
-            if rule.head.predicate not in (PERMIT, FORBID):
+            if rule.head.predicate not in (PERMIT, FORBID, DUTY):     # a conditional obligation counts too
                 continue
             for base, subst in unfolder.unfold(list(rule.body), {}):
                 if any(isinstance(l, Atom) and l.predicate in program.by_head for l in base):

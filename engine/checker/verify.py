@@ -7,15 +7,16 @@ bindings it states (body literal by body literal, head included); every fact
 leaf is a fact of the request or a set member declared in the rules; every
 comparison holds on its values; every negation holds in the model computed
 by the independent reference evaluator; the assumptions named are those the
-rules use; each outcome agrees with the reference model; a refusal's
-why-not lists every permission in force on that date; and when the request
+rules use; each outcome agrees with the reference model; a permitted item
+carries exactly its deciding permission's obligations whose conditions hold
+in the reference model; a refusal's why-not lists every permission in force on that date; and when the request
 leaves judgements open, the reference model decides every answer to them:
 a settled item has its outcome under each, and an undetermined item's
 branches cover each answer once, with the outcome and rule it gives.
 """
 from __future__ import annotations
 
-from warrant.pipeline.datalog import FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
+from warrant.pipeline.datalog import DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
 import itertools
 
 from warrant.pipeline.grounding import request_atoms, settings_for
@@ -24,6 +25,11 @@ from warrant.checker.reference import compare, evaluate
 from warrant.pipeline.trace import Decision, TraceNode
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _duties(obligations) -> list:
+    """Obligations as the checker compares them: what, whose, on what authority (not the trace's words)."""
+    return [(d.text, d.rule, d.citations, d.clause) for d in obligations]
 
 
 class _Checker:
@@ -154,6 +160,7 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
     problems: list[str] = []
     checker = _Checker(rulebase, facts, model, problems)
     permitted_by = {row for row in model.get(PERMIT, ())}
+    duties = frozenset(model.get(DUTY, ()))     # conditional obligations whose conditions hold, by the reference
     forbidden_by = {row for row in model.get(FORBID, ())}
     questions = open_questions(rulebase, request)
     answers = _every_answer(rulebase, request, questions, at, switches, drafts) if questions else {}
@@ -173,9 +180,10 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
             if proof.kind != "rule" or proof.atom[0] not in (PERMIT, FORBID) or proof.atom[1][0] != item.item:
                 problems.append(f"{where}: a top-level proof must conclude a permission or prohibition of the item")
         if item.outcome == "permitted" and item.proofs and \
-                item.obligations != rulebase.rule_obligations(item.proofs[0].rule):
+                _duties(item.obligations) != _duties(rulebase.item_obligations(item.proofs[0].rule, item.item,
+                                                                               duties)):
             problems.append(f"{where}: obligations shown are not those of the deciding permission "
-                            f"{item.proofs[0].rule}")
+                            f"{item.proofs[0].rule} whose conditions hold")
         if item.outcome != "permitted" and item.obligations:
             problems.append(f"{where}: a {item.outcome} item carries no obligations")
         if item.reason == "prohibition" and sorted(p.atom[1][1] for p in item.proofs) != forbids:

@@ -124,6 +124,9 @@ class _Checker:
                 self.error("C113", f"`default` is `on` or `off`, not `{default}`", prop.span)
             for prop in decl.properties:
                 self._citations(prop.cites)
+        for name, decl in list(self.out.sets.items()):
+            if any(p.change for p in decl.periods):
+                self.out.sets[name] = self._changes(decl)
         for decl in self.out.sets.values():
             for members, span in [(decl.members, decl.span)] + [(p.value, p.span) for p in decl.periods]:
                 if len(set(members)) != len(members):
@@ -206,6 +209,39 @@ class _Checker:
                                   (" (`{}` for none)" if what == "set" else "") +
                                   ", or drop the `until` that leaves them out",))
 
+    def _changes(self, decl: S.SetDecl) -> S.SetDecl:
+        """A dated set whose periods add and remove members (`from D add {x} remove {y}`), each period's full
+        membership worked out from the one before it (C144): the first period lists its members; a change
+        removes only members and adds only names that are not."""
+        resolved, before = {}, None
+        for period, _, _ in S.in_effect(decl.periods):
+            if not period.change:
+                before = resolved[id(period)] = period.value
+                continue
+            spans = dict(zip(period.added + period.removed, period.member_spans))
+            if before is None:
+                self.error("C144", f"set `{decl.name}`: the period from {period.start} is written as changes, but no "
+                                   "period before it lists the members to change", period.span,
+                           notes=("the first period says its members in full: `from D = {a, b}`",))
+                before = ()
+            members = list(before)
+            for member in period.removed:
+                if member in members:
+                    members.remove(member)
+                else:
+                    self.error("C144", f"set `{decl.name}` from {period.start} removes `{member}`, which is not "
+                                       f"a member then ({S.period_value_text(decl, replace(period, value=before))})",
+                               spans.get(member, period.span), suggestion=did_you_mean(member, before))
+            for member in period.added:
+                if member in before and member not in period.removed:
+                    self.error("C144", f"set `{decl.name}` from {period.start} adds `{member}`, which is a member "
+                                       "already", spans.get(member, period.span))
+                elif member not in members:
+                    members.append(member)
+            before = resolved[id(period)] = tuple(members)
+        return replace(decl, periods=tuple(replace(p, value=resolved[id(p)]) if p.change else p
+                                           for p in decl.periods))
+
     def _value(self, decl: S.ValueDecl) -> None:
         """A named value is a constant of one kind, and its name is no enumeration value or set (C141)."""
         kinds = set()
@@ -257,7 +293,9 @@ class _Checker:
         enum_values = {v for e in self.out.vocabulary.enums for v in e.values}
         named = {n for n in self.out.values if n not in enum_values and n not in self.out.sets}   # else C141
         for rule_id, rule in list(self.out.rules.items()):
-            self.out.rules[rule_id] = replace(rule, body=body_of(rule.body))
+            self.out.rules[rule_id] = replace(rule, body=body_of(rule.body),
+                                              obligations=tuple(replace(o, when=body_of(o.when)) if o.when else o
+                                                                for o in rule.obligations))
         for name, invariant in list(self.out.invariants.items()):
             self.out.invariants[name] = replace(invariant, body=body_of(invariant.body))
 
@@ -339,7 +377,7 @@ class _Checker:
         return kinds
 
     def check_rule(self, rule: S.Rule) -> None:
-        if not rule.cites and rule.kind != "invariant":
+        if not rule.cites and rule.kind not in ("invariant", "obligation"):
             self.error("C110", f"rule `{rule.id}` cites no source", rule.id_span,
                        notes=("every rule names the source it rests on: `cites SOURCE \"locator\"`",))
         self._citations(rule.cites)
@@ -349,6 +387,9 @@ class _Checker:
             if rule.kind != "permit":
                 self.error("C138", f"`requires` on a {rule.kind} rule: an obligation is what a permitted item "
                                    "carries, so only a permit rule can say it", obligation.span)
+            elif obligation.when:       # its conditions are checked as a body about the permission's item
+                self.check_rule(S.Rule("obligation", rule.id, rule.statement, obligation.when, (), (),
+                                       rule.item_var, span=obligation.span, id_span=rule.id_span))
         kinds = self.variable_kinds(rule)
         bound = set(kinds) | ({rule.item_var} if rule.item_var else set())
         for cond in rule.body:
@@ -610,7 +651,7 @@ class _Checker:
         for rule in list(self.out.rules.values()) + [i.as_rule() for i in self.out.invariants.values()]:
             used_sources |= {c.source for c in rule.cites} | {c.source for o in rule.obligations for c in o.cites}
             used_assumptions |= set(rule.assumes)
-            for cond in rule.body:
+            for cond in rule.body + tuple(c for o in rule.obligations for c in o.when):
                 if isinstance(cond, (S.Positive, S.Negative)):
                     used_preds.add(cond.atom.predicate)
                 elif isinstance(cond, S.Member):
@@ -656,7 +697,8 @@ class _Checker:
 
     # ---- temporal coverage ----------------------------------------------------------
     def coverage(self) -> None:
-        """Versions of one policy must not overlap, nor leave a gap between them."""
+        """Versions of one policy must not overlap (C117). They may leave days between them: on those days
+        the provision is simply not in force (`in force(LINEAGE)` is false; traces say so)."""
         lineages: dict[str, list[S.PolicyDecl]] = defaultdict(list)
         for policy in self.out.policies.values():
             if policy.family and not policy.draft:
@@ -670,11 +712,28 @@ class _Checker:
                     self.error("C117", f"versions `{before.name}` and `{after.name}` of `{family}` are both "
                                        f"in force on {start or 'some dates'}", after.period.span if after.period
                                else after.span, related=(before.period.span if before.period else before.span,))
-                elif start is not None and (start - end).days > 1:
-                    self.error("C118", f"no version of `{family}` is in force from {end.fromordinal(end.toordinal() + 1)} "
-                                       f"to {start.fromordinal(start.toordinal() - 1)}",
-                               after.period.span if after.period else after.span,
-                               notes=(f"`{before.name}` ends {end}; `{after.name}` starts {start}",))
+
+    # ---- invariants ---------------------------------------------------------------------
+    def invariant_by(self, invariant: S.Invariant) -> None:
+        """`never permit Item by NAME`: NAME is a permission, a policy or a lineage with permissions (C143)."""
+        name = invariant.by
+        if name is None:
+            return
+        rule = self.out.rules.get(name)
+        if rule is not None:
+            if rule.kind != "permit":
+                self.error("C143", f"`by {name}` names a {rule.kind} rule: an item is permitted by a permission, "
+                                   "a policy or a lineage", invariant.by_span)
+            return
+        if name in self.out.policies or self.out.versions(name):
+            if not permissions_by(self.out, name):
+                self.error("C143", f"`by {name}`: policy or lineage `{name}` has no permission, so the invariant "
+                                   "holds of nothing", invariant.by_span, severity="warning")
+            return
+        known = [r.id for r in self.out.rules.values() if r.kind == "permit"] + list(self.out.policies) + \
+            sorted({p.family for p in self.out.policies.values() if p.family})
+        self.error("C143", f"`by {name}`: no permission, policy or lineage is called `{name}`", invariant.by_span,
+                   suggestion=did_you_mean(name, known))
 
     def run(self) -> Checked:
         self.collect()
@@ -685,6 +744,7 @@ class _Checker:
             self.check_rule(rule)
         for invariant in self.out.invariants.values():
             self.check_rule(invariant.as_rule())
+            self.invariant_by(invariant)
         self.stratify()
         self.definition_depth()
         self.unused()
@@ -695,6 +755,15 @@ class _Checker:
 
 
 _MIN = _dt.date.min
+
+
+def permissions_by(checked: Checked, name: str) -> list[str]:
+    """The permissions `never permit Item by NAME` means: NAME itself, or every permission of policy NAME, or of
+    every version of lineage NAME (drafts included: a draft switched on permits too)."""
+    if name in checked.rules:
+        return [name]
+    policies = {name} | {p.name for p in checked.versions(name)}
+    return sorted(r.id for r in checked.rules.values() if r.kind == "permit" and r.policy in policies)
 
 
 def check(files: list[S.RuleFile]) -> Checked:

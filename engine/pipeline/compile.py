@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.check import Checked
-from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule, Const, Not,
-                      Program, Var, fact_predicate, fired_predicate, set_predicate, value_predicate)
+from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, CompiledRule,
+                      Const, Not, Program, Var, duty_id, fact_predicate, fired_predicate, set_predicate, value_predicate)
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -115,6 +115,7 @@ def compile_rulebase(checked: Checked) -> Program:
     _compile_lineages(program, checked)
     for rule_id in sorted(checked.rules):
         _compile_rule(program, checked.rules[rule_id], recursive)
+        _compile_duties(program, checked.rules[rule_id])
     # declare every predicate the engine may be asked about, so a negation of
     # something with no facts is simply false (pyDatalog raises otherwise)
     for spec in checked.vocabulary.fields:
@@ -126,7 +127,7 @@ def compile_rulebase(checked: Checked) -> Program:
         program.predicates[value_predicate(name)] = 1
     for name, kinds in checked.derived.items():
         program.predicates[fact_predicate(name)] = len(kinds)
-    for pred, arity in ((PERMIT, 2), (FORBID, 2), (IN_FORCE, 1), (ASSUMED, 1), (DRAFT_ON, 1)):
+    for pred, arity in ((PERMIT, 2), (FORBID, 2), (IN_FORCE, 1), (ASSUMED, 1), (DRAFT_ON, 1), (DUTY, 2)):
         program.predicates[pred] = arity
     for rule in program.rules.values():
         program.predicates[fired_predicate(rule.id)] = len(rule.variables)
@@ -228,6 +229,24 @@ def _compile_rule(program: Program, rule: S.Rule, recursive: dict[str, set[str]]
                 variables.append(name)
     program.rules[rule.id] = CompiledRule(rule.id, rule.kind, head, body, tuple(variables), rule.policy,
                                           source_order)
+
+
+def _compile_duties(program: Program, rule: S.Rule) -> None:
+    """A permission's obligation with `when` conditions: `w_duty(Item, "RULE__requires_N") <= requested(Item) &
+    CONDITIONS`, so the engine says of each item whether the duty holds (a trace proves it like a rule)."""
+    if rule.kind != "permit":
+        return
+    for index, obligation in enumerate(rule.obligations, 1):
+        if not obligation.when:
+            continue
+        clause = duty_id(rule.id, index)
+        item = Var(rule.item_var)
+        ordered, order = order_body([compile_condition(c) for c in obligation.when], set())
+        body = (Atom(fact_predicate("requested"), (item,)),) + ordered
+        variables = list(dict.fromkeys(name for literal in body if not isinstance(literal, Not)
+                                       for name in _vars(literal)))
+        program.rules[clause] = CompiledRule(clause, "duty", Atom(DUTY, (item, Const(clause))), body,
+                                             tuple(variables), rule.policy, (-1,) + order)
 
 
 def _recursive_predicates(checked: Checked) -> dict[str, set[str]]:

@@ -75,6 +75,12 @@ FORBID = "w_forbid"          # w_forbid(Item, RuleId)
 IN_FORCE = "w_in_force"      # w_in_force(Policy)
 ASSUMED = "w_assumed"        # w_assumed(Name): the assumption is on for this decision
 DRAFT_ON = "w_draft_on"      # w_draft_on(Policy): a draft switched on for a what-if
+DUTY = "w_duty"              # w_duty(Item, DutyId): a conditional obligation's conditions hold of the item
+
+
+def duty_id(rule_id: str, index: int) -> str:
+    """The compiled clause of a permission's `index`-th obligation (1-based), when it has `when` conditions."""
+    return f"{rule_id}__requires_{index}"
 
 
 def fact_predicate(name: str) -> str:
@@ -160,6 +166,7 @@ class CompiledRule:
 
     id: str
     kind: str                    # permit | forbid | define | in_force | value (a dated set's or value's period)
+                                 # | duty (a conditional obligation's conditions)
     head: Atom                   # concluded atom (engine names)
     body: tuple[Literal, ...]    # in evaluation order
     variables: tuple[str, ...]   # order of fired_r's arguments

@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 
-from warrant.pipeline.datalog import ASSUMED, FORBID, PERMIT, Atom, Const, Var
-from warrant.pipeline.judgement import open_questions, questions_of, settle
+from warrant.pipeline.datalog import ASSUMED, DUTY, FORBID, PERMIT, Atom, Const, Var
+from warrant.pipeline.judgement import answering, open_questions, questions_of, settle
 from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
@@ -48,6 +48,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
         forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
         prover.permitted = frozenset(permits)
+        held = _duties(rulebase, session)
         items = []
         for item in request.items:
             fired_permits = [r for i, r in permits if i == item]
@@ -58,8 +59,8 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, outcome, reason, proofs, tuple(fired_permits)))
             elif reason == Reason.PERMISSION:
                 proofs = tuple(prover.prove_atom(Atom(PERMIT, (Const(item), Const(r)))) for r in fired_permits)
-                items.append(ItemDecision(item, outcome, reason, proofs,
-                                          obligations=rulebase.rule_obligations(fired_permits[0])))
+                items.append(ItemDecision(item, outcome, reason, proofs, obligations=rulebase.item_obligations(
+                    fired_permits[0], item, held, lambda duty: prover.duty_because(item, duty.clause))))
             else:
                 attempts = []
                 for rule_id in sorted(program.rules):
@@ -75,8 +76,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         # every other answer to the open judgements is its own evaluation, after this one's session closed
         settled = settle(request, questions, lambda answered: decide_outcomes(rulebase, answered, **overrides),
                          _outcomes(request.items, permits, forbids))
+        duties_on = _branch_duties(rulebase, request, overrides)
         items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
-                              branches=_cited(rulebase, settled[i.item][2]))
+                              branches=_cited(rulebase, settled[i.item][2], i.item, duties_on))
                  if settled[i.item][0] == Outcome.UNDETERMINED else i for i in items]
         # the request's open questions are those some item turns on; one no answer can change is not named
         asked = {path for i in items for path in questions_of(i.branches)}
@@ -143,16 +145,50 @@ def undetermined(decisions) -> bool:
     return any(d.outcome == Outcome.UNDETERMINED for d in decisions)
 
 
-def _cited(rulebase, branches) -> tuple:
-    """Each branch with its deciding rule's statement and citations, as a proof names them."""
+def _cited(rulebase, branches, item, duties_on) -> tuple:
+    """Each branch with its deciding rule's statement and citations, as a proof names them, and a permitted
+    branch's obligations: those that hold of the item with the branch's answers."""
     out = []
     for branch in branches:
         source = rulebase.source_rule(branch.rule) if branch.rule else None
+        permitted = source is not None and branch.outcome == Outcome.PERMITTED
         out.append(dataclasses.replace(branch, statement=source.statement if source else None,
                                        citations=rulebase.rule_citations(branch.rule) if source else (),
-                                       obligations=rulebase.rule_obligations(branch.rule)
-                                       if source and branch.outcome == Outcome.PERMITTED else ()))
+                                       obligations=rulebase.item_obligations(branch.rule, item,
+                                                                             duties_on(branch.answers))
+                                       if permitted else ()))
     return tuple(out)
+
+
+def _duties(rulebase, session) -> frozenset:
+    """The (item, clause) pairs of every conditional obligation whose conditions hold (one engine question,
+    asked only when some permission has one)."""
+    if not rulebase.conditional_obligations():
+        return frozenset()
+    return frozenset(session.ask(Atom(DUTY, (Var("I"), Var("D")))))
+
+
+def duties_held(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> frozenset:
+    """`_duties` for a request in an engine session of its own (batches, impact, a branch's answers)."""
+    if not rulebase.conditional_obligations():
+        return frozenset()
+    switches, drafts = settings_for(rulebase, request, assume, drafts)
+    atoms, _ = request_atoms(request, at, switches, drafts)
+    with rulebase.engine.session(atoms) as session:
+        return _duties(rulebase, session)
+
+
+def _branch_duties(rulebase, request: Request, overrides: dict):
+    """A function from a branch's answers to the conditional obligations that hold with them (memoised)."""
+    by_path = rulebase.vocabulary.by_path
+    found: dict = {}
+
+    def duties_on(answers) -> frozenset:
+        if answers not in found:
+            answered = answering(request, [(by_path[path], yes) for path, yes in answers])
+            found[answers] = duties_held(rulebase, answered, **overrides)
+        return found[answers]
+    return duties_on
 
 
 def _assumptions_used(rulebase, items) -> list[str]:

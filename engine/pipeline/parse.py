@@ -194,7 +194,11 @@ class _ToAST(Transformer):
 
     @v_args(meta=True)
     def requires(self, meta, children):
-        return ("requires", (S.Obligation(_unquote(children[0]), children[1][1], self._s(meta)),))
+        text, when, cites = children
+        return ("requires", (S.Obligation(_unquote(text), cites[1], self._s(meta), tuple(when or ())),))
+
+    def obligation_when(self, children):
+        return children[0]
 
     def text(self, children):
         return ("text", _unquote(children[0]))
@@ -285,6 +289,23 @@ class _ToAST(Transformer):
                        tuple(_span(self.file, m) for m in members))
 
     @v_args(meta=True)
+    def dated_change(self, meta, children):
+        (start, end), *rest = children
+        cites = rest.pop()[1] if rest and rest[-1] is not None and rest[-1][0] == "cites" else ()
+        changes = [c for c in rest if c is not None]
+        added = tuple(str(m) for kind, names in changes if kind == "add" for m in names)
+        removed = tuple(str(m) for kind, names in changes if kind == "remove" for m in names)
+        spans = tuple(_span(self.file, m) for wanted in ("add", "remove") for kind, names in changes
+                      if kind == wanted for m in names)     # in the order of `added + removed`
+        return S.Dated((), start, end, cites, self._s(meta), spans, added, removed, True)
+
+    def added(self, children):
+        return ("add", tuple(children))
+
+    def removed(self, children):
+        return ("remove", tuple(children))
+
+    @v_args(meta=True)
     def value_decl(self, meta, children):
         name, description, term = children
         return S.ValueDecl(str(name), _unquote(description) if description else None,
@@ -336,9 +357,13 @@ class _ToAST(Transformer):
 
     @v_args(meta=True)
     def invariant_decl(self, meta, children):
-        name, statement, cites, item_var, body = children
+        name, statement, cites, item_var, by, body = children
         return S.Invariant(str(name), _unquote(statement), str(item_var), tuple(body), cites[1] if cites else (),
-                           self._s(meta), _span(self.file, name))
+                           self._s(meta), _span(self.file, name), str(by) if by else None,
+                           _span(self.file, by) if by else None)
+
+    def decided_by(self, children):
+        return children[0]
 
     def family(self, children):
         return str(children[0])

@@ -13,7 +13,7 @@ same order, as asking per item.
 from __future__ import annotations
 
 from warrant.pipeline import syntax as S
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.evaluate import Session
 from warrant.pipeline.judgement import answered
 from warrant.pipeline.syntax import effect_text, in_effect
@@ -54,6 +54,8 @@ class Prover:
             return f"{args[0]} may be released (permission {args[1]})"
         if predicate == FORBID:
             return f"{args[0]} must not be released (prohibition {args[1]})"
+        if predicate == DUTY:
+            return f"{args[0]} carries the obligation “{self.rb.duty_obligation(args[1])[1].text}”"
         if predicate == IN_FORCE:
             policy = self.rb.checked.policies.get(args[0])
             if policy is None:                            # a lineage: in force through the version that is
@@ -146,6 +148,38 @@ class Prover:
             citations=self.rb.rule_citations(rule_id), assumptions=self.rb.rule_assumptions(rule_id),
             location=self.rb.rule_location(rule_id), children=tuple(children), detail=detail)
 
+    def not_in_force(self, name: str) -> str:
+        """Why policy or lineage `name` is not in force on the date, in words: its period, or for a lineage
+        its versions' periods and, on a day between two of them, that the provision is not in force then."""
+        policy = self.rb.checked.policies.get(name)
+        day = show(self.date)
+        if policy is not None:
+            return f"policy {name} is not in force on {day} ({_period(policy)})"
+        periods = "; ".join(f"{p.name} {_period(p)}" for p in self.rb.checked.versions(name))
+        gap = self.lineage_gap(name)
+        if gap:
+            return f"{gap} ({periods})"
+        return f"no version of {name} is in force on {day} ({periods})"
+
+    def lineage_gap(self, name: str) -> str | None:
+        """On a day between two versions of lineage `name` (none in force, one before and one after):
+        "lineage NAME is not in force on DAY: it falls between V1 (until D) and V2 (from D)"; else None."""
+        versions = [p for p in self.rb.checked.versions(name) if p.period and not p.draft]
+        ended = [p for p in versions if p.period.end and p.period.end < self.date]
+        starts = [p for p in versions if p.period.start and p.period.start > self.date]
+        if not ended or not starts or any(p.covers(self.date) for p in versions):
+            return None
+        before = max(ended, key=lambda p: p.period.end)
+        after = min(starts, key=lambda p: p.period.start)
+        return (f"lineage {name} is not in force on {show(self.date)}: it falls between {before.name} (until "
+                f"{before.period.end}) and {after.name} (from {after.period.start}), when no version is in force")
+
+    def duty_because(self, item, clause: str) -> tuple[str, ...]:
+        """What held of `item` for a conditional obligation (its clause): each condition's words, as a trace
+        says them (the item being requested goes without saying)."""
+        proof = self.prove_atom(Atom(DUTY, (Const(item), Const(clause))))
+        return tuple(c.conclusion for c in proof.children[1:]) if proof else ()
+
     def _policy_statement(self, policy_name: str | None) -> str | None:
         policy = self.rb.checked.policies.get(policy_name)
         return policy.title if policy else None
@@ -192,6 +226,9 @@ class Prover:
         pred = atom.predicate
         if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
             return _as_absent(self.leaf(atom, holds=False))
+        if pred == IN_FORCE:                              # a policy or lineage not in force: say when it is
+            return TraceNode("absent", self.not_in_force(args[0]), atom=(pred, args), holds=True,
+                             detail=(("negated", self.describe(pred, args)),))
         positive = self.describe(pred, args)
         derived = pred in self.program.by_head
         text = (f"nothing establishes that {positive}" if derived
@@ -229,6 +266,9 @@ class Prover:
             policy = self.rb.checked.policies[rule.policy]
             note = (f"policy {policy.name} is {'a draft, not switched on' if policy.draft else 'not in force'} "
                     f"on {show(self.date)} ({_period(policy)})")
+            gap = self.lineage_gap(policy.family) if policy.family and not policy.draft else None
+            if gap:
+                note += f"; {gap}"
         return Attempt(rule_id, source.statement if source else "", rule.policy, in_force, failed, held,
                        would_apply, self.rb.rule_citations(rule_id), note)
 
@@ -327,10 +367,8 @@ class Prover:
         if pred == IN_FORCE:
             policy = self.rb.checked.policies.get(atom.args[0].value)
             if policy is None:                            # a lineage: none of its versions is in force
-                name = atom.args[0].value
-                periods = "; ".join(f"{p.name} {_period(p)}" for p in self.rb.checked.versions(name))
-                return TraceNode("fact", f"no version of {name} is in force on {show(self.date)} ({periods})",
-                                 atom=(pred, _args(atom)), holds=False)
+                return TraceNode("fact", self.not_in_force(atom.args[0].value), atom=(pred, _args(atom)),
+                                 holds=False)
             return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({_period(policy)})",
                              atom=(pred, _args(atom)), holds=False, location=self.rb.place(policy))
         if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:

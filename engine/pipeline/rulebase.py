@@ -104,13 +104,41 @@ class Rulebase:
         return self._memo("citations", rule_id, self._rule_citations)
 
     def rule_obligations(self, rule_id: str) -> tuple:
-        """The obligations a permission carries (`requires`), as `Duty`s with their citations."""
+        """The obligations a permission carries (`requires`), as `Duty`s with their citations; a conditional
+        one (`requires "..." when ...`) with its conditions as written (`Duty.condition`)."""
         def make(rule_id):
+            from warrant.author.format import condition_text
+            from warrant.pipeline.datalog import duty_id
             from warrant.pipeline.trace import Duty
             rule = self.checked.rules.get(rule_id)
-            return tuple(Duty(o.text, rule_id, tuple(self.cite(c) for c in o.cites))
-                         for o in (rule.obligations if rule is not None else ()))
+            return tuple(Duty(o.text, rule_id, tuple(self.cite(c) for c in o.cites),
+                              " and ".join(condition_text(c) for c in o.when) or None,
+                              duty_id(rule_id, n) if o.when else None)
+                         for n, o in enumerate(rule.obligations if rule is not None else (), 1))
         return self._memo("obligations", rule_id, make)
+
+    def conditional_obligations(self) -> bool:
+        """Whether any permission carries an obligation with `when` conditions (asked per decision only then)."""
+        return any(o.when for r in self.checked.rules.values() for o in r.obligations)
+
+    def item_obligations(self, rule_id: str, item, held, because=None) -> tuple:
+        """The obligations permission `rule_id` gives `item`: each unconditional one, and each conditional one
+        whose conditions hold of it (`held`: the (item, clause) pairs the engine derived for `w_duty`).
+        `because(duty)`, given, says what held (a trace's words) and is kept in `Duty.because`."""
+        import dataclasses
+        out = []
+        for duty in self.rule_obligations(rule_id):
+            if duty.clause is None:
+                out.append(duty)
+            elif (item, duty.clause) in held:
+                out.append(dataclasses.replace(duty, because=because(duty)) if because else duty)
+        return tuple(out)
+
+    def duty_obligation(self, clause: str):
+        """The permission and `Obligation` a compiled `w_duty` clause stands for: (rule, obligation)."""
+        rule_id, _, index = clause.rpartition("__requires_")
+        rule = self.checked.rules[rule_id]
+        return rule, rule.obligations[int(index) - 1]
 
     def rule_location(self, rule_id: str) -> str | None:
         return self._memo("location", rule_id, self._rule_location) or None
@@ -140,6 +168,8 @@ class Rulebase:
         rule = self.checked.rules.get(rule_id)
         if rule is not None:
             return tuple(self.cite(c) for c in rule.cites)
+        if compiled.kind == "duty":
+            return tuple(self.cite(c) for c in self.duty_obligation(rule_id)[1].cites)
         if compiled.kind == "value":
             return tuple(self.cite(c) for c in self.value_clause(rule_id).period.cites)
         policy = self.checked.policies.get(compiled.policy)
@@ -151,6 +181,8 @@ class Rulebase:
             return self.place(rule)
         if self.program.rules[rule_id].kind == "value":
             return self.place(self.value_clause(rule_id).period) or ""
+        if self.program.rules[rule_id].kind == "duty":
+            return self.place(self.duty_obligation(rule_id)[1]) or ""
         return self.place(self.checked.policies.get(self.program.rules[rule_id].policy)) or ""
 
     def place(self, decl) -> str | None:

@@ -135,11 +135,17 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Obligation:
-    """`requires "what must still be done" cites SOURCE "locator"`: a duty a permission carries."""
+    """`requires "what must still be done" [when CONDITIONS] cites SOURCE "locator"`: a duty a permission carries.
+
+    With `when`, the duty holds only for an item and day its conditions hold
+    of (the permission's item variable names the item; other variables are
+    its own); without, whenever the permission decides.
+    """
 
     text: str
     cites: tuple[Citation, ...]
     span: Span | None = span_field()
+    when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +224,9 @@ class Dated:
     cites: tuple[Citation, ...] = ()
     span: Span | None = span_field()
     member_spans: tuple[Span, ...] = span_field()
+    added: tuple[str, ...] = ()      # a set's period written as changes (`add {..} remove {..}`) to the one before;
+    removed: tuple[str, ...] = ()    # the checker fills `value` with the full membership it comes to
+    change: bool = False
 
 
 def in_effect(periods: tuple[Dated, ...]) -> tuple[tuple[Dated, object, object], ...]:
@@ -404,10 +413,12 @@ class PolicyDecl:
 
 @dataclass(frozen=True, slots=True)
 class Invariant:
-    """`invariant ID "statement" never permit Item when body`.
+    """`invariant ID "statement" never permit Item [by NAME] when body`.
 
     A property that must hold for every possible request: no item for which
-    `body` holds is ever permitted. `warrant check` verifies it by
+    `body` holds is ever permitted (with `by NAME`: permitted with permission
+    NAME, or one of policy NAME's, or of any version of lineage NAME, among
+    the permissions that apply to it). `warrant check` verifies it by
     enumeration (engine/author/invariants.py).
     """
 
@@ -418,6 +429,8 @@ class Invariant:
     cites: tuple[Citation, ...] = ()
     span: Span | None = span_field()
     id_span: Span | None = span_field()
+    by: str | None = None            # `never permit Item by NAME`: through permission NAME, a policy's or a lineage's
+    by_span: Span | None = span_field()
 
     def as_rule(self) -> Rule:
         """The invariant's condition as a rule, so the checker checks it like any other body."""

@@ -22,11 +22,16 @@ class Cite:
 
 @dataclass(frozen=True, slots=True)
 class Duty:
-    """An obligation a permitted item carries: `requires "text" cites ...` on the permission that decided it."""
+    """An obligation a permitted item carries: `requires "text" [when ...] cites ...` on the permission that
+    decided it. A conditional one has its conditions as written (`condition`), its compiled clause, and, in a
+    decision, what held of the item that day (`because`, a trace's words)."""
 
     text: str
     rule: str
     citations: tuple[Cite, ...] = ()
+    condition: str | None = None
+    clause: str | None = None
+    because: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

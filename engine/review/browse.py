@@ -6,6 +6,7 @@ import datetime as _dt
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import WarrantError, did_you_mean
 from warrant.pipeline.render.json import duty_to_json
+from warrant.author.format import condition_text
 
 
 def _in_force(policy: S.PolicyDecl, date: _dt.date | None) -> bool:
@@ -132,7 +133,8 @@ def _rule_lines(rulebase, rule, out: list[str]) -> None:
     out.append(f"  {rule.kind:7} {rule.id}: {rule.statement}")
     out.append(f"          cites {_cites(rulebase, rule.cites)}")
     for obligation in rule.obligations:
-        out.append(f"          requires {obligation.text} ({_cites(rulebase, obligation.cites)})")
+        when = " when " + " and ".join(condition_text(c) for c in obligation.when) if obligation.when else ""
+        out.append(f"          requires {obligation.text}{when} ({_cites(rulebase, obligation.cites)})")
 
 
 def render_rule(rulebase, rule_id: str) -> str:
@@ -150,7 +152,7 @@ def render_rule(rulebase, rule_id: str) -> str:
     for cite in rule.cites:
         out.append(f"  cites: {rulebase.cite(cite).label}" + (f", {cite.locator}" if cite.locator else ""))
     for duty in rulebase.rule_obligations(rule.id):
-        out.append(f"  requires: {duty.text}" + "".join(f" (cites {c.label}" + (f", {c.locator}" if c.locator else "")
+        out.append(f"  requires: {duty.text}" + (f" (when {duty.condition})" if duty.condition else "") + "".join(f" (cites {c.label}" + (f", {c.locator}" if c.locator else "")
                                                        + ")" for c in duty.citations))
     for name in rulebase.rule_assumptions(rule.id):
         decl = checked.assumptions[name]

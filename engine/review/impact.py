@@ -138,9 +138,9 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
             report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
             continue
         for side, items in enumerate((a_items, b_items)):
-            for _, outcome, deciding in items:
+            for item, outcome, deciding in items:
                 if outcome == "permitted" and deciding is not None:
-                    for duty in rulebase.rule_obligations(deciding):
+                    for duty in deciders[side].obligations(request, item, deciding):
                         report.obligations[duty.text][side] += 1
         rule = _deciding(a_items) or _deciding(b_items)
         groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],

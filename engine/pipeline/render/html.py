@@ -103,14 +103,16 @@ def _decision(decision: Decision, notes: _Notes, out: list[str]) -> None:
             out.append(f"<p>The prohibition overrides the permission(s): {escape(', '.join(item.overridden))}.</p>")
         if item.obligations:
             out.append("<p><strong>Obligations</strong> (what must still be done):</p><ul>")
-            out += [f"<li>{escape(d.text)}{notes.mark(d.citations)} <span class=\"where\">{escape(d.rule)}</span></li>"
+            out += [f"<li>{escape(d.text)}{notes.mark(d.citations)} <span class=\"where\">{escape(d.rule)}</span>"
+                    + (f"<br>because {escape('; '.join(d.because) or d.condition)}" if d.condition else "") + "</li>"
                     for d in item.obligations]
             out.append("</ul>")
         if item.branches:
             out.append("<p><strong>It turns on judgements the request left open:</strong></p><ul>")
             for branch in item.branches:
                 statement = f'<br><span class="statement">{escape(branch.statement)}</span>' if branch.statement else ""
-                duties = "".join(f"<br>Requires: {escape(d.text)}{notes.mark(d.citations)}" for d in branch.obligations)
+                duties = "".join(f"<br>Requires: {escape(d.text)}{notes.mark(d.citations)}"
+                                 + (f" (when {escape(d.condition)})" if d.condition else "") for d in branch.obligations)
                 out.append(f"<li>If {escape(answers_text(branch))}: <strong>{escape(result_text(branch))}</strong>"
                            f"{notes.mark(branch.citations)}{statement}{duties}</li>")
             out.append("</ul>")

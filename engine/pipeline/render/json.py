@@ -76,8 +76,13 @@ def item_to_json(item: ItemDecision) -> dict:
 
 def duty_to_json(duty) -> dict:
     """An obligation the permitted item carries, with the permission that imposes it and its sources."""
-    return {"obligation": duty.text, "rule": duty.rule,
-            "citations": [{"source": c.source, "locator": c.locator, "label": c.label} for c in duty.citations]}
+    out = {"obligation": duty.text, "rule": duty.rule,
+           "citations": [{"source": c.source, "locator": c.locator, "label": c.label} for c in duty.citations]}
+    if duty.condition:                 # a conditional obligation: its conditions, and what held of the item
+        out["when"] = duty.condition
+        if duty.because:
+            out["because"] = list(duty.because)
+    return out
 
 
 def branch_to_json(branch) -> dict:

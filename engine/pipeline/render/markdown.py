@@ -61,7 +61,9 @@ def render_decision(decision: Decision) -> str:
             out.append("\n**Obligations** (what must still be done):\n")
         for duty in item.obligations:
             sources = "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "") for c in duty.citations)
-            out.append(f"- {text(duty.text)} (`{duty.rule}`{'; ' + sources if sources else ''})")
+            out.append(f"- {text(duty.text)} (`{duty.rule}`{'; ' + sources if sources else ''})"
+                       + (f"; it applies because {text('; '.join(duty.because) or duty.condition)}"
+                          if duty.condition else ""))
         if item.branches:
             out.append("It turns on judgements the request left open:\n")
         for branch in item.branches:
@@ -72,7 +74,7 @@ def render_decision(decision: Decision) -> str:
                 out.append("  Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")
                                                     for c in branch.citations))
             for duty in branch.obligations:
-                out.append(f"  Requires: {text(duty.text)}")
+                out.append(f"  Requires: {text(duty.text)}" + (f" (when {text(duty.condition)})" if duty.condition else ""))
         if item.reason == "no_permission":
             out.append("No permission applies." if item.attempts else
                        "No permission applies: no arrangement in force on this date covers this request.")

@@ -74,6 +74,8 @@ def render_decision(decision: Decision) -> str:
             out.append(f"  overrides permission: {', '.join(item.overridden)}")
         for duty in item.obligations:
             out.append(f"  requires: {duty.text} [{duty.rule}]")
+            if duty.condition:
+                out.append(f"      because: {'; '.join(duty.because) or duty.condition}")
             if duty.citations:
                 out.append(f"      cites: {_cites(duty.citations)}")
         for branch in item.branches:
@@ -83,7 +85,7 @@ def render_decision(decision: Decision) -> str:
             if branch.citations:
                 out.append(f"      cites: {_cites(branch.citations)}")
             for duty in branch.obligations:
-                out.append(f"      requires: {duty.text}")
+                out.append(f"      requires: {duty.text}" + (f" (when {duty.condition})" if duty.condition else ""))
         if item.reason == "no_permission":
             if not item.attempts:
                 out.append(f"  {NOTHING_IN_FORCE}")
