@@ -200,7 +200,12 @@ class _Printer:
             if period.change:
                 changes = " ".join(f"{word} {{{', '.join(names)}}}" for word, names
                                    in (("add", period.added), ("remove", period.removed)) if names)
-                self._line_out(f"{INDENT}{when} {changes}{cites}", period)
+                line = f"{INDENT}{when} {changes}{cites}"
+                if len(line) <= WIDTH or not cites:
+                    self._line_out(line, period)
+                else:                               # the citations on a line of their own
+                    self.out.append(f"{INDENT}{when} {changes}")
+                    self._line_out(INDENT * 2 + cites.strip(), period)
                 continue
             line = f"{INDENT}{when} = {{{', '.join(period.value)}}}{cites}"
             if len(line) <= WIDTH:
