@@ -20,7 +20,7 @@ import pytest
 
 pytest_lsp = pytest.importorskip("pytest_lsp", reason="pytest-lsp is not installed (pip install -e '.[test]')")
 from lsprotocol import types  # noqa: E402
-from pygls.uris import from_fs_path  # noqa: E402
+from pygls.uris import from_fs_path, to_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
 
 import warrant  # noqa: E402
@@ -105,14 +105,14 @@ async def test_every_feature_answers_on_every_file_of_a_shipped_rulebase(client:
             text_document=_doc(name.span.file), position=where,
             context=types.ReferenceContext(include_declaration=True)))
         assert len(refs) == len(uses) and all(inside(r.range, texts.get(os.path.realpath(
-            r.uri.removeprefix("file://")), "")) for r in refs), name
+            to_fs_path(r.uri)), "")) for r in refs), name
         ready = await client.text_document_prepare_rename_async(types.PrepareRenameParams(_doc(name.span.file), where))
         assert ready is not None and ready.start == where, name
         edit = await client.text_document_rename_async(types.RenameParams(_doc(name.span.file), where,
                                                                           "renamed_by_the_test"))
         assert sum(len(edits) for edits in edit.changes.values()) == len(uses), name
         for uri, edits in edit.changes.items():
-            renamed = apply(texts[os.path.realpath(uri.removeprefix("file://"))], edits)
+            renamed = apply(texts[os.path.realpath(to_fs_path(uri))], edits)
             assert renamed.count("renamed_by_the_test") == len(edits)
     assert {"rule", "field", "source", "set"} <= seen, seen
 
