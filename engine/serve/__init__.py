@@ -3,7 +3,7 @@
     >>> from warrant.serve import app                       # an ASGI application to mount or run
     >>> application = app("rules", "sqlite:///decisions.db")  # doctest: +SKIP
 
-The parts: `app.py` (routes, bounded bodies, the log line per request),
+The parts: `routes.py` (the application: routes, bounded bodies, the log line per request),
 `service.py` (the rulebase served, reload, replay jobs), `auth.py`
 (tokens), `problems.py` (RFC 9457), `metrics.py` (Prometheus),
 `openapi.py` (the OpenAPI 3.1 document), `run.py` (uvicorn, workers,
@@ -11,7 +11,7 @@ SIGHUP).
 """
 from __future__ import annotations
 
-from warrant.serve.app import app
+from warrant.serve.routes import app
 from warrant.serve.run import serve
 
 __all__ = ["app", "serve"]

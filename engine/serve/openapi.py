@@ -1,9 +1,9 @@
-"""The service's OpenAPI 3.1 document, made from the code's own tables: the routes (engine/serve/app.py), the
+"""The service's OpenAPI 3.1 document, made from the code's own tables: the routes (engine/serve/routes.py), the
 request schema `warrant schema` prints, the limits and the problem document. docs/openapi.json is this
 document for the shipped rulebase; a test keeps it current and validates it."""
 from __future__ import annotations
 
-from warrant.serve import app as served
+from warrant.serve import routes as served
 
 PROBLEM = {"type": "object", "required": ["type", "title", "status", "detail"],
            "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},

@@ -35,7 +35,7 @@ def serve(rules=None, log: str = "sqlite:///decisions.db", *, host: str = "127.0
           ssl_certfile: str | None = None, ssl_keyfile: str | None = None, access_log: bool = False) -> None:
     """Run the service until stopped (SIGINT or SIGTERM)."""
     import uvicorn
-    from warrant.serve.app import app
+    from warrant.serve.routes import app
     if tokens is None and not _loopback(host):
         raise warrant.WarrantError.at("S002", f"without a token file (--tokens) the service serves loopback only, "
                                               f"not {host}", notes=("make one with `warrant token NAME --role "
@@ -68,7 +68,7 @@ def serve(rules=None, log: str = "sqlite:///decisions.db", *, host: str = "127.0
 
 def from_environment():
     """A worker's application, from the settings `serve` left in the environment."""
-    from warrant.serve.app import app
+    from warrant.serve.routes import app
     settings = json.loads(os.environ[ENVIRONMENT])
     return app(settings["rules"], settings["log"], tokens=settings["tokens"], replay_rules=settings["replay_rules"],
                check=False, generation_file=settings["generation_file"])
