@@ -22,7 +22,7 @@ def test_second_rulebase_is_written_without_python():
 
 def test_second_rulebase_checks_clean_and_its_invariants_hold():
     from helpers import assert_checks_clean
-    assert_checks_clean(GDPR, 3)
+    assert_checks_clean(GDPR, 4)
 
 
 def test_second_rulebase_golden_cases_pass():
