@@ -221,7 +221,7 @@ class _Builder:
             self.cites(prop.cites)
 
     def decl_SetDecl(self, decl: S.SetDecl):
-        members = decl.members + tuple(m for p in decl.periods for m in p.value)
+        members = decl.members + tuple(m for p in decl.periods for m in p.value + p.added)
         self.declare("set", self.first(decl.span, decl.name), decl.span, detail=decl.description or "",
                      doc=set_doc(decl), values=dict.fromkeys(members))
         for span in decl.member_spans or ():
