@@ -724,13 +724,28 @@ class Answer:
     """One decision on the batch path: its record (a dict), the record as its JSON line (`text`), the exit
     severity, and, once logged, `log_id` and `log_sha256`."""
 
-    __slots__ = ("record", "text", "severity", "log_id", "log_sha256", "log_items", "seconds")
+    __slots__ = ("record", "text", "severity", "log_id", "log_sha256", "log_items", "seconds", "_entry")
 
     def __init__(self, record: dict, text: str, severity: int):
         self.record, self.text, self.severity = record, text, severity
         self.log_id = self.log_sha256 = None
         self.log_items: tuple = ()          # once logged: (item, outcome, deciding rule, its policy) rows
         self.seconds = (0.0, 0.0)           # (deciding, logging)
+        self._entry = None
+
+    @_public
+    def commit(self, log: "DecisionLog | str") -> "Answer":
+        """Commit the record `Prepared.decide(..., commit=False)` made (group commit with other threads'), so
+        a service can decide on one thread and wait for the log on others; returns itself, logged."""
+        import time
+        if self._entry is None:
+            raise WarrantError.at("O005", "this answer has no record to commit: decide it with a log and "
+                                          "commit=False")
+        started = time.perf_counter()
+        (_, self.log_id, self.log_sha256), = _log(log).commit([self._entry])
+        self.log_items, self._entry = self._entry.items, None
+        self.seconds = (self.seconds[0], time.perf_counter() - started)
+        return self
 
     @property
     def outcome(self) -> Outcome:
@@ -755,9 +770,11 @@ class Prepared:
         return found
 
     @_public
-    def decide(self, request, *, log: "DecisionLog | str | None" = None, via: str = "api") -> Answer:
+    def decide(self, request, *, log: "DecisionLog | str | None" = None, via: str = "api",
+               commit: bool = True) -> Answer:
         """Decide one request (a mapping); with `log`, the answer is returned once its record is committed
-        (concurrent callers share one transaction: group commit)."""
+        (concurrent callers share one transaction: group commit). `commit=False` makes the record and leaves
+        committing it to `Answer.commit(log)`, which must happen before the answer is given to anyone."""
         import time
         from warrant.batch.encoding import encode
         started = time.perf_counter()
@@ -774,10 +791,10 @@ class Prepared:
                 recorder = self._local.recorder = Recorder(self.rulebase._loaded, via)
             rows = None if any("proofs" in i or "branches" in i for i in record.get("items", ())) \
                 else decider.outcome(chosen)[1]
-            entry = recorder.entry(record, chosen.data, trace=self.options["trace"], rows=rows, text=text)
-            (_, answer.log_id, answer.log_sha256), = _log(log).commit([entry])
-            answer.log_items = entry.items
-        answer.seconds = (decided - started, time.perf_counter() - decided)
+            answer._entry = recorder.entry(record, chosen.data, trace=self.options["trace"], rows=rows, text=text)
+        answer.seconds = (decided - started, 0.0)
+        if log is not None and commit:
+            answer.commit(log)
         return answer
 
 

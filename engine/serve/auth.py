@@ -25,7 +25,7 @@ ROLES = ("decide", "read-log", "admin")
 
 
 @dataclass(frozen=True)
-class Holder:
+class Bearer:
     name: str
     sha256: str
     roles: frozenset
@@ -34,8 +34,8 @@ class Holder:
 class Tokens:
     """The token file, loaded once (reload reads it again)."""
 
-    def __init__(self, holders: tuple[Holder, ...]):
-        self.holders = holders
+    def __init__(self, bearers: tuple[Bearer, ...]):
+        self.bearers = bearers
 
     @classmethod
     def read(cls, path: str) -> "Tokens":
@@ -49,7 +49,7 @@ class Tokens:
             raise warrant.WarrantError.at("S001", f"the token file {path} is not YAML: {exc}") from None
         if not isinstance(data, list) or not data:
             raise warrant.WarrantError.at("S001", f"the token file {path} is a list of {{name, sha256, roles}}")
-        holders = []
+        bearers = []
         for index, entry in enumerate(data):
             where = f"{path}: entry {index + 1}"
             if not isinstance(entry, dict) or set(entry) - {"name", "sha256", "roles"}:
@@ -60,18 +60,18 @@ class Tokens:
                                                       "the token itself is never stored")
             if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
                 raise warrant.WarrantError.at("S001", f"{where}: roles is a list of {', '.join(ROLES)}")
-            holders.append(Holder(str(entry.get("name") or f"token {index + 1}"), digest, frozenset(roles)))
-        return cls(tuple(holders))
+            bearers.append(Bearer(str(entry.get("name") or f"token {index + 1}"), digest, frozenset(roles)))
+        return cls(tuple(bearers))
 
-    def holder(self, authorization: str | None) -> Holder | None:
-        """The holder of a `Bearer TOKEN` header, or None; every stored hash is compared, in constant time."""
+    def bearer(self, authorization: str | None) -> Bearer | None:
+        """The bearer of a `Bearer TOKEN` header, or None; every stored hash is compared, in constant time."""
         if not authorization or not authorization.startswith("Bearer "):
             return None
         presented = hashlib.sha256(authorization[7:].strip().encode("utf-8", "replace")).hexdigest()
         found = None
-        for holder in self.holders:
-            if hmac.compare_digest(presented, holder.sha256):
-                found = holder
+        for bearer in self.bearers:
+            if hmac.compare_digest(presented, bearer.sha256):
+                found = bearer
         return found
 
 

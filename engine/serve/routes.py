@@ -116,54 +116,57 @@ def _options(request: Request) -> dict:
 def _allowed(service: Service, request: Request, role: str) -> None:
     if service.tokens is None:
         return
-    holder = service.tokens.holder(request.headers.get("authorization"))
-    if holder is None:
+    bearer = service.tokens.bearer(request.headers.get("authorization"))
+    if bearer is None:
         service.metrics.refused.labels("token").inc()
         raise Refused(problems.problem(401, "a valid bearer token is needed", headers={"WWW-Authenticate": "Bearer"}))
-    if role not in holder.roles:
+    if role not in bearer.roles:
         service.metrics.refused.labels("role").inc()
         raise Refused(problems.problem(403, f"this token does not have the role {role!r}"))
-    request.state.holder = holder.name
+    request.state.bearer = bearer.name
 
 
 # ---- deciding ----------------------------------------------------------------------------------------------
-def _decide(service: Service, body: bytes, options: dict) -> tuple[str, str, str, str]:
-    """(the answer's JSON text, decision id, record sha256, outcome): decided, logged, then answered.
-
-    explain=all with what_would_change (the defaults) answers exactly what `warrant decide --format json`
-    prints; otherwise the batch record `decide --batch --trace EXPLAIN` writes for the request."""
+def _decided(service: Service, body: bytes, options: dict):
+    """On the service's deciding thread (one per process, so its caches stay warm): the decision and the
+    record to log, not yet committed."""
     served = service.served()
     rulebase = served.rulebase
-    metrics = service.metrics
     if options["explain"] == "all" and options["what_would_change"]:
         started = time.perf_counter()
         decision = rulebase.decide(rulebase.request_from_json(body), at=options["at"], assume=options["assume"],
                                    drafts=options["drafts"])
-        decided = time.perf_counter()
-        try:
-            rulebase.log_decisions([decision], service.log, via="service")
-        except warrant.WarrantError:
+        return rulebase, decision, time.perf_counter() - started
+    prepared = served.prepare(options["explain"], options["at"], options["assume"], options["drafts"])
+    answer = prepared.decide(rulebase.request_from_json(body), log=service.log, via="service", commit=False)
+    return rulebase, answer, answer.seconds[0]
+
+
+def _committed(service: Service, made) -> tuple[str, str, str, str]:
+    """On a pool thread (commits of concurrent requests share one transaction): (the answer's text, decision
+    id, record sha256, outcome), once the record is committed.
+
+    explain=all with what_would_change (the defaults) answers exactly what `warrant decide --format json`
+    prints; otherwise the batch record `decide --batch --trace EXPLAIN` writes for the request."""
+    rulebase, decided, deciding = made
+    metrics = service.metrics
+    started = time.perf_counter()
+    try:
+        if isinstance(decided, warrant.Decision):
+            rulebase.log_decisions([decided], service.log, via="service")
+            text, log_id, sha, outcome = warrant.render(decided, "json"), decided.log_id, decided.log_sha256, \
+                decided.outcome.value
+        else:
+            decided.commit(service.log)
+            text, log_id, sha, outcome = decided.text, decided.log_id, decided.log_sha256, decided.outcome.value
+    except warrant.WarrantError as exc:
+        if exc.diagnostics[0].code in problems.LOG_FAULTS:
             metrics.log_errors.inc()
-            raise
-        seconds = (decided - started, time.perf_counter() - decided)
-        text, log_id, sha, outcome = warrant.render(decision, "json"), decision.log_id, decision.log_sha256, \
-            decision.outcome.value
-        rows = decision.log_items
-    else:
-        prepared = served.prepare(options["explain"], options["at"], options["assume"], options["drafts"])
-        try:
-            answer = prepared.decide(rulebase.request_from_json(body), log=service.log, via="service")
-        except warrant.WarrantError as exc:
-            if exc.diagnostics[0].code in problems.LOG_FAULTS:
-                metrics.log_errors.inc()
-            raise
-        text = json.dumps(answer.record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-        log_id, sha, outcome, rows, seconds = answer.log_id, answer.log_sha256, answer.outcome.value, \
-            answer.log_items, answer.seconds
-    metrics.deciding.labels(options["explain"]).observe(seconds[0])
-    metrics.logging.observe(seconds[1])
+        raise
+    metrics.deciding.labels("all" if isinstance(decided, warrant.Decision) else "batch").observe(deciding)
+    metrics.logging.observe(time.perf_counter() - started)
     metrics.decisions.labels(outcome).inc()
-    for _, item_outcome, _, policy in rows:
+    for _, item_outcome, _, policy in decided.log_items:
         metrics.items.labels(item_outcome, policy or "(general rules)").inc()
     return text, log_id, sha, outcome
 
@@ -174,7 +177,8 @@ async def decide(request: Request) -> Response:
     _media(request, JSON_TYPES)
     options = _options(request)
     body = await _body(request, MAX_BODY)
-    text, log_id, sha, outcome = await run_in_threadpool(_decide, service, body, options)
+    made = _decided(service, body, options)         # on the event loop: CPU-bound, and one GIL a process anyway
+    text, log_id, sha, outcome = await run_in_threadpool(_committed, service, made)
     request.state.decision = (log_id, outcome)
     return Response(text, media_type="application/json",
                     headers={"Warrant-Decision-Id": log_id, "Warrant-Record-Sha256": sha})
@@ -297,7 +301,7 @@ async def ready(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     service: Service = request.app.state.service
-    if service.tokens is not None and service.tokens.holder(request.headers.get("authorization")) is None:
+    if service.tokens is not None and service.tokens.bearer(request.headers.get("authorization")) is None:
         service.metrics.refused.labels("token").inc()
         return problems.problem(401, "a valid bearer token is needed", headers={"WWW-Authenticate": "Bearer"})
     body, kind = service.metrics.render()
