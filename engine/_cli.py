@@ -722,8 +722,8 @@ def log_prune(log: str = _log_option(),
         _write(kept.prune(before).render(fmt.value))
 
 
-@log_app.command("replay", epilog="Exit codes: 0 no logged decision would change; 1 some would; 2 bad input or "
-                                  "usage; 5 the log cannot be read.")
+@log_app.command("replay", epilog="Exit codes: 0 no logged decision would change; 1 some would, or some could not "
+                                  "be replayed; 2 bad input or usage; 5 the log cannot be read.")
 @_guard
 def log_replay(log: str = _log_option(),
                rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help="The corrected rulebase. "

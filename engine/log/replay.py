@@ -58,8 +58,8 @@ class Replay:
 
     @property
     def exit_code(self) -> int:
-        """0 no decision would change; 1 some would."""
-        return 1 if self.changed else 0
+        """0 no decision would change; 1 some would, or some could not be replayed (no change is not known)."""
+        return 1 if self.changed or self.unreplayable else 0
 
     def _groups(self) -> list[dict]:
         rows = [{"change": change, "rule": rule, "role": role, "count": g["count"], "witnesses": g["witnesses"]}
@@ -165,16 +165,17 @@ class Replayer:
         assume = {k: v for k, v in (settings.get("assumptions") or {}).items() if k in self.known}
         assume.update(self.assume)
         drafts = tuple(d for d in settings.get("drafts") or () if d in self.known_drafts)
+        decider = self._decider(at, assume, drafts)
         try:
-            _, items = self._decider(at, assume, drafts).outcome(request)
+            _, items = decider.outcome(request)
         except WarrantError as exc:
             return record_id, f"it cannot be decided under this rulebase ({exc.first.code}: {exc.first.message})"
         new = {item: (outcome, rule) for item, outcome, rule in items}
         changes = []
         for item, (outcome, rule, duties) in old.items():
             now_outcome, now_rule = new.get(item, ("refused", None))
-            now_duties = sorted(d.text for d in self.rulebase.rule_obligations(now_rule)) \
-                if now_outcome == "permitted" and now_rule else []
+            now_duties = sorted(d.text for d in decider.obligations(request, item, now_rule)) \
+                if now_outcome == "permitted" and now_rule else []      # conditional ones only where they hold
             if now_outcome != outcome or now_rule != rule:
                 kind = f"{outcome} -> {now_outcome}" if now_outcome != outcome else f"{outcome}, another rule"
                 if now_rule and now_rule != rule:
