@@ -42,6 +42,8 @@ def _shared_rulebase():
 
 
 class DecisionCase(pytest.Item):
+    funcargs: dict = {}      # pytest-lsp's call hook returns without yielding for an item without funcargs
+
     def runtest(self):
         from warrant.author.golden import run_case
         result = run_case(_shared_rulebase(), str(self.path), update=self.config.getoption("--update-golden"))
