@@ -1,0 +1,206 @@
+"""How the engine's speed depends on the law's shape: generated laws beside the shipped one (issue 35, item 4).
+
+    python bench/law_scaling.py [--sizes 1,2,3,4] [--requests 1000] [--traced 300] [--rounds 3]
+
+Each size is a law written as rule files to a temporary folder, growing at
+once in vocabulary width (yes/no fields), routes to release (permissions in
+a policy of their own, beside a lineage of three versions of a struck-down
+route), judgements (half the routes each read one; a request leaves each
+open with probability 1/2), enumeration size (the places a request names),
+dated periods (a dated set of places changed every year) and set sizes.
+Every permission has an obligation, and two prohibitions are gated by
+`in force(...)`; requests come from `warrant generate` (the documented
+default distribution), 40 golden cases from `warrant test --update`.
+
+For each law (and the shipped rules/, with its own distribution and golden
+cases) it prints, as whole `warrant` processes on this machine, the median
+of --rounds runs of: decisions/s of a plain batch (`--trace none`) with
+`--jobs 1` and `--jobs 2`, of a refusal-traced batch (`--jobs 2`), the
+cost per case of `warrant test`, `warrant check`, a diff across one
+changeover of the dated set, and `impact` over 2,000 requests across it.
+A figure past --cap seconds is cut and shown as ">cap".
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WARRANT = [sys.executable, "-c", "import sys; from warrant._cli import main; sys.exit(main())"]
+
+#        width routes judgements places periods set
+SIZES = {1: (4, 6, 1, 10, 2, 4),
+         2: (8, 15, 3, 25, 5, 8),
+         3: (16, 30, 6, 50, 10, 15),
+         4: (30, 50, 10, 100, 20, 30)}
+FIRST_YEAR = 2000
+
+
+def law_files(size: int) -> dict[str, str]:
+    """The rule files of a generated law of this size: {file name: text}."""
+    width, routes, judgements, places, periods, set_size = SIZES[size]
+    data = [f"d{i}" for i in range(max(6, routes // 3))]
+    place = [f"p{i}" for i in range(places)]
+    vocab = ['source act { publisher "Parliament" title "A Generated Act" date 1999-01-01 }',
+             'enum datum "Data a request asks for" { ' + ", ".join(data) + " }",
+             'enum place "Where the data would go" { ' + ", ".join(place) + " }",
+             'field date: date required as request_date "The day of the disclosure."',
+             'field items: many datum required as requested "The data to be disclosed."',
+             'field destination: place required "Where the data would go."']
+    vocab += [f'field flag{k}: boolean "Condition {k} holds."' for k in range(width)]
+    vocab += [f'field judged{k}: boolean judgement "Judgement {k} is met (a judgement)."' for k in range(judgements)]
+    groups = max(2, len(data) // 3)
+    for g in range(groups):
+        members = data[g::groups]
+        vocab.append(f'set group{g} "Data group {g}" = {{ {", ".join(members)} }}')
+    members = set(place[:set_size])
+    lines = [f'set zone "Approved destinations"', f'    from {FIRST_YEAR}-01-01 = {{ {", ".join(sorted(members))} }} '
+             f'cites act "s.1"']
+    for p in range(1, periods):
+        joining = place[(set_size + p - 1) % places]
+        leaving = sorted(members - {joining})[p % max(1, len(members) - 1)]
+        members = (members | {joining}) - {leaving}
+        lines.append(f'    from {FIRST_YEAR + p}-01-01 add {{{joining}}} remove {{{leaving}}} cites act "s.1({p})"')
+    vocab.append("\n".join(lines))
+    rules = []
+    for r in range(routes):
+        needs = [f"flag{(r + k) % width}" for k in range(min(2, width))]
+        if judgements and r % 2 == 0:
+            needs.append(f"judged{(r // 2) % judgements}")
+        if r % 3 == 0:
+            needs.append("destination(Where)\n     and Where in zone")
+        body = "\n     and ".join([f"Item in group{r % groups}"] + needs)
+        rules.append(f'    permit route{r} for Item\n        "Route {r} to release."\n        cites act "s.{10 + r}"\n'
+                     f'        requires "Record the disclosure." cites act "s.9"\n        when {body}\n')
+    release = ('policy release "Routes to release" cites act "s.2" {\n' + "\n".join(rules) + "}\n")
+    versions = []
+    for v, period in enumerate((f"in force until {FIRST_YEAR + 4}-12-31",
+                                f"in force from {FIRST_YEAR + 5}-01-01 until {FIRST_YEAR + 8}-12-31",
+                                f"in force from {FIRST_YEAR + 9}-01-01")):
+        struck = "\n     and not flag0" if v == 1 else ""
+        versions.append(f'policy struck_v{v} "The struck-down route, version {v}" version of struck_route\n'
+                        f'    {period} cites act "s.3({v})"\n{{\n'
+                        f'    permit struck_route_v{v} for Item\n        "Version {v} of the struck-down route."\n'
+                        f'        cites act "s.3({v})"\n        requires "Tell the court." cites act "s.3"\n'
+                        f'        when Item in group0\n     and flag{1 % width}{struck}\n}}\n')
+    forbids = (f'forbid harmful for Item\n    "Nothing goes where the release route is in force and harm is likely."\n'
+               f'    cites act "s.4"\n    when requested(Item)\n     and flag{width - 1}\n     and flag{width // 2}\n'
+               f'     and in force(release)\n\n'
+               f'forbid late_route for Item\n    "The last version of the struck-down route never covers group 1."\n'
+               f'    cites act "s.5"\n    when Item in group1\n     and in force(struck_v2)\n')
+    return {"vocabulary.warrant": "\n\n".join(vocab) + "\n", "release.warrant": release,
+            "struck.warrant": "\n".join(versions), "prohibitions.warrant": forbids}
+
+
+def shape(size: int) -> str:
+    width, routes, judgements, places, periods, set_size = SIZES[size]
+    return f"w{width} r{routes} j{judgements} e{places} p{periods} s{set_size}"
+
+
+def run(args: list[str], cap: float, cwd: str) -> float | None:
+    """Seconds one whole `warrant` process took, or None past the cap (it is killed)."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(WARRANT + args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=cap, env={**os.environ, "WARRANT_CACHE": "off", "PYTHONPATH": ROOT})
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode not in (0, 1, 4):
+        raise SystemExit(f"warrant {' '.join(args)} failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
+    return time.perf_counter() - start
+
+
+def median(args, rounds, cap, cwd) -> float | None:
+    found = [run(args, cap, cwd) for _ in range(rounds)]
+    return None if None in found else statistics.median(found)
+
+
+def prepare(folder: str, rules: str, requests: int, cases: str | None) -> tuple[str, str, str]:
+    """The batch files and the case folder for one law (the cases made and their expected files written)."""
+    batch, traced, impact = (os.path.join(folder, f"{n}.jsonl") for n in ("batch", "traced", "impact"))
+    for path, count, seed in ((batch, requests, 7), (impact, 2000, 11)):
+        subprocess.run(WARRANT + ["generate", str(count), "--seed", str(seed), "--rules", rules, "--out", path],
+                       check=True, cwd=folder, capture_output=True, env={**os.environ, "PYTHONPATH": ROOT})
+    if cases is None:
+        cases = os.path.join(folder, "cases")
+        os.makedirs(cases)
+        with open(impact, encoding="utf-8") as handle:
+            for n, line in zip(range(40), handle):
+                with open(os.path.join(cases, f"case{n:02}.json"), "w", encoding="utf-8") as out:
+                    out.write(json.dumps({**json.loads(line), "id": f"case{n:02}"}, indent=1))
+        subprocess.run(WARRANT + ["test", cases, "--rules", rules, "--update", "--jobs", "1"], cwd=folder,
+                       capture_output=True, env={**os.environ, "PYTHONPATH": ROOT, "WARRANT_CACHE": "off"},
+                       check=False, timeout=600)
+    return batch, impact, cases
+
+
+def figures(name: str, rules: str, changeover: tuple[str, str], args, cases: str | None = None) -> list:
+    with tempfile.TemporaryDirectory() as folder:
+        batch, impact, cases = prepare(folder, rules, args.requests, cases)
+        with open(batch, encoding="utf-8") as handle, open(os.path.join(folder, "traced.jsonl"), "w") as out:
+            out.writelines(line for _, line in zip(range(args.traced), handle))
+        traced = os.path.join(folder, "traced.jsonl")
+        count = sum(1 for name_ in os.listdir(cases) if name_.endswith((".json", ".yaml")) and
+                    not name_.endswith(".expected.json"))
+        at = ["--at", changeover[0], "--at", changeover[1]]
+        r, cap, cwd = args.rounds, args.cap, folder
+        plain1 = median(["decide", "--rules", rules, "--batch", batch, "--trace", "none", "--jobs", "1",
+                         "--out", os.path.join(folder, "o1")], r, cap, cwd)
+        plain2 = median(["decide", "--rules", rules, "--batch", batch, "--trace", "none", "--jobs", "2",
+                         "--out", os.path.join(folder, "o2")], r, cap, cwd)
+        refused = median(["decide", "--rules", rules, "--batch", traced, "--trace", "refused", "--jobs", "2",
+                          "--out", os.path.join(folder, "o3")], r, cap, cwd)
+        test = median(["test", cases, "--rules", rules], r, cap, cwd)
+        check = median(["check", "--rules", rules], r, cap, cwd)
+        diff = median(["diff", "--rules", rules, *at], r, cap, cwd)
+        impacted = median(["impact", impact, "--rules", rules, *at], r, cap, cwd)
+    rate = lambda n, s: None if s is None else n / s       # noqa: E731
+    return [name, rate(args.requests, plain1), rate(args.requests, plain2), rate(args.traced, refused),
+            None if test is None else test / count, check, diff, impacted]
+
+
+def cell(value, width: int, form: str, cap: float) -> str:
+    return f"{'>' + format(cap, '.0f') + ' s':>{width}}" if value is None else f"{value:>{width}{form}}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1,2,3,4")
+    parser.add_argument("--requests", type=int, default=1000, help="requests in the plain batch")
+    parser.add_argument("--traced", type=int, default=300, help="requests in the refusal-traced batch")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each figure; the median is shown")
+    parser.add_argument("--cap", type=float, default=30.0, help="seconds after which a figure is cut")
+    args = parser.parse_args()
+    print(f"whole processes, medians of {args.rounds} runs; {args.requests} plain and {args.traced} "
+          f"refusal-traced requests; impact over 2,000; {os.cpu_count()} cores")
+    head = (f"{'law':<30} {'plain/s j1':>10} {'plain/s j2':>10} {'traced/s':>9} {'test ms/case':>12} "
+            f"{'check s':>8} {'diff s':>7} {'impact s':>8}")
+    print(head)
+    def show(row) -> None:
+        name, p1, p2, tr, test, check, diff, impacted = row
+        c = args.cap
+        print(f"{name:<30} {cell(p1, 10, ',.0f', c)} {cell(p2, 10, ',.0f', c)} {cell(tr, 9, ',.0f', c)} "
+              f"{cell(None if test is None else test * 1000, 12, '.1f', c)} {cell(check, 8, '.2f', c)} "
+              f"{cell(diff, 7, '.2f', c)} {cell(impacted, 8, '.2f', c)}", flush=True)
+
+    show(figures("shipped (rules/)", os.path.join(ROOT, "rules"), ("2018-05-08", "2018-05-09"), args,
+                 os.path.join(ROOT, "tests", "golden", "decisions")))
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as law:
+            for file, text in law_files(size).items():
+                with open(os.path.join(law, file), "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            middle = FIRST_YEAR + SIZES[size][4] // 2
+            show(figures(f"size {size}: {shape(size)}", law, (f"{middle - 1}-12-31", f"{middle}-01-01"), args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
