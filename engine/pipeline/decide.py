@@ -75,7 +75,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     if questions:
         # every other answer to the open judgements is its own evaluation, after this one's session closed
         settled = settle(request, questions, lambda answered: decide_outcomes(rulebase, answered, **overrides),
-                         _outcomes(request.items, permits, forbids))
+                         _outcomes(request.items, permits, forbids), program=program)
         duties_on = _branch_duties(rulebase, request, overrides)
         items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[i.item][2], i.item, duties_on))
@@ -108,7 +108,7 @@ def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=
     if questions:
         plain = outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, at=at, assume=assume,
                                                                  drafts=drafts))
-        settled = settle(request, questions, plain)
+        settled = settle(request, questions, plain, program=rulebase.program, branches=False)
         items = tuple((item, settled[item][0], settled[item][1]) for item in request.items)
         return overall(o for _, o, _ in items).value, items
     switches, drafts = settings_for(rulebase, request, assume, drafts)

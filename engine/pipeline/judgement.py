@@ -8,13 +8,25 @@ In: a rulebase, a request, and a function giving a request's outcomes (the
 same two engine queries every decision starts from). Out: per item, the
 outcome it has whatever the open questions' answers are, or `undetermined`
 with its branches: for each answer that matters, the outcome it gives and
-the rule that decides it. Each branch is read from a full evaluation of the
-request with those answers (never from a second reading of the rules), and
-the request as given, whose open questions read as "no", is one of them:
-a determined item keeps that evaluation's proof.
+the rule that decides it. Each outcome is read from a full evaluation of
+the request with some answers (never from a second reading of the rules),
+and the request as given, whose open questions read as "no", is one of
+them: a determined item keeps that evaluation's proof.
+
+Undetermined is a third truth value, decided without enumerating every
+answer (`settle`): an item is decided once, by the request as given, when
+no permission or prohibition that can reach it reads an open question
+(`item_reads`: through definitions, with the sign each question is read
+with). Where each question it reads makes the item only more permissive
+one way (read positively by its permissions and negatively by its
+prohibitions, or the reverse), the most and the least permissive answers
+bound every other: two evaluations decide it. Only an item whose outcome
+truly turns on the answers is branched, and only over the questions it
+reads, when its branches are asked for (a trace), or when the signs are
+mixed.
 
 Only open questions some rule reads are asked; at most `MAX_OPEN_QUESTIONS`
-per request (2^n evaluations), a located R009 beyond that.
+per request (2^n evaluations at worst), a located R009 beyond that.
 """
 from __future__ import annotations
 
@@ -22,7 +34,7 @@ import dataclasses
 import itertools
 from dataclasses import dataclass
 
-from warrant.pipeline.datalog import Atom, Not, fact_predicate
+from warrant.pipeline.datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.errors import Span, WarrantError
 from warrant.pipeline.facts import Fact, Request
 from warrant.pipeline.limits import MAX_OPEN_QUESTIONS
@@ -105,28 +117,134 @@ def _copy_levels(data: dict, paths: list[str]) -> dict:
     return top
 
 
-def settle(request: Request, questions: tuple, outcomes_of, given=None) -> dict:
+def signs(program) -> dict:
+    """{rule id: {judgement predicate: signs}} for every permission and prohibition: each judgement
+    its body reads through definitions, read positively (+1), under a negation (-1), or both."""
+    def build():
+        read: dict = {}                # derived predicate -> {judgement predicate: signs}
+        judged = {fact_predicate(f.predicate) for f in program.vocabulary.judgements} \
+            if program.vocabulary is not None else set()
+
+        def of_body(body) -> dict:
+            found: dict = {}
+            for literal in body:
+                flip = -1 if isinstance(literal, Not) else 1
+                atom = literal.atom if isinstance(literal, Not) else literal
+                if not isinstance(atom, Atom):
+                    continue
+                if atom.predicate in judged:
+                    found.setdefault(atom.predicate, set()).add(flip)
+                for j, seen in read.get(atom.predicate, {}).items():
+                    found.setdefault(j, set()).update(sign * flip for sign in seen)
+            return found
+        changed = True
+        while changed:                 # a fixpoint: sets of signs only grow, so recursion ends too
+            changed = False
+            for rule in program.rules.values():
+                if rule.kind in ("permit", "forbid"):
+                    continue
+                mine = read.setdefault(rule.head.predicate, {})
+                for j, seen in of_body(rule.body).items():
+                    if not seen <= mine.get(j, set()):
+                        mine.setdefault(j, set()).update(seen)
+                        changed = True
+        return {rule_id: (rule.kind, _item_filter(program, rule),
+                          {j: frozenset(seen) for j, seen in of_body(rule.body).items()})
+                for rule_id, rule in program.rules.items() if rule.kind in ("permit", "forbid")}
+    return program.memo("judgement_signs", build)
+
+
+def _item_filter(program, rule):
+    """The items a permission or prohibition can conclude, when its own body says (a constant or static
+    sets the item must be in), else None: any item."""
+    item = rule.head.args[0]
+    if isinstance(item, Const):
+        return frozenset({item.value})
+    allowed = None
+    members: dict = {}
+    for atom in program.set_facts:
+        members.setdefault(atom.predicate, set()).add(atom.args[0].value)
+    for literal in rule.body:
+        if isinstance(literal, Atom) and literal.predicate.startswith("s_") and literal.args == (item,) and \
+                literal.predicate not in program.by_head:
+            found = frozenset(members.get(literal.predicate, ()))
+        elif isinstance(literal, Compare) and literal.op == "=" and \
+                {literal.left, literal.right} & {item} and isinstance(literal.right if literal.left == item
+                                                                      else literal.left, Const):
+            found = frozenset({(literal.right if literal.left == item else literal.left).value})
+        else:
+            continue
+        allowed = found if allowed is None else allowed & found
+    return allowed
+
+
+def item_reads(program, item, questions: tuple) -> dict:
+    """{question index: (signs in permissions, signs in prohibitions)} for the open questions some
+    permission or prohibition that can conclude `item` reads."""
+    index = {fact_predicate(f.predicate): n for n, f in enumerate(questions)}
+    out: dict = {}
+    for kind, allowed, read in signs(program).values():
+        if allowed is not None and item not in allowed:
+            continue
+        for j, seen in read.items():
+            if j in index:
+                permits, forbids = out.get(index[j], (frozenset(), frozenset()))
+                out[index[j]] = (permits | seen, forbids) if kind == "permit" else (permits, forbids | seen)
+    return out
+
+
+def settle(request: Request, questions: tuple, outcomes_of, given=None, *, program=None,
+           branches: bool = True) -> dict:
     """{item: (outcome, deciding rule, branches)}: each item's outcome over every answer to the open questions.
 
     `outcomes_of(request)` gives `(overall, ((item, outcome, rule), ...))`;
     `given` is that of the request as given, when the caller has it (it is
-    the all-"no" answer, so it is not evaluated twice).
+    the all-"no" answer, so it is not evaluated twice). Without `program`,
+    every answer is evaluated. `branches=False`: an undetermined item's
+    branches are not worked out (outcomes only), which spares evaluations.
     """
-    rows = []
-    for values in itertools.product((False, True), repeat=len(questions)):
-        if given is not None and not any(values):
-            found = given
-        else:
-            found = outcomes_of(answering(request, tuple(zip(questions, values))))
-        rows.append((values, {item: (outcome, rule) for item, outcome, rule in found[1]}))
-    paths = tuple(f.path for f in questions)
+    worlds: dict = {}
+
+    def world(yes: frozenset) -> dict:
+        if yes not in worlds:
+            if given is not None and not yes:
+                found = given
+            else:
+                found = outcomes_of(answering(request, tuple((q, n in yes) for n, q in enumerate(questions))))
+            worlds[yes] = {item: (outcome, rule) for item, outcome, rule in found[1]}
+        return worlds[yes]
+
     settled = {}
     for item in request.items:
-        table = [(values, row[item]) for values, row in rows]
+        reads = item_reads(program, item, questions) if program is not None else \
+            {n: ({1, -1}, {1, -1}) for n in range(len(questions))}
+        asked = sorted(reads)
+        if not asked:
+            settled[item] = (*world(frozenset())[item], ())
+            continue
+        permissive = {}
+        for n in asked:                # the answer that can only make the item more permissive, if one does
+            permits, forbids = reads[n]
+            ups = {s for s in permits} | {-s for s in forbids}
+            if len(ups) == 1:
+                permissive[n] = ups.pop() == 1
+        if len(permissive) == len(asked):
+            least = world(frozenset(n for n in asked if not permissive[n]))[item][0]
+            most = world(frozenset(n for n in asked if permissive[n]))[item][0]
+            if least == most:          # every other answer lies between the two
+                settled[item] = (*world(frozenset())[item], ())
+                continue
+            if not branches:
+                settled[item] = (Outcome.UNDETERMINED.value, None, ())
+                continue
+        table = [(values, world(frozenset(n for n, v in zip(asked, values) if v))[item])
+                 for values in itertools.product((False, True), repeat=len(asked))]
         if len({result[0] for _, result in table}) == 1:
             settled[item] = (table[0][1][0], table[0][1][1], ())
         else:
-            settled[item] = (Outcome.UNDETERMINED.value, None, tuple(_branches(paths, table, ())))
+            paths = tuple(questions[n].path for n in asked)
+            settled[item] = (Outcome.UNDETERMINED.value, None,
+                             tuple(_branches(paths, table, ())) if branches else ())
     return settled
 
 
