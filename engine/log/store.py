@@ -146,61 +146,60 @@ class Store:
                 "L002", f"the decision log ({self.where}) has schema version {current}; this Warrant knows "
                         f"versions up to {SCHEMA_VERSION}: use a newer Warrant").diagnostics)
 
+    def _transaction(self, work):
+        """Run `work(cursor)` in one write transaction under the chain's lock and commit; any fault rolls it
+        all back and is `L003` (disk full, read-only, server gone: all the same to a caller)."""
+        try:
+            cur = self.conn.cursor()
+            self._begin_write(cur)
+            result = work(cur)
+            self.conn.commit()
+            return result
+        except LogFault:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any driver fault is the log's
+            try:
+                self._conn.rollback()
+            except Exception:  # noqa: BLE001 - the connection may be gone already
+                pass
+            self._reset()
+            raise fault("L003", "the decision log cannot be written", exc, self.where) from None
+
+    def _last(self, cur):
+        cur.execute("SELECT seq, sha256 FROM warrant_decisions ORDER BY seq DESC LIMIT 1")
+        last = cur.fetchone()
+        return tuple(last) if last else None
+
     def append(self, make_rows) -> list[tuple]:
         """Append records in one transaction, under the chain's lock.
 
         `make_rows(last)` gets the chain's last (seq, sha256) (None for an
         empty log) and returns (record rows, item rows); the rows are
         committed together or not at all. Returns the record rows."""
-        try:
-            cur = self.conn.cursor()
-            self._begin_write(cur)
-            cur.execute("SELECT seq, sha256 FROM warrant_decisions ORDER BY seq DESC LIMIT 1")
-            last = cur.fetchone()
-            rows, items = make_rows(tuple(last) if last else None)
+        def work(cur):
+            rows, items = make_rows(self._last(cur))
             self._insert(cur, "warrant_decisions", _COLUMNS, rows)
             self._insert(cur, "warrant_decision_items", ITEM_COLUMNS, items)
-            self.conn.commit()
             return rows
-        except LogFault:
-            raise
-        except Exception as exc:  # noqa: BLE001 - disk full, read-only, server gone: all the same to a caller
-            try:
-                self._conn.rollback()
-            except Exception:  # noqa: BLE001
-                pass
-            self._reset()
-            raise fault("L003", "the decision log cannot be written", exc, self.where) from None
+        return self._transaction(work)
 
     def delete_and_append(self, seqs_where: str, args: tuple, make_rows) -> list[tuple]:
         """Delete the records matching a condition and append (in the same transaction) what `make_rows`
         makes of them: the pruning of a log and its checkpoint."""
-        try:
-            cur = self.conn.cursor()
-            self._begin_write(cur)
-            cur.execute("SELECT seq, sha256 FROM warrant_decisions ORDER BY seq DESC LIMIT 1")
-            last = cur.fetchone()
+        def work(cur):
+            last = self._last(cur)
             cur.execute(self._sql(f"SELECT seq, prev_sha256, sha256 FROM warrant_decisions WHERE {seqs_where} "
                                   f"ORDER BY seq"), args)
             doomed = [tuple(r) for r in cur.fetchall()]
-            rows, items = make_rows(tuple(last) if last else None, doomed)
+            rows, items = make_rows(last, doomed)
             if doomed:
                 cur.execute(self._sql(f"DELETE FROM warrant_decision_items WHERE seq IN (SELECT seq FROM "
                                       f"warrant_decisions WHERE {seqs_where})"), args)
                 cur.execute(self._sql(f"DELETE FROM warrant_decisions WHERE {seqs_where}"), args)
             self._insert(cur, "warrant_decisions", _COLUMNS, rows)
             self._insert(cur, "warrant_decision_items", ITEM_COLUMNS, items)
-            self.conn.commit()
             return rows
-        except LogFault:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            try:
-                self._conn.rollback()
-            except Exception:  # noqa: BLE001
-                pass
-            self._reset()
-            raise fault("L003", "the decision log cannot be written", exc, self.where) from None
+        return self._transaction(work)
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
         """Rows of one read (a small result: counts, one record, a page)."""

@@ -128,8 +128,8 @@ def _allowed(service: Service, request: Request, role: str) -> None:
 
 # ---- deciding ----------------------------------------------------------------------------------------------
 def _decided(service: Service, body: bytes, options: dict):
-    """On the service's deciding thread (one per process, so its caches stay warm): the decision and the
-    record to log, not yet committed."""
+    """On the event loop's thread (one per process, so the engine's per-thread caches stay warm; deciding is
+    CPU work under one GIL anyway): the decision and the record to log, not yet committed."""
     served = service.served()
     rulebase = served.rulebase
     if options["explain"] == "all" and options["what_would_change"]:

@@ -61,8 +61,6 @@ class Service:
         self.current = Served(self._load_checked())
         self.metrics.serving(self.current.about["name"], self.current.about["sha256"], None)
         self.jobs: dict = {}
-        from concurrent.futures import ThreadPoolExecutor
-        self.decider = ThreadPoolExecutor(1, thread_name_prefix="warrant-decide")   # one warm engine a process
 
     # ---- the rulebase ------------------------------------------------------------------------------------
     def _load_checked(self) -> "warrant.Rulebase":
@@ -172,6 +170,5 @@ class Service:
         return job
 
     def close(self) -> None:
-        self.decider.shutdown(wait=False)
         self.log.close()
 
