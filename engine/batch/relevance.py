@@ -38,8 +38,24 @@ class Relevance:
     conjunctions: tuple[Conjunction, ...]
     sets: dict                # set predicate -> members, for membership checks on checked fields
 
+    def __post_init__(self):
+        # Many conjunctions share their checks (a route unfolded through each period of a dated set checks
+        # the same date and value as another route's): each distinct check is tested once per key, and each
+        # distinct tuple of checks once, for all the conjunctions that have it.
+        patterns: dict = {}
+        for index, conj in enumerate(self.conjunctions):
+            indices, relevant = patterns.get(conj.checks, ((), frozenset()))
+            patterns[conj.checks] = (indices + (index,), relevant | conj.relevant)
+        self.patterns = tuple((checks, indices, relevant) for checks, (indices, relevant) in patterns.items())
+        self.checks = tuple(dict.fromkeys(c for checks in patterns for c in checks))
+
     @classmethod
     def of(cls, program) -> "Relevance | None":
+        """The program's relevance (built once per program: workers forked after it inherit it)."""
+        return program.memo("relevance", lambda: cls._of(program))
+
+    @classmethod
+    def _of(cls, program) -> "Relevance | None":
         unfolder = Unfolder(program)
         closure = _dependencies(program)
         if closure is None:
@@ -62,11 +78,12 @@ class Relevance:
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
         """(live conjunction numbers, relevant predicates) for a request's checked field values."""
+        passed = {c: _check(c, values, self.sets) for c in self.checks}
         live, relevant = [], set()
-        for index, conj in enumerate(self.conjunctions):
-            if all(_check(c, values, self.sets) for c in conj.checks):
-                live.append(index)
-                relevant |= conj.relevant
+        for checks, indices, reads in self.patterns:
+            if all(passed[c] for c in checks):
+                live.extend(indices)
+                relevant |= reads
         return frozenset(live), frozenset(relevant)
 
 
@@ -88,7 +105,9 @@ def _conjunction(literals: list, program, closure) -> Conjunction:
             continue
         others = [i for i in uses[arg.name] if i != index]
         if not isinstance(literal, Not) and all(_unary(literals[i], arg.name) for i in others):
-            checks.append((atom.predicate, "var", (arg.name, tuple(literals[i] for i in others))))
+            # the variable renamed to one name, so equal checks of different conjunctions are equal
+            same = {arg: Var("X")}
+            checks.append((atom.predicate, "var", ("X", tuple(apply(literals[i], same) for i in others))))
             consumed |= {index, *others}
     for index, literal in enumerate(literals):           # everything else is relevant
         if index in consumed:
