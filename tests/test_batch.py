@@ -74,10 +74,12 @@ def test_parallel_batch_equals_serial(rulebase, monkeypatch):
     lines = [json.dumps(r) + "\n" for r in generate(300, seed=8)] + ["{broken\n"] + \
             [json.dumps(r) + "\n" for r in generate(100, seed=9)]
     serial = list(batch.encoded_records(rulebase, lines, 1, trace="refused"))
+    warmed = list(batch.encoded_records(rulebase, iter(lines), 2, trace="refused"))   # forks only if it pays
     monkeypatch.setattr(batch, "CHUNK", 37)
+    monkeypatch.setattr(batch, "WARM_SECONDS", 0.0)          # fork at once, so the workers decide every line
     ticks = []
     parallel = list(batch.encoded_records(rulebase, iter(lines), 2, ticks.append, trace="refused"))
-    assert parallel == serial and len(serial) == 401
+    assert parallel == serial == warmed and len(serial) == 401
     assert sum(ticks) == 401 and max(s for s, _ in serial) == 2
 
 

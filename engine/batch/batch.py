@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 
 from warrant.batch.decider import BatchDecider
 from warrant.batch.encoding import encode
@@ -19,6 +20,8 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
+WARM_SECONDS = 0.25   # the parent decides lines itself for this long before forking (about two forks' worth)
+WARM_BLOCK = 25       # lines the parent decides at a time while it warms up
 _WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
 
 
@@ -96,26 +99,46 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     however long the input. Output order is input order.
     """
     jobs = jobs or os.cpu_count() or 1
-    chunks = _chunks(lines, CHUNK, first_line)
-    first = next(chunks, None)
-    if first is None:
-        return
-    if jobs == 1 or len(first[1]) < CHUNK:          # small or serial: no processes
-        decider = BatchDecider(rulebase, **options)
-        for start, block in itertools.chain([first], chunks):   # lazily: the input is streamed
+    decider = BatchDecider(rulebase, **options)       # validates the options; forked workers inherit it, warm
+    if jobs == 1:
+        for start, block in _chunks(lines, CHUNK, first_line):   # lazily: the input is streamed
             yield _decide_block(decider, rulebase, start, block, recorder)
             if tick:
                 tick(len(block))
         return
+    # The parent decides the first lines itself, as one process would, until that has taken WARM_SECONDS:
+    # a batch too small to repay a fork never forks, and workers forked later start with its caches.
+    lines = iter(lines)
+    number, spent = first_line, 0.0
+    while spent < WARM_SECONDS:
+        block = list(itertools.islice(lines, WARM_BLOCK))
+        if not block:
+            return
+        began = time.perf_counter()
+        yield _decide_block(decider, rulebase, number, block, recorder)
+        spent += time.perf_counter() - began
+        if tick:
+            tick(len(block))
+        number += len(block)
+    ahead = list(itertools.islice(lines, CHUNK * jobs))
+    if len(ahead) < CHUNK * jobs:                     # the rest is known
+        if number > first_line and spent / (number - first_line) * len(ahead) < WARM_SECONDS:   # not worth a fork
+            for start, block in _chunks(ahead, CHUNK, number):
+                yield _decide_block(decider, rulebase, start, block, recorder)
+                if tick:
+                    tick(len(block))
+            return
+        chunks = _chunks(ahead, -(-len(ahead) // jobs), number)          # one even share per worker
+    else:
+        chunks = _chunks(itertools.chain(ahead, lines), CHUNK, number)
     from warrant.batch.pool import WorkerDied, WorkerFailed, ordered_map
     from warrant.pipeline.errors import InternalError
-    BatchDecider(rulebase, **options)                 # validate options before forking
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
-    _WORKER.update(rulebase=rulebase, options=options, recorder=recorder)
+    _WORKER.update(rulebase=rulebase, options=options, recorder=recorder, decider=decider)
     parent = os.getpid()
     try:
-        for (start, block), result in ordered_map(_decide_chunk, itertools.chain([first], chunks), jobs,
+        for (start, block), result in ordered_map(_decide_chunk, chunks, jobs,
                                                   start=lambda: worker_start(parent)):
             if tick:
                 tick(len(block))
