@@ -18,7 +18,9 @@ of --rounds runs of: decisions/s of a plain batch (`--trace none`) with
 `--jobs 1` and `--jobs 2`, of a refusal-traced batch (`--jobs 2`), the
 cost per case of `warrant test`, `warrant check`, a diff across one
 changeover of the dated set, and `impact` over 2,000 requests across it.
-A figure past --cap seconds is cut and shown as ">cap".
+A figure past --cap seconds is cut and shown as ">cap". `--engine REV` runs
+the engine of a git revision (checked out in a temporary worktree, put first
+on PYTHONPATH) on the same laws and inputs: the "before" of a change.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WARRANT = [sys.executable, "-c", "import sys; from warrant._cli import main; sys.exit(main())"]
+ENGINE_PATH = ROOT          # what PYTHONPATH starts with: this tree, or a folder mapping `warrant` to REV's engine
 
 #        width routes judgements places periods set
 SIZES = {1: (4, 6, 1, 10, 2, 4),
@@ -109,10 +112,10 @@ def run(args: list[str], cap: float, cwd: str) -> float | None:
     start = time.perf_counter()
     try:
         done = subprocess.run(WARRANT + args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=cap, env={**os.environ, "WARRANT_CACHE": "off", "PYTHONPATH": ROOT})
+                              timeout=cap, env={**os.environ, "WARRANT_CACHE": "off", "PYTHONPATH": ENGINE_PATH})
     except subprocess.TimeoutExpired:
         return None
-    if done.returncode not in (0, 1, 4):
+    if done.returncode not in (0, 1, 2, 4):        # 2: some lines were refused as bad input (R009)
         raise SystemExit(f"warrant {' '.join(args)} failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
     return time.perf_counter() - start
 
@@ -127,7 +130,7 @@ def prepare(folder: str, rules: str, requests: int, cases: str | None) -> tuple[
     batch, traced, impact = (os.path.join(folder, f"{n}.jsonl") for n in ("batch", "traced", "impact"))
     for path, count, seed in ((batch, requests, 7), (impact, 2000, 11)):
         subprocess.run(WARRANT + ["generate", str(count), "--seed", str(seed), "--rules", rules, "--out", path],
-                       check=True, cwd=folder, capture_output=True, env={**os.environ, "PYTHONPATH": ROOT})
+                       check=True, cwd=folder, capture_output=True, env={**os.environ, "PYTHONPATH": ENGINE_PATH})
     if cases is None:
         cases = os.path.join(folder, "cases")
         os.makedirs(cases)
@@ -136,7 +139,7 @@ def prepare(folder: str, rules: str, requests: int, cases: str | None) -> tuple[
                 with open(os.path.join(cases, f"case{n:02}.json"), "w", encoding="utf-8") as out:
                     out.write(json.dumps({**json.loads(line), "id": f"case{n:02}"}, indent=1))
         subprocess.run(WARRANT + ["test", cases, "--rules", rules, "--update", "--jobs", "1"], cwd=folder,
-                       capture_output=True, env={**os.environ, "PYTHONPATH": ROOT, "WARRANT_CACHE": "off"},
+                       capture_output=True, env={**os.environ, "PYTHONPATH": ENGINE_PATH, "WARRANT_CACHE": "off"},
                        check=False, timeout=600)
     return batch, impact, cases
 
@@ -170,14 +173,37 @@ def cell(value, width: int, form: str, cap: float) -> str:
     return f"{'>' + format(cap, '.0f') + ' s':>{width}}" if value is None else f"{value:>{width}{form}}"
 
 
-def main() -> int:
+def with_engine(args) -> int:
+    """main() with `warrant` mapped to a revision's engine/ (and its grammar/) on PYTHONPATH."""
+    global ENGINE_PATH
+    work = tempfile.mkdtemp(prefix="law-scaling-")
+    tree = os.path.join(work, "tree")
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "-f", tree, args.engine], check=True,
+                   capture_output=True)
+    try:
+        ENGINE_PATH = os.path.join(work, "path")
+        os.mkdir(ENGINE_PATH)
+        for name, target in (("warrant", "engine"), ("grammar", "grammar")):
+            os.symlink(os.path.join(tree, target), os.path.join(ENGINE_PATH, name))
+        print(f"engine of {args.engine}")
+        args.engine = None
+        return main(args)
+    finally:
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], check=False, capture_output=True)
+
+
+def main(args=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,2,3,4")
     parser.add_argument("--requests", type=int, default=1000, help="requests in the plain batch")
     parser.add_argument("--traced", type=int, default=300, help="requests in the refusal-traced batch")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each figure; the median is shown")
     parser.add_argument("--cap", type=float, default=30.0, help="seconds after which a figure is cut")
-    args = parser.parse_args()
+    parser.add_argument("--engine", metavar="REV", help="run the engine of this git revision instead")
+    if args is None:
+        args = parser.parse_args()
+        if args.engine:
+            return with_engine(args)
     print(f"whole processes, medians of {args.rounds} runs; {args.requests} plain and {args.traced} "
           f"refusal-traced requests; impact over 2,000; {os.cpu_count()} cores")
     head = (f"{'law':<30} {'plain/s j1':>10} {'plain/s j2':>10} {'traced/s':>9} {'test ms/case':>12} "
