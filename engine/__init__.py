@@ -30,5 +30,9 @@ __version__ = "0.2.0"     # pyproject.toml reads it (one place for the version)
 
 from warrant.api import *  # noqa: E402,F401,F403 - the public API is api.__all__
 from warrant.api import __all__ as _api  # noqa: E402
+from warrant.api import _public  # noqa: E402
+from warrant.pipeline import standalone as _standalone  # noqa: E402
 
-__all__ = [*_api, "__version__"]
+evaluate_datalog = _public(_standalone.evaluate_datalog)   # the seam an outside Datalog suite tests
+
+__all__ = [*_api, "evaluate_datalog", "__version__"]
