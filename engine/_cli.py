@@ -584,17 +584,20 @@ def list_rules(
 
 @app.command()
 @_guard
-def show(rule_id: str, rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
+def show(name: str, rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
          fmt: TextOrJson = _format("text or json.", TextOrJson, "text")) -> None:
-    """One rule: where it is, what it says, its sources, assumptions, and the rules that use it.
+    """Any name: a rule, set or dated set (its periods), value, defined concept (its rules), field,
+    enumeration, assumption (its readings), invariant, source or policy.
 
     Examples:
 
       warrant show restriction_serious_offender
 
+      warrant show clinical_data
+
       warrant show clinical_never --format json
     """
-    _write(_load(rules).show(rule_id).render(fmt.value))
+    _write(_load(rules).show(name).render(fmt.value))
 
 
 @app.command()

@@ -684,10 +684,13 @@ class Rulebase:
         return Listing(render_rules(self._loaded, when), rules_json(self._loaded, when))
 
     @_public
-    def show(self, rule_id: str) -> Listing:
-        """One rule: where it is, what it says, its sources, assumptions, and the rules that use it."""
-        from warrant.review.browse import render_rule, rule_json
-        return Listing(render_rule(self._loaded, rule_id), rule_json(self._loaded, rule_id))
+    def show(self, name: str) -> Listing:
+        """Any name the rulebase declares: a rule (where it is, what it says, its sources, assumptions, and
+        the rules that use it), a set or dated set with its periods, a named value, a defined concept with
+        its defining rules, a field, an enumeration, an assumption and its readings, an invariant, a source,
+        a policy. B001 with "did you mean" when nothing has the name."""
+        from warrant.review.show import name_json, render_name
+        return Listing(render_name(self._loaded, name), name_json(self._loaded, name))
 
     @_public
     def timeline(self) -> Listing:

@@ -187,7 +187,9 @@ def render_timeline(rulebase, width: int = 60) -> str:
     def col(date):
         return round((date - first).days / days * (width - 1))
 
-    name_width = max(len(p.name) for p in policies) if policies else 10
+    decls = [d for d in dated_decls(rulebase) if d.dated]
+    # one label column for policies and dated sets alike, so a date is the same column on every row
+    name_width = max([len(p.name) for p in policies] + [len(d.name) for d in decls] + [10])
     axis = [" "] * width
     # Whole years, every `step` years, where a label and a space fit: labels
     # never run together, whatever the span (a 1998-2026 rulebase gets 5-year marks).
@@ -210,20 +212,35 @@ def render_timeline(rulebase, width: int = 60) -> str:
         for i in range(col(start), col(end) + 1):
             bar[i] = "░" if policy.draft else "█"
         out.append(f"{policy.name:{name_width}}  {''.join(bar)}  {_period(policy)}{' (draft)' if policy.draft else ''}")
-    decls = [d for d in dated_decls(rulebase) if d.dated]
     if decls:
         out.append("")
-        out.append("Sets and values that change with the date (each value in its own shade):")
-        label_width = max([name_width] + [len(d.name) for d in decls])
+        out.append("Sets and values that change with the date (each period drawn with its own number, "
+                   "1-9 then a-z, a new period starting at a '|'):")
         for decl in decls:
             bar = [" "] * width
             changes = []
             for index, (period, start, end) in enumerate(S.in_effect(decl.periods)):
+                mark = _period_mark(index)
                 for i in range(col(start or first), col(end or last) + 1):
-                    bar[i] = "▓" if index % 2 else "█"
-                changes.append(str(start) if start else "start")
-            out.append(f"{decl.name:{label_width}}  {''.join(bar)}  from {', '.join(changes)}")
+                    bar[i] = mark
+                if index and col(end or last) - col(start) >= 2:     # a boundary only where it hides no period
+                    bar[col(start)] = "|"
+                changes.append(f"{mark} {S.effect_text(start, end)}")
+            out.append(f"{decl.name:{name_width}}  {''.join(bar)}")
+            out += [f"{'':{name_width}}    {change}" for change in changes]
     return "\n".join(out) + "\n"
+
+
+def _period_mark(index: int) -> str:
+    """The character that draws a dated set's or value's period `index` (0-based): 1-9, then a-z, then again."""
+    marks = "123456789abcdefghijklmnopqrstuvwxyz"
+    return marks[index % len(marks)]
+
+
+def period_colour(index: int) -> str:
+    """A fill for period `index` that differs from its neighbours' for any number of periods (hues a golden
+    angle apart, lightness alternating)."""
+    return f"hsl({index * 137.508 % 360:.0f}, 60%, {40 if index % 2 == 0 else 62}%)"
 
 
 def timeline_svg(rulebase) -> str:
@@ -280,8 +297,11 @@ def timeline_svg(rulebase) -> str:
         for shade, (period, start, end) in enumerate(S.in_effect(decl.periods)):
             a, b = start or first, end or last
             bar = ET.SubElement(svg, "rect", x=f"{x(a):.1f}", y=str(y + 4), width=f"{max(2.0, x(b) - x(a)):.1f}",
-                                height="16", fill="#2f855a" if shade % 2 == 0 else "#9ae6b4", stroke="#fff")
+                                height="16", fill=period_colour(shade), stroke="#fff")
             ET.SubElement(bar, "title").text = f"{decl.name} {S.effect_text(start, end)}: {S.period_value_text(decl, period)}"
+            if x(b) - x(a) >= 10:       # the period's number, where it fits: any number of periods told apart
+                ET.SubElement(svg, "text", x=f"{(x(a) + x(b)) / 2:.1f}", y=str(y + 16), fill="#fff",
+                              **{"text-anchor": "middle", "font-size": "10"}).text = _period_mark(shade)
         ET.SubElement(svg, "text", x=str(left + width + 8), y=str(y + 16), fill="#333").text = \
             "changes " + ", ".join(str(start) for _, start, _ in S.in_effect(decl.periods)[1:]) \
             if len(decl.periods) > 1 else S.effect_text(decl.periods[0].start, decl.periods[0].end)
