@@ -107,7 +107,7 @@ class Rulebase:
         """The obligations a permission carries (`requires`), as `Duty`s with their citations; a conditional
         one (`requires "..." when ...`) with its conditions as written (`Duty.condition`)."""
         def make(rule_id):
-            from warrant.author.format import condition_text
+            from warrant.pipeline.wording import condition_text
             from warrant.pipeline.datalog import duty_id
             from warrant.pipeline.trace import Duty
             rule = self.checked.rules.get(rule_id)
