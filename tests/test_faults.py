@@ -85,3 +85,23 @@ def test_every_line_in_gives_one_record_out(tmp_path):
     assert [("error" in r) for r in records] == [False, False, True, True, True, True, False]
     assert records[4]["error"][0]["code"] == "R000" and "UTF-8" in records[4]["error"][0]["message"]
     assert run.returncode == 2 and "Traceback" not in run.stderr
+
+
+def test_out_to_a_pipe_writes_through_it_and_leaves_it_a_pipe(tmp_path):
+    """`--out /dev/null` or a FIFO is written straight: renaming a temporary file over it (as root can) would
+    replace the device itself."""
+    import stat
+    import threading
+
+    from typer.testing import CliRunner
+
+    from cli import app
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    result = CliRunner().invoke(app, ["decide", "examples/requests/mou_tracing.json", "--out", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0].startswith(b"Request ")

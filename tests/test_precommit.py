@@ -32,9 +32,12 @@ pytestmark = [
 
 
 def _env(home):
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "gitconfig"          # a file of the test's own: git writes a global config by renaming a
+    config.touch()                       # lock file over it, which would replace /dev/null itself
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""), PRE_COMMIT_HOME=str(home),
                GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.org", GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
+               GIT_COMMITTER_EMAIL="t@example.org", GIT_CONFIG_GLOBAL=str(config), GIT_CONFIG_NOSYSTEM="1",
                PRE_COMMIT_COLOR="never", NO_COLOR="1")
     for name in ("WARRANT_RULES", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
         env.pop(name, None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 
 
@@ -89,6 +90,14 @@ def atomic_stream(path: str):
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise WarrantError.at("O007", f"cannot write {path}: it is a folder")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        # a device or a pipe (`--out /dev/null`, `--out /dev/stdout`): written straight, never renamed over
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as stream:
+                yield stream
+        except OSError as exc:
+            raise WarrantError.at("O007", f"cannot write {path}: {exc.strerror or exc}") from None
+        return
     try:
         handle, temporary = tempfile.mkstemp(prefix=".warrant-", suffix=".tmp", dir=folder)
     except OSError as exc:
