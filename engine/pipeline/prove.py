@@ -140,6 +140,9 @@ class Prover:
             conclusion += f" (its value {period})"
             source = clause.decl
             detail = _period_detail(clause.decl, period, clause.value)
+        elif rule.kind == "in_force":      # a policy, or a lineage through one version: named by its period
+            lineage = (("lineage", head_args[0]),) if head_args[0] != rule.policy else ()
+            detail = lineage + (("policy", rule.policy), ("period", _period(self.rb.checked.policies[rule.policy])))
         return TraceNode(
             kind="rule", conclusion=conclusion,
             atom=(rule.head.predicate, head_args), rule=rule_id,

@@ -98,17 +98,45 @@ def dated_period(node: TraceNode) -> tuple[str, str, str] | None:
     """("set" or "value", name, period) when the node is a dated set's member or a named value in one
     period (a compiled clause: no rule the author wrote, so its id is never shown), else None."""
     detail = dict(node.detail)
-    if "period" not in detail:
+    kind = "set" if "set" in detail else "value" if "value" in detail else None
+    if "period" not in detail or kind is None:
         return None
-    kind = "set" if "set" in detail else "value"
     return kind, detail[kind], detail["period"]
 
 
+def policy_period(node: TraceNode) -> tuple[str | None, str, str] | None:
+    """(lineage or None, policy, period) when the node proves a policy, or a lineage through one of its
+    versions, in force (a compiled clause: no rule the author wrote, so its id is never shown), else None."""
+    detail = dict(node.detail)
+    if "policy" not in detail or "period" not in detail:
+        return None
+    return detail.get("lineage"), detail["policy"], detail["period"]
+
+
 def rule_label(node: TraceNode) -> str | None:
-    """How a rule node names its rule to a reader: the rule's id, or a dated set's or value's period
-    as `set relevant_authorities from 2012-11-22` (its member and value are in the conclusion)."""
+    """How a rule node names its rule to a reader: the rule's id; a dated set's or value's period as
+    `set relevant_authorities from 2012-11-22` (its member and value are in the conclusion); a policy in
+    force as `policy nhs_digital_mou_2017`, a lineage's version as `lineage s115_power version
+    s115_amended_2012` (the period is in the conclusion)."""
     period = dated_period(node)
-    return " ".join(period) if period else node.rule
+    if period:
+        return " ".join(period)
+    in_force = policy_period(node)
+    if in_force:
+        lineage, policy, _ = in_force
+        return f"lineage {lineage} version {policy}" if lineage else f"policy {policy}"
+    return node.rule
+
+
+def policy_statement_hidden(node: TraceNode) -> bool:
+    """A policy in force shows no statement under it (its conclusion says it all); a lineage's version does."""
+    in_force = policy_period(node)
+    return in_force is not None and in_force[0] is None
+
+
+def named_by_detail(node: TraceNode) -> bool:
+    """A compiled clause named by its detail (a dated period, a policy in force), never by its id."""
+    return dated_period(node) is not None or policy_period(node) is not None
 
 
 def walk(node: TraceNode):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Decision, ItemDecision, dated_period, rule_label, walk
+from warrant.pipeline.trace import Decision, ItemDecision, dated_period, policy_period, rule_label, walk
 
 from warrant.pipeline.outcome import NOTHING_IN_FORCE, item_words, WORDS as _WORD  # noqa: E402 - the words, from one place
 
@@ -152,7 +152,7 @@ def _rules_with_sources(proofs) -> str:
     for proof in proofs:
         cites = _cites(proof.citations)
         deciding = list(dict.fromkeys(_used(n) for n in walk(proof) if n.kind == "rule" and n.rule != proof.rule
-                                      and not n.rule.endswith("__in_force")))
+                                      and policy_period(n) is None))
         parts.append(f"{proof.rule}" + (f" (using {', '.join(deciding)})" if deciding else "")
                      + (f" [{cites}]" if cites else ""))
     return "; ".join(parts)

@@ -68,7 +68,7 @@ def render_dot(decisions: list[Decision]) -> str:
         me = name()
         colour = NEUTRAL if node.kind == "absent" else PERMITTED if node.holds else REFUSED
         if node.kind == "rule":
-            label = _label(node.conclusion, f"[{rule_label(node)}]" if node.rule else "", node.statement or "")
+            label = _label(node.conclusion, f"[{rule_label(node)}]" if rule_label(node) else "", node.statement or "")
             target.node(me, label, shape="box", color=colour, tooltip=_tooltip(node))
         else:
             label = _label(node.conclusion, node.location or "", bold=False)

@@ -14,7 +14,7 @@ from html import escape
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, questions_of, result_text
-from warrant.pipeline.trace import Decision, TraceNode, rule_label
+from warrant.pipeline.trace import Decision, TraceNode, policy_statement_hidden, rule_label
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 
@@ -59,7 +59,7 @@ def _node(node: TraceNode, notes: _Notes, out: list[str]) -> None:
     out.append(f"<li{css}>")
     if node.kind == "rule":
         out.append(f'<span class="rule">{escape(node.conclusion)}</span>{notes.mark(node.citations)}')
-        if node.statement and not (node.rule or "").endswith("__in_force"):
+        if node.statement and not policy_statement_hidden(node):
             out.append(f'<div class="statement">“{escape(node.statement)}”</div>')
         where = " · ".join(x for x in (rule_label(node), node.location) if x)
         if node.assumptions:

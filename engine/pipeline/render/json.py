@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from warrant.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode, dated_period
+from warrant.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode, named_by_detail
 from warrant.pipeline.values import to_json
 
 FORMAT_VERSION = 1
@@ -16,7 +16,7 @@ FORMAT_VERSION = 1
 
 def node_to_json(node: TraceNode) -> dict:
     out: dict = {"kind": node.kind, "conclusion": node.conclusion, "holds": node.holds}
-    if node.rule and dated_period(node) is None:     # a dated period's clause is named by its detail
+    if node.rule and not named_by_detail(node):      # a dated period's or a policy in force's clause: by its detail
         out["rule"] = node.rule
     if node.statement:
         out["statement"] = node.statement

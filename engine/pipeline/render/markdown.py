@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Decision, TraceNode, dated_period
+from warrant.pipeline.trace import Decision, TraceNode, dated_period, policy_period, policy_statement_hidden
 
 from warrant.pipeline.outcome import TITLES as _WORD  # noqa: E402 - the words, from one place
 _SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*"})
@@ -23,9 +23,15 @@ def _node(node: TraceNode, depth: int, out: list[str]) -> None:
     shown = text(node.conclusion)
     if node.kind == "rule":
         period = dated_period(node)
-        named = f"{period[0]} `{period[1]}` {period[2]}" if period else f"rule `{node.rule}`"
+        in_force = policy_period(node)
+        if period:
+            named = f"{period[0]} `{period[1]}` {period[2]}"
+        elif in_force:
+            named = (f"lineage `{in_force[0]}` version " if in_force[0] else "policy ") + f"`{in_force[1]}`"
+        else:
+            named = f"rule `{node.rule}`"
         out.append(f"{pad}- **{shown}** — {named}" + (f" ({text(node.location)})" if node.location else ""))
-        if node.statement and not node.rule.endswith("__in_force"):
+        if node.statement and not policy_statement_hidden(node):
             out.append(f"{pad}  > {text(node.statement)}")
         if node.citations:
             out.append(f"{pad}  Sources: " + "; ".join(text(c.label) + (f", {text(c.locator)}" if c.locator else "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from warrant.pipeline.grounding import setting_text
 from warrant.pipeline.judgement import answers_text, result_text
-from warrant.pipeline.trace import Attempt, Decision, TraceNode, rule_label
+from warrant.pipeline.trace import Attempt, Decision, TraceNode, policy_statement_hidden, rule_label
 
 from warrant.pipeline.outcome import NOTHING_IN_FORCE, item_words, WORDS as _MARK  # noqa: E402 - the words, from one place
 
@@ -23,7 +23,7 @@ def _node_lines(node: TraceNode, prefix: str, last: bool, out: list[str], top: b
     out.append(f"{prefix}{branch}{mark}{node.conclusion}{where}")
     inner = prefix + ("" if top else ("   " if last else "│  "))
     if node.kind == "rule":
-        if node.statement and node.rule and not node.rule.endswith("__in_force"):
+        if node.statement and not policy_statement_hidden(node):
             out.append(f"{inner}│  “{node.statement}”")
     if node.citations:                               # a rule's, or the period of a dated set that applied
         out.append(f"{inner}│  cites: {_cites(node.citations)}")
