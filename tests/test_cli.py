@@ -42,8 +42,8 @@ def test_json_trace_walks_to_request_facts():
     data = json.loads(result.output)
 
     def leaves(node):
-        if node["kind"] == "rule":
-            assert node["rule"] and node["citations"], node
+        if node["kind"] == "rule":              # a rule by its id, a policy in force by its name and period
+            assert (node.get("rule") or node["detail"]["policy"]) and node["citations"], node
             for child in node["children"]:
                 yield from leaves(child)
         else:

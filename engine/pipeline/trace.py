@@ -116,7 +116,7 @@ def policy_period(node: TraceNode) -> tuple[str | None, str, str] | None:
 def rule_label(node: TraceNode) -> str | None:
     """How a rule node names its rule to a reader: the rule's id; a dated set's or value's period as
     `set relevant_authorities from 2012-11-22` (its member and value are in the conclusion); a policy in
-    force as `policy nhs_digital_mou_2017`, a lineage's version as `lineage s115_power version
+    force as `policy mou_2017`, a lineage's version as `lineage s115_power version
     s115_amended_2012` (the period is in the conclusion)."""
     period = dated_period(node)
     if period:
