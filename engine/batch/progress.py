@@ -33,16 +33,7 @@ def progress_over(path: str, label: str):
             return
         total = sum(1 for _ in handle)
         handle.seek(0)
-        if total < SHOW_FROM:            # done in a moment: no bar
-            yield lines_of(handle), None
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      transient=True, console=_stderr_console()) as bar:
-            task = bar.add_task(label, total=total)
-
-            def tick(count: int = 1) -> None:
-                bar.advance(task, count)
+        with progress_bar(total, label) as tick:      # done in a moment: no bar
             yield lines_of(handle), tick
 
 
