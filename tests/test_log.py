@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import warrant
+from batches import batch_file, decide_at_once
 from cli import app
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -29,14 +30,6 @@ def run(*argv, cwd=None):
 @pytest.fixture(scope="module")
 def shipped():
     return warrant.load()
-
-
-def batch_file(folder, rulebase, count: int, seed: int = 5) -> str:
-    path = os.path.join(folder, f"batch_{count}_{seed}.jsonl")
-    with open(path, "w", encoding="utf-8") as handle:
-        for request in rulebase.generate(count, seed=seed):
-            handle.write(json.dumps(request) + "\n")
-    return path
 
 
 def test_decide_then_every_log_command_from_another_folder(log_url, tmp_path):
@@ -245,12 +238,7 @@ def test_list_pages_with_a_cursor_and_filters(shipped, tmp_path):
 def test_two_processes_appending_at_once_keep_one_chain(shipped, tmp_path):
     url = f"sqlite:///{tmp_path}/shared.db"
     warrant.DecisionLog(url).open().close()
-    paths = [batch_file(tmp_path, shipped, 1000, seed=s) for s in (21, 22)]
-    procs = [subprocess.Popen([*WARRANT, "decide", "--batch", p, "--log", url, "--jobs", "1", "--trace", "none"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in paths]
-    for proc in procs:
-        proc.wait(timeout=120)
-        assert proc.returncode in (0, 1), proc.stderr.read()
+    decide_at_once(url, [batch_file(tmp_path, shipped, 1000, seed=s) for s in (21, 22)])
     found = warrant.DecisionLog(url).verify()
     assert found.ok and found.records == 2000
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import warrant
+from batches import batch_file, decide_at_once
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 REQUEST = os.path.join(ROOT, "examples", "requests", "readme_debt_exactly_500.yaml")
@@ -23,11 +24,7 @@ KILLS = 20
 @pytest.fixture(scope="module")
 def big_batch(tmp_path_factory):
     rulebase = warrant.load()
-    path = tmp_path_factory.mktemp("faults") / "batch.jsonl"
-    with open(path, "w", encoding="utf-8") as handle:
-        for request in rulebase.generate(20_000, seed=17):
-            handle.write(json.dumps(request) + "\n")
-    return str(path)
+    return batch_file(tmp_path_factory.mktemp("faults"), rulebase, 20_000, seed=17)
 
 
 def _logged_lines(url: str) -> list[int]:
@@ -58,11 +55,8 @@ def test_kill_9_at_random_moments_loses_no_printed_decision(big_batch, tmp_path)
 
 def test_postgres_stopped_mid_batch_stops_it_cleanly_and_resume_finishes_it(postgres, tmp_path):
     rulebase = warrant.load()
-    path = tmp_path / "batch.jsonl"
     total = 8000
-    with open(path, "w", encoding="utf-8") as handle:
-        for request in rulebase.generate(total, seed=29):
-            handle.write(json.dumps(request) + "\n")
+    path = batch_file(tmp_path, rulebase, total, seed=29)
     url = postgres.fresh("stopped_mid_batch")
     import psycopg
     proc = subprocess.Popen([*WARRANT, "decide", "--batch", str(path), "--log", url, "--trace", "none",
@@ -104,17 +98,6 @@ def test_postgres_two_writers_keep_one_chain(postgres, tmp_path):
     rulebase = warrant.load()
     url = postgres.fresh("two_writers")
     warrant.DecisionLog(url).open().close()
-    paths = []
-    for seed in (3, 4):
-        path = tmp_path / f"b{seed}.jsonl"
-        with open(path, "w", encoding="utf-8") as handle:
-            for request in rulebase.generate(1500, seed=seed):
-                handle.write(json.dumps(request) + "\n")
-        paths.append(path)
-    procs = [subprocess.Popen([*WARRANT, "decide", "--batch", str(p), "--log", url, "--trace", "none", "--jobs", "1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in paths]
-    for proc in procs:
-        proc.wait(timeout=120)
-        assert proc.returncode in (0, 1), proc.stderr.read()
+    decide_at_once(url, [batch_file(tmp_path, rulebase, 1500, seed=s) for s in (3, 4)])
     found = warrant.DecisionLog(url).verify()
     assert found.ok and found.records == 3000
