@@ -125,8 +125,11 @@ def test_rulebase_schema_health_ready_metrics_and_openapi(server):
     assert httpx.get(server.url + "/v1/schema").json() == warrant.load().schema()
     assert httpx.get(server.url + "/health").json() == {"status": "alive"}
     assert httpx.get(server.url + "/ready").json()["status"] == "ready"
-    metrics = httpx.get(server.url + "/metrics").text
-    assert "warrant_decisions_total" in metrics and "warrant_decide_seconds_bucket" in metrics
+    request = next(iter(warrant.load().generate(1, seed=2)))
+    assert httpx.post(server.url + "/v1/decide", content=json.dumps(request), headers=JSON).status_code == 200
+    metrics = httpx.get(server.url + "/metrics").text      # a decision of its own: xdist may run this test first
+    assert "warrant_decisions_total{" in metrics and "warrant_decide_seconds_bucket{" in metrics
+    assert "warrant_log_seconds_bucket{" in metrics
     assert f'sha256="{about["sha256"]}"' in metrics
     document = httpx.get(server.url + "/openapi.json").json()
     from openapi_spec_validator import validate
