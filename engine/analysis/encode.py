@@ -425,6 +425,7 @@ class Side:
         self.defaults = _assumptions(rulebase)
         self.replaced = dict(replaced or {})        # rule id -> body, for "what if this condition went"
         self.memo: dict = {}
+        self.members: dict = {}         # (predicate, argument identities) -> (arguments, formula)
         self.open: set = set()
         self.sets: dict = {}
         for atom in self.program.set_facts:
@@ -436,6 +437,7 @@ class Side:
         other = Side(self.space, self.rulebase, self.at, self.given, self.drafts, {**self.replaced, rule_id: body})
         affected = _dependents(self.program, self.program.rules[rule_id].head.predicate)
         other.memo = {p: v for p, v in self.memo.items() if p not in affected}
+        other.members = {k: v for k, v in self.members.items() if k[0] not in affected}
         return other
 
     # the facts of a predicate, as (guard, argument codes or z3 terms)
@@ -550,7 +552,19 @@ class Side:
         return [(extended, _disj(parts)) for extended, parts in groups.values()]
 
     def member(self, predicate: str, args: tuple):
-        """Whether the predicate holds of these argument values: True, False or a formula."""
+        """Whether the predicate holds of these argument values: True, False or a formula.
+
+        Memoised per side: the same test recurs in every rule that reads it
+        (a dated set of many members and periods is a large formula, built once).
+        The arguments are kept with the formula, so a z3 term's id cannot be reused
+        while its entry stands."""
+        key = (predicate, tuple(_identity(a) for a in args))
+        found = self.members.get(key)
+        if found is None:
+            found = self.members[key] = (args, self._member(predicate, args))
+        return found[1]
+
+    def _member(self, predicate: str, args: tuple):
         options = []
         for guard, values in self.tuples(predicate):
             tests = [_compare(a, "==", v) for a, v in zip(args, values)]
