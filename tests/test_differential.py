@@ -26,7 +26,7 @@ from warrant.pipeline.datalog import Atom, Var
 from warrant.pipeline.decide import decide, decide_outcomes, request_atoms, settings_for
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.parse import parse_text
-from warrant.checker.reference import evaluate
+from warrant.checker.reference import evaluate, evaluate_worlds
 from helpers import request_from_data, vocabulary_file
 from warrant.pipeline.rulebase import Rulebase
 from warrant.checker.verify import verify_decision
@@ -64,6 +64,11 @@ def agree(rulebase, document: dict, text: str) -> None:
     atoms, _ = request_atoms(request, None, switches, drafts)
     mine = engine_model(rulebase, atoms)
     reference = evaluate(rulebase.program, atoms)
+    half = len(atoms) // 2               # the shared part evaluated once, each world's extra facts layered on it
+    both, alone = evaluate_worlds(rulebase.program, atoms[:half], [atoms[half:], ()])
+    assert {p: r for p, r in both.items() if r} == {p: r for p, r in reference.items() if r}, text
+    assert {p: r for p, r in alone.items() if r} == \
+        {p: r for p, r in evaluate(rulebase.program, atoms[:half]).items() if r}, text
     for predicate, rows in mine.items():
         assert rows == set(reference.get(predicate, set())), (
             f"{predicate}: engine {sorted(map(repr, rows))} != reference "

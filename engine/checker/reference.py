@@ -1,43 +1,132 @@
-"""A reference evaluator: naive bottom-up fixpoint with stratified negation.
+"""A reference evaluator: bottom-up fixpoint with stratified negation.
 
-Written for clarity, not speed, and sharing nothing with pyDatalog: the
-proof checker uses it to confirm that negated facts really are underivable,
-and the differential tests compare it with the engine on random programs.
+Written for clarity and sharing nothing with pyDatalog: the proof checker
+uses it to confirm that negated facts really are underivable, and the
+differential tests compare it with the engine on random programs.
 In: a `datalog.Program` and ground facts. Out: the set of all derived atoms.
+
+Two plain measures keep it fast enough to check every golden case of a law
+with many judgements (each answer to them is one evaluation): the program is
+evaluated one strongly connected component of predicates at a time, in
+dependency order, so a component that does not depend on itself is complete
+after one pass; and facts are indexed by argument value, so a condition
+whose arguments are bound looks up its matches instead of scanning.
 """
 from __future__ import annotations
-
-from warrant.pipeline.errors import InternalError
 
 from collections import defaultdict
 
 from warrant.pipeline.datalog import Atom, Compare, Const, Not, Program
+from warrant.pipeline.errors import InternalError
 
 
-def _strata(program: Program) -> list[list]:
-    """Clauses grouped by stratum: a clause runs after everything it negates is complete."""
+def _components(program: Program) -> list[tuple[list, bool]]:
+    """The clauses grouped by strongly connected component of their head predicates, in dependency order.
+
+    Each group comes with whether it depends on itself (then it is iterated
+    to a fixpoint). A negation inside a component is a program that is not
+    stratifiable, which the checker refuses before it gets here."""
     clauses = list(program.clauses())
-    level: dict[str, int] = defaultdict(int)
-    for _ in range(len(clauses) + 2):
-        changed = False
-        for head, body in clauses:
-            need = 0
-            for literal in body:
-                if isinstance(literal, Atom):
-                    need = max(need, level[literal.predicate])
-                elif isinstance(literal, Not):
-                    need = max(need, level[literal.atom.predicate] + 1)
-            if need > level[head.predicate]:
-                level[head.predicate] = need
-                changed = True
-        if not changed:
-            break
-    else:
-        raise InternalError("program is not stratifiable (the checker refuses such a program first)")
-    by_level: dict[int, list] = defaultdict(list)
+    uses: dict[str, set[str]] = defaultdict(set)
+    negates: dict[str, set[str]] = defaultdict(set)
     for head, body in clauses:
-        by_level[level[head.predicate]].append((head, body))
-    return [by_level[k] for k in sorted(by_level)]
+        for literal in body:
+            if isinstance(literal, Atom):
+                uses[head.predicate].add(literal.predicate)
+            elif isinstance(literal, Not):
+                uses[head.predicate].add(literal.atom.predicate)
+                negates[head.predicate].add(literal.atom.predicate)
+    order = _tarjan(sorted({head.predicate for head, _ in clauses}), uses)
+    by_head: dict[str, list] = defaultdict(list)
+    for head, body in clauses:
+        by_head[head.predicate].append((head, body))
+    groups = []
+    for component in order:
+        members = set(component)
+        if any(negates[p] & members for p in component):
+            raise InternalError("program is not stratifiable (the checker refuses such a program first)")
+        recursive = len(component) > 1 or component[0] in uses[component[0]]
+        groups.append(([c for p in component for c in by_head[p]], recursive))
+    return groups
+
+
+def _tarjan(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components, each after every component it uses (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    found.append(sorted(component))
+    return found
+
+
+class _Facts:
+    """Ground facts by predicate, with an index per (predicate, argument position) built on first use."""
+
+    def __init__(self):
+        self.rows: dict[str, set[tuple]] = defaultdict(set)
+        self.index: dict[tuple[str, int], dict] = {}
+
+    def add(self, predicate: str, row: tuple) -> bool:
+        rows = self.rows[predicate]
+        if row in rows:
+            return False
+        rows.add(row)
+        for position in range(len(row)):
+            table = self.index.get((predicate, position))
+            if table is not None:
+                table.setdefault(row[position], []).append(row)
+        return True
+
+    def layer(self, mutable: set[str]) -> "_Facts":
+        """A copy that shares every predicate's facts and index except the `mutable` ones, which start as here."""
+        other = _Facts()
+        other.rows = defaultdict(set, self.rows)
+        for predicate in mutable:
+            if predicate in self.rows:
+                other.rows[predicate] = set(self.rows[predicate])
+        other.index = {key: table for key, table in self.index.items() if key[0] not in mutable}
+        return other
+
+    def matching(self, predicate: str, position: int, value) -> list[tuple]:
+        table = self.index.get((predicate, position))
+        if table is None:
+            table = self.index[(predicate, position)] = defaultdict(list)
+            for row in self.rows.get(predicate, ()):
+                if len(row) > position:
+                    table[row[position]].append(row)
+        return table.get(value, ())
 
 
 def _match(atom: Atom, fact: tuple, env: dict) -> dict | None:
@@ -65,13 +154,23 @@ def compare(left, op: str, right) -> bool:
             ">": left > right, ">=": left >= right}[op]
 
 
-def _solve(body, index: int, env: dict, facts: dict):
+def _candidates(literal: Atom, env: dict, facts: _Facts):
+    """The facts that may match: by the index on the first bound argument, else every fact of the predicate."""
+    for position, term in enumerate(literal.args):
+        if isinstance(term, Const):
+            return facts.matching(literal.predicate, position, term.value)
+        if term.name in env:
+            return facts.matching(literal.predicate, position, env[term.name])
+    return facts.rows.get(literal.predicate, ())
+
+
+def _solve(body, index: int, env: dict, facts: _Facts):
     if index == len(body):
         yield env
         return
     literal = body[index]
     if isinstance(literal, Atom):
-        for fact in list(facts.get(literal.predicate, ())):
+        for fact in list(_candidates(literal, env, facts)):
             if len(fact) != len(literal.args):
                 continue
             new = _match(literal, fact, env)
@@ -79,7 +178,7 @@ def _solve(body, index: int, env: dict, facts: dict):
                 yield from _solve(body, index + 1, new, facts)
     elif isinstance(literal, Not):
         ground = tuple(_value(t, env) for t in literal.atom.args)
-        if ground not in facts.get(literal.atom.predicate, set()):
+        if ground not in facts.rows.get(literal.atom.predicate, ()):
             yield from _solve(body, index + 1, env, facts)
     elif isinstance(literal, Compare):
         if compare(_value(literal.left, env), literal.op, _value(literal.right, env)):
@@ -88,19 +187,53 @@ def _solve(body, index: int, env: dict, facts: dict):
 
 def evaluate(program: Program, ground_facts) -> dict[str, set[tuple]]:
     """Every atom true in the program's perfect model, by predicate."""
-    facts: dict[str, set[tuple]] = defaultdict(set)
+    return evaluate_worlds(program, ground_facts, [()])[0]
+
+
+def evaluate_worlds(program: Program, ground_facts, worlds) -> list[dict[str, set[tuple]]]:
+    """The perfect model of the ground facts plus each world's extra facts, one model per world.
+
+    What the worlds share is evaluated once: the components that no extra
+    fact's predicate reaches are complete before the first world, and each
+    world evaluates only the components its extra facts can change (the
+    answers to a request's open judgements are such worlds)."""
+    worlds = [list(extra) for extra in worlds]
+    varying = {atom.predicate for extra in worlds for atom in extra}
+    components = program.memo("reference components", lambda: _components(program))
+    reached = _reached(components, varying)
+    base = _Facts()
     for atom in program.set_facts:
-        facts[atom.predicate].add(tuple(a.value for a in atom.args))
+        base.add(atom.predicate, tuple(a.value for a in atom.args))
     for atom in ground_facts:
-        facts[atom.predicate].add(tuple(a.value for a in atom.args))
-    for stratum in program.memo("reference strata", lambda: _strata(program)):
+        base.add(atom.predicate, tuple(a.value for a in atom.args))
+    _run([c for c in components if not c[0] or c[0][0][0].predicate not in reached], base)
+    rest = [c for c in components if c[0] and c[0][0][0].predicate in reached]
+    models = []
+    for extra in worlds:
+        facts = base.layer(reached)
+        for atom in extra:
+            facts.add(atom.predicate, tuple(a.value for a in atom.args))
+        _run(rest, facts)
+        models.append(facts.rows)
+    return models
+
+
+def _reached(components, predicates: set[str]) -> set[str]:
+    """These predicates and every head predicate whose component reads one of them (components in order)."""
+    reached = set(predicates)
+    for clauses, _ in components:
+        if any(isinstance(lit, (Atom, Not)) and (lit.atom if isinstance(lit, Not) else lit).predicate in reached
+               for _, body in clauses for lit in body):
+            reached |= {head.predicate for head, _ in clauses}
+    return reached
+
+
+def _run(components, facts: _Facts) -> None:
+    for clauses, recursive in components:
         changed = True
         while changed:
             changed = False
-            for head, body in stratum:
+            for head, body in clauses:
                 for env in list(_solve(body, 0, {}, facts)):
-                    row = tuple(_value(t, env) for t in head.args)
-                    if row not in facts[head.predicate]:
-                        facts[head.predicate].add(row)
-                        changed = True
-    return facts
+                    changed |= facts.add(head.predicate, tuple(_value(t, env) for t in head.args))
+            changed = changed and recursive

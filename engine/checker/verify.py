@@ -21,7 +21,7 @@ import itertools
 
 from warrant.pipeline.grounding import request_atoms, settings_for
 from warrant.pipeline.judgement import answering, open_questions
-from warrant.checker.reference import compare, evaluate
+from warrant.checker.reference import compare, evaluate, evaluate_worlds
 from warrant.pipeline.trace import Decision, TraceNode
 
 _OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -109,10 +109,11 @@ class _Checker:
 def _every_answer(rulebase, request, questions, at, switches, drafts) -> dict:
     """{answers (path, yes?) ...: {item: (outcome, permissions, prohibitions)}} from the reference model."""
     table = {}
-    for values in itertools.product((False, True), repeat=len(questions)):
-        pairs = tuple(zip(questions, values))
-        atoms, _ = request_atoms(answering(request, pairs), at, switches, drafts)
-        model = evaluate(rulebase.program, atoms)
+    every = [tuple(zip(questions, values)) for values in itertools.product((False, True), repeat=len(questions))]
+    worlds = [request_atoms(answering(request, pairs), at, switches, drafts)[0] for pairs in every]
+    shared = set(worlds[0]).intersection(*worlds[1:])               # the facts no answer changes
+    extras = [[a for a in atoms if a not in shared] for atoms in worlds]
+    for pairs, model in zip(every, evaluate_worlds(rulebase.program, [a for a in worlds[0] if a in shared], extras)):
         row = {}
         for item in request.items:
             permits = {r for i, r in model.get(PERMIT, ()) if i == item}
