@@ -565,8 +565,11 @@ class Side:
         return found[1]
 
     def _member(self, predicate: str, args: tuple):
+        tuples = self.tuples(predicate)
+        if tuples and all(isinstance(a, int) for a in args):
+            return self._member_of_values(predicate, tuples, args)
         options = []
-        for guard, values in self.tuples(predicate):
+        for guard, values in tuples:
             tests = [_compare(a, "==", v) for a, v in zip(args, values)]
             if any(t is False for t in tests):
                 continue
@@ -575,6 +578,30 @@ class Side:
                 return True
             options.append(_conj(tests))
         return z3.Or(*options) if options else False
+
+    def _member_of_values(self, predicate: str, tuples: list, args: tuple):
+        """`_member` for argument values all known: the tuples whose known values differ are skipped by
+        an index on those values (a dated set's member is one lookup, not a test per member and period)."""
+        index = self.memo.get(("index", predicate))
+        if index is None or index[0] is not tuples:          # the predicate's tuples were derived anew
+            exact: dict = {}
+            partial = []
+            for guard, values in tuples:
+                if all(isinstance(v, int) for v in values):
+                    exact.setdefault(values, []).append((guard, values))
+                else:
+                    partial.append((guard, values))
+            index = self.memo[("index", predicate)] = (tuples, exact, partial)
+        options = []
+        for guard, values in index[1].get(tuple(args), []) + index[2]:
+            tests = [t for t in (_compare(a, "==", v) for a, v in zip(args, values)) if t is not True]
+            if any(t is False for t in tests):
+                continue
+            tests += [] if guard is True else [guard]
+            if not tests:
+                return True
+            options.append(_conj(tests))
+        return _disj(options) if options else False
 
     # decisions
     def permitted(self, item: int):
@@ -649,6 +676,8 @@ def _compare(left, op: str, right):
     if isinstance(left, int) and isinstance(right, int):
         return {"==": left == right, "!=": left != right, "<": left < right, "<=": left <= right,
                 ">": left > right, ">=": left >= right}[op]
+    if op == "==":
+        return _equal(left, right)
     return {"==": lambda: left == right, "!=": lambda: left != right, "<": lambda: left < right,
             "<=": lambda: left <= right, ">": lambda: left > right, ">=": lambda: left >= right}[op]()
 
@@ -674,14 +703,50 @@ def _disj(parts):
     parts = [p for p in parts if p is not False]
     if not parts:
         return False
-    return parts[0] if len(parts) == 1 else z3.Or(*parts)
+    return parts[0] if len(parts) == 1 else _connect(z3.Z3_mk_or, parts)
 
 
 def _conj(parts):
     parts = [p for p in parts if p is not True]
     if not parts:
         return True
-    return parts[0] if len(parts) == 1 else z3.And(*parts)
+    if any(p is False for p in parts):
+        return False
+    return parts[0] if len(parts) == 1 else _connect(z3.Z3_mk_and, parts)
+
+
+# The encoding builds hundreds of thousands of terms: z3's Python operators coerce and sort-check each
+# argument on every call, which was most of `warrant check`'s time on a law with dated sets of many periods.
+# These build the same terms through z3's C API directly, for arguments that are already z3 terms.
+
+def _connect(make, parts):
+    """An "and" or "or" of z3 Boolean terms (all in one context)."""
+    ctx = parts[0].ctx
+    args = (z3.Ast * len(parts))()
+    for index, part in enumerate(parts):
+        args[index] = part.as_ast()
+    return z3.BoolRef(make(ctx.ref(), len(parts), args), ctx)
+
+
+def _equal(left, right):
+    """`left == right` where one side is a z3 integer term and the other a term or a Python int."""
+    if isinstance(left, int):
+        left, right = right, left
+    ctx = left.ctx
+    if isinstance(right, int):
+        right = _int_value(ctx, right)
+    return z3.BoolRef(z3.Z3_mk_eq(ctx.ref(), left.as_ast(), right.as_ast()), ctx)
+
+
+def _int_value(ctx, value: int):
+    """The z3 integer constant, made once per context (the table lives on the context, and goes with it)."""
+    table = ctx.__dict__.get("warrant_ints")
+    if table is None:
+        table = ctx.__dict__["warrant_ints"] = {}
+    found = table.get(value)
+    if found is None:
+        found = table[value] = z3.IntVal(value, ctx)
+    return found
 
 
 def _bool(value, ctx):

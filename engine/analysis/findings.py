@@ -24,7 +24,7 @@ from __future__ import annotations
 import z3
 
 from warrant.analysis import budget
-from warrant.analysis.encode import NotExact, Side, Space
+from warrant.analysis.encode import NotExact, Side, Space, _conj, _disj, _equal
 from warrant.analysis.solve import satisfiable
 from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from warrant.pipeline.errors import Diagnostic
@@ -157,10 +157,8 @@ def found_so_far(stop, rule_id: str, source):
 
 def _concludes(tuples, head, ctx) -> object:
     """The rule derives exactly the head values `head` (fresh variables): a formula."""
-    options = []
-    for guard, args in tuples:
-        options.append(z3.And(_bool(guard, ctx), *[a == h for a, h in zip(args, head)]))
-    return z3.Or(*options) if options else z3.BoolVal(False, ctx)
+    options = [_conj([_bool(guard, ctx)] + [_equal(a, h) for a, h in zip(args, head)]) for guard, args in tuples]
+    return _bool(_disj(options), ctx) if options else z3.BoolVal(False, ctx)
 
 
 def _removable(rule, index: int) -> bool:

@@ -36,14 +36,35 @@ class Proof:
     counterexample: dict | None = None
 
 
-def prove(rulebase, invariant) -> Proof:
-    """Prove one invariant, or find the counter-example the engine confirms. Raises NotExact (recursion)."""
+class Shared:
+    """One space and one side for all of a rulebase's invariants: the rules are encoded once.
+
+    The space holds every invariant's constants, so each is exact in it; what
+    an item's permission needs (`permitted`) is built once for all of them."""
+
+    def __init__(self, rulebase, invariants):
+        literals = [literal for invariant in invariants for body in invariant_bodies(rulebase, invariant)
+                    for literal in body]
+        self.space = Space([rulebase], literals)
+        self.side = Side(self.space, rulebase)
+        self.permitted: dict = {}
+
+    def item_permitted(self, item: int):
+        if item not in self.permitted:
+            self.permitted[item] = self.side.permitted(item)
+        return self.permitted[item]
+
+
+def prove(rulebase, invariant, shared: Shared | None = None) -> Proof:
+    """Prove one invariant, or find the counter-example the engine confirms. Raises NotExact (recursion).
+
+    `shared`: the encoding of all the rulebase's invariants (built here for this one alone if not given)."""
     bodies = invariant_bodies(rulebase, invariant)
     if not bodies:                            # `by` a policy with no permission: nothing it could permit
         return Proof(True, 0, {})
-    space = Space([rulebase], [literal for body in bodies for literal in body])
-    side = Side(space, rulebase)
-    violation = z3.Or(*[z3.And(side.permitted(item),
+    shared = shared or Shared(rulebase, [invariant])
+    space, side = shared.space, shared.side
+    violation = z3.Or(*[z3.And(shared.item_permitted(item),
                                z3.Or(*[side.condition(body, item, invariant.item_var) for body in bodies]))
                         for item in space.item_codes()])
     if not satisfiable(space, violation):
@@ -75,4 +96,4 @@ def confirm(rulebase, document: dict, decide_violation) -> tuple:
     return found
 
 
-__all__ = ["prove", "confirm", "Proof", "NotExact"]
+__all__ = ["prove", "confirm", "Proof", "NotExact", "Shared"]

@@ -122,20 +122,23 @@ def check_invariants(rulebase) -> list[InvariantResult]:
     from warrant.analysis import budget
     invariants = sorted(rulebase.checked.invariants.items())
     results = []
+    shared = []                 # the encoding all the invariants share, made when the first is proved
     for number, (name, invariant) in enumerate(invariants, 1):
         budget.note(f"invariant {number} of {len(invariants)}: {name}")
         try:
-            results.append(_check(rulebase, invariant))
+            results.append(_check(rulebase, invariant, shared, [i for _, i in invariants]))
         except budget.Stopped as stop:
             results.append(InvariantResult(invariant.name, invariant.statement, invariant.id_span, 0, 0, False,
                                            method="stopped", reason=stop.reason, hint=stop.hint))
     return results
 
 
-def _check(rulebase, invariant: S.Invariant) -> InvariantResult:
-    from warrant.analysis.prove import NotExact, confirm, prove
+def _check(rulebase, invariant: S.Invariant, shared: list | None = None, every=()) -> InvariantResult:
+    from warrant.analysis.prove import NotExact, Shared, confirm, prove
     try:
-        proof = prove(rulebase, invariant)
+        if shared is not None and not shared:
+            shared.append(Shared(rulebase, every))
+        proof = prove(rulebase, invariant, shared[0] if shared else None)
     except NotExact as exc:
         result = _Enumerator(rulebase, invariant).run()
         if not result.tried and (result.ways or result.truncated):   # ways to check, none decided
