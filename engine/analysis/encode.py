@@ -426,6 +426,7 @@ class Side:
         self.replaced = dict(replaced or {})        # rule id -> body, for "what if this condition went"
         self.memo: dict = {}
         self.members: dict = {}         # (predicate, argument identities) -> (arguments, formula)
+        self.rules: dict = {}           # rule id -> its tuples
         self.open: set = set()
         self.sets: dict = {}
         for atom in self.program.set_facts:
@@ -436,8 +437,10 @@ class Side:
         """The same side with one rule's body replaced, sharing what does not depend on that rule."""
         other = Side(self.space, self.rulebase, self.at, self.given, self.drafts, {**self.replaced, rule_id: body})
         affected = _dependents(self.program, self.program.rules[rule_id].head.predicate)
-        other.memo = {p: v for p, v in self.memo.items() if p not in affected}
+        other.memo = {p: v for p, v in self.memo.items() if (p[1] if isinstance(p, tuple) else p) not in affected}
         other.members = {k: v for k, v in self.members.items() if k[0] not in affected}
+        reads = _reads(self.program)
+        other.rules = {r: v for r, v in self.rules.items() if r != rule_id and not reads[r] & affected}
         return other
 
     # the facts of a predicate, as (guard, argument codes or z3 terms)
@@ -491,7 +494,14 @@ class Side:
         return _merged(t for rule_id in self.program.by_head.get(predicate, ()) for t in self.rule_tuples(rule_id))
 
     def rule_tuples(self, rule_id: str) -> list:
-        """Each way this rule derives its head: (guard, head argument terms)."""
+        """Each way this rule derives its head: (guard, head argument terms). Memoised per side: a variant
+        (one rule's body replaced) keeps those of every rule that reads nothing the replaced rule changes."""
+        found = self.rules.get(rule_id)
+        if found is None:
+            found = self.rules[rule_id] = self._rule_tuples(rule_id)
+        return found
+
+    def _rule_tuples(self, rule_id: str) -> list:
         rule = self.program.rules[rule_id]
         body = bound_order(self.replaced.get(rule_id, rule.body))
         return _merged((_conj(guards), tuple(self.term(t, env) for t in rule.head.args))
@@ -520,7 +530,7 @@ class Side:
                     args = tuple(self.term(t, bound) for t in literal.atom.args)
                     found = self.member(literal.atom.predicate, args)
                     if found is not True:
-                        grown.append((guards if found is False else guards + [z3.Not(found)], bound))
+                        grown.append((guards if found is False else guards + [_negate(found)], bound))
                 elif all(not isinstance(t, Var) or t.name in bound for t in literal.args):
                     found = self.member(literal.predicate, tuple(self.term(t, bound) for t in literal.args))
                     if found is not False:           # a ground atom: one branch, its ways joined by "or"
@@ -577,7 +587,7 @@ class Side:
             if not tests:
                 return True
             options.append(_conj(tests))
-        return z3.Or(*options) if options else False
+        return _disj(options) if options else False
 
     def _member_of_values(self, predicate: str, tuples: list, args: tuple):
         """`_member` for argument values all known: the tuples whose known values differ are skipped by
@@ -609,11 +619,20 @@ class Side:
         allowed = self._any(PERMIT, item)
         forbidden = self._any(FORBID, item)
         ctx = self.space.ctx
-        return z3.And(_bool(self.space.requested(item), ctx), _bool(allowed, ctx), z3.Not(_bool(forbidden, ctx)))
+        return _connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), _bool(allowed, ctx),
+                                        _negate(_bool(forbidden, ctx))])
 
     def _any(self, predicate: str, item: int):
+        tuples = self.tuples(predicate)
+        index = self.memo.get(("first", predicate))
+        if index is None or index[0] is not tuples:          # by the item, where the tuple names it
+            named: dict = {}
+            other = []
+            for row in tuples:
+                (named.setdefault(row[1][0], []) if isinstance(row[1][0], int) else other).append(row)
+            index = self.memo[("first", predicate)] = (tuples, named, other)
         options = []
-        for guard, values in self.tuples(predicate):
+        for guard, values in index[1].get(item, []) + index[2]:
             test = _compare(values[0], "==", item)
             if test is False:
                 continue
@@ -621,7 +640,7 @@ class Side:
             if not parts:
                 return True
             options.append(_conj(parts))
-        return z3.Or(*options) if options else False
+        return _disj(options) if options else False
 
     def fires(self, rule_id: str):
         """Some item is requested and this permit or forbid rule applies to it (whatever else applies)."""
@@ -637,8 +656,21 @@ class Side:
         return z3.Or(*[_bool(o, ctx) for o in options]) if options else z3.BoolVal(False, ctx)
 
 
+def _reads(program) -> dict:
+    """Rule id -> the predicates its body reads (positively or negated)."""
+    def build():
+        return {rule_id: frozenset((lit.atom if isinstance(lit, Not) else lit).predicate for lit in rule.body
+                                   if isinstance(lit, (Atom, Not)))
+                for rule_id, rule in program.rules.items()}
+    return program.memo("analysis reads", build)
+
+
 def _dependents(program, predicate: str) -> set:
-    """Predicates whose facts can change when `predicate`'s do."""
+    """Predicates whose facts can change when `predicate`'s do (worked out once per program and predicate)."""
+    return program.memo(("analysis dependents", predicate), lambda: frozenset(_find_dependents(program, predicate)))
+
+
+def _find_dependents(program, predicate: str) -> set:
     users: dict = {}
     for rule in program.rules.values():
         for literal in rule.body:
@@ -726,6 +758,11 @@ def _connect(make, parts):
     for index, part in enumerate(parts):
         args[index] = part.as_ast()
     return z3.BoolRef(make(ctx.ref(), len(parts), args), ctx)
+
+
+def _negate(term):
+    """`not term`, for a z3 Boolean term."""
+    return z3.BoolRef(z3.Z3_mk_not(term.ctx.ref(), term.as_ast()), term.ctx)
 
 
 def _equal(left, right):

@@ -128,8 +128,9 @@ class _Findings:
             elif self.outcome_redundancy:
                 if self.baseline is None:
                     self.baseline = {i: self.side.permitted(i) for i in self.items}
-                differs = [z3.Xor(self.baseline[i], variant.permitted(i)) for i in self.items]
-                if not self.ask(z3.Or(*differs)):
+                differs = [z3.Xor(self.baseline[i], after) for i in self.items
+                           for after in [variant.permitted(i)] if not after.eq(self.baseline[i])]
+                if not differs or not self.ask(z3.Or(*differs)):
                     yield Diagnostic("C133", f"condition {position + 1} of `{rule.id}` never changes a decision: "
                                              "other rules already decide every request it would",
                                      condition.span or source.span, "warning",
