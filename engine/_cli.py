@@ -43,6 +43,7 @@ DiffFormat = _choices("DiffFormat", warrant.Differences.FORMATS)
 ImpactFormat = _choices("ImpactFormat", warrant.Impact.FORMATS)
 JsonOnly = _choices("JsonOnly", ("json",))
 Trace = _choices("Trace", ("none", "refused", "all"))
+RegionsShown = _choices("RegionsShown", ("cause", "all"))
 
 
 def _format(help_text: str, choices, default: str):
@@ -323,8 +324,12 @@ def diff(
                                      max=warrant.MAX_TIME_LIMIT,
                                      help="Bound on the search; a search it stops says so and is not "
                                           "called equivalent."),
+    regions: RegionsShown = typer.Option(RegionsShown("cause"), "--regions",
+                                         help="cause: each rule that starts or stops applying or deciding, "
+                                              "with the items it changes; all: also every raw region of "
+                                              "requests decided differently, field by field."),
 ) -> None:
-    """Every region of requests decided differently by two rulebases, dates or settings, each with a witness.
+    """What two rulebases, dates or settings decide differently, by cause, each with a witness.
 
     Examples:
 
@@ -335,7 +340,7 @@ def diff(
       warrant diff HEAD~1:rules rules
     """
     report = warrant.diff(before, after, rules=rules or None, at=at, assume=_assumptions(assume), drafts=with_draft,
-                          time_limit=time_limit)
+                          time_limit=time_limit, regions=regions.value)
     _emit(report.render(fmt.value), out)
     raise typer.Exit(report.exit_code)
 

@@ -137,8 +137,13 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
 def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" = None, *,
          rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, at: Iterable[_dt.date | str] = (),
          assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = (),
-         time_limit: float | None = None, progress: bool = True) -> Differences:
-    """Every region of requests decided differently by two rulebases, dates or settings (`warrant diff`).
+         time_limit: float | None = None, progress: bool = True, regions: str = "cause") -> Differences:
+    """Every difference in the decisions of two rulebases, dates or settings (`warrant diff`), by cause.
+
+    Each difference is a rule that starts or stops applying (or deciding)
+    and the items whose outcome (or legal basis) that changes, with a
+    witness the engine confirms. `regions="all"` also searches the raw
+    regions: every class of requests decided differently, field by field.
 
     `before`/`after`: a loaded `Rulebase`, a folder, or `REV:FOLDER` for a git
     revision (read into a private folder and removed after); either omitted
@@ -177,7 +182,9 @@ def diff(before: "Rulebase | str | None" = None, after: "Rulebase | str | None" 
         left, right = scenarios(old, new, old_label, new_label, [_date(d) for d in at], dict(assume or {}),
                                 tuple(drafts))
         with bounded(Budget(_time_limit(time_limit), "diff", show_progress=progress)):
-            return Differences(run_diff(left, right))
+            if regions not in ("cause", "all"):
+                raise WarrantError.at("O010", f"--regions is cause or all, not {regions!r}")
+            return Differences(run_diff(left, right, regions))
     finally:
         for revision in temporary:
             revision.remove()
@@ -713,11 +720,11 @@ class Rulebase:
     @_public
     def diff(self, other: "Rulebase | None" = None, *, at: Iterable[_dt.date | str] = (),
              assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = (),
-             time_limit: float | None = None) -> Differences:
-        """Every region of requests decided differently by this rulebase and `other` (or by this one under
-        two dates or settings), as `warrant.diff`."""
+             time_limit: float | None = None, regions: str = "cause") -> Differences:
+        """Every difference in the decisions of this rulebase and `other` (or of this one under two dates or
+        settings), by cause, as `warrant.diff` (`regions="all"`: the raw regions too)."""
         return diff(self, other if other is not None else self, at=at, assume=assume, drafts=drafts,
-                    time_limit=time_limit, progress=False)
+                    time_limit=time_limit, progress=False, regions=regions)
 
     def __repr__(self) -> str:
         return f"<Rulebase {len(self.files)} file(s), sha256 {(self.digest or 'none')[:12]}>"

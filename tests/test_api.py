@@ -70,7 +70,7 @@ def test_decide_many_and_check_and_diff(rb):
     broken = warrant.check([os.path.join(ROOT, "README.md")])
     assert not broken.ok
     changes = rb.diff(at=["2018-05-08", "2018-05-09"])
-    assert changes.equivalent is False and changes.exit_code == 1 and changes.to_json()["regions"]
+    assert changes.equivalent is False and changes.exit_code == 1 and changes.to_json()["differences"]
     assert changes.render("markdown").startswith("#")
 
 

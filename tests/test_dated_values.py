@@ -128,11 +128,13 @@ def test_diff_sees_a_moved_changeover_as_one_region(folder, tmp_path):
     text = (moved / "dated.warrant").read_text(encoding="utf-8")
     (moved / "dated.warrant").write_text(text.replace("until 2024-06-30", "until 2024-08-31")
                                          .replace("from 2024-07-01", "from 2024-09-01"), encoding="utf-8")
-    found = warrant.diff(str(folder), str(moved), progress=False).to_json()
+    found = warrant.diff(str(folder), str(moved), progress=False, regions="all").to_json()
     assert len(found["regions"]) == 1, found
     assert "date from 2024-07-01 to 2024-08-31" in json.dumps(found)
+    causes = [d for d in found["differences"] if not d["basis_only"]]
+    assert causes and all("2024-09-01" in " ".join(d["because"]) for d in causes), causes
     later = warrant.diff(str(folder), str(moved), at=["2025-03-01"], progress=False).to_json()
-    assert later["regions"] == []
+    assert later["differences"] == [] and later["equivalent"]
 
 
 def test_an_invariant_is_checked_across_the_changeover(folder):

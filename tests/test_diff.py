@@ -1,4 +1,5 @@
-"""`warrant diff` against the engine: on generated batches, a request's item changes exactly when a region holds it."""
+"""`warrant diff` against the engine: on generated batches, a request's item changes exactly when a difference
+by cause (and, with `--regions all`, a raw region) holds it."""
 import datetime as dt
 import os
 import subprocess
@@ -35,7 +36,7 @@ def _outcomes(scenario, request) -> dict:
 def test_regions_hold_exactly_the_requests_the_engine_decides_differently(change):
     dates, switches, drafts = CHANGES[change]
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
-    report = diff(before, after)
+    report = diff(before, after, "all")
     differing = 0
     for document in generate(RULEBASE, BATCH if dates else max(BATCH // 4, 50), seed=11):
         document = dict(document)
@@ -56,21 +57,90 @@ def test_regions_hold_exactly_the_requests_the_engine_decides_differently(change
         assert differing > 0 and not report.equivalent      # the batch reaches the change it checks
 
 
-def test_every_witness_is_inside_its_region_and_decides_as_reported():
+def _decided(scenario, request) -> dict:
+    _, items = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
+                               drafts=scenario.drafts)
+    return {item: (outcome, rule) for item, outcome, rule in items}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_differences_by_cause_hold_exactly_the_requests_decided_differently(change):
+    """Each item whose outcome changes is held by a difference of that change, and only by such; each item
+    still permitted but on another permission is held by a change of basis, and only such items are."""
+    dates, switches, drafts = CHANGES[change]
+    before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
+    report = diff(before, after)
+    assert not report.raw and not report.regions
+    seen = {"outcome": 0, "basis": 0}
+    for document in generate(RULEBASE, BATCH if dates else max(BATCH // 4, 50), seed=11):
+        document = dict(document)
+        if before.no_drafts:
+            document.pop("drafts", None)
+        request = request_from_data(document, vocabulary=RULEBASE.vocabulary)
+        old, new = _decided(before, request), _decided(after, request)
+        held = report.causes_containing(request)
+        for item in request.items:
+            outcomes = [d for d in held[item] if not d.basis]
+            bases = [d for d in held[item] if d.basis]
+            if old[item][0] != new[item][0]:
+                seen["outcome"] += 1
+                assert outcomes and all((d.before, d.after) == (old[item][0], new[item][0]) for d in outcomes), \
+                    (document, item)
+            else:
+                assert not outcomes, (document, item, [(d.rule, d.how) for d in outcomes])
+            if old[item][0] == new[item][0] == "permitted" and old[item][1] != new[item][1]:
+                seen["basis"] += 1
+                assert bases and all(d.rule in (old[item][1], new[item][1]) for d in bases), (document, item)
+            else:
+                assert not bases, (document, item, [(d.rule, d.how) for d in bases])
+    if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
+        assert seen["outcome"] > 0 and not report.equivalent
+
+
+def test_a_changeover_reads_as_a_few_causes_with_witnesses_on_the_asked_day():
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ())
     report = diff(before, after)
+    assert 2 <= len(report.differences) <= 8
+    assert {(d.rule, d.how) for d in report.differences if not d.basis} == {
+        ("mou_trace_suspected_offender", "stops applying"), ("restriction_risk_to_public", "starts applying"),
+        ("restriction_serious_offender", "starts applying")}
+    for difference in report.differences:
+        assert difference.witness["date"] == "2018-05-09"
+        request = request_from_data({"id": "w", **difference.witness}, vocabulary=RULEBASE.vocabulary)
+        item = request.items[0]
+        assert difference in report.causes_containing(request)[item]
+        assert _decided(before, request)[item] == (difference.before, difference.deciding[0])
+        assert _decided(after, request)[item] == (difference.after, difference.deciding[1])
+    ended = next(d for d in report.differences if d.rule == "mou_trace_suspected_offender" and not d.basis)
+    assert any("nhs_digital_mou_2017 is in force on 2018-05-08 and not in force on 2018-05-09" in b
+               for b in ended.because)
+    text = runner.invoke(app, ["diff", "--at", "2018-05-08", "--at", "2018-05-09"]).output
+    assert "because permission mou_trace_suspected_offender stops applying" in text and "region" not in text
+    raw = runner.invoke(app, ["diff", "--at", "2018-05-08", "--at", "2018-05-09", "--regions", "all"]).output
+    assert "region(s) of requests decided differently" in raw and "because permission" in raw
+
+
+def test_every_witness_is_inside_its_region_and_decides_as_reported():
+    before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ())
+    report = diff(before, after, "all")
     for region in report.regions:
         request = request_from_data({"id": "w", **region.witness}, vocabulary=RULEBASE.vocabulary)
         item = request.items[0]
         assert region in report.containing(request)[item]
         assert (_outcomes(before, request)[item], _outcomes(after, request)[item]) == (region.before, region.after)
+        assert region.witness["date"] == "2018-05-09"                 # dated on the asked day
 
 
 def test_a_rulebase_is_equivalent_to_itself_and_the_debt_threshold_is_one_region():
-    same = diff(*scenarios(RULEBASE, load_rulebase([DEFAULT_RULES], cache=False), "a", "b", [], {}, ()))
-    assert same.equivalent and same.solver_calls > 0
-    report = diff(*scenarios(RULEBASE, RULEBASE, "rules", "rules", [], {"debt_threshold_inclusive": True}, ()))
+    twin = load_rulebase([DEFAULT_RULES], cache=False)
+    same = diff(*scenarios(RULEBASE, twin, "a", "b", [], {}, ()))
+    assert same.equivalent and same.solver_calls == 0           # every rule applies by the same formula on both
+    searched = diff(*scenarios(RULEBASE, twin, "a", "b", [], {}, ()), "all")
+    assert searched.equivalent and searched.solver_calls > 0
+    report = diff(*scenarios(RULEBASE, RULEBASE, "rules", "rules", [], {"debt_threshold_inclusive": True}, ()), "all")
     assert len(report.regions) == 1
+    assert [(d.rule, d.how, d.before, d.after) for d in report.differences if not d.basis] == \
+        [("trust_debtor_data_for_enforcement", "starts applying", "refused", "permitted")]
     region = report.regions[0]
     assert (region.before, region.after) == ("refused", "permitted")
     assert "subject.nhs_debt £500" in region.text and "holder nhs_trust" in region.text
@@ -134,7 +204,7 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
     from warrant.review.impact import Scenario as ImpactScenario, impact
     dates, switches, drafts = CHANGES[change]
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", dates, switches, drafts)
-    report = diff(before, after)
+    report = diff(before, after, "all")
     documents = []
     for document in generate(RULEBASE, max(BATCH, 600), seed=5):
         document = dict(document)
@@ -147,6 +217,7 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
     for request_id in sorted(changed):
         request = request_from_data(by_id[request_id], vocabulary=RULEBASE.vocabulary)
         assert any(report.containing(request).values()), request_id
+        assert any(report.causes_containing(request).values()), request_id
     if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
         assert changed                                              # the batch does reach the change
 
@@ -179,7 +250,9 @@ def test_rules_comparing_two_request_values_give_regions_that_hold_only_what_dif
     changed = load_rulebase([str(rules)])
     monkeypatch.setattr(diff_module, "MAX_REGIONS", 4)
     before, after = scenarios(RULEBASE, changed, "rules", "relational", [], {}, ())
-    report = diff(before, after)
+    report = diff(before, after, "all")
+    assert [(d.rule, d.how) for d in report.differences if not d.basis] == [("longer_conviction", "starts applying")]
+    assert report.differences[0].because == ["rule longer_conviction is new in relational"]
     assert report.regions and all((r.before, r.after) == ("refused", "permitted") for r in report.regions)
     for region in report.regions:                                  # each witness is in its region, as reported
         request = request_from_data({"id": "w", **region.witness}, vocabulary=RULEBASE.vocabulary)

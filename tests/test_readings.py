@@ -167,7 +167,7 @@ def test_compare_impact_and_diff_treat_readings_as_settings(folder, tmp_path):
                                                    "--assume agreement_form=witnessed")
     assert report["total"]["changed"] == 1
     found = rb.diff(assume={"agreement_form": "witnessed"}).to_json()
-    assert found["before"]["assume"] == {"agreement_form": "any_form"} and found["regions"]
+    assert found["before"]["assume"] == {"agreement_form": "any_form"} and found["differences"]
     texts = json.dumps(found)
     assert "agreement_witnessed" in texts
     result = CliRunner().invoke(app, ["diff", "--rules", str(folder), "--assume", "agreement_form=written",

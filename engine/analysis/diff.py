@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import z3
 
 from warrant.analysis.conditions import Condition, Wording
+from warrant.analysis.causes import find_differences
 from warrant.analysis.encode import MAX_ITEM_BITS, NotExact, Side, Space
 from warrant.analysis import budget as _budget
 from warrant.analysis.solve import _cuts, canonical_model, checked, witness
@@ -78,6 +79,9 @@ class DiffReport:
     after: Scenario
     regions: list = field(default_factory=list)
     bounds: dict = field(default_factory=dict)
+    differences: list = field(default_factory=list)     # by cause (engine/analysis/causes.py)
+    raw: bool = False              # the raw regions were searched too (`--regions all`)
+    items: list = field(default_factory=list)          # every item a request may ask for, in order
     solver_calls: int = 0
     stopped: bool = False          # a bound ended the search: MAX_REGIONS or the analysis budget
     stop_reason: str = ""          # which, in words
@@ -93,17 +97,22 @@ class DiffReport:
 
     @property
     def equivalent(self) -> bool:
-        """No request is decided differently: only a search that ran to its end can say so."""
-        return not self.regions and not self.stopped
+        """No request is decided differently, in outcome or legal basis: only a search that ran to its end
+        can say so."""
+        return not self.regions and not self.differences and not self.stopped
+
+    @property
+    def outcomes_differ(self) -> bool:
+        return bool(self.regions) or any(not d.basis for d in self.differences)
 
     def to_json(self) -> dict:
         return {"before": self.before.to_json(), "after": self.after.to_json(), "equivalent": self.equivalent,
                 "exact": not self.bounds, "bounds": self.bounds, "stopped_at_limit": self.stopped,
-                "solver_calls": self.solver_calls, "regions": [r.to_json() for r in self.regions],
+                "solver_calls": self.solver_calls, "differences": [d.to_json() for d in self.differences],
+                **({"regions": [r.to_json() for r in self.regions]} if self.raw else {}),
                 **({"stop_reason": self.stop_reason} if self.stopped else {})}
 
-    def containing(self, request) -> dict:
-        """Per requested item, the regions that hold this concrete request (cross-checks with the engine)."""
+    def _model_of(self, request):
         space = self.finder.space
         pinned = space.assignment(request)
         if pinned is None:
@@ -112,7 +121,23 @@ class DiffReport:
         solver.add(*space.domain, *pinned)
         if solver.check() != z3.sat:
             raise InternalError("the request is outside the analysed space")
-        model = solver.model()
+        return solver.model()
+
+    def causes_containing(self, request) -> dict:
+        """Per requested item, the differences by cause that hold this concrete request (cross-checks)."""
+        space = self.finder.space
+        model = self._model_of(request)
+        out = {}
+        for item in request.items:
+            code = space.names.encode(item)
+            out[item] = [d for d in self.differences if code in d.formulas and
+                         z3.is_true(model.eval(d.formulas[code], model_completion=True))]
+        return out
+
+    def containing(self, request) -> dict:
+        """Per requested item, the regions that hold this concrete request (cross-checks with the engine)."""
+        space = self.finder.space
+        model = self._model_of(request)
         if not hasattr(self, "_formulas"):
             self._formulas = {}
         out = {}
@@ -132,33 +157,49 @@ class DiffReport:
         return out
 
 
-def diff(before: Scenario, after: Scenario) -> DiffReport:
+def diff(before: Scenario, after: Scenario, regions: str = "cause") -> DiffReport:
+    """The differences by cause; with `regions="all"`, the raw regions too."""
     _same_vocabulary(before.rulebase, after.rulebase)
     rulebases = [before.rulebase] if after.rulebase is before.rulebase else [before.rulebase, after.rulebase]
     try:
-        return _diff(before, after, rulebases)
+        return _diff(before, after, rulebases, regions == "all")
     except NotExact as exc:
         raise WarrantError.at("O018", f"warrant diff needs the exact analysis, which cannot encode these rules: {exc}",
                               notes=("README, \"Exact analysis\", says what it encodes: non-recursive rules, and "
                                      f"requested items an enumeration of at most {MAX_ITEM_BITS:,} values",)) from None
 
 
-def _diff(before: Scenario, after: Scenario, rulebases: list) -> DiffReport:
+def _diff(before: Scenario, after: Scenario, rulebases: list, raw: bool = False) -> DiffReport:
     space = Space(rulebases)
     space.item_codes()
     for name in set(before.no_drafts) | set(after.no_drafts):
         if name in space.draft_named:
             space.domain.append(z3.Not(space.draft_named[name]))
     sides = [Side(space, s.rulebase, s.at, dict(s.assume), s.drafts) for s in (before, after)]
-    report = DiffReport(before, after, bounds=dict(space.bounds))
+    report = DiffReport(before, after, bounds=dict(space.bounds), raw=raw)
     found: dict = {}
     try:
         report.finder = _Finder(space, sides, report)
-        _search(report, space, before, after, found)
+        report.finder.pin = _dated(space, before, after)
+        report.items = [space.names.decode(code) for code in space.item_codes()]
+        report.differences = find_differences(report.finder, before, after, report.finder.pin)
+        if raw:
+            _search(report, space, before, after, found)
     except _budget.Stopped as stop:
         report.stopped, report.stop_reason = True, stop.reason
     report.regions = _combined(list(found.values()), report.finder) if report.finder else []
     return report
+
+
+def _dated(space: Space, before: Scenario, after: Scenario) -> list:
+    """Where both sides fix the date, a witness's own date is read by neither: it is dated on the later
+    of the asked days, so that it reads as a request of the changeover."""
+    from warrant.pipeline.vocabulary import DATE_PREDICATE
+    encoding = space.fields.get("u_" + DATE_PREDICATE)
+    if before.at is None or after.at is None or encoding is None or encoding[0] != "single":
+        return []
+    day = max(before.at, after.at).toordinal()
+    return [encoding[2] == day] + ([] if encoding[1] is True else [encoding[1]])
 
 
 def _search(report: DiffReport, space: Space, before: Scenario, after: Scenario, found: dict) -> None:
@@ -230,6 +271,7 @@ class _Finder:
             for atom in program.set_facts:
                 self.sets.setdefault(atom.predicate[2:], set()).add(atom.args[0].value)
         self.wording = Wording(space, self.sets)
+        self.pin: list = []         # what every witness meets (the asked date)
 
     def permitted(self, side: int, item: int):
         key = (side, item)
@@ -586,7 +628,7 @@ def _confirmed(finder, before: Scenario, after: Scenario, item: int, start: str,
     space = finder.space
     change_before = finder.permitted(0, item) if start == "permitted" else z3.Not(finder.permitted(0, item))
     change_after = finder.permitted(1, item) if end == "permitted" else z3.Not(finder.permitted(1, item))
-    document = witness(space, finder.formula(conditions), change_before, change_after)
+    document = witness(space, finder.formula(conditions), change_before, change_after, *finder.pin)
     if document is None:
         raise InternalError("a region without a request in it")
     name = space.names.decode(item)

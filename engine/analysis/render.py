@@ -1,8 +1,11 @@
 """`warrant diff` reports: text for the terminal, JSON for scripts, Markdown for a review document.
 
 All three say the same things in the same order: the two scenarios, whether
-they are equivalent for every request, then each region (its items, the
-change, its conditions, and its witness request confirmed by the engine).
+they are equivalent for every request, then each difference by cause (the
+change, its items, the rule that starts or stops applying or deciding, why
+that rule changed, and a witness request confirmed by the engine), then,
+with `--regions all`, each raw region (its items, the change, its
+conditions, and its witness).
 """
 from __future__ import annotations
 
@@ -42,6 +45,35 @@ def _digest(scenario) -> str:
     return (rulebase_digest(scenario.rulebase)["sha256"] or "none")[:12]
 
 
+def _change(difference) -> str:
+    """"permitted -> refused", or for a change of basis alone "permitted, on another basis"."""
+    if difference.basis:
+        return "still permitted, on another basis"
+    return f"{difference.before} -> {difference.after}"
+
+
+def _items(difference, every: list) -> str:
+    """The items a difference holds for; "every item" (but a few) when that is shorter to read."""
+    items = difference.items
+    if len(every) > 3 and len(items) == len(every):
+        return f"every item ({len(items)})"
+    if len(every) > 6 and len(items) > len(every) * 2 // 3:
+        left = [i for i in every if i not in items]
+        return f"every item but {', '.join(left)} ({len(items)} of {len(every)})"
+    return ", ".join(items)
+
+
+def _cause(difference) -> str:
+    kind = "permission" if difference.kind == "permit" else "prohibition"
+    return f"{kind} {difference.rule} {difference.how}"
+
+
+def _decided(difference) -> str:
+    before, after = difference.deciding or (None, None)
+    by = lambda outcome, rule: f"{outcome} by {rule}" if rule else f"{outcome}, no permission applying"  # noqa
+    return f"{by(difference.before, before)}, then {by(difference.after, after)}"
+
+
 def render_text(report) -> str:
     lines = [f"before: {report.before.label} (sha256 {_digest(report.before)})",
              f"after:  {report.after.label} (sha256 {_digest(report.after)})"]
@@ -49,9 +81,27 @@ def render_text(report) -> str:
         lines.append(f"equivalent: no request is decided differently ({_coverage(report)}; "
                      f"{report.solver_calls} solver call(s))")
         return "\n".join(lines) + "\n"
-    if not report.regions:
+    if not report.regions and not report.differences:
         lines.append(f"not known to be equivalent: {_coverage(report)} ({report.solver_calls} solver call(s))")
         return "\n".join(lines) + "\n"
+    if report.differences:
+        lines.append(f"{len(report.differences)} difference(s) in the decisions, by the rule that causes each "
+                     f"({_coverage(report)}; {report.solver_calls} solver call(s))")
+        for number, difference in enumerate(report.differences, 1):
+            lines.append("")
+            lines.append(f"{number}. {_change(difference)}: {_items(difference, report.items)}")
+            lines.append(f"   because {_cause(difference)}")
+            for reason in difference.because:
+                lines.append(f"     - {reason}")
+            if difference.statement:
+                cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
+                lines.append(f"   {difference.rule}: {difference.statement}{cites}")
+            lines.append(f"   witness (decided by the engine: {_decided(difference)}):")
+            lines.append(f"     {_witness(difference.witness)}")
+    if not report.raw:
+        return "\n".join(lines) + "\n"
+    if report.differences:
+        lines.append("")
     lines.append(f"{len(report.regions)} region(s) of requests decided differently ({_coverage(report)}; "
                  f"{report.solver_calls} solver call(s))")
     for number, region in enumerate(report.regions, 1):
@@ -77,10 +127,24 @@ def render_markdown(report) -> str:
     if report.equivalent:
         lines.append(f"The two are equivalent: no request is decided differently ({_coverage(report)}).")
         return "\n".join(lines) + "\n"
-    if not report.regions:
+    if not report.regions and not report.differences:
         lines.append(f"Not known to be equivalent: {_coverage(report)}.")
         return "\n".join(lines) + "\n"
-    lines.append(f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report)}).")
+    if report.differences:
+        lines.append(f"{len(report.differences)} difference(s) in the decisions, by the rule that causes each "
+                     f"({_coverage(report)}).")
+        for number, difference in enumerate(report.differences, 1):
+            lines += ["", f"## {number}. {text(_change(difference))}: {text(_cause(difference))}", "",
+                      f"Items: {text(_items(difference, report.items))}", ""]
+            lines += [f"- {text(reason)}" for reason in difference.because]
+            if difference.statement:
+                cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
+                lines += ([""] if difference.because else []) + [f"> {text(difference.statement)}{text(cites)}"]
+            lines += ["", f"Witness, decided by the engine ({text(_decided(difference))}): "
+                          f"`{_witness(difference.witness)}`"]
+    if not report.raw:
+        return "\n".join(lines) + "\n"
+    lines += ["", f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report)})."]
     for number, region in enumerate(report.regions, 1):
         lines += ["", f"## {number}. {region.before} → {region.after}", "",
                   f"Items: {', '.join(f'`{i}`' for i in region.items)}", ""]

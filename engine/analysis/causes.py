@@ -1,0 +1,347 @@
+"""`warrant diff`'s differences by cause: what a reviewer reads first.
+
+The raw regions of engine/analysis/diff.py describe the requests decided
+differently field by field, and a changeover of a few rules splits into
+dozens of them: every way of meeting an unchanged condition, every way of
+failing every other rule, is a region of its own. This module describes
+the same requests by what causes them instead.
+
+An item's outcome changes only when some permission or prohibition starts
+or stops applying to it, so the requests decided differently are exactly
+the union, over the rules whose applying differs between the two sides, of:
+
+- a permission that stops applying, where the item goes from permitted to
+  refused; one that starts applying, where it goes from refused to
+  permitted;
+- a prohibition that starts applying, where the item goes from permitted
+  to refused; one that stops, where it goes from refused to permitted.
+
+A rule whose applying is the same formula on both sides cannot cause a
+change, and is not asked about. Each cause is one solver question per item
+(the items it holds for are listed together), with a witness request that
+the engine decides under both sides as the difference says. Beside the
+outcomes, the legal basis: where the item stays permitted but its deciding
+permission (the first that applies, by rule id, as the engine picks it)
+changes, because a permission starts or stops applying.
+
+Each difference says, where it can, why its rule changed: the policy that
+comes into or goes out of force, the dated set or named value whose value
+changes between the two dates, the assumption setting, the rule's text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from warrant.analysis.encode import Side, _compare, _conj, _connect, _negate
+from warrant.pipeline.datalog import ASSUMED, FORBID, IN_FORCE, PERMIT, Atom, Not
+from warrant.pipeline.errors import InternalError
+
+OUTCOME_CAUSES = {           # (kind, how) -> (before, after)
+    ("permit", "stops applying"): ("permitted", "refused"),
+    ("permit", "starts applying"): ("refused", "permitted"),
+    ("forbid", "starts applying"): ("permitted", "refused"),
+    ("forbid", "stops applying"): ("refused", "permitted"),
+}
+
+
+@dataclass
+class Difference:
+    """Requests whose decision on some items changes because one rule starts or stops applying or deciding."""
+
+    items: list
+    before: str                 # permitted | refused
+    after: str
+    rule: str
+    kind: str                   # permit | forbid
+    how: str                    # starts applying | stops applying | becomes the basis | stops being the basis
+    because: list               # what changed for the rule, in words
+    statement: str | None
+    citations: list
+    witness: dict
+    deciding: tuple = ()        # (before, after): the deciding rules on the witness, as the engine decided it
+    basis: bool = False         # the outcome stays; the legal basis changes
+    formulas: dict = field(default_factory=dict, repr=False, compare=False)   # item code -> its requests
+
+    def to_json(self) -> dict:
+        return {"items": self.items, "before": self.before, "after": self.after, "rule": self.rule,
+                "kind": "permission" if self.kind == "permit" else "prohibition", "change": self.how,
+                "basis_only": self.basis, "because": self.because, "statement": self.statement,
+                "citations": self.citations, "witness": self.witness,
+                "deciding": {"before": self.deciding[0] if self.deciding else None,
+                             "after": self.deciding[1] if self.deciding else None}}
+
+
+def find_differences(finder, before, after, pin=()) -> list[Difference]:
+    """Every cause of a changed outcome or basis, in rule order, each with its items and a confirmed witness.
+
+    `finder`: diff's `_Finder` (the space, both sides, the incremental solver);
+    `pin`: formulas every witness meets (the asked date)."""
+    space, sides = finder.space, finder.sides
+    names = space.names
+    rules = _candidate_rules(before.rulebase.program, after.rulebase.program)
+    found: dict = {}
+    order: list = []
+    for item in space.item_codes():
+        permitted = (finder.permitted(0, item), finder.permitted(1, item))
+        same_outcome = permitted[0].eq(permitted[1])
+        for rule_id, kind in rules:
+            code = names.encode(rule_id)
+            applies = tuple(_applies(side, FORBID if kind == "forbid" else PERMIT, item, code) for side in sides)
+            if _same(*applies):
+                continue
+            for how, formula in _questions(kind, applies, permitted, same_outcome, sides, rules, item, names,
+                                           rule_id):
+                key = (rule_id, how)
+                if key in found and found[key][0][-1] == item:
+                    continue
+                if finder._check(*pin, formula) is None:
+                    continue
+                if key not in found:
+                    found[key] = ([], {})
+                    order.append(key)
+                found[key][0].append(item)
+                found[key][1][item] = formula
+    differences = []
+    basis = ("stops being the basis", "becomes the basis")
+    for rule_id, how in sorted(order, key=lambda key: key[1] in basis):       # outcomes first, then bases
+        items, formulas = found[(rule_id, how)]
+        kind = dict(rules)[rule_id]
+        difference = _difference(finder, before, after, rule_id, kind, how, items, pin)
+        difference.formulas = formulas
+        differences.append(difference)
+    return differences
+
+
+def _candidate_rules(*programs) -> list[tuple[str, str]]:
+    """(rule id, kind) of every permission and prohibition of either side, by id (the engine's order)."""
+    kinds = {}
+    for program in programs:
+        for rule_id, rule in program.rules.items():
+            if rule.kind in ("permit", "forbid"):
+                kinds.setdefault(rule_id, rule.kind)
+    return sorted(kinds.items())
+
+
+def _applies(side: Side, predicate: str, item: int, code: int):
+    """The rule (by its id's code) concludes `predicate(item, rule)` on this side: True, False or a formula."""
+    options = []
+    for guard, values in side.tuples(predicate):
+        if len(values) < 2 or values[1] != code:
+            continue
+        test = _compare(values[0], "==", item)
+        if test is False or guard is False:
+            continue
+        both = _conj([p for p in (guard, test) if p is not True])
+        if both is True:
+            return True
+        options.append(both)
+    if not options:
+        return False
+    return options[0] if len(options) == 1 else _connect(z3.Z3_mk_or, options)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+    return a.eq(b)
+
+
+def _bool(value, ctx):
+    return z3.BoolVal(value, ctx) if isinstance(value, bool) else value
+
+
+def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names, rule_id):
+    """(how, formula) for each change this rule may cause to this item."""
+    ctx = permitted[0].ctx
+    was, now = (_bool(a, ctx) for a in applies)
+    if not same_outcome:
+        if kind == "permit":
+            yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), permitted[0], _negate(permitted[1])])
+            yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), _negate(permitted[0]), permitted[1]])
+        else:
+            yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), permitted[0], _negate(permitted[1])])
+            yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), _negate(permitted[0]), permitted[1]])
+    if kind == "permit":
+        earlier = [(r, k) for r, k in rules if k == "permit" and r < rule_id]
+        decides = []
+        for side, applies_here in zip(sides, (was, now)):
+            before_it = [_bool(_applies(side, PERMIT, item, names.encode(r)), ctx) for r, _ in earlier]
+            blocked = [b for b in before_it if not z3.is_false(b)]
+            decides.append(_connect(z3.Z3_mk_and, [applies_here] + [_negate(b) for b in blocked])
+                           if blocked else applies_here)
+        both = [permitted[0], permitted[1]]
+        yield "stops being the basis", _connect(z3.Z3_mk_and, both + [decides[0], _negate(decides[1])])
+        yield "becomes the basis", _connect(z3.Z3_mk_and, both + [decides[1], _negate(decides[0])])
+
+
+def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Difference:
+    """The difference with its witness (first item), confirmed by the engine under both sides."""
+    from warrant.analysis.solve import canonical_model
+    from warrant.pipeline.decide import decide_outcomes
+    from warrant.pipeline.request import request_from_data
+    space = finder.space
+    names = [space.names.decode(i) for i in items]
+    basis = how in ("stops being the basis", "becomes the basis")
+    start, end = ("permitted", "permitted") if basis else OUTCOME_CAUSES[(kind, how)]
+    item = items[0]
+    code = space.names.encode(rule_id)
+    ctx = space.ctx
+    permitted = (finder.permitted(0, item), finder.permitted(1, item))
+    was, now = (_bool(_applies(side, FORBID if kind == "forbid" else PERMIT, item, code), ctx)
+                for side in finder.sides)
+    formulas = [f for f in _questions(kind, (was, now), permitted, False, finder.sides,
+                                      _candidate_rules(before.rulebase.program, after.rulebase.program), item,
+                                      space.names, rule_id) if f[0] == how]
+    model = canonical_model(space, finder.solver, [*pin, formulas[0][1]], finder._tally)
+    if model is None:
+        raise InternalError(f"a difference without a request in it ({rule_id} {how})")
+    document = space.document(model)
+    request = request_from_data({"id": "witness", **document}, vocabulary=before.rulebase.program.vocabulary)
+    deciding = []
+    for scenario, expected in ((before, start), (after, end)):
+        _, decided = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
+                                     drafts=scenario.drafts)
+        outcome, rule = next((o, r) for i, o, r in decided if i == names[0])
+        if outcome != expected:
+            raise InternalError(f"the analysis and the engine disagree on {document} ({scenario.label}: "
+                                f"{outcome}, not {expected})")
+        deciding.append(rule)
+    if basis and (deciding[0] == deciding[1] or
+                  (how == "stops being the basis" and deciding[0] != rule_id) or
+                  (how == "becomes the basis" and deciding[1] != rule_id)):
+        raise InternalError(f"the analysis and the engine disagree on the basis of {document}: {deciding}")
+    rulebase = (after if rule_id in after.rulebase.checked.rules else before).rulebase
+    source = rulebase.checked.rules.get(rule_id)
+    return Difference(names, start, end, rule_id, kind, how, because(before, after, rule_id),
+                      source.statement if source else None,
+                      [_cite(c) for c in source.cites] if source else [], document, tuple(deciding), basis)
+
+
+def _cite(citation) -> str:
+    return f"{citation.source} {citation.locator}" if citation.locator else citation.source
+
+
+def because(before, after, rule_id: str) -> list[str]:
+    """What changes for this rule between the two sides, in words: its text, its policies in force, the
+    dated sets and values it reads, the assumptions it rests on."""
+    said: list[str] = []
+    old = before.rulebase.checked.rules.get(rule_id)
+    new = after.rulebase.checked.rules.get(rule_id)
+    if old is None or new is None:
+        said.append(f"rule {rule_id} is {'new' if old is None else 'gone'} in {after.label}")
+    elif before.rulebase is not after.rulebase and old != new:          # spans aside: what it says
+        said.append(f"rule {rule_id} says something different")
+    rulebase = (after if new is not None else before).rulebase
+    policies, decls, switches = _reads(rulebase, rule_id)
+    if before.at and after.at and before.at != after.at:
+        for name in sorted(policies):
+            policy = rulebase.checked.policies.get(name)
+            if policy is None:
+                continue
+            was, now = policy.covers(before.at), policy.covers(after.at)
+            if was != now:
+                period = policy.period
+                from warrant.pipeline.syntax import effect_text
+                said.append(f"policy {name} is {'in force' if was else 'not in force'} on {before.at} and "
+                            f"{'in force' if now else 'not in force'} on {after.at} "
+                            f"({effect_text(period.start, period.end) if period else 'always'})")
+        for decl in decls:
+            said += _dated_change(rulebase, decl, before.at, after.at)
+    if before.rulebase is not after.rulebase:
+        said += _redeclared(before.rulebase, after.rulebase, policies, decls)
+    from warrant.pipeline.grounding import setting_text
+    from warrant.pipeline.syntax import split_switch
+    read = set(rulebase.rule_assumptions(rule_id)) | {split_switch(s)[0] for s in switches}
+    was, now = dict(before.assume), dict(after.assume)
+    for name in sorted(set(was) | set(now)):
+        if was.get(name) != now.get(name) and split_switch(name)[0] in read:
+            said.append(f"assumption {name} is {setting_text(was[name]) if name in was else 'as requested'} "
+                        f"before and {setting_text(now[name]) if name in now else 'as requested'} after")
+    for name in sorted(set(after.drafts) - set(before.drafts)):
+        if name in policies:
+            said.append(f"draft {name} is on after")
+    return said
+
+
+def _reads(rulebase, rule_id: str) -> tuple[set, list, set]:
+    """The policies (its own, and those `in force(...)` names), the dated sets and values and the assumption
+    switches a rule reads, directly or through the definitions it uses."""
+    program, checked = rulebase.program, rulebase.checked
+    dated = {f"v_{d.name}": d for d in list(checked.sets.values()) + list(checked.values.values())
+             if getattr(d, "periods", ()) and (not hasattr(d, "dated") or d.dated)}
+    policies, decls, switches, seen = set(), {}, set(), set()
+    todo = [rule_id]
+    while todo:
+        current = program.rules.get(todo.pop())
+        if current is None or current.id in seen:
+            continue
+        seen.add(current.id)
+        if current.policy:
+            policies.add(current.policy)
+        for literal in current.body:
+            atom = literal.atom if isinstance(literal, Not) else literal
+            if not isinstance(atom, Atom):
+                continue
+            if atom.predicate == IN_FORCE and atom.args and hasattr(atom.args[0], "value"):
+                policies.add(atom.args[0].value)
+            elif atom.predicate == ASSUMED and atom.args and hasattr(atom.args[0], "value"):
+                switches.add(atom.args[0].value)
+            elif atom.predicate in dated:
+                decls[atom.predicate] = dated[atom.predicate]
+            else:
+                todo += [r for r in program.by_head.get(atom.predicate, ()) if r not in seen]
+    return policies, [decls[k] for k in sorted(decls)], switches
+
+
+def _redeclared(old, new, policies, decls) -> list[str]:
+    """Between two rulebases: the policy periods and the dated sets and values the rule reads that are
+    declared differently (spans aside)."""
+    from warrant.pipeline.syntax import effect_text, in_effect, period_value_text
+    said = []
+    for name in sorted(policies):
+        was, now = old.checked.policies.get(name), new.checked.policies.get(name)
+        if was is not None and now is not None and was.period != now.period:
+            shown = lambda p: effect_text(p.start, p.end) if p else "always"       # noqa: E731
+            said.append(f"policy {name} is in force {shown(was.period)} before and {shown(now.period)} after")
+    for decl in decls:
+        table = "sets" if hasattr(decl, "members") else "values"
+        was, now = getattr(old.checked, table).get(decl.name), getattr(new.checked, table).get(decl.name)
+        if was is None or now is None or was.periods == now.periods:
+            continue
+        shown = lambda d: "; ".join(f"{effect_text(a, b)}: {period_value_text(d, p)}"      # noqa: E731
+                                    for p, a, b in in_effect(d.periods))
+        said.append(f"{'set' if table == 'sets' else 'value'} {decl.name} is {shown(was)} before, "
+                    f"and {shown(now)} after")
+    return said
+
+
+def _dated_change(rulebase, decl, first, second) -> list[str]:
+    """A dated set's members that join or leave, or a value that changes, between two days (with the
+    period's citations)."""
+    from warrant.pipeline.syntax import covers, in_effect, period_value_text
+    def value_on(day):
+        for period, start, end in in_effect(decl.periods):
+            if covers(start, end, day):
+                return period, start, end
+        return None, None, None
+    (old, _, _), (new, start, end) = value_on(first), value_on(second)
+    if old is new:
+        return []
+    cites = ""
+    if new is not None and new.cites:
+        cites = " (cites " + ", ".join(_cite(c) for c in new.cites) + ")"
+    if isinstance(getattr(old, "value", None), tuple) or isinstance(getattr(new, "value", None), tuple):
+        was = set(old.value) if old is not None else set()
+        now = set(new.value) if new is not None else set()
+        parts = []
+        if now - was:
+            parts.append("gains " + ", ".join(sorted(now - was)))
+        if was - now:
+            parts.append("loses " + ", ".join(sorted(was - now)))
+        if not parts:
+            return []
+        return [f"set {decl.name} {' and '.join(parts)} between {first} and {second}{cites}"]
+    shown = lambda p: period_value_text(decl, p) if p is not None else "no value"      # noqa: E731
+    return [f"value {decl.name} is {shown(old)} on {first} and {shown(new)} on {second}{cites}"]
