@@ -1,6 +1,6 @@
 """How the engine's speed depends on the law's shape: generated laws beside the shipped one (issue 35, item 4).
 
-    python bench/law_scaling.py [--sizes 1,2,3,4] [--requests 1000] [--traced 300] [--rounds 3]
+    python bench/law_scaling.py [--sizes 1,2,3,4] [--requests 1000] [--traced 300] [--rounds 3] [--no-fourth]
 
 Each size is a law written as rule files to a temporary folder, growing at
 once in vocabulary width (yes/no fields), routes to release (permissions in
@@ -12,8 +12,9 @@ Every permission has an obligation, and two prohibitions are gated by
 `in force(...)`; requests come from `warrant generate` (the documented
 default distribution), 40 golden cases from `warrant test --update`.
 
-For each law (and the shipped rules/, with its own distribution and golden
-cases) it prints, as whole `warrant` processes on this machine, the median
+For each law (and the shipped rules/ and the fourth rulebase,
+examples/rulebases/ferpa_99_31, each with its own distribution, golden
+cases and a changeover: 2018-05-09 and 2012-01-03) it prints, as whole `warrant` processes on this machine, the median
 of --rounds runs of: decisions/s of a plain batch (`--trace none`) with
 `--jobs 1` and `--jobs 2`, of a refusal-traced batch (`--jobs 2`), the
 cost per case of `warrant test`, `warrant check`, a diff across one
@@ -200,6 +201,7 @@ def main(args=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each figure; the median is shown")
     parser.add_argument("--cap", type=float, default=30.0, help="seconds after which a figure is cut")
     parser.add_argument("--engine", metavar="REV", help="run the engine of this git revision instead")
+    parser.add_argument("--no-fourth", action="store_true", help="leave out the fourth rulebase's row")
     if args is None:
         args = parser.parse_args()
         if args.engine:
@@ -218,7 +220,11 @@ def main(args=None) -> int:
 
     show(figures("shipped (rules/)", os.path.join(ROOT, "rules"), ("2018-05-08", "2018-05-09"), args,
                  os.path.join(ROOT, "tests", "golden", "decisions")))
-    for size in (int(s) for s in args.sizes.split(",")):
+    if not args.no_fourth:
+        fourth = os.path.join(ROOT, "examples", "rulebases", "ferpa_99_31")
+        show(figures("fourth rulebase (ferpa_99_31)", fourth, ("2012-01-02", "2012-01-03"), args,
+                     os.path.join(fourth, "cases")))
+    for size in (int(s) for s in args.sizes.split(",") if s):
         with tempfile.TemporaryDirectory() as law:
             for file, text in law_files(size).items():
                 with open(os.path.join(law, file), "w", encoding="utf-8") as handle:

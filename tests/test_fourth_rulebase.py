@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FERPA = os.path.join(ROOT, "examples", "rulebases", "ferpa_99_31")
 CLI = os.path.join(ROOT, "cli.py")
@@ -74,3 +76,33 @@ def test_goldens_pass_from_another_folder_with_the_cache_off(tmp_path):
 def test_formatted():
     run = _run("fmt", "--check", "--rules", FERPA, cwd=ROOT)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("trace", ["all"])
+def test_batch_traces_with_open_judgements_equal_fresh_decisions(trace):
+    """A request leaving judgements open is traced from its class's template and its answers from the class
+    caches: the record must be the fresh decision's, byte for byte, whatever ran before it in the batch."""
+    import json
+
+    import warrant
+    from warrant.batch.decider import BatchDecider
+    from warrant.pipeline.decide import decide
+    from warrant.pipeline.judgement import open_questions
+    from warrant.pipeline.render.json import decision_to_json
+    from warrant.pipeline.request import request_from_data
+    loaded = warrant.load(FERPA, cache=False)._loaded
+    decider = BatchDecider(loaded, trace=trace)
+    documents = [dict(d) for d in warrant.load(FERPA, cache=False).generate(50, seed=3)]
+    documents += documents[:15]                  # repeats: the second time from the caches
+    opened = 0
+    for document in documents:
+        request = request_from_data(document, vocabulary=loaded.program.vocabulary)
+        opened += bool(open_questions(loaded, request))
+        got = decider._decide_record(request)
+        fresh = decision_to_json(decide(loaded, request))
+        if trace == "refused" and fresh["outcome"] == "permitted":
+            assert got["outcome"] == "permitted" and "items" in got
+            continue
+        assert json.dumps(got, sort_keys=True, default=str) == \
+            json.dumps({**fresh, "request": request.id}, sort_keys=True, default=str), request.id
+    assert opened > 20

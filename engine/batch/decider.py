@@ -62,7 +62,7 @@ class BatchDecider:
             try:
                 mapped = MappedSession(template, free)
                 decision = decide(self.rulebase, request, answers=lambda atoms: contextlib.nullcontext(mapped),
-                                  **options)
+                                  outcomes_of=self._answered_outcome, duties_of=self._duties, **options)
                 self.template_hits += 1
                 return decision
             except TemplateMiss:
@@ -76,7 +76,8 @@ class BatchDecider:
                 yield session
 
         self.evaluations += 1
-        decision = decide(self.rulebase, request, answers=recording, **options)
+        decision = decide(self.rulebase, request, answers=recording, outcomes_of=self._answered_outcome,
+                          duties_of=self._duties, **options)
         answers = opened[0].recorded()
         reads = templates.reads(self.rulebase.program, answers, (PERMIT, FORBID))
         known = self.read_sets.get(key, ())
@@ -104,9 +105,15 @@ class BatchDecider:
         if self.trace == "none":
             return self._summary(request, self.outcome(request))
         if open_questions(self.rulebase, request):
-            # an open judgement reads like a "no" to the engine, so no cache keyed by facts may answer it
-            data = decision_to_json(decide(self.rulebase, request, at=self.at, assume=self.assume,
-                                           drafts=self.drafts))
+            # An open judgement reads like a "no" to the engine, so no cache keyed by facts may answer the
+            # request's outcome; but the request as given is an evaluation like any other (its proofs from a
+            # template of its class and shape), and each answer to the open judgements is a request with them
+            # answered (its outcome and obligations from the class caches).
+            exact = (request.facts, request.items, request.assume, request.drafts, "open")
+            data = self.traces.get(exact)
+            if data is None:
+                data = self.traces[exact] = decision_to_json(
+                    self._traced(request, self.abstraction.signature(request, self.at)))
             if self.trace == "refused" and data["outcome"] == "permitted":
                 return _summary_of_trace(request.id, data)
             return {**data, "request": request.id}
@@ -159,17 +166,22 @@ class BatchDecider:
                                                           drafts=self.drafts)
         return cached
 
+    def _duties(self, request) -> frozenset:
+        """The conditional obligations that hold for a request (no open judgements), one evaluation per class."""
+        key = self.abstraction.signature(request, self.at)
+        held = self.duties.get(key)
+        if held is None:
+            held = self.duties[key] = duties_held(self.rulebase, request, at=self.at, assume=self.assume,
+                                                  drafts=self.drafts)
+        return held
+
     def obligations(self, request, item, rule) -> tuple:
         """The obligations permission `rule` gives `item` of this request: its unconditional ones, and the
         conditional ones whose conditions hold (one evaluation per outcome class, and only when some
         permission has such an obligation)."""
         held = frozenset()
         if any(d.clause for d in self.rulebase.rule_obligations(rule)):
-            key = self.abstraction.signature(request, self.at)
-            held = self.duties.get(key)
-            if held is None:
-                held = self.duties[key] = duties_held(self.rulebase, request, at=self.at, assume=self.assume,
-                                                      drafts=self.drafts)
+            held = self._duties(request)
         return self.rulebase.item_obligations(rule, item, held)
 
     def _summary(self, request, cached) -> dict:

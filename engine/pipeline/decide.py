@@ -25,7 +25,8 @@ from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
-           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), answers=None) -> Decision:
+           drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), answers=None,
+           outcomes_of=None, duties_of=None) -> Decision:
     """Decide every requested item, with proofs; for a refused item, why not (each permission's failed condition).
 
     What would have to change is searched on top of this, by
@@ -36,6 +37,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     (engine/pipeline/evaluate.py; default `rulebase.engine.session`).
     Batches pass one that records the engine's answers, or one that answers
     from a recorded request of the same shape (engine/batch/templates.py).
+    `outcomes_of` and `duties_of`, given, answer a request with its open
+    judgements answered (its outcomes; the conditional obligations that hold):
+    a batch's class caches (default: an evaluation each).
     """
     overrides = dict(at=at, assume=assume, drafts=drafts)
     switches, drafts = settings_for(rulebase, request, assume, drafts)
@@ -74,9 +78,10 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if questions:
         # every other answer to the open judgements is its own evaluation, after this one's session closed
-        settled = settle(request, questions, lambda answered: decide_outcomes(rulebase, answered, **overrides),
+        settled = settle(request, questions,
+                         outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, **overrides)),
                          _outcomes(request.items, permits, forbids), program=program)
-        duties_on = _branch_duties(rulebase, request, overrides)
+        duties_on = _branch_duties(rulebase, request, overrides, duties_of)
         items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[i.item][2], i.item, duties_on))
                  if settled[i.item][0] == Outcome.UNDETERMINED else i for i in items]
@@ -178,15 +183,15 @@ def duties_held(rulebase, request: Request, *, at=None, assume=None, drafts=()) 
         return _duties(rulebase, session)
 
 
-def _branch_duties(rulebase, request: Request, overrides: dict):
+def _branch_duties(rulebase, request: Request, overrides: dict, duties_of=None):
     """A function from a branch's answers to the conditional obligations that hold with them (memoised)."""
     by_path = rulebase.vocabulary.by_path
     found: dict = {}
+    held = duties_of or (lambda answered: duties_held(rulebase, answered, **overrides))
 
     def duties_on(answers) -> frozenset:
         if answers not in found:
-            answered = answering(request, [(by_path[path], yes) for path, yes in answers])
-            found[answers] = duties_held(rulebase, answered, **overrides)
+            found[answers] = held(answering(request, [(by_path[path], yes) for path, yes in answers]))
         return found[answers]
     return duties_on
 
