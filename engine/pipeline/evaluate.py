@@ -54,6 +54,58 @@ def _clause(head: Atom, body) -> E.Clause:
     return E.Clause(_literal(head, names), [_literal(b, names) for b in body])
 
 
+class MemberGroups:
+    """How the engine derives a dated set's members: one clause per period, not one per member.
+
+    The compiled program has one rule per member and period (`S__from_D__M`:
+    `v_S(M) <= request_date(Date) & Date >= D ...`), which the prover, the
+    proof checker and the exact analysis read as they read any rule. Asked
+    whether `v_S(X)` holds, pyDatalog would try every one of those clauses
+    (a negated membership of a set of 50 members over 10 periods was most of
+    a decision's time on such a law). So the engine is given, for each
+    period, one clause `v_S(X) <= request_date(Date) & Date >= D ... &
+    m_S_K(X)` over static facts `m_S_K(M)` of that period's members, in place
+    of each member rule's `v_S(M) <= fired(...)`. The members' `fired_`
+    clauses stay, so a proof still names the member's rule, and both
+    formulations derive the same `v_S` facts on every date.
+    """
+
+    def __init__(self, program: Program):
+        self.rules: set[str] = set()           # fired_ predicates of the member rules grouped
+        self.concluded: set[str] = set()       # v_S predicates derived by period clauses
+        self.predicates: dict[str, int] = {}   # m_S_K -> 1
+        self.clauses: list = []
+        periods: dict = {}
+        for rule_id in sorted(program.rules):
+            rule = program.rules[rule_id]
+            if rule.kind != "value" or len(rule.head.args) != 1 or not hasattr(rule.head.args[0], "value"):
+                continue
+            periods.setdefault((rule.head.predicate, rule.body), []).append(rule)
+        for (predicate, body), rules in periods.items():
+            if len(rules) < 2:
+                continue                       # a named value's period, or a one-member period: as compiled
+            name = f"m_{predicate}_{len(self.predicates)}"
+            self.predicates[name] = 1
+            self.rules |= {fired_predicate_of(r) for r in rules}
+            self.concluded.add(predicate)
+            member = Var("Member")
+            self.clauses += [(Atom(name, (r.head.args[0],)), ()) for r in rules]
+            self.clauses.append((Atom(predicate, (member,)), tuple(body) + (Atom(name, (member,)),)))
+        # a predicate some of whose members were not grouped keeps those members' own clauses
+        for (predicate, body), rules in periods.items():
+            if len(rules) < 2 and predicate in self.concluded:
+                self.rules.discard(fired_predicate_of(rules[0]))
+
+
+def fired_predicate_of(rule) -> str:
+    return rule.fired.predicate
+
+
+def member_groups(program: Program) -> MemberGroups:
+    """The program's `MemberGroups`, worked out once per program."""
+    return program.memo("member groups", lambda: MemberGroups(program))
+
+
 class Engine:
     """A compiled rulebase, loaded once, asked many times, from any number of threads.
 
@@ -87,7 +139,16 @@ class Engine:
                 E.retract(dummy)
             for fact in self.program.set_facts:
                 E.assert_(_clause(fact, ()))
+            grouped = member_groups(self.program)
             for head, body in self.program.clauses():
+                if head.predicate in grouped.concluded and body[0].predicate in grouped.rules:
+                    continue                       # derived by its period's clause below
+                E.assert_(_clause(head, body))
+            for dummy_pred, arity in grouped.predicates.items():
+                dummy = E.Clause(E.Literal(dummy_pred, [E.Const("__declare__")] * arity), [])
+                E.assert_(dummy)
+                E.retract(dummy)
+            for head, body in grouped.clauses:
                 E.assert_(_clause(head, body))
         finally:
             self._restore(previous)
