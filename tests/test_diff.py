@@ -218,8 +218,13 @@ def test_every_difference_warrant_impact_finds_lies_in_a_reported_region(change)
         request = request_from_data(by_id[request_id], vocabulary=RULEBASE.vocabulary)
         assert any(report.containing(request).values()), request_id
         assert any(report.causes_containing(request).values()), request_id
+    causes = {d.rule for d in report.differences}
+    for row in result.cause_rows():          # impact groups by the same causes: a rule diff names is on one side
+        assert {row["before"]["rule"], row["after"]["rule"]} & causes, row
+        assert row["basis_only"] == (row["before"]["outcome"] == row["after"]["outcome"])
     if change in ("memorandum_to_restriction", "restriction_to_withdrawal"):
         assert changed                                              # the batch does reach the change
+        assert any(not row["basis_only"] for row in result.cause_rows())
 
 
 RELATIONAL = '''

@@ -198,16 +198,28 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
     if model is None:
         raise InternalError(f"a difference without a request in it ({rule_id} {how})")
     document = space.document(model)
-    request = request_from_data({"id": "witness", **document}, vocabulary=before.rulebase.program.vocabulary)
-    deciding = []
-    for scenario, expected in ((before, start), (after, end)):
-        _, decided = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
-                                     drafts=scenario.drafts)
-        outcome, rule = next((o, r) for i, o, r in decided if i == names[0])
+    vocabulary = before.rulebase.program.vocabulary
+
+    def decided(document) -> list:
+        request = request_from_data({"id": "witness", **document}, vocabulary=vocabulary)
+        found = []
+        for scenario in (before, after):
+            _, items = decide_outcomes(scenario.rulebase, request, at=scenario.at, assume=dict(scenario.assume),
+                                       drafts=scenario.drafts)
+            found.append(next((o, r) for i, o, r in items if i == names[0]))
+        return found
+
+    sides = decided(document)
+    for (outcome, _), expected, scenario in zip(sides, (start, end), (before, after)):
         if outcome != expected:
             raise InternalError(f"the analysis and the engine disagree on {document} ({scenario.label}: "
                                 f"{outcome}, not {expected})")
-        deciding.append(rule)
+    # A judgement the space answers "no" may be one the difference does not read: left unanswered, the
+    # witness reads more plainly. Kept only if the engine then decides it exactly as before, on both sides.
+    plainer = _without_no_judgements(document, vocabulary)
+    if plainer != document and decided(plainer) == sides:
+        document = plainer
+    deciding = [rule for _, rule in sides]
     if basis and (deciding[0] == deciding[1] or
                   (how == "stops being the basis" and deciding[0] != rule_id) or
                   (how == "becomes the basis" and deciding[1] != rule_id)):
@@ -217,6 +229,22 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
     return Difference(names, start, end, rule_id, kind, how, because(before, after, rule_id),
                       source.statement if source else None,
                       [_cite(c) for c in source.cites] if source else [], document, tuple(deciding), basis)
+
+
+def _without_no_judgements(document: dict, vocabulary) -> dict:
+    """The document without the judgements it answers "no" (nested fields by their dotted paths)."""
+    import copy
+    plainer = copy.deepcopy(document)
+    for spec in getattr(vocabulary, "judgements", ()):
+        *parents, last = spec.path.split(".")
+        node = plainer
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(last) is False:
+            del node[last]
+    for key in [k for k, v in plainer.items() if v == {}]:
+        del plainer[key]
+    return plainer
 
 
 def _cite(citation) -> str:

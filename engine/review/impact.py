@@ -65,6 +65,17 @@ class ImpactReport:
     obligations: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # duty -> permitted items
                                                                                     # carrying it, before, after
     evaluations: int = 0
+    causes: dict = field(default_factory=dict)   # ((outcome, rule) before, after) -> [items, request ids]
+
+    def cause_rows(self) -> list[dict]:
+        """Each change an item went through, by the deciding rules on either side (the grouping `warrant
+        diff` reports by): outcome changes first, then changes of legal basis, larger groups first."""
+        rows = []
+        for ((a, a_rule), (b, b_rule)), (items, ids) in self.causes.items():
+            rows.append({"before": {"outcome": a, "rule": a_rule}, "after": {"outcome": b, "rule": b_rule},
+                         "basis_only": a == b, "items": items, "requests": ids})
+        return sorted(rows, key=lambda r: (r["basis_only"], -r["items"], r["before"]["outcome"],
+                                           r["before"]["rule"] or "", r["after"]["outcome"], r["after"]["rule"] or ""))
 
     def to_json(self) -> dict:
         return {
@@ -74,6 +85,7 @@ class ImpactReport:
             "by_arrangement": [{"arrangement": k, **g.row()} for k, g in sorted(self.by_arrangement.items())],
             "by_rule": [{"rule": k, **g.row()} for k, g in sorted(self.by_rule.items())],
             "changed_requests": {k: v for k, v in sorted(self.changed_ids.items())},
+            "by_cause": self.cause_rows(),
             "errors": [{"line": n, "message": m} for n, m in self.errors],
             "obligations": [{"obligation": k, "before": a, "after": b} for k, (a, b) in sorted(self.obligations.items())],
         }
@@ -142,6 +154,12 @@ def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) ->
                 if outcome == "permitted" and deciding is not None:
                     for duty in deciders[side].obligations(request, item, deciding):
                         report.obligations[duty.text][side] += 1
+        for (item, a_outcome, a_rule), (_, b_outcome, b_rule) in zip(a_items, b_items):
+            if (a_outcome, a_rule) != (b_outcome, b_rule):
+                found = report.causes.setdefault(((a_outcome, a_rule), (b_outcome, b_rule)), [0, []])
+                found[0] += 1
+                if not found[1] or found[1][-1] != request.id:
+                    found[1].append(request.id)
         rule = _deciding(a_items) or _deciding(b_items)
         groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],
                   report.by_rule[rule or "no permission"]]
@@ -198,6 +216,14 @@ def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
         for direction, ids in data["changed_requests"].items():
             more = f" ... and {len(ids) - show_ids} more (--format json lists all)" if len(ids) > show_ids else ""
             out.append(f"    {direction}: {', '.join(ids[:show_ids])}{more}")
+    if data["by_cause"]:
+        out += ["", "  changes by cause (items, by the deciding rule before and after):"]
+        for row in data["by_cause"]:
+            ids = row["requests"]
+            more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+            out.append(f"    {_side(row['before'])} -> {_side(row['after'])}"
+                       f"{' (same outcome, another basis)' if row['basis_only'] else ''}: {row['items']} item(s) "
+                       f"in {len(ids)} request(s), e.g. {', '.join(ids[:3])}{more}")
     if data["obligations"]:
         out += ["", "  obligations carried by permitted items (before -> after):"]
         out += [f"    {row['before']:>6} -> {row['after']:<6} {row['obligation']}" for row in data["obligations"]]
@@ -205,6 +231,13 @@ def render_impact_text(report: ImpactReport, show_ids: int = 10) -> str:
         out += ["", f"  {len(report.errors)} line(s) could not be read:"]
         out += [f"    line {n}: {m}" for n, m in report.errors[:20]]
     return "\n".join(out) + "\n"
+
+
+def _side(side: dict) -> str:
+    outcome, rule = side["outcome"], side["rule"]
+    if rule:
+        return f"{outcome} by {rule}"
+    return f"{outcome} (no permission)" if outcome == "refused" else outcome
 
 
 def render_impact_csv(report: ImpactReport) -> str:
