@@ -104,6 +104,25 @@ def test_engine_agrees_with_reference(text, documents):
         agree(rulebase, document, text)
 
 
+@settings(max_examples=max(EXAMPLES // 3, 20), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(text=rulebases(), documents=st.lists(requests(judgements=True), min_size=4, max_size=10))
+def test_batch_class_caches_agree_with_fresh_evaluations(text, documents):
+    """The batch decider's class keys (relevance, per-item keys without the other items, dated sets tested on
+    the request's date) never let one request's cached outcome answer another's differently."""
+    from warrant.batch.decider import BatchDecider
+    rulebase = build(text)
+    assume(rulebase is not None)
+    decider = BatchDecider(rulebase, trace="none")
+    for document in documents + documents[:2]:
+        request = request_from_data(document, vocabulary=rulebase.vocabulary)
+        try:
+            fresh = decide_outcomes(rulebase, request)
+        except WarrantError:
+            continue
+        assert decider.outcome(request) == fresh, f"{document}\n--- rules\n{text}"
+
+
 RECURSION = os.environ.get("WARRANT_DIFFERENTIAL_RECURSION", "") not in ("", "0")
 
 

@@ -106,3 +106,19 @@ def test_batch_traces_with_open_judgements_equal_fresh_decisions(trace):
         assert json.dumps(got, sort_keys=True, default=str) == \
             json.dumps({**fresh, "request": request.id}, sort_keys=True, default=str), request.id
     assert opened > 20
+
+
+def test_class_caches_are_exact_on_a_law_with_dated_sets_and_judgements():
+    """Per-item class keys (the other requested items left out, a dated set tested on the request's date) give
+    exactly the outcomes and deciding rules of a fresh evaluation, for this law's own distribution."""
+    import warrant
+    from warrant.batch.decider import BatchDecider
+    from warrant.pipeline.decide import decide_outcomes
+    from warrant.pipeline.request import request_from_data
+    loaded = warrant.load(FERPA, cache=False)._loaded
+    decider = BatchDecider(loaded, trace="none")
+    assert decider.per_item and decider.abstraction.relevance is not None
+    documents = [dict(d) for d in warrant.load(FERPA, cache=False).generate(400, seed=21)]
+    for document in documents:
+        request = request_from_data(document, vocabulary=loaded.program.vocabulary)
+        assert decider.outcome(request) == decide_outcomes(loaded, request), request.id

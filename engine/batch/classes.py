@@ -102,22 +102,44 @@ class Abstraction:
         return (live, tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
 
     def item_keys(self, request, date=None) -> list:
-        """One key per requested item, when items are decided independently (see `items_independent`)."""
+        """One key per requested item, when items are decided independently (see `items_independent`):
+        the other items requested are not part of it."""
         live, facts, items, assume, drafts = self.signature(request, date)
-        return [(live, facts, item, assume, drafts) for item in items]
+        others = tuple(f for f in facts if f[0] != "requested")
+        return [(live, others, item, assume, drafts) for item in items]
 
 
 def items_independent(program) -> bool:
     """True when no rule looks at the requested items other than its own `Item`.
 
     Then each item's outcome depends only on the other facts and the item
-    itself, and can be cached per item.
+    itself, and can be cached per item. A rule is item-local when every
+    requested-item fact it reads, directly or through a concept defined from
+    them, is about its own first head argument (a permission's, prohibition's
+    or obligation's `Item`, or a concept's first argument, itself read only
+    of the reading rule's own item).
     """
+    from warrant.pipeline.datalog import Atom
+    reads_items = {"u_requested"}
+    changed = True
+    while changed:                              # concepts defined from the requested items, to a fixpoint
+        changed = False
+        for rule in program.rules.values():
+            if rule.head.predicate in reads_items or rule.kind in ("permit", "forbid"):
+                continue
+            if any(isinstance(a, Atom) and a.predicate in reads_items
+                   for a in (l.atom if isinstance(l, Not) else l for l in rule.body)):
+                reads_items.add(rule.head.predicate)
+                changed = True
     for rule in program.rules.values():
+        item = rule.head.args[0] if rule.head.args else None
         for literal in rule.body:
             atom = literal.atom if isinstance(literal, Not) else literal
-            if isinstance(atom, Compare) or atom.predicate != "u_requested":
+            if isinstance(atom, Compare) or atom.predicate not in reads_items:
                 continue
-            if rule.kind not in ("permit", "forbid") or atom.args[0] != rule.head.args[0] or isinstance(literal, Not):
+            if isinstance(literal, Not) and atom.predicate == "u_requested":
+                return False
+            if rule.kind not in ("permit", "forbid", "duty", "define") or item is None or \
+                    not atom.args or atom.args[0] != item:
                 return False
     return True

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.unfold import Unfolder, apply, holds, terms
 
 MAX_CONJUNCTIONS = 20000
+DATE_FACT = fact_predicate("request_date")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Conjunction:
 class Relevance:
     conjunctions: tuple[Conjunction, ...]
     sets: dict                # set predicate -> members, for membership checks on checked fields
+    dated: dict = None        # dated set or value predicate -> ((member, first day, last day), ...)
 
     def __post_init__(self):
         # Many conjunctions share their checks (a route unfolded through each period of a dated set checks
@@ -60,6 +62,7 @@ class Relevance:
         closure = _dependencies(program)
         if closure is None:
             return None
+        dated = dated_members(program)
         out = []
         for rule_id in sorted(program.rules):
             rule = program.rules[rule_id]
@@ -68,17 +71,17 @@ class Relevance:
             for base, subst in unfolder.unfold(list(rule.body), {}):
                 if any(isinstance(l, Atom) and l.predicate in program.by_head for l in base):
                     return None   # cut by the depth bound: not a complete unfolding
-                out.append(_conjunction([apply(l, subst) for l in base], program, closure))
+                out.append(_conjunction([apply(l, subst) for l in base], program, closure, dated))
                 if len(out) > MAX_CONJUNCTIONS:
                     return None
         sets: dict = {}
         for atom in program.set_facts:
             sets.setdefault(atom.predicate, set()).add(atom.args[0].value)
-        return cls(tuple(out), sets)
+        return cls(tuple(out), sets, dated)
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
         """(live conjunction numbers, relevant predicates) for a request's checked field values."""
-        passed = {c: _check(c, values, self.sets) for c in self.checks}
+        passed = {c: _check(c, values, self.sets, self.dated or {}) for c in self.checks}
         live, relevant = [], set()
         for checks, indices, reads in self.patterns:
             if all(passed[c] for c in checks):
@@ -87,7 +90,37 @@ class Relevance:
         return frozenset(live), frozenset(relevant)
 
 
-def _conjunction(literals: list, program, closure) -> Conjunction:
+def dated_members(program) -> dict:
+    """Each dated set's (or named value's) members with the days each holds: {v_S: ((member, first, last),
+    ...)}, from the compiled member rules (`v_S(M) <= request_date(Date) & Date >= first & Date <= last`).
+    A predicate with a rule of any other form is left out (its literals stay relevant facts)."""
+    found: dict = {}
+    odd: set = set()
+    for rule in program.rules.values():
+        if rule.kind != "value":
+            continue
+        predicate = rule.head.predicate
+        head = rule.head.args[0] if len(rule.head.args) == 1 else None
+        first = last = None
+        shape = isinstance(head, Const) and rule.body and isinstance(rule.body[0], Atom) and \
+            rule.body[0].predicate == DATE_FACT and len(rule.body[0].args) == 1
+        for literal in rule.body[1:] if shape else ():
+            if not (isinstance(literal, Compare) and isinstance(literal.left, Var) and
+                    literal.left == rule.body[0].args[0] and isinstance(literal.right, Const) and
+                    literal.op in (">=", "<=")):
+                shape = False
+            elif literal.op == ">=":
+                first = literal.right.value
+            else:
+                last = literal.right.value
+        if not shape:
+            odd.add(predicate)
+            continue
+        found.setdefault(predicate, []).append((head.value, first, last))
+    return {p: tuple(v) for p, v in found.items() if p not in odd}
+
+
+def _conjunction(literals: list, program, closure, dated=None) -> Conjunction:
     checks, relevant, consumed = [], set(), set()
     uses: dict = {}
     for index, literal in enumerate(literals):
@@ -104,7 +137,7 @@ def _conjunction(literals: list, program, closure) -> Conjunction:
             consumed.add(index)
             continue
         others = [i for i in uses[arg.name] if i != index]
-        if not isinstance(literal, Not) and all(_unary(literals[i], arg.name) for i in others):
+        if not isinstance(literal, Not) and all(_unary(literals[i], arg.name, dated) for i in others):
             # the variable renamed to one name, so equal checks of different conjunctions are equal
             same = {arg: Var("X")}
             checks.append((atom.predicate, "var", ("X", tuple(apply(literals[i], same) for i in others))))
@@ -121,15 +154,15 @@ def _conjunction(literals: list, program, closure) -> Conjunction:
     return Conjunction(tuple(checks), frozenset(relevant))
 
 
-def _unary(literal, var: str) -> bool:
-    """A literal that tests `var` alone against constants or static sets."""
+def _unary(literal, var: str, dated=None) -> bool:
+    """A literal that tests `var` alone against constants, static sets, or a dated set on the request's date."""
     atom = literal.atom if isinstance(literal, Not) else literal
     if isinstance(atom, Atom):
-        return atom.predicate.startswith("s_")
+        return atom.predicate.startswith("s_") or (atom.predicate in (dated or {}) and len(atom.args) == 1)
     return all(isinstance(t, Const) or (isinstance(t, Var) and t.name == var) for t in terms(literal))
 
 
-def _check(check, values: dict, sets: dict) -> bool:
+def _check(check, values: dict, sets: dict, dated: dict) -> bool:
     predicate, kind, payload = check
     value = values.get(predicate)
     if kind == "is":
@@ -143,8 +176,14 @@ def _check(check, values: dict, sets: dict) -> bool:
                 return False
         else:
             atom = literal.atom if isinstance(literal, Not) else literal
-            members = sets.get(atom.predicate, frozenset())
-            if (value in members) == isinstance(literal, Not):
+            if atom.predicate in dated:         # a dated set: its members on the request's date
+                day = values.get(DATE_FACT)
+                held = day is not None and any(m == value and type(m) is type(value) and
+                                               (first is None or day >= first) and (last is None or day <= last)
+                                               for m, first, last in dated[atom.predicate])
+            else:
+                held = value in sets.get(atom.predicate, frozenset())
+            if held == isinstance(literal, Not):
                 return False
     return True
 
