@@ -37,6 +37,7 @@ class Abstraction:
     relevance: object = None  # engine/relevance.Relevance, or None: every fact counts
     live_cache: dict = None
     checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
+    item_keyed: frozenset = frozenset()  # request facts read only of the item being decided (`item_keyed`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -58,7 +59,7 @@ class Abstraction:
                             thresholds.setdefault(kind, set()).add(order_key(term.value))
         from warrant.batch.relevance import Relevance
         return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
-                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked)
+                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked, item_keyed(program))
 
     def _position(self, value) -> tuple:
         """Where an ordered value falls among the program's constants of its kind."""
@@ -68,23 +69,29 @@ class Abstraction:
         position = bisect.bisect_left(cuts, key)
         return kind, position, position < len(cuts) and cuts[position] == key
 
-    def signature(self, request, date=None) -> tuple:
-        """The request's class: equal classes get equal outcomes for every item."""
+    def _live(self, request, date):
+        """(live conjunctions, relevant predicates) of the request's checked fields; (None, None) without
+        a relevance (every fact counts)."""
+        if self.relevance is None:
+            return None, None
+        checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
+                                                        else f.args[0]))
+                               for f in request.facts if "u_" + f.predicate in self.checked))
+        # values on the same side of every constant pass the same checks: key the cache by that
+        cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
+        found = self.live_cache.get(cache_key)
+        if found is None:
+            found = self.live_cache[cache_key] = self.relevance.key(dict(checked))
+        return found
+
+    def _facts(self, request, date, relevant, skip=()) -> tuple:
+        """The request's facts that can matter (all of them when `relevant` is None), abstracted to their
+        class: a symbol the rules never name renamed in order of appearance, an ordered value to its place
+        among the program's constants of its kind."""
         renamed: dict = {}
         out = []
-        live, relevant = None, None
-        if self.relevance is not None:
-            checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
-                                                            else f.args[0]))
-                                   for f in request.facts if "u_" + f.predicate in self.checked))
-            # values on the same side of every constant pass the same checks: key the cache by that
-            cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
-            found = self.live_cache.get(cache_key)
-            if found is None:
-                found = self.live_cache[cache_key] = self.relevance.key(dict(checked))
-            live, relevant = found
         for fact in request.facts:
-            if relevant is not None and "u_" + fact.predicate not in relevant:
+            if (relevant is not None and "u_" + fact.predicate not in relevant) or fact.predicate in skip:
                 continue
             args = (date,) if date is not None and fact.predicate == "request_date" else fact.args
             abstract = []
@@ -99,14 +106,29 @@ class Abstraction:
                     exact = position < len(cuts) and cuts[position] == key
                     abstract.append((kind, position, exact, key if self.relational else None))
             out.append((fact.predicate, tuple(abstract)))
-        return (live, tuple(sorted(out, key=repr)), request.items, request.assume, request.drafts)
+        return tuple(sorted(out, key=repr))
+
+    def signature(self, request, date=None) -> tuple:
+        """The request's class: equal classes get equal outcomes for every item."""
+        live, relevant = self._live(request, date)
+        return (live, self._facts(request, date, relevant), request.items, request.assume, request.drafts)
 
     def item_keys(self, request, date=None) -> list:
-        """One key per requested item, when items are decided independently (see `items_independent`):
-        the other items requested are not part of it."""
-        live, facts, items, assume, drafts = self.signature(request, date)
-        others = tuple(f for f in facts if f[0] != "requested")
-        return [(live, others, item, assume, drafts) for item in items]
+        """One key per requested item, when items are decided independently (see `items_independent`).
+
+        An item's key holds only what can decide it: the live conjunctions whose
+        tests of the item it passes, the facts those read (not the other items
+        requested), and of the facts read only of the decided item
+        (`item_keyed`), those about it."""
+        live, relevant = self._live(request, date)
+        keys = []
+        for item in request.items:
+            mine, reads = (live, relevant) if live is None else self.relevance.for_item(live, item)
+            facts = self._facts(request, date, reads, skip=("requested",) + tuple(self.item_keyed))
+            keyed = tuple(sorted(((f.predicate, f.args) for f in request.facts
+                                  if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr))
+            keys.append((mine, facts, item, keyed, request.assume, request.drafts))
+        return keys
 
 
 def items_independent(program) -> bool:
@@ -143,3 +165,34 @@ def items_independent(program) -> bool:
                     not atom.args or atom.args[0] != item:
                 return False
     return True
+
+
+def item_keyed(program) -> frozenset:
+    """Request facts (by field predicate, without `u_`) that every rule reads only of the item it decides.
+
+    A fact `designated(X)` read only as `designated(Item)` by the rule deciding
+    `Item` (directly, or through a concept whose first argument is that item)
+    matters to item I only when X is I: with items decided independently
+    (`items_independent`), an item's class key keeps those facts about itself
+    and leaves out those about the other items requested."""
+    from warrant.pipeline.datalog import Atom
+    rules = list(program.rules.values())
+    read = {(l.atom if isinstance(l, Not) else l).predicate for r in rules for l in r.body
+            if isinstance(l.atom if isinstance(l, Not) else l, Atom)}
+    candidates = {p for p in read if p.startswith("u_") and p != "u_requested"} | set(program.by_head)
+    changed = True
+    while changed:                              # the greatest set closed under "read only of the item"
+        changed = False
+        for rule in rules:
+            item = rule.head.args[0] if rule.head.args else None
+            local = rule.kind in ("permit", "forbid", "duty") or (rule.kind == "define" and
+                                                                   rule.head.predicate in candidates)
+            for literal in rule.body:
+                atom = literal.atom if isinstance(literal, Not) else literal
+                if not isinstance(atom, Atom) or atom.predicate not in candidates:
+                    continue
+                if not (local and item is not None and atom.args and atom.args[0] == item and
+                        not isinstance(item, Const)):
+                    candidates.discard(atom.predicate)
+                    changed = True
+    return frozenset(p[2:] for p in candidates if p.startswith("u_"))

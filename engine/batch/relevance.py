@@ -22,16 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
-from warrant.pipeline.unfold import Unfolder, apply, holds, terms
+from warrant.pipeline.unfold import Unfolder, apply, holds, rename_var, terms
 
 MAX_CONJUNCTIONS = 20000
 DATE_FACT = fact_predicate("request_date")
+ITEMS_FACT = fact_predicate("requested")
 
 
 @dataclass(frozen=True)
 class Conjunction:
     checks: tuple            # (predicate, kind, payload): "is" value, "not" value, "var" (var, unary literals)
     relevant: frozenset      # predicates whose facts matter when this conjunction is live
+    item: tuple = ()         # the literals that test the decided item alone, with the item as `X`; or
+                             # ("is", value) when the unfolding fixed the item
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Relevance:
             patterns[conj.checks] = (indices + (index,), relevant | conj.relevant)
         self.patterns = tuple((checks, indices, relevant) for checks, (indices, relevant) in patterns.items())
         self.checks = tuple(dict.fromkeys(c for checks in patterns for c in checks))
+        self.admitting: dict = {}           # item -> the conjunctions whose item tests it passes
 
     @classmethod
     def of(cls, program) -> "Relevance | None":
@@ -71,13 +75,27 @@ class Relevance:
             for base, subst in unfolder.unfold(list(rule.body), {}):
                 if any(isinstance(l, Atom) and l.predicate in program.by_head for l in base):
                     return None   # cut by the depth bound: not a complete unfolding
-                out.append(_conjunction([apply(l, subst) for l in base], program, closure, dated))
+                out.append(_conjunction([apply(l, subst) for l in base], program, closure, dated,
+                                        rule.head.predicate != DUTY))
                 if len(out) > MAX_CONJUNCTIONS:
                     return None
         sets: dict = {}
         for atom in program.set_facts:
             sets.setdefault(atom.predicate, set()).add(atom.args[0].value)
         return cls(tuple(out), sets, dated)
+
+    def for_item(self, live: frozenset, item) -> tuple[frozenset, frozenset]:
+        """(the live conjunctions that can conclude about this item, the predicates they read): an item's
+        outcome depends on those alone, when items are decided independently (engine/batch/classes.py)."""
+        admitted = self.admitting.get(item)
+        if admitted is None:
+            admitted = self.admitting[item] = frozenset(
+                i for i, conj in enumerate(self.conjunctions) if _admits(conj.item, item, self.sets))
+        mine = live & admitted
+        relevant = set()
+        for index in mine:
+            relevant |= self.conjunctions[index].relevant
+        return mine, frozenset(relevant)
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
         """(live conjunction numbers, relevant predicates) for a request's checked field values."""
@@ -120,7 +138,45 @@ def dated_members(program) -> dict:
     return {p: tuple(v) for p, v in found.items() if p not in odd}
 
 
-def _conjunction(literals: list, program, closure, dated=None) -> Conjunction:
+def _item_tests(literals: list) -> tuple:
+    """The tests a conjunction makes of its decided item alone (`requested(Item)` names the item): the
+    static-set memberships and comparisons with constants that mention no other variable, with the item
+    renamed `X`; ("is", value) when the item is a constant; () when it tests nothing of it."""
+    requested = [l for l in literals if isinstance(l, Atom) and l.predicate == ITEMS_FACT and len(l.args) == 1]
+    if len(requested) != 1:
+        return ()
+    item = requested[0].args[0]
+    if isinstance(item, Const):
+        return ("is", item.value)
+    tests = []
+    for literal in literals:
+        names = {t.name for t in terms(literal) if isinstance(t, Var)}
+        if names != {item.name} or literal is requested[0]:
+            continue
+        atom = literal.atom if isinstance(literal, Not) else literal
+        if isinstance(atom, Compare) or (isinstance(atom, Atom) and atom.predicate.startswith("s_")):
+            tests.append(rename_var(literal, item.name, "X"))
+    return ("tests", tuple(tests)) if tests else ()
+
+
+def _admits(tests: tuple, item, sets: dict) -> bool:
+    """Whether an item passes a conjunction's item tests (`_item_tests`)."""
+    if not tests:
+        return True
+    if tests[0] == "is":
+        return tests[1] == item and type(tests[1]) is type(item)
+    for literal in tests[1]:
+        if isinstance(literal, Compare):
+            if not holds(literal, {"X": item}):
+                return False
+            continue
+        atom = literal.atom if isinstance(literal, Not) else literal
+        if (item in sets.get(atom.predicate, frozenset())) == isinstance(literal, Not):
+            return False
+    return True
+
+
+def _conjunction(literals: list, program, closure, dated=None, about_item: bool = True) -> Conjunction:
     checks, relevant, consumed = [], set(), set()
     uses: dict = {}
     for index, literal in enumerate(literals):
@@ -151,7 +207,7 @@ def _conjunction(literals: list, program, closure, dated=None) -> Conjunction:
         relevant.add(atom.predicate)
         if isinstance(literal, Not) and atom.predicate in program.by_head:
             relevant |= closure[atom.predicate]
-    return Conjunction(tuple(checks), frozenset(relevant))
+    return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals) if about_item else ())
 
 
 def _unary(literal, var: str, dated=None) -> bool:
