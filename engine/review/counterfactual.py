@@ -126,6 +126,28 @@ def counterfactuals(rulebase, request, item: str, *, at=None, switches: dict, dr
                    {} if verdicts is None else verdicts).run()
 
 
+class _Oracle:
+    """What the searches for one decision ask of the engine, with a batch's class caches.
+
+    A changed request differs from the request in a fact or two, and each of
+    its answers to open judgements is a request of its own: the permissions
+    and prohibitions that apply are kept per outcome class (the batch's class
+    signature, engine/batch/classes.py, which fixes every rule's applying),
+    and settling open judgements uses the batch decider's caches."""
+
+    def __init__(self, rulebase, at, switches, drafts):
+        from warrant.batch.decider import BatchDecider
+        from warrant.pipeline.grounding import settings_view
+        self.decider = BatchDecider(rulebase, trace="none", at=at, assume=settings_view(rulebase.checked, switches),
+                                    drafts=drafts)
+
+    def key(self, request):
+        return self.decider.abstraction.signature(request, self.decider.at)
+
+    def settled(self, request) -> dict:
+        return {i: o for i, o, _ in self.decider.outcome(request)[1]}
+
+
 def explain_refusals(rulebase, request, decision, *, at=None, assume=None, drafts=(), vary: tuple[str, ...] = ()):
     """`decision` with what would have to change attached to each refused item (the second half of a decision).
 
@@ -136,10 +158,15 @@ def explain_refusals(rulebase, request, decision, *, at=None, assume=None, draft
     from warrant.pipeline.grounding import settings_for
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     verdicts: dict = {}
+    if any(i.outcome == "refused" for i in decision.items):
+        verdicts[_ORACLE] = _Oracle(rulebase, at, switches, drafts)
     items = tuple(replace(i, counterfactuals=counterfactuals(rulebase, request, i.item, at=at, switches=switches,
                                                              drafts=drafts, vary=vary, verdicts=verdicts))
                   if i.outcome == "refused" else i for i in decision.items)
     return replace(decision, items=items, extra={**decision.extra, "changes_searched": True})
+
+
+_ORACLE = ("oracle",)          # the verdicts' entry for the decision's `_Oracle` (no request's key is a tuple of one)
 
 
 def _ways(program, rule_id: str) -> tuple:
@@ -265,7 +292,8 @@ class _Search:
             changed = request_from_data(document, default_id=self.request.id, vocabulary=self.vocabulary)
         except WarrantError:
             return None
-        key = changed.fact_set()
+        oracle = self.verdicts.get(_ORACLE)
+        key = oracle.key(changed) if oracle is not None else changed.fact_set()
         if key not in self.verdicts:
             if self.decided >= MAX_DECISIONS:
                 self.cuts.setdefault("decisions", f"more than {MAX_DECISIONS:,} changed requests would have had "
@@ -282,10 +310,14 @@ class _Search:
                  tuple(sorted(r for i, r in forbids if i == self.item)))
         if combine(*found)[0] == Outcome.PERMITTED and open_questions(self.rb, changed):
             # the engine read the judgements still open as "no"; a change counts only if every answer permits
-            from warrant.pipeline.grounding import settings_view     # the switches as settings per assumption
-            settled = decide_outcomes(self.rb, changed, at=self.at, assume=settings_view(self.rb.checked, self.switches),
-                                      drafts=self.drafts)
-            if dict((i, o) for i, o, _ in settled[1]).get(self.item) != Outcome.PERMITTED:
+            if oracle is not None:
+                settled = oracle.settled(changed)
+            else:
+                from warrant.pipeline.grounding import settings_view     # the switches as settings per assumption
+                settled = {i: o for i, o, _ in decide_outcomes(
+                    self.rb, changed, at=self.at, assume=settings_view(self.rb.checked, self.switches),
+                    drafts=self.drafts)[1]}
+            if settled.get(self.item) != Outcome.PERMITTED:
                 return None
         return found
 
