@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from warrant.pipeline.check import strongly_connected
 from warrant.pipeline.datalog import Atom, Compare, Const, Not, Program
 from warrant.pipeline.errors import InternalError
 
@@ -36,7 +37,9 @@ def _components(program: Program) -> list[tuple[list, bool]]:
             elif isinstance(literal, Not):
                 uses[head.predicate].add(literal.atom.predicate)
                 negates[head.predicate].add(literal.atom.predicate)
-    order = _tarjan(sorted({head.predicate for head, _ in clauses}), uses)
+    heads = {head.predicate for head, _ in clauses}
+    # each component after those it uses (Tarjan's order); predicates no clause concludes are facts
+    order = [sorted(c) for c in strongly_connected({p: uses[p] for p in heads}) if c & heads]
     by_head: dict[str, list] = defaultdict(list)
     for head, body in clauses:
         by_head[head.predicate].append((head, body))
@@ -48,47 +51,6 @@ def _components(program: Program) -> list[tuple[list, bool]]:
         recursive = len(component) > 1 or component[0] in uses[component[0]]
         groups.append(([c for p in component for c in by_head[p]], recursive))
     return groups
-
-
-def _tarjan(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components, each after every component it uses (iterative Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(sorted(edges.get(root, ()))))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(edges.get(child, ())))))
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    found.append(sorted(component))
-    return found
 
 
 class _Facts:
