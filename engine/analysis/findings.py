@@ -24,7 +24,7 @@ from __future__ import annotations
 import z3
 
 from warrant.analysis import budget
-from warrant.analysis.encode import NotExact, Side, Space, _conj, _disj, _equal
+from warrant.analysis.encode import NotExact, Side, Space, _compare, _conj, _connect, _disj, _equal, _negate
 from warrant.analysis.solve import satisfiable
 from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from warrant.pipeline.errors import Diagnostic
@@ -56,6 +56,7 @@ class _Findings:
         self.outcome_redundancy = outcome_redundancy
         self.asked = 0
         self.baseline = None
+        self.parts = None           # item -> rule -> (kind, its part of the item's outcome), made when first asked
 
     def ask(self, *formulas) -> bool:
         self.asked += 1
@@ -126,15 +127,62 @@ class _Findings:
                                          "conditions: without it the rule applies to exactly the same requests",
                                  condition.span or source.span, "warning", (_why_redundant(source, condition),))
             elif self.outcome_redundancy:
-                if self.baseline is None:
-                    self.baseline = {i: self.side.permitted(i) for i in self.items}
-                differs = [z3.Xor(self.baseline[i], after) for i in self.items
-                           for after in [variant.permitted(i)] if not after.eq(self.baseline[i])]
+                if rule.kind in ("permit", "forbid"):       # only this rule's part of each item's outcome moves
+                    differs = self._outcome_changes(rule, variant)
+                else:                                        # a concept: whatever reads it moves too
+                    if self.baseline is None:
+                        self.baseline = {i: self.side.permitted(i) for i in self.items}
+                    differs = [z3.Xor(self.baseline[i], after) for i in self.items
+                               for after in [variant.permitted(i)] if not after.eq(self.baseline[i])]
                 if not differs or not self.ask(z3.Or(*differs)):
                     yield Diagnostic("C133", f"condition {position + 1} of `{rule.id}` never changes a decision: "
                                              "other rules already decide every request it would",
                                      condition.span or source.span, "warning",
                                      ("defence in depth, or a condition to drop: say which",))
+
+
+    def _outcome_changes(self, rule, variant) -> list:
+        """For a permission or prohibition with one condition removed: per item whose part changes, "the
+        item's outcome differs", built from each rule's part (the others' parts shared with the rules')."""
+        if self.parts is None:
+            program = self.rb.program
+            rules = [(r, program.rules[r].kind) for r in sorted(program.rules)
+                     if program.rules[r].kind in ("permit", "forbid")]
+            self.parts = {i: {r: (kind, _applies_to(self.side.rule_tuples(r), i)) for r, kind in rules}
+                          for i in self.items}
+        ctx = self.space.ctx
+        out = []
+        for item in self.items:
+            parts = self.parts[item]
+            kind, before = parts[rule.id]
+            after = _applies_to(variant.rule_tuples(rule.id), item)
+            if before is after or (not isinstance(before, bool) and not isinstance(after, bool) and before.eq(after)):
+                continue
+            # The outcome is "requested, some permission applies, no prohibition does": it turns on this rule's
+            # part exactly where the part changes and the other rules leave the outcome to it (no other
+            # permission applies, for a permission; some permission and no other prohibition, for a prohibition).
+            others = {k: _disj([a for r, (kk, a) in parts.items() if kk == k and r != rule.id])
+                      for k in ("permit", "forbid")}
+            changed = z3.Xor(_bool(before, ctx), _bool(after, ctx))
+            left_to_it = [_negate(_bool(others["forbid"], ctx))] + \
+                ([_negate(_bool(others["permit"], ctx))] if kind == "permit" else
+                 [_bool(_disj([a for kk, a in parts.values() if kk == "permit"]), ctx)])
+            out.append(_connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), changed] + left_to_it))
+        return out
+
+
+def _applies_to(tuples, item: int):
+    """A rule's ways (`Side.rule_tuples`) concluding about this item: True, False or a formula."""
+    options = []
+    for guard, args in tuples:
+        test = _compare(args[0], "==", item)
+        if test is False or guard is False:
+            continue
+        both = _conj([p for p in (guard, test) if p is not True])
+        if both is True:
+            return True
+        options.append(both)
+    return _disj(options) if options else False
 
 
 def _why_redundant(source, condition) -> str:
