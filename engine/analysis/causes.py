@@ -30,12 +30,13 @@ changes between the two dates, the assumption setting, the rule's text.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 
 import z3
 
 from warrant.analysis.encode import Side, _compare, _conj, _connect, _negate
-from warrant.pipeline.datalog import ASSUMED, FORBID, IN_FORCE, PERMIT, Atom, Not
+from warrant.pipeline.datalog import ASSUMED, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
 from warrant.pipeline.errors import InternalError
 
 OUTCOME_CAUSES = {           # (kind, how) -> (before, after)
@@ -219,6 +220,12 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
     plainer = _without_no_judgements(document, vocabulary)
     if plainer != document and decided(plainer) == sides:
         document = plainer
+    for name in sorted(document.get("assume") or {}):       # likewise each assumption it sets
+        fewer = {**document, "assume": {k: v for k, v in document["assume"].items() if k != name}}
+        if not fewer["assume"]:
+            del fewer["assume"]
+        if decided(fewer) == sides:
+            document = fewer
     deciding = [rule for _, rule in sides]
     if basis and (deciding[0] == deciding[1] or
                   (how == "stops being the basis" and deciding[0] != rule_id) or
@@ -226,9 +233,25 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
         raise InternalError(f"the analysis and the engine disagree on the basis of {document}: {deciding}")
     rulebase = (after if rule_id in after.rulebase.checked.rules else before).rulebase
     source = rulebase.checked.rules.get(rule_id)
-    return Difference(names, start, end, rule_id, kind, how, because(before, after, rule_id),
+    reasons = because(before, after, rule_id) + _settings_needed(finder, pin, formulas[0][1], document)
+    return Difference(names, start, end, rule_id, kind, how, reasons,
                       source.statement if source else None,
                       [_cite(c) for c in source.cites] if source else [], document, tuple(deciding), basis)
+
+
+def _settings_needed(finder, pin, formula, document) -> list[str]:
+    """When no request leaving its assumptions and drafts at their defaults is in the difference, say so,
+    with the settings its witness makes (one solver question)."""
+    space = finder.space
+    defaults = [z3.Not(space.assume_set[n]) for n in space.assumptions] + \
+        [z3.Not(space.draft_named[n]) for n in space.drafts]
+    if not defaults or finder._check(*pin, formula, *defaults) is not None:
+        return []
+    made = [f"{name}={'on' if value is True else 'off' if value is False else value}"
+            for name, value in sorted((document.get("assume") or {}).items())]
+    made += [f"draft {name}" for name in document.get("drafts") or ()]
+    return ["only for requests that set an assumption or draft away from its default"
+            + (f" (the witness sets {', '.join(made)})" if made else "")]
 
 
 def _without_no_judgements(document: dict, vocabulary) -> dict:
@@ -262,7 +285,7 @@ def because(before, after, rule_id: str) -> list[str]:
     elif before.rulebase is not after.rulebase and old != new:          # spans aside: what it says
         said.append(f"rule {rule_id} says something different")
     rulebase = (after if new is not None else before).rulebase
-    policies, decls, switches = _reads(rulebase, rule_id)
+    policies, decls, switches, tests = _reads(rulebase, rule_id)
     if before.at and after.at and before.at != after.at:
         for name in sorted(policies):
             policy = rulebase.checked.policies.get(name)
@@ -277,6 +300,11 @@ def because(before, after, rule_id: str) -> list[str]:
                             f"({effect_text(period.start, period.end) if period else 'always'})")
         for decl in decls:
             said += _dated_change(rulebase, decl, before.at, after.at)
+        first, last = sorted((before.at, after.at))
+        for day, where in sorted(tests):
+            if first < day <= last:
+                said.append(f"{'it' if where == rule_id else where} compares the date with {day.isoformat()}, "
+                            f"which falls between {before.at} and {after.at}")
     if before.rulebase is not after.rulebase:
         said += _redeclared(before.rulebase, after.rulebase, policies, decls)
     from warrant.pipeline.grounding import setting_text
@@ -293,13 +321,14 @@ def because(before, after, rule_id: str) -> list[str]:
     return said
 
 
-def _reads(rulebase, rule_id: str) -> tuple[set, list, set]:
-    """The policies (its own, and those `in force(...)` names), the dated sets and values and the assumption
-    switches a rule reads, directly or through the definitions it uses."""
+def _reads(rulebase, rule_id: str) -> tuple[set, list, set, set]:
+    """The policies (its own, and those `in force(...)` names), the dated sets and values, the assumption
+    switches and the (day, rule) of each comparison with a day that a rule reads, directly or through the
+    definitions it uses."""
     program, checked = rulebase.program, rulebase.checked
     dated = {f"v_{d.name}": d for d in list(checked.sets.values()) + list(checked.values.values())
              if getattr(d, "periods", ()) and (not hasattr(d, "dated") or d.dated)}
-    policies, decls, switches, seen = set(), {}, set(), set()
+    policies, decls, switches, seen, tests = set(), {}, set(), set(), set()
     todo = [rule_id]
     while todo:
         current = program.rules.get(todo.pop())
@@ -310,7 +339,13 @@ def _reads(rulebase, rule_id: str) -> tuple[set, list, set]:
             policies.add(current.policy)
         for literal in current.body:
             atom = literal.atom if isinstance(literal, Not) else literal
-            if not isinstance(atom, Atom):
+            if not isinstance(atom, (Atom, Compare)):
+                continue
+            if isinstance(literal, Compare):
+                for term in (literal.left, literal.right):
+                    if isinstance(term, Const) and isinstance(term.value, _dt.date) and current.kind != "value" \
+                            and not current.id.endswith("__in_force"):
+                        tests.add((term.value, current.id))
                 continue
             if atom.predicate == IN_FORCE and atom.args and hasattr(atom.args[0], "value"):
                 policies.add(atom.args[0].value)
@@ -320,7 +355,7 @@ def _reads(rulebase, rule_id: str) -> tuple[set, list, set]:
                 decls[atom.predicate] = dated[atom.predicate]
             else:
                 todo += [r for r in program.by_head.get(atom.predicate, ()) if r not in seen]
-    return policies, [decls[k] for k in sorted(decls)], switches
+    return policies, [decls[k] for k in sorted(decls)], switches, tests
 
 
 def _redeclared(old, new, policies, decls) -> list[str]:
@@ -373,3 +408,19 @@ def _dated_change(rulebase, decl, first, second) -> list[str]:
         return [f"set {decl.name} {' and '.join(parts)} between {first} and {second}{cites}"]
     shown = lambda p: period_value_text(decl, p) if p is not None else "no value"      # noqa: E731
     return [f"value {decl.name} is {shown(old)} on {first} and {shown(new)} on {second}{cites}"]
+
+
+def wording_changes(before, after) -> list[str]:
+    """Between two rulebases: each rule whose statement, citations or obligations changed (what it decides
+    is the differences' business), in words, by rule id."""
+    if before.rulebase is after.rulebase:
+        return []
+    old, new = before.rulebase.checked.rules, after.rulebase.checked.rules
+    said = []
+    for rule_id in sorted(set(old) & set(new)):
+        a, b = old[rule_id], new[rule_id]
+        parts = [name for name, x, y in (("statement", a.statement, b.statement), ("citations", a.cites, b.cites),
+                                          ("obligations", a.obligations, b.obligations)) if x != y]
+        if parts:
+            said.append(f"rule {rule_id}: its {', '.join(parts)} changed")
+    return said

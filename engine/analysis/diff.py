@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import z3
 
 from warrant.analysis.conditions import Condition, Wording
-from warrant.analysis.causes import find_differences
+from warrant.analysis.causes import find_differences, wording_changes
 from warrant.analysis.encode import MAX_ITEM_BITS, NotExact, Side, Space
 from warrant.analysis import budget as _budget
 from warrant.analysis.solve import _cuts, canonical_model, checked, witness
@@ -82,6 +82,7 @@ class DiffReport:
     differences: list = field(default_factory=list)     # by cause (engine/analysis/causes.py)
     raw: bool = False              # the raw regions were searched too (`--regions all`)
     items: list = field(default_factory=list)          # every item a request may ask for, in order
+    wording: list = field(default_factory=list)        # rules whose words changed between two rulebases
     solver_calls: int = 0
     stopped: bool = False          # a bound ended the search: MAX_REGIONS or the analysis budget
     stop_reason: str = ""          # which, in words
@@ -109,6 +110,7 @@ class DiffReport:
         return {"before": self.before.to_json(), "after": self.after.to_json(), "equivalent": self.equivalent,
                 "exact": not self.bounds, "bounds": self.bounds, "stopped_at_limit": self.stopped,
                 "solver_calls": self.solver_calls, "differences": [d.to_json() for d in self.differences],
+                "wording_changed": self.wording,
                 **({"regions": [r.to_json() for r in self.regions]} if self.raw else {}),
                 **({"stop_reason": self.stop_reason} if self.stopped else {})}
 
@@ -183,6 +185,7 @@ def _diff(before: Scenario, after: Scenario, rulebases: list, raw: bool = False)
         report.finder.pin = _dated(space, before, after)
         report.items = [space.names.decode(code) for code in space.item_codes()]
         report.differences = find_differences(report.finder, before, after, report.finder.pin)
+        report.wording = wording_changes(before, after)
         if raw:
             _search(report, space, before, after, found)
     except _budget.Stopped as stop:

@@ -63,15 +63,27 @@ def _items(difference, every: list) -> str:
     return ", ".join(items)
 
 
+def _wording(report) -> list[str]:
+    """The rules whose words changed between two rulebases (whether or not any decision did)."""
+    if not report.wording:
+        return []
+    return ["", "wording changed (statements, citations, obligations):"] + [f"  - {w}" for w in report.wording]
+
+
 def _cause(difference) -> str:
     kind = "permission" if difference.kind == "permit" else "prohibition"
     return f"{kind} {difference.rule} {difference.how}"
 
 
-def _decided(difference) -> str:
+def _decided(difference, report=None) -> str:
+    """How the engine decided the witness on each side, with each side's date when the diff fixes it (the
+    witness's own date is then read by neither: `warrant compare WITNESS --at D1 --at D2` shows both)."""
     before, after = difference.deciding or (None, None)
-    by = lambda outcome, rule: f"{outcome} by {rule}" if rule else f"{outcome}, no permission applying"  # noqa
-    return f"{by(difference.before, before)}, then {by(difference.after, after)}"
+    days = [f" on {s.at}" if report is not None and s.at else "" for s in ((report.before, report.after)
+                                                                          if report is not None else ())] or ["", ""]
+    def by(outcome, rule, day):
+        return f"{outcome}{day} by {rule}" if rule else f"{outcome}{day}, no permission applying"
+    return f"{by(difference.before, before, days[0])}, then {by(difference.after, after, days[1])}"
 
 
 def render_text(report) -> str:
@@ -80,7 +92,7 @@ def render_text(report) -> str:
     if report.equivalent:
         lines.append(f"equivalent: no request is decided differently ({_coverage(report)}; "
                      f"{report.solver_calls} solver call(s))")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _wording(report)) + "\n"
     if not report.regions and not report.differences:
         lines.append(f"not known to be equivalent: {_coverage(report)} ({report.solver_calls} solver call(s))")
         return "\n".join(lines) + "\n"
@@ -96,8 +108,9 @@ def render_text(report) -> str:
             if difference.statement:
                 cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
                 lines.append(f"   {difference.rule}: {difference.statement}{cites}")
-            lines.append(f"   witness (decided by the engine: {_decided(difference)}):")
+            lines.append(f"   witness (decided by the engine: {_decided(difference, report)}):")
             lines.append(f"     {_witness(difference.witness)}")
+    lines += _wording(report)
     if not report.raw:
         return "\n".join(lines) + "\n"
     if report.differences:
@@ -122,11 +135,11 @@ def render_json(report) -> str:
 
 def render_markdown(report) -> str:
     from warrant.pipeline.render.markdown import text
-    lines = ["# What changes", "", f"- **Before:** {text(report.before.label)}",
-             f"- **After:** {text(report.after.label)}", ""]
+    lines = ["# What changes", "", f"- **Before:** {text(report.before.label)} (sha256 {_digest(report.before)})",
+             f"- **After:** {text(report.after.label)} (sha256 {_digest(report.after)})", ""]
     if report.equivalent:
         lines.append(f"The two are equivalent: no request is decided differently ({_coverage(report)}).")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + [text(w) for w in _wording(report)]) + "\n"
     if not report.regions and not report.differences:
         lines.append(f"Not known to be equivalent: {_coverage(report)}.")
         return "\n".join(lines) + "\n"
@@ -140,7 +153,7 @@ def render_markdown(report) -> str:
             if difference.statement:
                 cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
                 lines += ([""] if difference.because else []) + [f"> {text(difference.statement)}{text(cites)}"]
-            lines += ["", f"Witness, decided by the engine ({text(_decided(difference))}): "
+            lines += ["", f"Witness, decided by the engine ({text(_decided(difference, report))}): "
                           f"`{_witness(difference.witness)}`"]
     if not report.raw:
         return "\n".join(lines) + "\n"
