@@ -269,3 +269,31 @@ def test_rules_comparing_two_request_values_give_regions_that_hold_only_what_dif
         old, new = _outcomes(before, request), _outcomes(after, request)
         for item, holding in report.containing(request).items():
             assert not holding or old[item] != new[item], (document, item)
+
+
+def test_causes_name_the_settings_they_need_date_tests_in_concepts_and_changed_wording(tmp_path):
+    """A difference only a non-default assumption reaches says so; a changeover made by a date test inside a
+    concept names it; between two folders a reworded rule is listed even though no decision changes."""
+    import shutil
+    import warrant
+    changeover = warrant.diff(at=["2018-05-08", "2018-05-09"], progress=False).to_json()
+    wider = next(d for d in changeover["differences"] if d["rule"] == "restriction_risk_to_public"
+                 and not d["basis_only"])
+    assert any(b.startswith("only for requests that set an assumption") and "risk_to_public_route=on" in b
+               for b in wider["because"]), wider["because"]
+    ended = next(d for d in changeover["differences"] if d["rule"] == "mou_trace_suspected_offender")
+    assert not any("only for requests" in b for b in ended["because"])
+    s115 = os.path.join(os.path.dirname(DEFAULT_RULES), "examples", "rulebases", "crime_disorder_s115")
+    spent = warrant.diff(rules=s115, at=["2014-03-09", "2014-03-10"], progress=False)
+    assert any("compares the date with 2014-03-10" in b for d in spent.to_json()["differences"] for b in d["because"])
+    assert "witness (decided by the engine: permitted on 2014-03-09" in spent.render("text")
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(DEFAULT_RULES, old)
+    shutil.copytree(DEFAULT_RULES, new)
+    path = new / "nhs_trusts.warrant"
+    path.write_text(path.read_text(encoding="utf-8").replace("An NHS trust's record", "A trust's record"),
+                    encoding="utf-8")
+    reworded = warrant.diff(str(old), str(new), progress=False)
+    assert reworded.equivalent and reworded.to_json()["wording_changed"] == [
+        "rule trust_debtor_data_for_enforcement: its statement changed"]
+    assert "wording changed" in reworded.render("text")
