@@ -84,7 +84,8 @@ class DiffReport:
     items: list = field(default_factory=list)          # every item a request may ask for, in order
     wording: list = field(default_factory=list)        # rules whose words changed between two rulebases
     solver_calls: int = 0
-    stopped: bool = False          # a bound ended the search: MAX_REGIONS or the analysis budget
+    stopped: bool = False          # a bound ended a search: MAX_REGIONS or the analysis budget
+    complete: bool = False         # the differences by cause were all found (whatever the raw search did)
     stop_reason: str = ""          # which, in words
     found: int = 0                 # regions found so far (for the progress line)
 
@@ -100,7 +101,7 @@ class DiffReport:
     def equivalent(self) -> bool:
         """No request is decided differently, in outcome or legal basis: only a search that ran to its end
         can say so."""
-        return not self.regions and not self.differences and not self.stopped
+        return not self.regions and not self.differences and self.complete
 
     @property
     def outcomes_differ(self) -> bool:
@@ -109,6 +110,7 @@ class DiffReport:
     def to_json(self) -> dict:
         return {"before": self.before.to_json(), "after": self.after.to_json(), "equivalent": self.equivalent,
                 "exact": not self.bounds, "bounds": self.bounds, "stopped_at_limit": self.stopped,
+                "differences_complete": self.complete,
                 "solver_calls": self.solver_calls, "differences": [d.to_json() for d in self.differences],
                 "wording_changed": self.wording,
                 **({"regions": [r.to_json() for r in self.regions]} if self.raw else {}),
@@ -185,6 +187,7 @@ def _diff(before: Scenario, after: Scenario, rulebases: list, raw: bool = False)
         report.finder.pin = _dated(space, before, after)
         report.items = [space.names.decode(code) for code in space.item_codes()]
         report.differences = find_differences(report.finder, before, after, report.finder.pin)
+        report.complete = True
         report.wording = wording_changes(before, after)
         if raw:
             _search(report, space, before, after, found)

@@ -12,9 +12,15 @@ from __future__ import annotations
 import json
 
 
-def _coverage(report) -> str:
-    if report.stopped:
+def _coverage(report, regions: bool = False) -> str:
+    """What a header covers: the differences by cause (complete unless a bound stopped their search), or with
+    `regions`, the raw region search (which may stop where the differences did not)."""
+    if regions and report.stopped:
         return (f"stopped after {len(report.regions)} region(s): {report.stop_reason}; "
+                + ("more regions may exist; the differences above are complete" if report.complete
+                   else "more requests may differ"))
+    if not report.complete and report.stopped:
+        return (f"stopped after {len(report.differences)} difference(s): {report.stop_reason}; "
                 "more requests may differ")
     if report.bounds:
         limits = ", ".join(f"{n} entries in {path}" for path, n in sorted(report.bounds.items()))
@@ -115,7 +121,7 @@ def render_text(report) -> str:
         return "\n".join(lines) + "\n"
     if report.differences:
         lines.append("")
-    lines.append(f"{len(report.regions)} region(s) of requests decided differently ({_coverage(report)}; "
+    lines.append(f"{len(report.regions)} region(s) of requests decided differently ({_coverage(report, True)}; "
                  f"{report.solver_calls} solver call(s))")
     for number, region in enumerate(report.regions, 1):
         lines.append("")
@@ -157,7 +163,7 @@ def render_markdown(report) -> str:
                           f"`{_witness(difference.witness)}`"]
     if not report.raw:
         return "\n".join(lines) + "\n"
-    lines += ["", f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report)})."]
+    lines += ["", f"{len(report.regions)} region(s) of requests are decided differently ({_coverage(report, True)})."]
     for number, region in enumerate(report.regions, 1):
         lines += ["", f"## {number}. {region.before} → {region.after}", "",
                   f"Items: {', '.join(f'`{i}`' for i in region.items)}", ""]
