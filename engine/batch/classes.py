@@ -41,6 +41,15 @@ class Abstraction:
 
     @classmethod
     def of(cls, program) -> "Abstraction":
+        """The program's abstraction, with a cache of its own (what depends on the program alone is worked
+        out once per program: a decision's what-would-change search makes a decider of its own)."""
+        symbols, thresholds, relational, keyed = program.memo("abstraction", lambda: cls._constants(program))
+        from warrant.batch.relevance import Relevance
+        return cls(symbols, thresholds, relational, Relevance.of(program), Bounded(100_000),
+                   program.vocabulary.checked, keyed)
+
+    @staticmethod
+    def _constants(program) -> tuple:
         symbols, thresholds, relational = set(), {}, False
         for atom in program.set_facts:
             symbols.update(a.value for a in atom.args)
@@ -57,9 +66,7 @@ class Abstraction:
                             symbols.add(term.value)
                         else:
                             thresholds.setdefault(kind, set()).add(order_key(term.value))
-        from warrant.batch.relevance import Relevance
-        return cls(frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational,
-                   Relevance.of(program), Bounded(100_000), program.vocabulary.checked, item_keyed(program))
+        return frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational, item_keyed(program)
 
     def _position(self, value) -> tuple:
         """Where an ordered value falls among the program's constants of its kind."""
@@ -132,7 +139,7 @@ class Abstraction:
 
 
 def items_independent(program) -> bool:
-    """True when no rule looks at the requested items other than its own `Item`.
+    """True when no rule looks at the requested items other than its own `Item` (worked out once per program).
 
     Then each item's outcome depends only on the other facts and the item
     itself, and can be cached per item. A rule is item-local when every
@@ -141,6 +148,10 @@ def items_independent(program) -> bool:
     or obligation's `Item`, or a concept's first argument, itself read only
     of the reading rule's own item).
     """
+    return program.memo("items independent", lambda: _items_independent(program))
+
+
+def _items_independent(program) -> bool:
     from warrant.pipeline.datalog import Atom
     reads_items = {"u_requested"}
     changed = True
