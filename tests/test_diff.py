@@ -297,3 +297,14 @@ def test_causes_name_the_settings_they_need_date_tests_in_concepts_and_changed_w
     assert reworded.equivalent and reworded.to_json()["wording_changed"] == [
         "rule trust_debtor_data_for_enforcement: its statement changed"]
     assert "wording changed" in reworded.render("text")
+    path.write_text(path.read_text(encoding="utf-8").replace("         and requester(home_office)\n", "", 1),
+                    encoding="utf-8")
+    loosened = warrant.diff(str(old), str(new), progress=False).to_json()      # C133: no decision changes
+    assert loosened["equivalent"] and "rule trust_debtor_data_for_enforcement no longer has the condition " \
+        "`requester(home_office)` (no decision changes with it)" in loosened["wording_changed"]
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "         and debt_threshold_met", "         and debt_threshold_met\n         and considered_for_deportation"),
+        encoding="utf-8")
+    tightened = warrant.diff(str(old), str(new), progress=False).to_json()
+    assert any("now has the condition `considered_for_deportation`" in b
+               for d in tightened["differences"] for b in d["because"])

@@ -283,7 +283,7 @@ def because(before, after, rule_id: str) -> list[str]:
     if old is None or new is None:
         said.append(f"rule {rule_id} is {'new' if old is None else 'gone'} in {after.label}")
     elif before.rulebase is not after.rulebase and old != new:          # spans aside: what it says
-        said.append(f"rule {rule_id} says something different")
+        said += _reworded(rule_id, old, new)
     rulebase = (after if new is not None else before).rulebase
     policies, decls, switches, tests = _reads(rulebase, rule_id)
     if before.at and after.at and before.at != after.at:
@@ -318,6 +318,22 @@ def because(before, after, rule_id: str) -> list[str]:
     for name in sorted(set(after.drafts) - set(before.drafts)):
         if name in policies:
             said.append(f"draft {name} is on after")
+    return said
+
+
+def _reworded(rule_id: str, old, new) -> list[str]:
+    """How a rule's conditions changed between two rulebases, in the rule language's words."""
+    from warrant.pipeline.wording import condition_text
+    was = [condition_text(c) for c in old.body]
+    now = [condition_text(c) for c in new.body]
+    gone = [c for c in was if c not in now]
+    added = [c for c in now if c not in was]
+    said = [f"rule {rule_id} no longer has the condition `{c}`" for c in gone]
+    said += [f"rule {rule_id} now has the condition `{c}`" for c in added]
+    if not said and was != now:
+        said.append(f"rule {rule_id} has its conditions in another order")
+    if not said:
+        said.append(f"rule {rule_id} says something different (its conditions are the same)")
     return said
 
 
@@ -410,9 +426,10 @@ def _dated_change(rulebase, decl, first, second) -> list[str]:
     return [f"value {decl.name} is {shown(old)} on {first} and {shown(new)} on {second}{cites}"]
 
 
-def wording_changes(before, after) -> list[str]:
-    """Between two rulebases: each rule whose statement, citations or obligations changed (what it decides
-    is the differences' business), in words, by rule id."""
+def wording_changes(before, after, causes=frozenset()) -> list[str]:
+    """Between two rulebases: each rule whose statement, citations or obligations changed, and each rule not
+    among the `causes` (the rules some difference names) whose conditions changed without changing any
+    decision, in words, by rule id."""
     if before.rulebase is after.rulebase:
         return []
     old, new = before.rulebase.checked.rules, after.rulebase.checked.rules
@@ -423,4 +440,6 @@ def wording_changes(before, after) -> list[str]:
                                           ("obligations", a.obligations, b.obligations)) if x != y]
         if parts:
             said.append(f"rule {rule_id}: its {', '.join(parts)} changed")
+        if rule_id not in causes and a.body != b.body:
+            said += [f"{line} (no decision changes with it)" for line in _reworded(rule_id, a, b)]
     return said

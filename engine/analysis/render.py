@@ -73,7 +73,8 @@ def _wording(report) -> list[str]:
     """The rules whose words changed between two rulebases (whether or not any decision did)."""
     if not report.wording:
         return []
-    return ["", "wording changed (statements, citations, obligations):"] + [f"  - {w}" for w in report.wording]
+    return ["", "wording changed (statements, citations, obligations, conditions):"] + \
+        [f"  - {w}" for w in report.wording]
 
 
 def _cause(difference) -> str:
