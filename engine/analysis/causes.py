@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import z3
 
-from warrant.analysis.encode import Side, _compare, _conj, _connect, _negate
+from warrant.analysis.encode import Side, _connect, _negate, concluding_about
 from warrant.pipeline.datalog import ASSUMED, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
 from warrant.pipeline.errors import InternalError
 
@@ -127,20 +127,7 @@ def _candidate_rules(*programs) -> list[tuple[str, str]]:
 
 def _applies(side: Side, predicate: str, item: int, code: int):
     """The rule (by its id's code) concludes `predicate(item, rule)` on this side: True, False or a formula."""
-    options = []
-    for guard, values in side.tuples(predicate):
-        if len(values) < 2 or values[1] != code:
-            continue
-        test = _compare(values[0], "==", item)
-        if test is False or guard is False:
-            continue
-        both = _conj([p for p in (guard, test) if p is not True])
-        if both is True:
-            return True
-        options.append(both)
-    if not options:
-        return False
-    return options[0] if len(options) == 1 else _connect(z3.Z3_mk_or, options)
+    return concluding_about([(g, v) for g, v in side.tuples(predicate) if len(v) >= 2 and v[1] == code], item)
 
 
 def _same(a, b) -> bool:

@@ -729,6 +729,21 @@ def _merged(tuples) -> list:
     return [(_disj(guards), args) for args, guards in groups.values()]
 
 
+def concluding_about(tuples, item: int):
+    """Of (guard, arguments) ways whose first argument is an item: when some concludes about this item
+    (True, False or a formula)."""
+    options = []
+    for guard, args in tuples:
+        test = _compare(args[0], "==", item)
+        if test is False or guard is False:
+            continue
+        both = _conj([p for p in (guard, test) if p is not True])
+        if both is True:
+            return True
+        options.append(both)
+    return _disj(options) if options else False
+
+
 def _disj(parts):
     if any(p is True for p in parts):
         return True

@@ -24,7 +24,7 @@ from __future__ import annotations
 import z3
 
 from warrant.analysis import budget
-from warrant.analysis.encode import NotExact, Side, Space, _compare, _conj, _connect, _disj, _equal, _negate
+from warrant.analysis.encode import NotExact, Side, Space, _conj, _connect, _disj, _equal, _negate, concluding_about
 from warrant.analysis.solve import satisfiable
 from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from warrant.pipeline.errors import Diagnostic
@@ -148,14 +148,14 @@ class _Findings:
             program = self.rb.program
             rules = [(r, program.rules[r].kind) for r in sorted(program.rules)
                      if program.rules[r].kind in ("permit", "forbid")]
-            self.parts = {i: {r: (kind, _applies_to(self.side.rule_tuples(r), i)) for r, kind in rules}
+            self.parts = {i: {r: (kind, concluding_about(self.side.rule_tuples(r), i)) for r, kind in rules}
                           for i in self.items}
         ctx = self.space.ctx
         out = []
         for item in self.items:
             parts = self.parts[item]
             kind, before = parts[rule.id]
-            after = _applies_to(variant.rule_tuples(rule.id), item)
+            after = concluding_about(variant.rule_tuples(rule.id), item)
             if before is after or (not isinstance(before, bool) and not isinstance(after, bool) and before.eq(after)):
                 continue
             # The outcome is "requested, some permission applies, no prohibition does": it turns on this rule's
@@ -169,20 +169,6 @@ class _Findings:
                  [_bool(_disj([a for kk, a in parts.values() if kk == "permit"]), ctx)])
             out.append(_connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), changed] + left_to_it))
         return out
-
-
-def _applies_to(tuples, item: int):
-    """A rule's ways (`Side.rule_tuples`) concluding about this item: True, False or a formula."""
-    options = []
-    for guard, args in tuples:
-        test = _compare(args[0], "==", item)
-        if test is False or guard is False:
-            continue
-        both = _conj([p for p in (guard, test) if p is not True])
-        if both is True:
-            return True
-        options.append(both)
-    return _disj(options) if options else False
 
 
 def _why_redundant(source, condition) -> str:
