@@ -71,3 +71,18 @@ def test_a_file_that_does_not_parse_stops_the_check_there(tmp_path):
     (rules / "schools.warrant").write_text(text.replace("}", "", 1), encoding="utf-8")
     report = lint([str(rules)], invariants=False)
     assert [d.code for d in report.diagnostics] == ["W002"]
+
+
+def test_a_vertical_tab_or_form_feed_does_not_shift_or_break_error_positions():
+    """`str.splitlines` also breaks at \\x0b and \\x0c; the parser counts line feeds only. A capitalised word
+    after one (found by the byte-mutation fuzzer) must be located on the parser's line, not crash."""
+    from warrant.pipeline.errors import WarrantError
+    from warrant.pipeline.parse import parse_text
+    for odd in ("\x0b", "\x0c", "\u2028"):
+        text = f'set places "Places{odd}" = {{ a }}\nset other "x"Non = {{ b }}\n'
+        try:
+            parse_text(text, "odd.warrant")
+        except WarrantError as exc:
+            assert exc.diagnostics[0].span.line == 2, (odd, exc.diagnostics[0])
+        else:
+            raise AssertionError("a syntax error was not reported")

@@ -26,6 +26,15 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+def source_lines(text: str) -> list[str]:
+    """A file's lines as the parser numbers them: split at line feeds only (`str.splitlines` also breaks
+    at a vertical tab, a form feed or a line separator, which would shift every line number after one)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()                       # a final line feed ends the last line; it does not start another
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def span_field():
     """A dataclass field for a span: kept, but not part of equality."""
     return field(default=None, compare=False, repr=False)
@@ -126,7 +135,7 @@ class SourceCache:
         self._lines: dict[tuple[str, int], str | None] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._texts[file] = text.splitlines()
+        self._texts[file] = source_lines(text)
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)

@@ -17,7 +17,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from warrant.pipeline import syntax as S
 from warrant.pipeline.limits import MAX_CONDITIONS, MAX_RULE_FILE_BYTES
 from warrant.pipeline.places import GRAMMAR, cache_folder
-from warrant.pipeline.errors import SOURCES, Span, WarrantError
+from warrant.pipeline.errors import SOURCES, Span, WarrantError, source_lines
 from warrant.pipeline.values import Months, parse_date, parse_money
 
 
@@ -436,7 +436,7 @@ def find_comments(text: str) -> tuple[tuple[int, int, str], ...]:
     uses these to keep comments; the parser itself ignores them.
     """
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(source_lines(text), 1):
         for index, char in _outside_strings(line):
             if char == "#":
                 found.append((number, index + 1, line[index:].rstrip()))
@@ -449,7 +449,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
     opened = _unclosed_brace(text)
     if isinstance(exc, UnexpectedEOF) or line == -1 or (getattr(exc, "token", None) is not None
                                                         and exc.token.type == "$END"):
-        lines = text.splitlines() or [""]
+        lines = source_lines(text) or [""]
         line, column = len(lines), len(lines[-1]) + 1
         if opened is not None:
             span = Span(file, opened[0], opened[1], opened[0], opened[1])
@@ -484,7 +484,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> WarrantError:
         found = "end of file" if token.type == "$END" else f"`{token}`"
         message = known or f"unexpected {found}"
         notes = [f"expected {_describe_expected(set(exc.expected))}"]
-        before = "\n".join(text.splitlines()[: max(0, span.line - 1)])
+        before = "\n".join(source_lines(text)[: max(0, span.line - 1)])
         still_open = _unclosed_brace(before)
         if still_open is not None and "RBRACE" in exc.expected:
             notes.append(f"the `{{` opened on line {still_open[0]} is still open here; is a `}}` missing?")
@@ -497,8 +497,9 @@ def _capitalised_name(text: str, token, expected: set) -> tuple[str, int] | None
     (`permit A_rule`), or glued to the name before it (`forbid judicialProcess`)."""
     if token.type != "VAR":
         return None
-    line = text.splitlines()[token.line - 1] if token.line - 1 < len(text.splitlines()) else ""
-    start = token.column - 1
+    lines = source_lines(text)
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    start = min(token.column - 1, len(line))
     while start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
         start -= 1
     if start == token.column - 1 and "NAME" not in expected:
@@ -527,7 +528,7 @@ def _outside_strings(line: str):
 def _unclosed_brace(text: str) -> tuple[int, int] | None:
     """(line, column) of the last `{` never closed, outside strings and comments; None if all close."""
     stack = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(source_lines(text), 1):
         for index, char in _outside_strings(line):
             if char == "#":
                 break
