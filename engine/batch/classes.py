@@ -138,6 +138,71 @@ class Abstraction:
         return keys
 
 
+    def rule_keys(self, request, date=None) -> list | None:
+        """Per requested item, ((head, key), ...): one key for each permission and prohibition that can
+        conclude about it, holding only what that rule's conclusion depends on (None without a relevance).
+
+        A rule concludes about an item or not by its own live conjunctions
+        admitting the item (the live set is fixed by the checked fields, so
+        those conjunctions are part of the key) and the facts they read,
+        abstracted to their class as `signature` does; so its conclusion can
+        be cached per key, and a request whose every key is known needs no
+        evaluation. Keys are small where a class is large: a law of many
+        routes, each reading a few fields, repeats each route's key long
+        before it repeats a whole request's class (issue 35)."""
+        live, _ = self._live(request, date)
+        if live is None:
+            return None
+        skip = ("requested",) + tuple(self.item_keyed)
+        read = [("u_" + fact.predicate, fact.predicate,
+                 (date,) if date is not None and fact.predicate == "request_date" else fact.args)
+                for fact in request.facts if fact.predicate not in skip]
+        subsets: dict = {}
+
+        def facts_read(reads: frozenset, view: tuple) -> tuple:
+            """The facts the rule reads that its literals can match (`Relevance._cuts`), each value
+            abstracted to its class among the rule's own cut points."""
+            found = subsets.get((reads, view))
+            if found is None:
+                renamed: dict = {}
+                rows = []
+                cuts, patterns = view
+                by_kind, shapes = dict(cuts), dict(patterns)
+                for predicate, name, args in read:
+                    if predicate not in reads:
+                        continue
+                    shape = shapes.get(predicate)
+                    if shape is not None and not any(len(s) == len(args) and
+                                                     all(v is None or v == a for v, a in zip(s, args))
+                                                     for s in shape):
+                        continue
+                    out = []
+                    for value in args:
+                        kind = kind_of(value)
+                        if kind == SYMBOL:
+                            out.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
+                        else:
+                            key = order_key(value)
+                            points = by_kind.get(kind, ())
+                            position = bisect.bisect_left(points, key)
+                            out.append((kind, position, position < len(points) and points[position] == key,
+                                        key if self.relational else None))
+                    rows.append((name, tuple(out)))
+                found = subsets[(reads, view)] = tuple(rows)
+            return found
+
+        keys = []
+        for item in request.items:
+            keyed = tuple(sorted(((f.predicate, f.args) for f in request.facts
+                                  if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr)) \
+                if self.item_keyed else ()
+            keys.append(tuple((head, (head, own, facts_read(reads, cuts), about,
+                                      tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
+                                      request.drafts))
+                              for head, own, reads, cuts, about in self.relevance.for_item_rules(live, item)))
+        return keys
+
+
 def items_independent(program) -> bool:
     """True when no rule looks at the requested items other than its own `Item` (worked out once per program).
 

@@ -14,7 +14,8 @@ from warrant.batch.cache import Bounded
 from warrant.batch.classes import Abstraction, items_independent
 from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
 from warrant.pipeline.datalog import FORBID, PERMIT
-from warrant.pipeline.decide import decide, decide_outcomes, deciding_rules, duties_held
+from warrant.pipeline.evaluate import value_key
+from warrant.pipeline.decide import conclusions, decide, decide_outcomes, deciding_rules, duties_held, outcomes_from
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.grounding import settings_for
 from warrant.pipeline.judgement import open_questions
@@ -36,6 +37,9 @@ class BatchDecider:
         self.outcomes: dict = Bounded(200_000)
         self.item_outcomes: dict = Bounded(200_000)
         self.per_item = items_independent(rulebase.program)
+        # with items decided independently and a relevance, each rule's conclusion is cached on its own
+        self.per_rule = self.per_item and self.abstraction.relevance is not None
+        self.conclusions: dict = Bounded(500_000)   # a rule's key (`Abstraction.rule_keys`) -> it concludes
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
@@ -147,6 +151,10 @@ class BatchDecider:
         return self._answered_outcome(request)
 
     def _answered_outcome(self, request) -> tuple:
+        if self.per_rule:
+            keyed = self.abstraction.rule_keys(request, self.at)
+            if keyed is not None:
+                return self._by_rules(request, keyed)
         if self.per_item:
             keys = self.abstraction.item_keys(request, self.at)
             found = [self.item_outcomes.get(k) for k in keys]
@@ -165,6 +173,36 @@ class BatchDecider:
             cached = self.outcomes[key] = decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume,
                                                           drafts=self.drafts)
         return cached
+
+    def _by_rules(self, request, keyed: list) -> tuple:
+        """The outcome from each rule's cached conclusion; one evaluation, which fills every rule's entry
+        for this request, when any is missing."""
+        permits, forbids = [], []
+        known = self.conclusions
+        for item, rules in zip(request.items, keyed):
+            for head, key in rules:
+                concludes = known.get(key)
+                if concludes is None:
+                    return self._fill(request, keyed)
+                if concludes:
+                    (permits if head[0] == PERMIT else forbids).append((item, head[1]))
+        order = lambda row: (value_key(row[0]), value_key(row[1]))      # noqa: E731 - as the engine sorts
+        return outcomes_from(request.items, sorted(permits, key=order), sorted(forbids, key=order))
+
+    def _fill(self, request, keyed: list) -> tuple:
+        self.evaluations += 1
+        permits, forbids = conclusions(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts)
+        found = {(PERMIT, item, rule) for item, rule in permits} | {(FORBID, item, rule) for item, rule in forbids}
+        covered = set()
+        for item, rules in zip(request.items, keyed):
+            for head, key in rules:
+                covered.add((head[0], item, head[1]))
+                self.conclusions[key] = (head[0], item, head[1]) in found
+        if not found <= covered:
+            # a conclusion from a rule the relevance did not expect: never cache by rules on this program
+            self.per_rule = False
+            self.conclusions.clear()
+        return outcomes_from(request.items, permits, forbids)
 
     def _duties(self, request) -> frozenset:
         """The conditional obligations that hold for a request (no open judgements), one evaluation per class."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.unfold import Unfolder, apply, holds, rename_var, terms
+from warrant.pipeline.values import SYMBOL, kind_of
 
 MAX_CONJUNCTIONS = 20000
 DATE_FACT = fact_predicate("request_date")
@@ -35,6 +36,11 @@ class Conjunction:
     relevant: frozenset      # predicates whose facts matter when this conjunction is live
     item: tuple = ()         # the literals that test the decided item alone, with the item as `X`; or
                              # ("is", value) when the unfolding fixed the item
+    head: tuple = ()         # (PERMIT or FORBID, the rule's name) when it is a permission's or prohibition's
+    rest: tuple = ()         # the literals its checks leave to the facts, variables named in order: two live
+                             # conjunctions with the same rest hold or not together on any facts
+    reads_item: bool = True  # whether it reads the decided item beyond `requested(Item)` and its item tests
+    indirect: frozenset = frozenset()   # what it reads through a negated definition (every fact of those counts)
 
 
 @dataclass
@@ -42,6 +48,7 @@ class Relevance:
     conjunctions: tuple[Conjunction, ...]
     sets: dict                # set predicate -> members, for membership checks on checked fields
     dated: dict = None        # dated set or value predicate -> ((member, first day, last day), ...)
+    constants: dict = None    # derived predicate -> the ordered constants its rules compare with
 
     def __post_init__(self):
         # Many conjunctions share their checks (a route unfolded through each period of a dated set checks
@@ -54,6 +61,18 @@ class Relevance:
         self.patterns = tuple((checks, indices, relevant) for checks, (indices, relevant) in patterns.items())
         self.checks = tuple(dict.fromkeys(c for checks in patterns for c in checks))
         self.admitting: dict = {}           # item -> the conjunctions whose item tests it passes
+        self.by_head: dict = {}
+        for index, conj in enumerate(self.conjunctions):
+            if conj.head:
+                self.by_head.setdefault(conj.head, set()).add(index)
+        self.by_head = {head: frozenset(found) for head, found in sorted(self.by_head.items(), key=repr)}
+        rests: dict = {}
+        self.rest_of = tuple(rests.setdefault(conj.rest, len(rests)) for conj in self.conjunctions)
+        self.rest_constants = {n: _ordered_constants(rest) for rest, n in rests.items()}
+        self.rest_indirect = {self.rest_of[i]: conj.indirect for i, conj in enumerate(self.conjunctions)}
+        self.rest_patterns = {n: _patterns(rest) for rest, n in rests.items()}
+        self.cuts: dict = {}                # (rests, reads) -> the cut points their conclusion can see
+        self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
 
     @classmethod
     def of(cls, program) -> "Relevance | None":
@@ -75,14 +94,20 @@ class Relevance:
             for base, subst in unfolder.unfold(list(rule.body), {}):
                 if any(isinstance(l, Atom) and l.predicate in program.by_head for l in base):
                     return None   # cut by the depth bound: not a complete unfolding
-                out.append(_conjunction([apply(l, subst) for l in base], program, closure, dated,
-                                        rule.head.predicate != DUTY))
+                literals = _settled([apply(l, subst) for l in base])
+                if literals is None:
+                    continue      # a comparison of two constants that fails: it never holds
+                out.append(_conjunction(literals, program, closure, dated, rule.head.predicate != DUTY,
+                                        _head(rule)))
                 if len(out) > MAX_CONJUNCTIONS:
                     return None
         sets: dict = {}
         for atom in program.set_facts:
             sets.setdefault(atom.predicate, set()).add(atom.args[0].value)
-        return cls(tuple(out), sets, dated)
+        constants: dict = {}
+        for rule in program.rules.values():
+            constants.setdefault(rule.head.predicate, set()).update(_ordered_constants(rule.body))
+        return cls(tuple(out), sets, dated, {p: frozenset(c) for p, c in constants.items()})
 
     def for_item(self, live: frozenset, item) -> tuple[frozenset, frozenset]:
         """(the live conjunctions that can conclude about this item, the predicates they read): an item's
@@ -96,6 +121,59 @@ class Relevance:
         for index in mine:
             relevant |= self.conjunctions[index].relevant
         return mine, frozenset(relevant)
+
+    def for_item_rules(self, live: frozenset, item) -> tuple:
+        """((head, the rests of the live conjunctions of that rule admitting the item, the predicates they
+        read), ...): for each permission and prohibition that can conclude about `item` on a request with
+        these live conjunctions, what its conclusion depends on (a rule with none cannot conclude about
+        it). Conjunctions are named by their rest, so the periods of a dated set (one conjunction each,
+        live on different days) are one key wherever they leave the same literals to the facts."""
+        found = self.rule_reads.get((live, item))
+        if found is None:
+            mine, _ = self.for_item(live, item)
+            rows = []
+            for head, indices in self.by_head.items():
+                own = mine & indices
+                if own:
+                    reads = frozenset().union(*(self.conjunctions[i].relevant for i in own))
+                    rests = frozenset(self.rest_of[i] for i in own)
+                    about = item if any(self.conjunctions[i].reads_item for i in own) else None
+                    rows.append((head, rests, reads, self._cuts(rests, reads), about))
+            if len(self.rule_reads) >= 20_000:
+                self.rule_reads.clear()
+            found = self.rule_reads[(live, item)] = tuple(rows)
+        return found
+
+    def _cuts(self, rests: frozenset, reads: frozenset) -> tuple:
+        """(cuts, patterns) of what a rule's conclusion can see, given its live rests and what they read.
+
+        cuts, ((kind, sorted constants), ...): every ordered constant that the
+        rests, or a rule of a derived predicate they read, compares with; facts
+        that sit alike among these cannot be told apart by the conclusion (a
+        date read through a dated set is placed among that set's period
+        bounds, not among every date the law names). patterns, ((predicate,
+        arguments with None for any), ...): for a fact read only by the rests'
+        own literals, the argument shapes those literals can match; a fact
+        matching none cannot change any literal (`relied_on(consent)` is not
+        seen by a rule that asks only for `relied_on(legal_obligation)`). A
+        predicate read through a negated definition has no patterns: all of
+        its facts count (issue 35)."""
+        found = self.cuts.get((rests, reads))
+        if found is None:
+            by_kind: dict = {}
+            for kind, key in set().union(*(self.rest_constants[r] for r in rests),
+                                         *(self.constants.get(p, ()) for p in reads)):
+                by_kind.setdefault(kind, []).append(key)
+            cuts = tuple(sorted((k, tuple(sorted(v))) for k, v in by_kind.items()))
+            indirect = frozenset().union(*(self.rest_indirect[r] for r in rests))
+            patterns: dict = {}
+            for r in rests:
+                for predicate, shape in self.rest_patterns[r]:
+                    if predicate not in indirect:
+                        patterns.setdefault(predicate, set()).add(shape)
+            found = self.cuts[(rests, reads)] = (cuts, tuple(sorted(((p, frozenset(v)) for p, v in
+                                                                      patterns.items()), key=repr)))
+        return found
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
         """(live conjunction numbers, relevant predicates) for a request's checked field values."""
@@ -176,8 +254,30 @@ def _admits(tests: tuple, item, sets: dict) -> bool:
     return True
 
 
-def _conjunction(literals: list, program, closure, dated=None, about_item: bool = True) -> Conjunction:
-    checks, relevant, consumed = [], set(), set()
+def _settled(literals: list) -> list | None:
+    """The literals without repeats and without comparisons of two constants (which the unfolding leaves
+    where it put a constant for a variable); None when such a comparison fails."""
+    out = []
+    for literal in dict.fromkeys(literals):
+        if isinstance(literal, Compare) and isinstance(literal.left, Const) and isinstance(literal.right, Const) \
+                and literal.op in ("==", "!=", "<", "<=", ">", ">=") and \
+                kind_of(literal.left.value) == kind_of(literal.right.value):
+            if not holds(literal, {}):
+                return None
+            continue
+        out.append(literal)
+    return out
+
+
+def _head(rule) -> tuple:
+    """(PERMIT or FORBID, the name a conclusion of this rule carries), or () for an obligation."""
+    if rule.head.predicate in (PERMIT, FORBID) and len(rule.head.args) == 2 and isinstance(rule.head.args[1], Const):
+        return (rule.head.predicate, rule.head.args[1].value)
+    return ()
+
+
+def _conjunction(literals: list, program, closure, dated=None, about_item: bool = True, head: tuple = ()) -> Conjunction:
+    checks, relevant, consumed, indirect = [], set(), set(), set()
     uses: dict = {}
     for index, literal in enumerate(literals):
         for term in terms(literal):
@@ -207,7 +307,63 @@ def _conjunction(literals: list, program, closure, dated=None, about_item: bool 
         relevant.add(atom.predicate)
         if isinstance(literal, Not) and atom.predicate in program.by_head:
             relevant |= closure[atom.predicate]
-    return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals) if about_item else ())
+            indirect |= closure[atom.predicate]
+    rest = _canonical([literal for index, literal in enumerate(literals) if index not in consumed])
+    return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals) if about_item else (), head, rest,
+                       _reads_item(literals), frozenset(indirect))
+
+
+def _reads_item(literals: list) -> bool:
+    """Whether a conjunction's truth for an item it admits can depend on which item that is: whether some
+    literal other than `requested(Item)` and the item tests (`_item_tests`, passed by admission) names
+    the item."""
+    requested = [l for l in literals if isinstance(l, Atom) and l.predicate == ITEMS_FACT and len(l.args) == 1]
+    if len(requested) != 1:
+        return True
+    item = requested[0].args[0]
+    if isinstance(item, Const):
+        return False                       # admission fixed the item
+    for literal in literals:
+        names = {t.name for t in terms(literal) if isinstance(t, Var)}
+        if literal is requested[0] or item.name not in names:
+            continue
+        atom = literal.atom if isinstance(literal, Not) else literal
+        if names == {item.name} and (isinstance(atom, Compare) or atom.predicate.startswith("s_")):
+            continue                       # an item test
+        return True
+    return False
+
+
+def _ordered_constants(literals) -> set:
+    """(kind, order key) of every constant of an ordered kind (a date, money, months, a number) in the
+    literals."""
+    from warrant.batch.classes import order_key
+    found = set()
+    for literal in literals:
+        for term in terms(literal):
+            if isinstance(term, Const) and kind_of(term.value) != SYMBOL:
+                found.add((kind_of(term.value), order_key(term.value)))
+    return found
+
+
+def _patterns(literals) -> tuple:
+    """((fact predicate, arguments with None for a variable), ...) of the literals over request facts."""
+    found = []
+    for literal in literals:
+        atom = literal.atom if isinstance(literal, Not) else literal
+        if isinstance(atom, Atom) and atom.predicate.startswith("u_"):
+            found.append((atom.predicate, tuple(t.value if isinstance(t, Const) else None for t in atom.args)))
+    return tuple(found)
+
+
+def _canonical(literals: list) -> tuple:
+    """The literals with their variables renamed V0, V1, ... in order of first appearance."""
+    names: dict = {}
+    for literal in literals:
+        for term in terms(literal):
+            if isinstance(term, Var) and term not in names:
+                names[term] = Var(f"V{len(names)}")
+    return tuple(apply(literal, names) for literal in literals)
 
 
 def _unary(literal, var: str, dated=None) -> bool:

@@ -80,7 +80,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         # every other answer to the open judgements is its own evaluation, after this one's session closed
         settled = settle(request, questions,
                          outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, **overrides)),
-                         _outcomes(request.items, permits, forbids), program=program)
+                         outcomes_from(request.items, permits, forbids), program=program)
         duties_on = _branch_duties(rulebase, request, overrides, duties_of)
         items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[i.item][2], i.item, duties_on))
@@ -116,16 +116,21 @@ def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=
         settled = settle(request, questions, plain, program=rulebase.program, branches=False)
         items = tuple((item, settled[item][0], settled[item][1]) for item in request.items)
         return overall(o for _, o, _ in items).value, items
+    return outcomes_from(request.items, *conclusions(rulebase, request, at=at, assume=assume, drafts=drafts))
+
+
+def conclusions(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple[list, list]:
+    """(permissions, prohibitions) the engine concludes for a request with no open judgements: the
+    (item, rule) rows of its two queries, sorted."""
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     atoms, _ = request_atoms(request, at, switches, drafts)
     with rulebase.engine.session(atoms) as session:
-        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
-        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
-    return _outcomes(request.items, permits, forbids)
+        return (session.ask(Atom(PERMIT, (Var("I"), Var("R")))), session.ask(Atom(FORBID, (Var("I"), Var("R")))))
 
 
-def _outcomes(requested, permits, forbids) -> tuple:
-    """(overall, ((item, outcome, deciding rule or None), ...)) from the engine's permits and prohibitions."""
+def outcomes_from(requested, permits, forbids) -> tuple:
+    """(overall, ((item, outcome, deciding rule or None), ...)) from the engine's permits and prohibitions
+    (rows sorted as the engine's answers are)."""
     first_permit, first_forbid = {}, {}
     for item, rule in permits:
         first_permit.setdefault(item, rule)
