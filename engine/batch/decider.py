@@ -39,7 +39,7 @@ class BatchDecider:
         self.per_item = items_independent(rulebase.program)
         # with items decided independently and a relevance, each rule's conclusion is cached on its own
         self.per_rule = self.per_item and self.abstraction.relevance is not None
-        self.conclusions: dict = Bounded(500_000)   # a rule's key (`Abstraction.rule_keys`) -> it concludes
+        self.conclusions_of: dict = Bounded(500_000)   # a rule's key (`Abstraction.rule_keys`) -> it concludes
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
@@ -154,7 +154,7 @@ class BatchDecider:
         if self.per_rule:
             keyed = self.abstraction.rule_keys(request, self.at)
             if keyed is not None:
-                return self._by_rules(request, keyed)
+                return outcomes_from(request.items, *self._by_rules(request, keyed))
         if self.per_item:
             keys = self.abstraction.item_keys(request, self.at)
             found = [self.item_outcomes.get(k) for k in keys]
@@ -174,11 +174,22 @@ class BatchDecider:
                                                           drafts=self.drafts)
         return cached
 
-    def _by_rules(self, request, keyed: list) -> tuple:
-        """The outcome from each rule's cached conclusion; one evaluation, which fills every rule's entry
-        for this request, when any is missing."""
+    def conclusions(self, request) -> tuple[list, list]:
+        """(permissions, prohibitions): the (item, rule) rows the engine concludes from the request's facts
+        as given (an open judgement reads as "no"), sorted as the engine sorts them; from each rule's
+        cached conclusion where every one is known (a what-would-change search asks this of every
+        changed request it tries)."""
+        if self.per_rule:
+            keyed = self.abstraction.rule_keys(request, self.at)
+            if keyed is not None:
+                return self._by_rules(request, keyed)
+        return conclusions(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts)
+
+    def _by_rules(self, request, keyed: list) -> tuple[list, list]:
+        """The conclusions from each rule's cached one; one evaluation, which fills every rule's entry for
+        this request, when any is missing."""
         permits, forbids = [], []
-        known = self.conclusions
+        known = self.conclusions_of
         for item, rules in zip(request.items, keyed):
             for head, key in rules:
                 concludes = known.get(key)
@@ -187,9 +198,9 @@ class BatchDecider:
                 if concludes:
                     (permits if head[0] == PERMIT else forbids).append((item, head[1]))
         order = lambda row: (value_key(row[0]), value_key(row[1]))      # noqa: E731 - as the engine sorts
-        return outcomes_from(request.items, sorted(permits, key=order), sorted(forbids, key=order))
+        return sorted(permits, key=order), sorted(forbids, key=order)
 
-    def _fill(self, request, keyed: list) -> tuple:
+    def _fill(self, request, keyed: list) -> tuple[list, list]:
         self.evaluations += 1
         permits, forbids = conclusions(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts)
         found = {(PERMIT, item, rule) for item, rule in permits} | {(FORBID, item, rule) for item, rule in forbids}
@@ -197,12 +208,12 @@ class BatchDecider:
         for item, rules in zip(request.items, keyed):
             for head, key in rules:
                 covered.add((head[0], item, head[1]))
-                self.conclusions[key] = (head[0], item, head[1]) in found
+                self.conclusions_of[key] = (head[0], item, head[1]) in found
         if not found <= covered:
             # a conclusion from a rule the relevance did not expect: never cache by rules on this program
             self.per_rule = False
-            self.conclusions.clear()
-        return outcomes_from(request.items, permits, forbids)
+            self.conclusions_of.clear()
+        return permits, forbids
 
     def _duties(self, request) -> frozenset:
         """The conditional obligations that hold for a request (no open judgements), one evaluation per class."""

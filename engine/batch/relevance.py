@@ -68,9 +68,10 @@ class Relevance:
         self.by_head = {head: frozenset(found) for head, found in sorted(self.by_head.items(), key=repr)}
         rests: dict = {}
         self.rest_of = tuple(rests.setdefault(conj.rest, len(rests)) for conj in self.conjunctions)
-        self.rest_constants = {n: _ordered_constants(rest) for rest, n in rests.items()}
-        self.rest_indirect = {self.rest_of[i]: conj.indirect for i, conj in enumerate(self.conjunctions)}
-        self.rest_patterns = {n: _patterns(rest) for rest, n in rests.items()}
+        self.rests = tuple(rests)           # rest id -> the rest
+        self.rest_first = {}                # rest id -> a conjunction that has it
+        for index, rest in enumerate(self.rest_of):
+            self.rest_first.setdefault(rest, index)
         self.cuts: dict = {}                # (rests, reads) -> the cut points their conclusion can see
         self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
 
@@ -161,14 +162,14 @@ class Relevance:
         found = self.cuts.get((rests, reads))
         if found is None:
             by_kind: dict = {}
-            for kind, key in set().union(*(self.rest_constants[r] for r in rests),
+            for kind, key in set().union(*(_ordered_constants(self.rests[r]) for r in rests),
                                          *(self.constants.get(p, ()) for p in reads)):
                 by_kind.setdefault(kind, []).append(key)
             cuts = tuple(sorted((k, tuple(sorted(v))) for k, v in by_kind.items()))
-            indirect = frozenset().union(*(self.rest_indirect[r] for r in rests))
+            indirect = frozenset().union(*(self.conjunctions[self.rest_first[r]].indirect for r in rests))
             patterns: dict = {}
             for r in rests:
-                for predicate, shape in self.rest_patterns[r]:
+                for predicate, shape in _patterns(self.rests[r]):
                     if predicate not in indirect:
                         patterns.setdefault(predicate, set()).add(shape)
             found = self.cuts[(rests, reads)] = (cuts, tuple(sorted(((p, frozenset(v)) for p, v in
@@ -337,7 +338,7 @@ def _reads_item(literals: list) -> bool:
 def _ordered_constants(literals) -> set:
     """(kind, order key) of every constant of an ordered kind (a date, money, months, a number) in the
     literals."""
-    from warrant.batch.classes import order_key
+    from warrant.batch.classes import order_key  # noqa: PLC0415 - classes imports this module
     found = set()
     for literal in literals:
         for term in terms(literal):
@@ -359,11 +360,25 @@ def _patterns(literals) -> tuple:
 def _canonical(literals: list) -> tuple:
     """The literals with their variables renamed V0, V1, ... in order of first appearance."""
     names: dict = {}
+
+    def term(t):
+        if type(t) is Var:
+            found = names.get(t)
+            if found is None:
+                found = names[t] = Var(f"V{len(names)}")
+            return found
+        return t
+
+    out = []
     for literal in literals:
-        for term in terms(literal):
-            if isinstance(term, Var) and term not in names:
-                names[term] = Var(f"V{len(names)}")
-    return tuple(apply(literal, names) for literal in literals)
+        negated = isinstance(literal, Not)
+        atom = literal.atom if negated else literal
+        if isinstance(atom, Compare):
+            atom = Compare(term(atom.left), atom.op, term(atom.right))
+        else:
+            atom = Atom(atom.predicate, tuple(term(a) for a in atom.args))
+        out.append(Not(atom) if negated else atom)
+    return tuple(out)
 
 
 def _unary(literal, var: str, dated=None) -> bool:

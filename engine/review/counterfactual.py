@@ -34,7 +34,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.batch.cache import Bounded
+from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var,
+                                      fact_predicate)
 from warrant.pipeline.decide import decide_outcomes
 from warrant.pipeline.judgement import open_questions
 from warrant.pipeline.outcome import Outcome, Reason, combine
@@ -42,6 +44,9 @@ from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
 from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
 from warrant.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
+from warrant.pipeline.vocabulary import DATE_FIELD
+
+DATE_FACT = fact_predicate("request_date")
 
 LIMIT = 3                   # suggestions shown; the others of the same size are counted
 MAX_WAYS = 4096             # ways of proving one rule considered (a bound the output names when reached)
@@ -211,7 +216,8 @@ class _Search:
         found: dict = {}
         for rule_id in self._permits_in_force():
             ways, unaries = self._rule_ways(rule_id)
-            for literals, unary in zip(ways, unaries):
+            for index in self._open_ways(rule_id, ways, unaries):
+                literals, unary = ways[index], unaries[index]
                 met = self._meet(literals, unary)
                 if met is not None:
                     changes, env = met
@@ -230,6 +236,37 @@ class _Search:
         if cut:
             self.cuts.setdefault(("ways", rule_id), cut)
         return ways, unaries
+
+    def _open_ways(self, rule_id: str, ways: tuple, unaries: tuple) -> tuple:
+        """The indices of the ways `_meet` could meet at all, given what no change can alter in this search:
+        which policies are in force on its date, the settings and drafts, and (unless `--vary` names
+        the date) the request's date against a way's period (a dated set's member holds only on some
+        days). `_meet` fails on every other way whatever the facts, so they are not tried; a law of many
+        dated periods has most of its ways closed on any one day (issue 35). Worked out once per
+        rule, date and settings."""
+        date_fixed = DATE_FIELD in self.fixed
+        day = self.current.get(DATE_FIELD) if date_fixed else None
+        key = (rule_id, self.date, day, tuple(sorted(self.switches.items())), self.drafts)
+        known = self.rb.program.memo("open ways", lambda: Bounded(20_000))
+        found = known.get(key)
+        if found is None:
+            gates = self.rb.program.memo(("gates", rule_id), lambda: tuple(_gates(way) for way in ways))
+            found = known[key] = tuple(index for index, (way, unary) in enumerate(zip(gates, unaries))
+                                       if self._open(way, unary, day))
+        return found
+
+    def _open(self, gates: tuple, unary, day) -> bool:
+        for negated, atom in gates:
+            if atom.predicate == IN_FORCE and self._in_force(atom.args[0].value) == negated:
+                return False
+            if atom.predicate == ASSUMED and bool(self.switches.get(atom.args[0].value)) == negated:
+                return False
+            if atom.predicate == DRAFT_ON and not negated and atom.args[0].value not in self.drafts:
+                return False
+            if day is not None and not negated and atom.predicate == DATE_FACT and isinstance(atom.args[0], Var) \
+                    and not _fits(atom.args[0].name, day, unary, self.rb):
+                return False            # the fixed date misses the way's period: `_meet_fact` would fail
+        return True
 
     def _in_force(self, name: str) -> bool:
         """Whether a policy, or some version of a lineage, is in force on the (fixed) date of the search."""
@@ -300,11 +337,14 @@ class _Search:
                                                   f"to be decided; the first {MAX_DECISIONS:,} were")
                 return None
             self.decided += 1
-            from warrant.pipeline.grounding import request_atoms
-            atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
-            with self.rb.engine.session(atoms) as session:
-                self.verdicts[key] = (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
-                                      session.ask(Atom(FORBID, (Var("I"), Var("R")))))
+            if oracle is not None:
+                self.verdicts[key] = oracle.decider.conclusions(changed)
+            else:
+                from warrant.pipeline.grounding import request_atoms
+                atoms, _ = request_atoms(changed, self.at, self.switches, self.drafts)
+                with self.rb.engine.session(atoms) as session:
+                    self.verdicts[key] = (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
+                                          session.ask(Atom(FORBID, (Var("I"), Var("R")))))
         permits, forbids = self.verdicts[key]
         found = (tuple(sorted(r for i, r in permits if i == self.item)),
                  tuple(sorted(r for i, r in forbids if i == self.item)))
@@ -630,6 +670,17 @@ class _Search:
 
 
 # ---- helpers ------------------------------------------------------------------------
+
+
+def _gates(way: tuple) -> tuple:
+    """(negated, atom) of a way's literals that `_Search._open` tests: in force, assumed, draft, the date."""
+    out = []
+    for literal in way:
+        negated = isinstance(literal, Not)
+        atom = literal.atom if negated else literal
+        if isinstance(atom, Atom) and atom.predicate in (IN_FORCE, ASSUMED, DRAFT_ON, DATE_FACT):
+            out.append((negated, atom))
+    return tuple(out)
 
 
 def _key(changes) -> tuple:
