@@ -109,20 +109,23 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     # The parent decides the first lines itself, as one process would, until that has taken WARM_SECONDS:
     # a batch too small to repay a fork never forks, and workers forked later start with its caches.
     lines = iter(lines)
-    number, spent = first_line, 0.0
-    while spent < WARM_SECONDS:
+    number, spent, latest, blocks = first_line, 0.0, 0.0, 0
+    while spent < WARM_SECONDS or blocks < 3:          # a first block pays for cold caches: never judge by it
+        blocks += 1
         block = list(itertools.islice(lines, WARM_BLOCK))
         if not block:
             return
         began = time.perf_counter()
         yield _decide_block(decider, rulebase, number, block, recorder)
-        spent += time.perf_counter() - began
+        took = time.perf_counter() - began
+        spent += took
+        latest = took / len(block)                    # the rate now the caches have warmed, not the average
         if tick:
             tick(len(block))
         number += len(block)
     ahead = list(itertools.islice(lines, CHUNK * jobs))
     if len(ahead) < CHUNK * jobs:                     # the rest is known
-        if number > first_line and spent / (number - first_line) * len(ahead) < WARM_SECONDS:   # not worth a fork
+        if latest * len(ahead) < 2 * WARM_SECONDS:   # not worth a fork: workers start with cold caches of their own
             for start, block in _chunks(ahead, CHUNK, number):
                 yield _decide_block(decider, rulebase, start, block, recorder)
                 if tick:
