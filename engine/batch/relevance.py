@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.unfold import Unfolder, apply, holds, rename_var, terms
-from warrant.pipeline.values import SYMBOL, kind_of
+from warrant.pipeline.values import SYMBOL, kind_of, order_key
 
 MAX_CONJUNCTIONS = 20000
 DATE_FACT = fact_predicate("request_date")
@@ -338,7 +338,6 @@ def _reads_item(literals: list) -> bool:
 def _ordered_constants(literals) -> set:
     """(kind, order key) of every constant of an ordered kind (a date, money, months, a number) in the
     literals."""
-    from warrant.batch.classes import order_key  # noqa: PLC0415 - classes imports this module
     found = set()
     for literal in literals:
         for term in terms(literal):

@@ -93,6 +93,18 @@ def kind_of(value: object) -> str:
     return SYMBOL
 
 
+def order_key(value):
+    """Where a value sorts among others of its kind: money in pence, months as a count, a date's ordinal."""
+    kind = kind_of(value)
+    if kind == MONEY:
+        return value.pence
+    if kind == MONTHS:
+        return value.count
+    if kind == DATE:
+        return value.toordinal()
+    return value
+
+
 def show(value: object) -> str:
     """How a value is written in rules and traces: 2018-05-09, £500, 12 months."""
     if isinstance(value, _dt.date):
