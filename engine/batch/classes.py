@@ -65,6 +65,18 @@ class Abstraction:
         position = bisect.bisect_left(cuts, key)
         return kind, position, position < len(cuts) and cuts[position] == key
 
+    def _class_of(self, value, renamed: dict, cuts: dict):
+        """A value's class: a symbol the rules never name renamed in order of appearance (`renamed`), an
+        ordered value its place among `cuts` of its kind (and itself where the rules compare request
+        values with each other)."""
+        kind = kind_of(value)
+        if kind == SYMBOL:
+            return value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}")
+        key = order_key(value)
+        points = cuts.get(kind, ())
+        position = bisect.bisect_left(points, key)
+        return (kind, position, position < len(points) and points[position] == key, key if self.relational else None)
+
     def _live(self, request, date):
         """(live conjunctions, relevant predicates) of the request's checked fields; (None, None) without
         a relevance (every fact counts)."""
@@ -90,18 +102,7 @@ class Abstraction:
             if (relevant is not None and "u_" + fact.predicate not in relevant) or fact.predicate in skip:
                 continue
             args = (date,) if date is not None and fact.predicate == "request_date" else fact.args
-            abstract = []
-            for value in args:
-                kind = kind_of(value)
-                if kind == SYMBOL:
-                    abstract.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
-                else:
-                    key = order_key(value)
-                    cuts = self.thresholds.get(kind, [])
-                    position = bisect.bisect_left(cuts, key)
-                    exact = position < len(cuts) and cuts[position] == key
-                    abstract.append((kind, position, exact, key if self.relational else None))
-            out.append((fact.predicate, tuple(abstract)))
+            out.append((fact.predicate, tuple(self._class_of(v, renamed, self.thresholds) for v in args)))
         return tuple(sorted(out, key=repr))
 
     def signature(self, request, date=None) -> tuple:
@@ -165,18 +166,7 @@ class Abstraction:
                                                      all(v is None or v == a for v, a in zip(s, args))
                                                      for s in shape):
                         continue
-                    out = []
-                    for value in args:
-                        kind = kind_of(value)
-                        if kind == SYMBOL:
-                            out.append(value if value in self.symbols else renamed.setdefault(value, f"#{len(renamed)}"))
-                        else:
-                            key = order_key(value)
-                            points = by_kind.get(kind, ())
-                            position = bisect.bisect_left(points, key)
-                            out.append((kind, position, position < len(points) and points[position] == key,
-                                        key if self.relational else None))
-                    rows.append((name, tuple(out)))
+                    rows.append((name, tuple(self._class_of(v, renamed, by_kind) for v in args)))
                 found = subsets[(reads, view)] = tuple(rows)
             return found
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from warrant.pipeline import syntax as S
 from warrant.pipeline.errors import Diagnostic, did_you_mean
-from warrant.pipeline.values import DATE, MONEY, MONTHS, NUMBER, SYMBOL, kind_of
+from warrant.pipeline.values import SYMBOL, kind_of, order_key
 from warrant.pipeline.limits import MAX_DATED_CLAUSES, MAX_DEFINITION_DEPTH, MAX_READINGS
 from warrant.pipeline.vocabulary import DATE_FIELD, ITEMS_FIELD, Vocabulary, build_vocabulary
 
@@ -526,7 +526,7 @@ class _Checker:
                 var, op, const = _normalise(cond)
                 if var is None:
                     continue
-                key = _ordinal(const.value)
+                key = order_key(const.value)
                 b = bounds[var]
                 if op == "=":
                     if b[3] is not None and b[3] != key:
@@ -823,17 +823,6 @@ def _normalise(cond: S.Comparison):
     return None, None, None
 
 
-def _ordinal(value):
-    kind = kind_of(value)
-    if kind == MONEY:
-        return value.pence
-    if kind == MONTHS:
-        return value.count
-    if kind == DATE:
-        return value.toordinal()
-    if kind == NUMBER:
-        return value
-    return value  # symbols: equality only
 
 
 def _group(rules):
