@@ -57,7 +57,8 @@ class BatchDecider:
         shape of only the facts the recorded answers depend on
         (`templates.reads`), so requests that differ elsewhere share one.
         """
-        options = dict(at=self.at, assume=self.assume, drafts=self.drafts)
+        options = dict(at=self.at, assume=self.assume, drafts=self.drafts,
+                       concluded=self.conclusions(request) if self.per_rule else None)
         for reads in self.read_sets.get(key, ()):
             shape, free = self.shapes.of(request, reads)
             template = self.templates.get((key, reads, shape))
@@ -115,6 +116,10 @@ class BatchDecider:
             # answered (its outcome and obligations from the class caches).
             exact = (request.facts, request.items, request.assume, request.drafts, "open")
             data = self.traces.get(exact)
+            if data is None and self.trace == "refused":
+                settled = self.outcome(request)
+                if settled[0] == "permitted":
+                    return self._summary(request, settled)     # no trace wanted: the caches answer
             if data is None:
                 data = self.traces[exact] = decision_to_json(
                     self._traced(request, self.abstraction.signature(request, self.at)))
@@ -123,7 +128,9 @@ class BatchDecider:
             return {**data, "request": request.id}
         key = self.abstraction.signature(request, self.at)
         cached = self.outcomes.get(key)
-        wants_trace = self.trace == "all" or (self.trace == "refused" and (cached is None or cached[0] != "permitted"))
+        if cached is None and self.trace == "refused":
+            cached = self._answered_outcome(request)      # cheap from the per-rule caches: trace only a refusal
+        wants_trace = self.trace == "all" or (self.trace == "refused" and cached[0] != "permitted")
         if wants_trace:
             # A trace names each fact's origin (`subject.convictions[1]`), so it is reused only for a
             # request with the same facts at the same places: the ordered facts with their origins.

@@ -26,7 +26,7 @@ from warrant.pipeline.trace import Decision, ItemDecision, walk
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
            drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), answers=None,
-           outcomes_of=None, duties_of=None) -> Decision:
+           outcomes_of=None, duties_of=None, concluded=None) -> Decision:
     """Decide every requested item, with proofs; for a refused item, why not (each permission's failed condition).
 
     What would have to change is searched on top of this, by
@@ -39,7 +39,10 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     from a recorded request of the same shape (engine/batch/templates.py).
     `outcomes_of` and `duties_of`, given, answer a request with its open
     judgements answered (its outcomes; the conditional obligations that hold):
-    a batch's class caches (default: an evaluation each).
+    a batch's class caches (default: an evaluation each). `concluded`, given,
+    is the engine's (permissions, prohibitions) rows for these facts as
+    `conclusions` gives them (a batch's per-rule caches), in place of asking
+    the session again.
     """
     overrides = dict(at=at, assume=assume, drafts=drafts)
     switches, drafts = settings_for(rulebase, request, assume, drafts)
@@ -49,8 +52,8 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     program = rulebase.program
     with (answers or rulebase.engine.session)(atoms) as session:
         prover = Prover(rulebase, session, origins, date, request.data)
-        permits = session.ask(Atom(PERMIT, (Var("I"), Var("R"))))
-        forbids = session.ask(Atom(FORBID, (Var("I"), Var("R"))))
+        permits, forbids = concluded or (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
+                                         session.ask(Atom(FORBID, (Var("I"), Var("R")))))
         prover.permitted = frozenset(permits)
         held = _duties(rulebase, session)
         items = []
@@ -71,7 +74,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                     if program.rules[rule_id].kind != "permit":
                         continue
                     attempt = prover.attempt(rule_id, item)
-                    if attempt.in_force or attempt.would_apply:
+                    if attempt is not None:
                         attempts.append(attempt)
                 attempts.sort(key=lambda a: (not a.in_force, -len(a.held), a.rule))
                 items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))

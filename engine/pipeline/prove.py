@@ -251,21 +251,25 @@ class Prover:
                                  ("expression", f"{_source_term(literal.left)} {op} {_source_term(literal.right)}")))
 
     # ---- why not -------------------------------------------------------------------
-    def attempt(self, rule_id: str, item: str) -> Attempt:
-        """Why permission `rule_id` gave nothing for `item`."""
+    def attempt(self, rule_id: str, item: str) -> Attempt | None:
+        """Why permission `rule_id` gave nothing for `item`; None when its policy is not in force and the
+        rest of its body would not hold either (a refusal lists no such permission)."""
         rule = self.program.rules[rule_id]
         body = rule.body
         item_var = rule.head.args[0].name
         in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE
                                and rule.policy and l.args[0].value == rule.policy), None)   # the policy's gate
         in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
-        source = self.rb.source_rule(rule_id)
-        failed, held, bindings = self._first_failure(rule_id, item)
         would_apply = False
-        note = None
         if not in_force:
             rest = tuple(l for i, l in enumerate(body) if i != in_force_index)
             would_apply = bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
+            if not would_apply:
+                return None
+        source = self.rb.source_rule(rule_id)
+        failed, held, bindings = self._first_failure(rule_id, item)
+        note = None
+        if not in_force:
             policy = self.rb.checked.policies[rule.policy]
             note = (f"policy {policy.name} is {'a draft, not switched on' if policy.draft else 'not in force'} "
                     f"on {show(self.date)} ({_period(policy)})")
