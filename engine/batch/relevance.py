@@ -25,7 +25,7 @@ from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const,
 from warrant.pipeline.unfold import Unfolder, apply, holds, rename_var, terms
 from warrant.pipeline.values import SYMBOL, kind_of, order_key
 
-MAX_CONJUNCTIONS = 20000
+MAX_CONJUNCTIONS = 2000
 DATE_FACT = fact_predicate("request_date")
 ITEMS_FACT = fact_predicate("requested")
 
@@ -82,18 +82,22 @@ class Relevance:
 
     @classmethod
     def _of(cls, program) -> "Relevance | None":
-        unfolder = Unfolder(program)
         closure = _dependencies(program)
         if closure is None:
             return None
         dated = dated_members(program)
+        # A dated set is kept whole, not unfolded into one way per member and period (a route through a set
+        # of 100 members over 20 periods was 600 conjunctions): a check of a field against it is decided on
+        # the request's date by `_check`, and anywhere else it reads the date (`_conjunction`).
+        unfolder = Unfolder(program, opaque=frozenset(dated), single=frozenset(program.vocabulary.checked))
         out = []
         for rule_id in sorted(program.rules):
             rule = program.rules[rule_id]
             if rule.head.predicate not in (PERMIT, FORBID, DUTY):     # a conditional obligation counts too
                 continue
             for base, subst in unfolder.unfold(list(rule.body), {}):
-                if any(isinstance(l, Atom) and l.predicate in program.by_head for l in base):
+                if any(isinstance(l, Atom) and l.predicate in program.by_head and l.predicate not in dated
+                       for l in base):
                     return None   # cut by the depth bound: not a complete unfolding
                 literals = _settled([apply(l, subst) for l in base])
                 if literals is None:
@@ -306,9 +310,10 @@ def _conjunction(literals: list, program, closure, dated=None, about_item: bool 
         if not isinstance(atom, Atom) or atom.predicate.startswith("s_"):
             continue          # comparisons bind nothing new; sets are static
         relevant.add(atom.predicate)
-        if isinstance(literal, Not) and atom.predicate in program.by_head:
+        if atom.predicate in program.by_head:           # a dated set kept whole: what it reads counts too
             relevant |= closure[atom.predicate]
-            indirect |= closure[atom.predicate]
+            if isinstance(literal, Not):
+                indirect |= closure[atom.predicate]
     rest = _canonical([literal for index, literal in enumerate(literals) if index not in consumed])
     return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals) if about_item else (), head, rest,
                        _reads_item(literals), frozenset(indirect))

@@ -12,18 +12,23 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 
-from warrant.pipeline.datalog import Atom, Compare, Not, Var
+from warrant.pipeline.datalog import Atom, Compare, Const, Not, Var
 from warrant.pipeline.values import Money, Months, kind_of
 
 MAX_DEPTH = 16           # definitions built on definitions followed along one chain, at most
 
 
 class Unfolder:
-    def __init__(self, program, opaque: frozenset = frozenset()):
+    def __init__(self, program, opaque: frozenset = frozenset(), single: frozenset | None = None):
         """`opaque`: predicates kept as they are rather than unfolded (what would-have-to-change holds
-        fixed, such as the in-force facts of a fixed date)."""
+        fixed, such as the in-force facts of a fixed date). `single`, given: request predicates of one
+        value at most (the date, a required one-valued field); a way that reads one twice reads the same
+        value, and a way whose comparisons of one value with constants cannot all hold is not a way
+        (`feasible`): a law whose conditions each have several definitions, each reading the date
+        against its own periods, has far fewer ways than their product."""
         self.program = program
         self.opaque = opaque
+        self.single = single
         self.fresh = itertools.count()
         self.cut = False         # set when MAX_DEPTH cut a branch: the ways found are not all the ways
 
@@ -52,9 +57,9 @@ class Unfolder:
         along the conjunction, so a permission with many conditions is
         unfolded as deeply as one with a single condition.
         """
-        yield from self._unfold([(g, depth) for g in goals], subst)
+        yield from self._unfold([(g, depth) for g in goals], subst, ())
 
-    def _unfold(self, goals: list, subst: dict):
+    def _unfold(self, goals: list, subst: dict, taken: tuple):
         if not goals:
             yield [], subst
             return
@@ -71,10 +76,55 @@ class Unfolder:
                 if unified is None:
                     continue
                 body = [(self.rename(l, suffix), depth + 1) for l in rule.body]
-                yield from self._unfold(body + rest, unified)
+                yield from self._unfold(body + rest, unified, taken)
             return
-        for base, final in self._unfold(rest, subst):
+        if self.single is not None:
+            subst = feasible(first, subst, taken, self.single)
+            if subst is None:
+                return
+            taken = taken + (first,)
+        for base, final in self._unfold(rest, subst, taken):
             yield [first] + base, final
+
+
+def feasible(literal, subst: dict, taken: tuple, single: frozenset) -> dict | None:
+    """The substitution with `literal` added to the ways' literals `taken` so far, or None when they cannot
+    all hold: a second fact of a one-valued predicate is the same fact (its value unified with the first's),
+    and the comparisons of one variable with constants must leave it some value."""
+    if isinstance(literal, Atom) and literal.predicate in single and len(literal.args) == 1:
+        for earlier in taken:
+            if isinstance(earlier, Atom) and earlier.predicate == literal.predicate:
+                subst = unify(literal.args, earlier.args, subst)
+                break
+        if subst is None:
+            return None
+    elif not isinstance(literal, Compare):
+        return subst
+    low: dict = {}      # (variable, kind) -> tightest lower bound (order, strict); high: upper bound
+    high: dict = {}
+    for compare in taken + (literal,):
+        if not isinstance(compare, Compare):
+            continue
+        left, right, op = walk(compare.left, subst), walk(compare.right, subst), compare.op
+        if isinstance(left, Const) and isinstance(right, Var):
+            left, right, op = right, left, _FLIPPED[op]
+        if not (isinstance(left, Var) and isinstance(right, Const)) or op == "!=":
+            continue
+        at, key = (left, kind_of(right.value)), order(right.value)
+        if op in (">", ">=", "=="):
+            bound = (key, op == ">")                       # (order, strict): the larger is the tighter
+            low[at] = max(low.get(at, bound), bound)
+        if op in ("<", "<=", "=="):
+            bound = (key, op != "<")                       # (order, inclusive): the smaller is the tighter
+            high[at] = min(high.get(at, bound), bound)
+        if at in low and at in high:
+            (floor, above), (ceiling, inclusive) = low[at], high[at]
+            if floor > ceiling or (floor == ceiling and (above or not inclusive)):
+                return None
+    return subst
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def terms(literal):
