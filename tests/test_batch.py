@@ -264,3 +264,28 @@ def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
         assert decider.per_rule and decided > 200
         if law != "uk_gdpr":            # its rules each read many facts: keys per rule repeat less there
             assert decider.evaluations < decided / 2
+
+
+def test_relevance_prunes_ways_that_cannot_hold_and_keeps_dated_sets_whole():
+    """The relevance unfolding reads a one-valued field once (two reads are one value), drops a way whose
+    comparisons of that value cannot all hold, and keeps a dated set as one check on the request's date."""
+    from datetime import date
+    from warrant.pipeline.datalog import Atom, Compare, Const, Var
+    from warrant.pipeline.unfold import feasible
+    day, other = Var("D"), Var("E")
+    single = frozenset({"u_request_date"})
+    first = (Atom("u_request_date", (day,)), Compare(day, "<=", Const(date(2018, 5, 24))))
+    subst = feasible(Atom("u_request_date", (other,)), {}, first, single)
+    assert subst == {other: day}
+    assert feasible(Compare(other, ">=", Const(date(2018, 5, 25))), subst, first + (first[0],), single) is None
+    assert feasible(Compare(other, ">=", Const(date(2018, 5, 24))), subst, first + (first[0],), single) == subst
+    assert feasible(Compare(Const(date(2018, 5, 24)), "<", other), subst, first + (first[0],), single) is None
+    from warrant.batch.relevance import Relevance
+    from bench.law_scaling import law_files
+    import tempfile, pathlib
+    import warrant
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in law_files(4).items():
+            pathlib.Path(folder, name).write_text(text, encoding="utf-8")
+        relevance = Relevance._of(warrant.load(folder, cache=False)._loaded.program)
+    assert relevance is not None and len(relevance.conjunctions) < 100     # was 10,238: one per member and period
