@@ -51,7 +51,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
     with (answers or rulebase.engine.session)(atoms) as session:
-        prover = Prover(rulebase, session, origins, date, request.data)
+        prover = Prover(rulebase, session, origins, date, request.data, facts=atoms)
         permits, forbids = concluded or (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
                                          session.ask(Atom(FORBID, (Var("I"), Var("R")))))
         prover.permitted = frozenset(permits)

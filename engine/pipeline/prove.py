@@ -19,7 +19,7 @@ from warrant.pipeline.judgement import answered
 from warrant.pipeline.syntax import effect_text, in_effect
 from warrant.pipeline.trace import Attempt, TraceNode
 from warrant.pipeline.values import show
-from warrant.pipeline.values import BOOL
+from warrant.pipeline.values import BOOL, kind_of
 
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
 
@@ -28,7 +28,8 @@ _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<
 
 
 class Prover:
-    def __init__(self, rulebase, session: Session, origins: dict, date, stated: dict | None = None):
+    def __init__(self, rulebase, session: Session, origins: dict, date, stated: dict | None = None,
+                 facts=None):
         self.rb = rulebase
         self.program = rulebase.program
         self.fields = rulebase.program.vocabulary.by_predicate
@@ -40,6 +41,10 @@ class Prover:
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
         self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
+        self.facts = facts           # the atoms the session asserted, when the caller gives them
+        self._asserted: dict = {}    # predicate -> the argument rows of those atoms and of the static sets
+        for atom in (*rulebase.program.set_facts, *(facts or ())) if facts is not None else ():
+            self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""
@@ -263,7 +268,9 @@ class Prover:
         would_apply = False
         if not in_force:
             rest = tuple(l for i, l in enumerate(body) if i != in_force_index)
-            would_apply = bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
+            known, fails, _ = self._settled_prefix(rest, item_var, item)
+            would_apply = False if fails else known == len(rest) or \
+                bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
             if not would_apply:
                 return None
         source = self.rb.source_rule(rule_id)
@@ -288,7 +295,7 @@ class Prover:
         """
         found = self._prefixes.get(key)
         if found is None:
-            variables = _positive_vars(body)
+            variables = positive_vars(body)
             rows = self.session.ask_body(body, variables) if body else [()]
             if item_var in variables:
                 at = variables.index(item_var)
@@ -319,18 +326,75 @@ class Prover:
                 return None, (), {item_var: item}
         elif answers(len(body))[0]:
             return None, (), {item_var: item}
-        low, high = 0, len(body)             # prefix `low` has answers, prefix `high` has none
+        # The leading conditions that are the request's own facts, static sets, policies in force or tests of
+        # the item are settled without the engine (`_settled_prefix`); the search goes on from there.
+        known, fails, bound = self._settled_prefix(body, item_var, item)
+        low, high = known, known + 1 if fails else len(body)   # prefix `low` has answers, `high` has none
         while high - low > 1:
             middle = (low + high) // 2
             if answers(middle)[0]:
                 low = middle
             else:
                 high = middle
-        previous, previous_vars = answers(low)
+        if low > known:
+            previous, previous_vars = answers(low)
+        else:                                # settled: its one answer for the item
+            previous_vars = [v for v in positive_vars(body[:low]) if v != item_var]
+            previous = [tuple(bound[v] for v in previous_vars)]
         env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
         failed = self._failure_node(body[high - 1], env)
         held = tuple(n for n in (self.prove_literal(l, env) for l in body[:high - 1]) if n is not None)
         return failed, held, env
+
+    def _settled_prefix(self, body: tuple, item_var: str, item) -> tuple[int, bool, dict]:
+        """(how many leading conditions of `body` hold for `item`, whether the next one is known to fail, the
+        values those conditions bind), from what the request asserted and the engine has already answered,
+        without a new question.
+
+        A condition is settled here when it is a request fact or static set
+        membership that at most one asserted atom matches (it binds that
+        atom's values; with none it fails), the negation of one with every
+        value bound, a policy in force (the engine's answer, `in_force`), or
+        a comparison of two bound values of one kind. The first condition
+        that is none of these ends the scan undecided, and the engine
+        answers from there. The bindings are then the one answer the
+        conditions so far have for the item, as the engine would give it.
+        """
+        env = {item_var: item}
+        if self.facts is None:
+            return 0, False, env
+        by_head = self.program.by_head
+        for index, literal in enumerate(body):
+            negated = isinstance(literal, Not)
+            atom = literal.atom if negated else literal
+            if isinstance(atom, Compare):
+                left, right = (_local(t, env) for t in (atom.left, atom.right))
+                if left is None or right is None or kind_of(left.value) != kind_of(right.value):
+                    return index, False, env
+                holds = _compare(left.value, atom.op, right.value)
+            elif atom.predicate == IN_FORCE:
+                policy = _local(atom.args[0], env)
+                if policy is None:
+                    return index, False, env
+                holds = (policy.value in self.in_force()) != negated
+            elif atom.predicate in by_head:
+                return index, False, env
+            else:
+                args = tuple(_local(a, env) for a in atom.args)
+                matches = [row for row in self._asserted.get(atom.predicate, ())
+                           if all(a is None or a.value == v and type(a.value) is type(v) for a, v in zip(args, row))]
+                if negated and None in args or len(matches) > 1:
+                    return index, False, env
+                holds = bool(matches) != negated
+                if holds and not negated:
+                    found = {}
+                    for term, a, v in zip(atom.args, args, matches[0]):
+                        if a is None and found.setdefault(term.name, v) != v:
+                            holds = False            # a variable repeated with two values
+                    env.update(found)
+            if not holds:
+                return index, True, env
+        return len(body), False, env
 
     def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
         """Why one definition of a derived concept gave nothing: its first failed condition."""
@@ -345,7 +409,7 @@ class Prover:
         fixed = tuple(_substitute(l, env) for l in rule.body)
         previous, previous_vars = [()], []
         for index in range(1, len(fixed) + 1):
-            variables = _positive_vars(fixed[:index])
+            variables = positive_vars(fixed[:index])
             rows = self.session.ask_body(fixed[:index], variables)
             if not rows:
                 local = {**env, **dict(zip(previous_vars, previous[0]))}
@@ -535,7 +599,14 @@ def _substitute(literal, env: dict):
     return Compare(left, literal.op, right)
 
 
-def _positive_vars(body) -> list[str]:
+def _local(term, env: dict):
+    """A term as a constant, a variable bound in `env` standing for its value; None for an unbound one."""
+    if isinstance(term, Const):
+        return term
+    return Const(env[term.name]) if term.name in env else None
+
+
+def positive_vars(body) -> list[str]:
     seen: list[str] = []
     for literal in body:
         if isinstance(literal, Atom):
