@@ -40,6 +40,7 @@ class Prover:
         self._in_force = None        # the policies in force, from one engine question
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
+        self._proved: dict = {}      # ground atom -> its proof from no enclosing one (`prove_atom`)
         self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
         self.facts = facts           # the atoms the session asserted, when the caller gives them
         self._asserted: dict = {}    # predicate -> the argument rows of those atoms and of the static sets
@@ -94,7 +95,19 @@ class Prover:
 
     # ---- proofs --------------------------------------------------------------------
     def prove_atom(self, atom: Atom, path: frozenset = frozenset()) -> TraceNode | None:
-        """A proof of a ground atom that holds, or None if only cyclic ones exist."""
+        """A proof of a ground atom that holds, or None if only cyclic ones exist.
+
+        A proof from no enclosing one (`path` empty) is the same tree wherever
+        it is asked for, so it is made once per request and shared: a policy in
+        force is a held condition of every permission's why-not."""
+        if not path:
+            found = self._proved.get(atom, self)
+            if found is self:
+                found = self._proved[atom] = self._prove_atom(atom, path)
+            return found
+        return self._prove_atom(atom, path)
+
+    def _prove_atom(self, atom: Atom, path: frozenset) -> TraceNode | None:
         args = tuple(a.value for a in atom.args)
         pred = atom.predicate
         key = (pred, args)

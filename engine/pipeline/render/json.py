@@ -14,7 +14,13 @@ from warrant.pipeline.values import to_json
 FORMAT_VERSION = 1
 
 
-def node_to_json(node: TraceNode) -> dict:
+def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
+    """A proof node and its children; `seen` (node id -> its JSON) renders a node shared by several places
+    of one decision once (the prover shares the proof of, say, a policy in force between permissions)."""
+    if seen is not None:
+        found = seen.get(id(node))
+        if found is not None:
+            return found
     out: dict = {"kind": node.kind, "conclusion": node.conclusion, "holds": node.holds}
     if node.rule and not named_by_detail(node):      # a dated period's or a policy in force's clause: by its detail
         out["rule"] = node.rule
@@ -33,11 +39,13 @@ def node_to_json(node: TraceNode) -> dict:
     if node.detail:
         out["detail"] = {k: (list(map(to_json, v)) if isinstance(v, tuple) else to_json(v)) for k, v in node.detail}
     if node.children:
-        out["children"] = [node_to_json(c) for c in node.children]
+        out["children"] = [node_to_json(c, seen) for c in node.children]
+    if seen is not None:
+        seen[id(node)] = out
     return out
 
 
-def attempt_to_json(attempt: Attempt) -> dict:
+def attempt_to_json(attempt: Attempt, seen: dict | None = None) -> dict:
     out: dict = {"rule": attempt.rule, "statement": attempt.statement, "policy": attempt.policy,
                  "in_force": attempt.in_force, "would_apply": attempt.would_apply,
                  "citations": [{"source": c.source, "locator": c.locator, "label": c.label}
@@ -45,20 +53,20 @@ def attempt_to_json(attempt: Attempt) -> dict:
     if attempt.note:
         out["note"] = attempt.note
     if attempt.failed is not None:
-        out["failed"] = node_to_json(attempt.failed)
+        out["failed"] = node_to_json(attempt.failed, seen)
     if attempt.held:
-        out["held"] = [node_to_json(n) for n in attempt.held]
+        out["held"] = [node_to_json(n, seen) for n in attempt.held]
     return out
 
 
-def item_to_json(item: ItemDecision) -> dict:
+def item_to_json(item: ItemDecision, seen: dict | None = None) -> dict:
     out: dict = {"item": item.item, "outcome": item.outcome, "reason": item.reason}
     if item.proofs:
-        out["proofs"] = [node_to_json(p) for p in item.proofs]
+        out["proofs"] = [node_to_json(p, seen) for p in item.proofs]
     if item.overridden:
         out["overridden_permissions"] = list(item.overridden)
     if item.attempts or item.reason == "no_permission":
-        out["why_not"] = [attempt_to_json(a) for a in item.attempts]
+        out["why_not"] = [attempt_to_json(a, seen) for a in item.attempts]
     if item.counterfactuals:
         out["counterfactuals"] = [cf.to_json() for cf in item.counterfactuals]
     if getattr(item.counterfactuals, "more", 0):
@@ -98,7 +106,9 @@ def branch_to_json(branch) -> dict:
 
 
 def decision_to_json(decision: Decision, stable: bool = False) -> dict:
-    """The decision as JSON; `stable`: its record without the version and rulebase digest (golden files)."""
+    """The decision as JSON; `stable`: its record without the version and rulebase digest (golden files).
+    A node shared by several places of the decision is one dict in each (treat the result as read-only)."""
+    seen: dict = {}
     out = {
         "format": FORMAT_VERSION,
         "request": decision.request,
@@ -108,7 +118,7 @@ def decision_to_json(decision: Decision, stable: bool = False) -> dict:
         "policies_in_force": list(decision.in_force),
         "assumptions": [{"name": n, **({"reading": on} if isinstance(on, str) else {"on": on}), "position": p}
                         for n, on, p in decision.assumptions],
-        "items": [item_to_json(i) for i in decision.items],
+        "items": [item_to_json(i, seen) for i in decision.items],
     }
     if decision.questions:
         out["open_questions"] = [{"field": path, "question": doc} for path, doc in decision.questions]
