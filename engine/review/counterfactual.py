@@ -42,7 +42,7 @@ from warrant.pipeline.judgement import open_questions
 from warrant.pipeline.outcome import Outcome, Reason, combine
 from warrant.pipeline.errors import WarrantError
 from warrant.pipeline.request import request_from_data
-from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, terms, walk
+from warrant.pipeline.unfold import Unfolder, apply, around, holds, order, rename_var, terms, walk
 from warrant.pipeline.values import BOOL, SYMBOL, Money, Months, kind_of, to_json
 from warrant.pipeline.vocabulary import DATE_FIELD
 
@@ -174,11 +174,13 @@ def explain_refusals(rulebase, request, decision, *, at=None, assume=None, draft
 _ORACLE = ("oracle",)          # the verdicts' entry for the decision's `_Oracle` (no request's key is a tuple of one)
 
 
-def _ways(program, rule_id: str) -> tuple:
+def _ways(program, rule_id: str, whole: frozenset = frozenset()) -> tuple:
     """The first MAX_WAYS ways of proving a permission, as literals over the item `Item_` (once per program),
-    and the bound that cut them short (None: these are all the ways)."""
+    and the bound that cut them short (None: these are all the ways). `whole`: dated sets kept as one
+    condition each, not unfolded into one way per member and period (a search on a fixed date reads
+    them as the set of their members on that date, `_Members`)."""
     out = []
-    unfolder = Unfolder(program, frozenset({IN_FORCE}))   # the date is fixed: whether a policy is in force too
+    unfolder = Unfolder(program, frozenset({IN_FORCE}) | whole)   # the date is fixed: whether a policy is in force too
     cut = None
     for index, (base, subst) in enumerate(unfolder.permission(rule_id, "Item_")):
         if index >= MAX_WAYS:
@@ -204,6 +206,10 @@ class _Search:
         self.fixed = tuple(f for f in self.vocabulary.fixed if f not in vary)
         self.unfolder = Unfolder(rulebase.program, frozenset({IN_FORCE}))
         self.date = at or request.date
+        # on a date no change can alter, a dated set is the set of its members on that date
+        self.whole = frozenset(p for p in _dated(rulebase.program) if p[2:] in rulebase.checked.sets) \
+            if DATE_FIELD in self.fixed else frozenset()
+        self.members = _Members(rulebase, self.date)
         self.current = _current_values(request, self.fields)     # read-only: every way starts from the request
         self.verdicts = verdicts    # changed request's facts -> the engine's (permits, forbids), every item
         self.tried: set = set()     # sets of changes already decided in this search
@@ -229,10 +235,13 @@ class _Search:
         return Suggestions.of(tuple(shown), "; ".join(self.cuts.values()) or None, more)
 
     def _rule_ways(self, rule_id: str):
-        """A rule's ways of being proved and each way's conditions on one variable (once per program)."""
-        ways, cut = self.rb.program.memo(("ways", rule_id), lambda: _ways(self.rb.program, rule_id))
+        """A rule's ways of being proved and each way's conditions on one variable (once per program, and
+        whether dated sets are kept whole)."""
+        whole = self.whole
+        ways, cut = self.rb.program.memo(("ways", rule_id, whole), lambda: _ways(self.rb.program, rule_id, whole))
         # the conditions on each variable alone are the same for every request: worked out once per program
-        unaries = self.rb.program.memo(("unary", rule_id), lambda: tuple(_unary_constraints(w) for w in ways))
+        unaries = self.rb.program.memo(("unary", rule_id, whole),
+                                       lambda: tuple(_unary_constraints(w, whole) for w in ways))
         if cut:
             self.cuts.setdefault(("ways", rule_id), cut)
         return ways, unaries
@@ -246,13 +255,20 @@ class _Search:
         rule, date and settings."""
         date_fixed = DATE_FIELD in self.fixed
         day = self.current.get(DATE_FIELD) if date_fixed else None
-        key = (rule_id, self.date, day, tuple(sorted(self.switches.items())), self.drafts)
+        key = (rule_id, self.whole, self.date, day, tuple(sorted(self.switches.items())), self.drafts)
         known = self.rb.program.memo("open ways", lambda: Bounded(20_000))
         found = known.get(key)
         if found is None:
-            gates = self.rb.program.memo(("gates", rule_id), lambda: tuple(_gates(way) for way in ways))
-            found = known[key] = tuple(index for index, (way, unary) in enumerate(zip(gates, unaries))
-                                       if self._open(way, unary, day))
+            gates = self.rb.program.memo(("gates", rule_id, self.whole), lambda: tuple(_gates(way) for way in ways))
+            # ways with the same gates (a route through each member of a dated set in one period) open or
+            # close together: each distinct gate is tested once
+            kinds = self.rb.program.memo(("gate kinds", rule_id, self.whole),
+                                         lambda: tuple(_gate_kind(g, u) for g, u in zip(gates, unaries)))
+            verdicts: dict = {}
+            for index, kind in enumerate(kinds):
+                if kind not in verdicts:
+                    verdicts[kind] = self._open(gates[index], unaries[index], day)
+            found = known[key] = tuple(index for index, kind in enumerate(kinds) if verdicts[kind])
         return found
 
     def _open(self, gates: tuple, unary, day) -> bool:
@@ -264,7 +280,7 @@ class _Search:
             if atom.predicate == DRAFT_ON and not negated and atom.args[0].value not in self.drafts:
                 return False
             if day is not None and not negated and atom.predicate == DATE_FACT and isinstance(atom.args[0], Var) \
-                    and not _fits(atom.args[0].name, day, unary, self.rb):
+                    and not _fits(atom.args[0].name, day, unary, self.members):
                 return False            # the fixed date misses the way's period: `_meet_fact` would fail
         return True
 
@@ -447,9 +463,10 @@ class _Search:
             elif isinstance(literal, Atom) and literal.predicate == DRAFT_ON:
                 if literal.args[0].value not in self.drafts:
                     return None
-            elif isinstance(literal, Atom) and literal.predicate.startswith("s_"):
+            elif isinstance(literal, Atom) and (literal.predicate.startswith("s_") or literal.predicate in self.whole):
                 value = _resolve(literal.args[0], env, self.item)
-                if value is not None and value not in self.rb.checked.sets[literal.predicate[2:]].members:
+                members = self.members(literal.predicate)
+                if value not in members if value is not None else not members:
                     return None
             elif isinstance(literal, Not) and literal.atom.predicate in self.fields:
                 spec = self.fields[literal.atom.predicate]
@@ -483,11 +500,11 @@ class _Search:
                     return True
                 choice = arg.value
             else:
-                fitting = [v for v in have if _fits(arg.name, v, unary, self.rb)]
+                fitting = [v for v in have if _fits(arg.name, v, unary, self.members)]
                 if fitting:
                     env[arg.name] = fitting[0]
                     return True
-                choice = _choose(arg.name, SYMBOL, spec.values, None, unary, self.rb)
+                choice = _choose(arg.name, SYMBOL, spec.values, None, unary, self.members)
                 if choice is None:
                     return False
                 env[arg.name] = choice
@@ -501,11 +518,11 @@ class _Search:
             wanted = arg.value
         elif arg.name in env:
             wanted = env[arg.name]
-        elif have is not None and _fits(arg.name, have, unary, self.rb):
+        elif have is not None and _fits(arg.name, have, unary, self.members):
             env[arg.name] = have
             return True
         else:
-            wanted = _choose(arg.name, spec.kind, spec.values, have, unary, self.rb)
+            wanted = _choose(arg.name, spec.kind, spec.values, have, unary, self.members)
             if wanted is None:
                 return False
             env[arg.name] = wanted
@@ -521,7 +538,7 @@ class _Search:
         records = list(_get_path(self.request.data, spec.path) or [])
         rows = [f.args for f in self.request.facts if f.predicate == spec.predicate]
         for row in rows:
-            if all(_arg_fits(a, v, env, unary, self.rb) for a, v in zip(literal.args, row)):
+            if all(_arg_fits(a, v, env, unary, self.members) for a, v in zip(literal.args, row)):
                 for a, v in zip(literal.args, row):
                     if isinstance(a, Var):
                         env.setdefault(a.name, v)
@@ -531,10 +548,10 @@ class _Search:
                                                       rows[0] if rows else [None] * len(spec.columns)):
             if isinstance(arg, Const):
                 value = arg.value
-            elif have is not None and _fits(arg.name, have, unary, self.rb):
+            elif have is not None and _fits(arg.name, have, unary, self.members):
                 value = have
             else:
-                value = _choose(arg.name, kind, allowed, have, unary, self.rb, f"any_{column}")
+                value = _choose(arg.name, kind, allowed, have, unary, self.members, f"any_{column}")
                 if value is None:
                     return False
             if isinstance(arg, Var):
@@ -626,7 +643,7 @@ class _Search:
         arg = atom.args[0]
 
         def meets(value) -> bool:
-            return value == arg.value if isinstance(arg, Const) else _fits(arg.name, value, unary, self.rb)
+            return value == arg.value if isinstance(arg, Const) else _fits(arg.name, value, unary, self.members)
         if spec.many:
             keep = [v for v in have if not meets(v)]
             if len(keep) == len(have):
@@ -683,6 +700,18 @@ def _gates(way: tuple) -> tuple:
     return tuple(out)
 
 
+def _gate_kind(gates: tuple, unary) -> tuple:
+    """What `_Search._open` reads of a way: its gates, a date variable by the conditions on it alone (named
+    `D`): two ways of one kind are open or closed together on any day and settings."""
+    out = []
+    for negated, atom in gates:
+        arg = atom.args[0] if atom.args else None
+        if isinstance(arg, Var):
+            arg = tuple(rename_var(l, arg.name, "D") for l in unary.get(arg.name, ()))
+        out.append((negated, atom.predicate, arg))
+    return tuple(out)
+
+
 def _key(changes) -> tuple:
     return tuple(sorted((c.path, repr(c.after)) for c in changes))
 
@@ -713,12 +742,14 @@ class _Unary(dict):
         self.fitted: dict = {}
 
 
-def _unary_constraints(literals) -> _Unary:
-    """Variable -> conditions on it alone: set memberships and comparisons with constants."""
+def _unary_constraints(literals, whole: frozenset = frozenset()) -> _Unary:
+    """Variable -> conditions on it alone: set memberships (of a static set, or of a dated set kept `whole`)
+    and comparisons with constants."""
     out = _Unary()
     for literal in literals:
         atom = literal.atom if isinstance(literal, Not) else literal
-        if isinstance(atom, Atom) and atom.predicate.startswith("s_") and isinstance(atom.args[0], Var):
+        if isinstance(atom, Atom) and (atom.predicate.startswith("s_") or atom.predicate in whole) and \
+                len(atom.args) == 1 and isinstance(atom.args[0], Var):
             out.setdefault(atom.args[0].name, []).append(literal)
         elif isinstance(literal, Compare):
             variables = [t for t in terms(literal) if isinstance(t, Var)]
@@ -727,24 +758,49 @@ def _unary_constraints(literals) -> _Unary:
     return out
 
 
-def _fits(var: str, value, unary, rulebase) -> bool:
-    """Whether `value` meets every condition `unary` puts on `var` alone (remembered per way)."""
+def _fits(var: str, value, unary, members) -> bool:
+    """Whether `value` meets every condition `unary` puts on `var` alone (remembered per way and date)."""
     memo = getattr(unary, "fitted", None)
     if memo is None:
-        return _fits_now(var, value, unary, rulebase)
-    key = (var, value)
+        return _fits_now(var, value, unary, members)
+    key = (var, value, members.day)
     try:
         found = memo.get(key)
     except TypeError:                   # a value that cannot be a key: decide it afresh
-        return _fits_now(var, value, unary, rulebase)
+        return _fits_now(var, value, unary, members)
     if found is None:
         if len(memo) >= _Unary.LIMIT:
             memo.clear()
-        found = memo[key] = _fits_now(var, value, unary, rulebase)
+        found = memo[key] = _fits_now(var, value, unary, members)
     return found
 
 
-def _fits_now(var: str, value, unary, rulebase) -> bool:
+class _Members:
+    """A set predicate's members: a static set's, or a dated set's on the search's date (no change in the
+    search can alter it)."""
+
+    def __init__(self, rulebase, day):
+        self.rb, self.day = rulebase, day
+        self.on: dict = {}
+
+    def __call__(self, predicate: str) -> frozenset:
+        if predicate.startswith("s_"):
+            return self.rb.checked.sets[predicate[2:]].members
+        found = self.on.get(predicate)
+        if found is None:
+            day = self.day
+            found = self.on[predicate] = frozenset(m for m, first, last in _dated(self.rb.program)[predicate]
+                                                   if (first is None or day >= first) and (last is None or day <= last))
+        return found
+
+
+def _dated(program) -> dict:
+    """Dated set predicate -> (member, first day, last day) rows (engine/batch/relevance.py)."""
+    from warrant.batch.relevance import dated_members
+    return program.memo("dated members", lambda: dated_members(program))
+
+
+def _fits_now(var: str, value, unary, members) -> bool:
     for literal in unary.get(var, []):
         if isinstance(literal, Compare):
             if kind_of(value) != kind_of(next(t.value for t in terms(literal) if isinstance(t, Const))):
@@ -753,32 +809,31 @@ def _fits_now(var: str, value, unary, rulebase) -> bool:
                 return False
         else:
             atom = literal.atom if isinstance(literal, Not) else literal
-            inside = value in rulebase.checked.sets[atom.predicate[2:]].members
+            inside = value in members(atom.predicate)
             if inside == isinstance(literal, Not):
                 return False
     return True
 
 
-def _arg_fits(arg, value, env, unary, rulebase) -> bool:
+def _arg_fits(arg, value, env, unary, members) -> bool:
     if isinstance(arg, Const):
         return arg.value == value
     if arg.name in env:
         return env[arg.name] == value
-    return _fits(arg.name, value, unary, rulebase)
+    return _fits(arg.name, value, unary, members)
 
 
-def _choose(var: str, kind: str, allowed, near, unary, rulebase, stand_in: str = "any_value"):
+def _choose(var: str, kind: str, allowed, near, unary, members, stand_in: str = "any_value"):
     """The value nearest `near` that meets every condition on `var`, or None."""
     constraints = unary.get(var, [])
     if kind == SYMBOL:
-        pools = [set(rulebase.checked.sets[l.predicate[2:]].members) for l in constraints
-                 if isinstance(l, Atom) and l.predicate.startswith("s_")]
+        pools = [set(members(l.predicate)) for l in constraints if isinstance(l, Atom)]
         pool = set.intersection(*pools) if pools else set(allowed) or {stand_in}
         pool |= {t.value for l in constraints if isinstance(l, Compare) for t in terms(l)
                  if isinstance(t, Const) and l.op == "=="}
         if allowed:
             pool &= set(allowed)
-        fitting = sorted(v for v in pool if _fits(var, v, unary, rulebase))
+        fitting = sorted(v for v in pool if _fits(var, v, unary, members))
         return fitting[0] if fitting else None
     candidates = set()
     for literal in constraints:
@@ -786,7 +841,7 @@ def _choose(var: str, kind: str, allowed, near, unary, rulebase, stand_in: str =
             for t in terms(literal):
                 if isinstance(t, Const) and kind_of(t.value) == kind:
                     candidates |= around(t.value)
-    fitting = [v for v in candidates if _fits(var, v, unary, rulebase)]
+    fitting = [v for v in candidates if _fits(var, v, unary, members)]
     if not fitting:
         return None
     if near is None:
