@@ -21,7 +21,7 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
 WARM_SECONDS = 0.25   # the parent decides lines itself for this long before forking (about two forks' worth)
-WARM_BLOCK = 25       # lines the parent decides at a time while it warms up
+WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
 _WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
 
 
@@ -109,10 +109,10 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     # The parent decides the first lines itself, as one process would, until that has taken WARM_SECONDS:
     # a batch too small to repay a fork never forks, and workers forked later start with its caches.
     lines = iter(lines)
-    number, spent, latest, blocks = first_line, 0.0, 0.0, 0
+    number, spent, latest, blocks, size = first_line, 0.0, 0.0, 0, WARM_BLOCK
     while spent < WARM_SECONDS or blocks < 3:          # a first block pays for cold caches: never judge by it
         blocks += 1
-        block = list(itertools.islice(lines, WARM_BLOCK))
+        block = list(itertools.islice(lines, size))
         if not block:
             return
         began = time.perf_counter()
@@ -120,6 +120,9 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
         took = time.perf_counter() - began
         spent += took
         latest = took / len(block)                    # the rate now the caches have warmed, not the average
+        # the next block takes about a third of the warm-up: slow lines (traces of a law of many routes)
+        # are not decided one process at a time for long, fast ones are not measured a few at a time
+        size = max(5, min(200, round(WARM_SECONDS / 3 / max(latest, 1e-6))))
         if tick:
             tick(len(block))
         number += len(block)

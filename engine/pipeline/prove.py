@@ -41,6 +41,7 @@ class Prover:
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
         self._proved: dict = {}      # ground atom -> its proof from no enclosing one (`prove_atom`)
+        self._nodes: dict = {}       # (what, literal, its variables' values) -> a why-not's node (`_shared`)
         self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
         self.facts = facts           # the atoms the session asserted, when the caller gives them
         self._asserted: dict = {}    # predicate -> the argument rows of those atoms and of the static sets
@@ -355,9 +356,25 @@ class Prover:
             previous_vars = [v for v in positive_vars(body[:low]) if v != item_var]
             previous = [tuple(bound[v] for v in previous_vars)]
         env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
-        failed = self._failure_node(body[high - 1], env)
-        held = tuple(n for n in (self.prove_literal(l, env) for l in body[:high - 1]) if n is not None)
+        failed = self._shared(("failed", body[high - 1]), env, lambda: self._failure_node(body[high - 1], env))
+        held = tuple(n for n in (self._shared(("held", l), env, lambda l=l: self.prove_literal(l, env))
+                                 for l in body[:high - 1]) if n is not None)
         return failed, held, env
+
+    def _shared(self, key: tuple, env: dict, make):
+        """`make()`'s node for a condition (`key`: what is made of which literal) under the values `env`
+        gives its variables, made once per request: permissions share conditions (the item requested, a
+        flag the request lacks), and their why-nots the nodes."""
+        names = _NAMES.get(key[1])
+        if names is None:
+            if len(_NAMES) >= 100_000:
+                _NAMES.clear()
+            names = _NAMES[key[1]] = _names(key[1])
+        found_key = (key, tuple(env.get(n) for n in names))
+        found = self._nodes.get(found_key, self)
+        if found is self:
+            found = self._nodes[found_key] = make()
+        return found
 
     def _settled_prefix(self, body: tuple, item_var: str, item) -> tuple[int, bool, dict]:
         """(how many leading conditions of `body` hold for `item`, whether the next one is known to fail, the
@@ -610,6 +627,16 @@ def _substitute(literal, env: dict):
     left = Const(env[literal.left.name]) if isinstance(literal.left, Var) and literal.left.name in env else literal.left
     right = Const(env[literal.right.name]) if isinstance(literal.right, Var) and literal.right.name in env else literal.right
     return Compare(left, literal.op, right)
+
+
+_NAMES: dict = {}     # literal -> its variables (literals are the program's own: a bounded set)
+
+
+def _names(literal) -> tuple:
+    """The variables of a literal, in order."""
+    atom = literal.atom if isinstance(literal, Not) else literal
+    terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
+    return tuple(dict.fromkeys(t.name for t in terms if isinstance(t, Var)))
 
 
 def _local(term, env: dict):
