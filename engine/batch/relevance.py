@@ -72,6 +72,10 @@ class Relevance:
         self.rest_first = {}                # rest id -> a conjunction that has it
         for index, rest in enumerate(self.rest_of):
             self.rest_first.setdefault(rest, index)
+        self.periods: dict = {}             # dated set -> {(type, member): ((first day, last day), ...)}
+        for predicate, rows in (self.dated or {}).items():
+            for member, first, last in rows:
+                self.periods.setdefault(predicate, {}).setdefault((type(member), member), []).append((first, last))
         self.cuts: dict = {}                # (rests, reads) -> the cut points their conclusion can see
         self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
 
@@ -182,7 +186,7 @@ class Relevance:
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
         """(live conjunction numbers, relevant predicates) for a request's checked field values."""
-        passed = {c: _check(c, values, self.sets, self.dated or {}) for c in self.checks}
+        passed = {c: _check(c, values, self.sets, self.periods) for c in self.checks}
         live, relevant = [], set()
         for checks, indices, reads in self.patterns:
             if all(passed[c] for c in checks):
@@ -394,6 +398,7 @@ def _unary(literal, var: str, dated=None) -> bool:
 
 
 def _check(check, values: dict, sets: dict, dated: dict) -> bool:
+    """Whether a checked field passes a check; `dated`: each dated set's periods per (type, member)."""
     predicate, kind, payload = check
     value = values.get(predicate)
     if kind == "is":
@@ -409,9 +414,8 @@ def _check(check, values: dict, sets: dict, dated: dict) -> bool:
             atom = literal.atom if isinstance(literal, Not) else literal
             if atom.predicate in dated:         # a dated set: its members on the request's date
                 day = values.get(DATE_FACT)
-                held = day is not None and any(m == value and type(m) is type(value) and
-                                               (first is None or day >= first) and (last is None or day <= last)
-                                               for m, first, last in dated[atom.predicate])
+                held = day is not None and any((first is None or day >= first) and (last is None or day <= last)
+                                               for first, last in dated[atom.predicate].get((type(value), value), ()))
             else:
                 held = value in sets.get(atom.predicate, frozenset())
             if held == isinstance(literal, Not):
