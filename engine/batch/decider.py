@@ -24,6 +24,9 @@ from warrant.pipeline.record import decision_record
 from warrant.pipeline.render.json import decision_to_json, duty_to_json
 
 
+FEW_RULES = 6     # rules whose conclusions a request misses that are asked about one by one, not all at once
+
+
 class BatchDecider:
     """Decides many requests against one rulebase, reusing work where it is exact to do so."""
 
@@ -193,19 +196,36 @@ class BatchDecider:
         return conclusions(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts)
 
     def _by_rules(self, request, keyed: list) -> tuple[list, list]:
-        """The conclusions from each rule's cached one; one evaluation, which fills every rule's entry for
-        this request, when any is missing."""
-        permits, forbids = [], []
+        """The conclusions from each rule's cached one. Where a few rules' entries are missing, the engine
+        is asked about those rules alone (`_fill_rules`); where many are, one evaluation fills every
+        rule's entry for this request (`_fill`)."""
         known = self.conclusions_of
+        missing = {head for rules in keyed for head, key in rules if key not in known}
+        if len(missing) > FEW_RULES:
+            return self._fill(request, keyed)
+        if missing:
+            self._fill_rules(request, keyed, missing)
+        permits, forbids = [], []
         for item, rules in zip(request.items, keyed):
             for head, key in rules:
-                concludes = known.get(key)
-                if concludes is None:
-                    return self._fill(request, keyed)
-                if concludes:
+                if known.get(key):
                     (permits if head[0] == PERMIT else forbids).append((item, head[1]))
         order = lambda row: (value_key(row[0]), value_key(row[1]))      # noqa: E731 - as the engine sorts
         return sorted(permits, key=order), sorted(forbids, key=order)
+
+    def _fill_rules(self, request, keyed: list, heads: set) -> None:
+        """Each rule's entry for this request, for the rules `heads` names: the engine asked, in one session
+        of the request's facts, what each of them concludes (a question about one rule evaluates that
+        rule alone, not the law)."""
+        self.evaluations += 1
+        found = set()
+        for head, rows in zip(sorted(heads), conclusions(self.rulebase, request, at=self.at, assume=self.assume,
+                                                         drafts=self.drafts, rules=sorted(heads))):
+            found |= {(head, item) for item, _ in rows}
+        for item, rules in zip(request.items, keyed):
+            for head, key in rules:
+                if head in heads:
+                    self.conclusions_of[key] = (head, item) in found
 
     def _fill(self, request, keyed: list) -> tuple[list, list]:
         self.evaluations += 1

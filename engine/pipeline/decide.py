@@ -122,12 +122,15 @@ def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=
     return outcomes_from(request.items, *conclusions(rulebase, request, at=at, assume=assume, drafts=drafts))
 
 
-def conclusions(rulebase, request: Request, *, at=None, assume=None, drafts=()) -> tuple[list, list]:
+def conclusions(rulebase, request: Request, *, at=None, assume=None, drafts=(), rules=None) -> tuple[list, ...]:
     """(permissions, prohibitions) the engine concludes for a request with no open judgements: the
-    (item, rule) rows of its two queries, sorted."""
+    (item, rule) rows of its two queries, sorted. `rules`, given: ((PERMIT or FORBID, rule id), ...), and
+    the (item, rule) rows of each of those rules alone, in that order."""
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     atoms, _ = request_atoms(request, at, switches, drafts)
     with rulebase.engine.session(atoms) as session:
+        if rules is not None:
+            return tuple(session.ask(Atom(kind, (Var("I"), Const(rule)))) for kind, rule in rules)
         return (session.ask(Atom(PERMIT, (Var("I"), Var("R")))), session.ask(Atom(FORBID, (Var("I"), Var("R")))))
 
 
