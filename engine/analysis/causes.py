@@ -37,7 +37,7 @@ import z3
 
 from warrant.analysis.encode import Side, _connect, _negate, concluding_about
 from warrant.pipeline.datalog import ASSUMED, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not
-from warrant.pipeline.errors import InternalError
+from warrant.pipeline.errors import InternalError, WarrantError
 
 OUTCOME_CAUSES = {           # (kind, how) -> (before, after)
     ("permit", "stops applying"): ("permitted", "refused"),
@@ -84,16 +84,17 @@ def find_differences(finder, before, after, pin=()) -> list[Difference]:
     rules = _candidate_rules(before.rulebase.program, after.rulebase.program)
     found: dict = {}
     order: list = []
+    applies_of = _Applies()
     for item in space.item_codes():
         permitted = (finder.permitted(0, item), finder.permitted(1, item))
         same_outcome = permitted[0].eq(permitted[1])
         for rule_id, kind in rules:
             code = names.encode(rule_id)
-            applies = tuple(_applies(side, FORBID if kind == "forbid" else PERMIT, item, code) for side in sides)
+            applies = tuple(applies_of(side, FORBID if kind == "forbid" else PERMIT, item, code) for side in sides)
             if _same(*applies):
                 continue
             for how, formula in _questions(kind, applies, permitted, same_outcome, sides, rules, item, names,
-                                           rule_id):
+                                           rule_id, applies_of):
                 key = (rule_id, how)
                 if key in found and found[key][0][-1] == item:
                     continue
@@ -130,6 +131,27 @@ def _applies(side: Side, predicate: str, item: int, code: int):
     return concluding_about([(g, v) for g, v in side.tuples(predicate) if len(v) >= 2 and v[1] == code], item)
 
 
+class _Applies:
+    """`_applies`, with each side's conclusions grouped by rule once and each answer formed once (a rule's
+    basis question reads every earlier permission's, for every item)."""
+
+    def __init__(self):
+        self.groups: dict = {}
+        self.found: dict = {}
+
+    def __call__(self, side: Side, predicate: str, item: int, code: int):
+        key = (id(side), predicate, item, code)
+        if key not in self.found:
+            groups = self.groups.get((id(side), predicate))
+            if groups is None:
+                groups = self.groups[(id(side), predicate)] = {}
+                for g, v in side.tuples(predicate):
+                    if len(v) >= 2:
+                        groups.setdefault(v[1], []).append((g, v))
+            self.found[key] = concluding_about(groups.get(code, []), item)
+        return self.found[key]
+
+
 def _same(a, b) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b if isinstance(a, bool) and isinstance(b, bool) else False
@@ -140,7 +162,7 @@ def _bool(value, ctx):
     return z3.BoolVal(value, ctx) if isinstance(value, bool) else value
 
 
-def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names, rule_id):
+def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names, rule_id, applies_of=_applies):
     """(how, formula) for each change this rule may cause to this item."""
     ctx = permitted[0].ctx
     was, now = (_bool(a, ctx) for a in applies)
@@ -155,7 +177,7 @@ def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names
         earlier = [(r, k) for r, k in rules if k == "permit" and r < rule_id]
         decides = []
         for side, applies_here in zip(sides, (was, now)):
-            before_it = [_bool(_applies(side, PERMIT, item, names.encode(r)), ctx) for r, _ in earlier]
+            before_it = [_bool(applies_of(side, PERMIT, item, names.encode(r)), ctx) for r, _ in earlier]
             blocked = [b for b in before_it if not z3.is_false(b)]
             decides.append(_connect(z3.Z3_mk_and, [applies_here] + [_negate(b) for b in blocked])
                            if blocked else applies_here)
@@ -205,7 +227,7 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
     # A judgement the space answers "no" may be one the difference does not read: left unanswered, the
     # witness reads more plainly. Kept only if the engine then decides it exactly as before, on both sides.
     plainer = _without_no_judgements(document, vocabulary)
-    if plainer != document and decided(plainer) == sides:
+    if plainer != document and _decides_alike(decided, plainer, sides):
         document = plainer
     for name in sorted(document.get("assume") or {}):       # likewise each assumption it sets
         fewer = {**document, "assume": {k: v for k, v in document["assume"].items() if k != name}}
@@ -239,6 +261,15 @@ def _settings_needed(finder, pin, formula, document) -> list[str]:
     made += [f"draft {name}" for name in document.get("drafts") or ()]
     return ["only for requests that set an assumption or draft away from its default"
             + (f" (the witness sets {', '.join(made)})" if made else "")]
+
+
+def _decides_alike(decided, document: dict, sides: list) -> bool:
+    """Whether the engine decides `document` as `sides` say; False when it leaves more judgements open than a
+    request may (R009): the witness then answers them."""
+    try:
+        return decided(document) == sides
+    except WarrantError:
+        return False
 
 
 def _without_no_judgements(document: dict, vocabulary) -> dict:
