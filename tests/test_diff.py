@@ -308,3 +308,17 @@ def test_causes_name_the_settings_they_need_date_tests_in_concepts_and_changed_w
     tightened = warrant.diff(str(old), str(new), progress=False).to_json()
     assert any("now has the condition `considered_for_deportation`" in b
                for d in tightened["differences"] for b in d["because"])
+
+
+def test_a_law_of_ten_judgements_diffs_with_witnesses_that_answer_them(tmp_path):
+    """Leaving a witness's "no" judgements open would leave ten open (more than a request may, R009): the
+    witness keeps them answered, and the diff is made rather than stopped on the error."""
+    import warrant
+    from bench.law_scaling import law_files
+    for name, text in law_files(4).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    differences = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"],
+                               progress=False).to_json()["differences"]
+    assert differences
+    witness = differences[0]["witness"]
+    assert witness["date"] == "2010-01-01" and sum(k.startswith("judged") for k in witness) == 10
