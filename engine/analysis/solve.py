@@ -78,14 +78,19 @@ def canonical_model(space: Space, solver, formulas, tally=None):
     try:
         if _check(solver) != z3.sat:
             return None
-        first = solver.model()
+        first = current = solver.model()
         cuts = _cuts(space)
         for variable, candidates in _choices(space, cuts):
             chosen = False
             for value in candidates:
                 solver.push()
                 solver.add(variable == value)
+                # a candidate the model in hand already meets is satisfiable: no question needed
+                if z3.is_true(current.eval(variable == value, model_completion=True)):
+                    chosen = True
+                    break
                 if _check(solver) == z3.sat:
+                    current = solver.model()
                     chosen = True
                     break
                 solver.pop()
