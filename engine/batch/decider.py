@@ -43,6 +43,7 @@ class BatchDecider:
         # with items decided independently and a relevance, each rule's conclusion is cached on its own
         self.per_rule = self.per_item and self.abstraction.relevance is not None
         self.conclusions_of: dict = Bounded(500_000)   # a rule's key (`Abstraction.rule_keys`) -> it concludes
+        self.answered: dict = Bounded(20_000)         # a request's facts -> its outcome (`_answered_outcome`)
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
@@ -161,6 +162,16 @@ class BatchDecider:
         return self._answered_outcome(request)
 
     def _answered_outcome(self, request) -> tuple:
+        """`outcome` of a request with no open judgements (each answer to a request's open judgements is
+        one: a traced request's are asked twice, for its outcome and for its branches), remembered by its
+        facts."""
+        exact = (request.facts, request.items, request.assume, request.drafts)
+        found = self.answered.get(exact)
+        if found is None:
+            found = self.answered[exact] = self._answered(request)
+        return found
+
+    def _answered(self, request) -> tuple:
         if self.per_rule:
             keyed = self.abstraction.rule_keys(request, self.at)
             if keyed is not None:
