@@ -42,11 +42,13 @@ class Prover:
         self._fired: dict = {}       # rule -> every instance the engine fired
         self._proved: dict = {}      # ground atom -> its proof from no enclosing one (`prove_atom`)
         self._nodes: dict = {}       # (what, literal, its variables' values) -> a why-not's node (`_shared`)
+        self._names = rulebase.program.memo("literal variables", dict)   # id of a rule's literal -> (number, vars)
         self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
         self.facts = facts           # the atoms the session asserted, when the caller gives them
         self._asserted: dict = {}    # predicate -> the argument rows of those atoms and of the static sets
-        for atom in (*rulebase.program.set_facts, *(facts or ())) if facts is not None else ():
+        for atom in facts or ():
             self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
+        self._static = rulebase.program.memo("static rows", lambda: _rows_of(rulebase.program.set_facts))
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""
@@ -365,12 +367,12 @@ class Prover:
         """`make()`'s node for a condition (`key`: what is made of which literal) under the values `env`
         gives its variables, made once per request: permissions share conditions (the item requested, a
         flag the request lacks), and their why-nots the nodes."""
-        names = _NAMES.get(key[1])
-        if names is None:
-            if len(_NAMES) >= 100_000:
-                _NAMES.clear()
-            names = _NAMES[key[1]] = _names(key[1])
-        found_key = (key, tuple(env.get(n) for n in names))
+        literal = key[1]
+        known = self._names.get(id(literal))      # the program's own literals: alive as long as it is
+        if known is None:                         # equal literals of different rules share one number
+            numbers = self._names.setdefault("numbers", {})
+            known = self._names[id(literal)] = (numbers.setdefault(literal, len(numbers)), _names(literal))
+        found_key = (key[0], known[0], tuple(env.get(n) for n in known[1]))
         found = self._nodes.get(found_key, self)
         if found is self:
             found = self._nodes[found_key] = make()
@@ -411,8 +413,14 @@ class Prover:
                 return index, False, env
             else:
                 args = tuple(_local(a, env) for a in atom.args)
-                matches = [row for row in self._asserted.get(atom.predicate, ())
-                           if all(a is None or a.value == v and type(a.value) is type(v) for a, v in zip(args, row))]
+                static = self._static.get(atom.predicate)
+                if static is not None and None not in args:   # a static set's membership: one lookup
+                    row = tuple((type(a.value), a.value) for a in args)
+                    matches = [tuple(a.value for a in args)] if row in static[1] else []
+                else:
+                    matches = [row for row in (static[0] if static else self._asserted.get(atom.predicate, ()))
+                               if all(a is None or a.value == v and type(a.value) is type(v)
+                                      for a, v in zip(args, row))]
                 if negated and None in args or len(matches) > 1:
                     return index, False, env
                 holds = bool(matches) != negated
@@ -629,7 +637,12 @@ def _substitute(literal, env: dict):
     return Compare(left, literal.op, right)
 
 
-_NAMES: dict = {}     # literal -> its variables (literals are the program's own: a bounded set)
+def _rows_of(atoms) -> dict:
+    """Predicate -> (its atoms' argument rows, those rows typed for exact lookup)."""
+    found: dict = {}
+    for atom in atoms:
+        found.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
+    return {p: (rows, {tuple((type(v), v) for v in row) for row in rows}) for p, rows in found.items()}
 
 
 def _names(literal) -> tuple:
