@@ -25,7 +25,7 @@ import z3
 
 from warrant.analysis import budget
 from warrant.analysis.encode import NotExact, Side, Space, _conj, _connect, _disj, _equal, _negate, concluding_about
-from warrant.analysis.solve import satisfiable
+from warrant.analysis.solve import Models
 from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from warrant.pipeline.errors import Diagnostic
 
@@ -57,10 +57,13 @@ class _Findings:
         self.asked = 0
         self.baseline = None
         self.parts = None           # item -> rule -> (kind, its part of the item's outcome), made when first asked
+        self.models = None          # the models found so far (`solve.Models`)
 
     def ask(self, *formulas) -> bool:
         self.asked += 1
-        return satisfiable(self.space, *formulas)
+        if self.models is None:
+            self.models = Models(self.space)
+        return self.models.satisfiable(*formulas)
 
     def run(self):
         checked = self.rb.checked

@@ -42,9 +42,39 @@ def new_solver(space: Space):
 
 
 def satisfiable(space: Space, *formulas) -> bool:
+    return satisfying(space, *formulas) is not None
+
+
+def satisfying(space: Space, *formulas):
+    """A model of the space's domain and the formulas, or None when they are unsatisfiable."""
     solver = new_solver(space)
     solver.add(*space.domain, *formulas)
-    return checked(solver) == z3.sat
+    return solver.model() if checked(solver) == z3.sat else None
+
+
+class Models:
+    """Satisfiability with the models already found: a question that a model in hand meets is
+    satisfiable without the solver (each model satisfies the space's domain). Most of the exact check's
+    questions ask whether a rule changes without one condition, and most do, on requests an earlier
+    question already found. Exact: an answer "satisfiable" is a model's; every other is the solver's."""
+
+    KEPT = 16      # models tried before asking, the latest first
+
+    def __init__(self, space: Space):
+        self.space = space
+        self.models: list = []
+        self.asked = 0          # questions that reached the solver
+
+    def satisfiable(self, *formulas) -> bool:
+        for model in self.models:
+            if all(z3.is_true(model.eval(f, model_completion=True)) for f in formulas):
+                return True
+        self.asked += 1
+        model = satisfying(self.space, *formulas)
+        if model is None:
+            return False
+        self.models = [model] + self.models[:self.KEPT - 1]
+        return True
 
 
 def witness(space: Space, *formulas) -> dict | None:
