@@ -21,7 +21,7 @@ from warrant.pipeline.outcome import Outcome, Reason, combine, overall
 from warrant.pipeline.prove import Prover
 from warrant.pipeline.request import Request
 from warrant.pipeline.grounding import request_atoms, setting_of, settings_for  # noqa: F401 - part of this stage's API
-from warrant.pipeline.trace import Decision, ItemDecision, walk
+from warrant.pipeline.trace import Decision, ItemDecision
 
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
@@ -208,19 +208,31 @@ def _branch_duties(rulebase, request: Request, overrides: dict, duties_of=None):
 
 
 def _assumptions_used(rulebase, items) -> list[str]:
-    names: list[str] = []
+    """The assumptions the decision's proofs and why-nots rest on (a node the prover shares between them
+    is read once)."""
+    names: set = set()
+    seen: set = set()
+
+    def read(node) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        names.update(node.assumptions)
+        if node.kind == "assumption" or (node.kind == "absent" and node.atom and node.atom[0] == ASSUMED):
+            names.update(v for k, v in node.detail if k == "assumption")
+        for child in node.children:
+            read(child)
+
     for item in items:
-        nodes = [n for proof in item.proofs for n in walk(proof)]
+        for proof in item.proofs:
+            read(proof)
         for attempt in item.attempts:
-            nodes += [n for held in attempt.held for n in walk(held)]
+            for held in attempt.held:
+                read(held)
             if attempt.failed is not None:
-                nodes += list(walk(attempt.failed))
-            names.extend(rulebase.rule_assumptions(attempt.rule))
-        for node in nodes:
-            names.extend(node.assumptions)
-            if node.kind == "assumption" or (node.kind == "absent" and node.atom and node.atom[0] == ASSUMED):
-                names.extend(v for k, v in node.detail if k == "assumption")
-    return sorted(set(names))
+                read(attempt.failed)
+            names.update(rulebase.rule_assumptions(attempt.rule))
+    return sorted(names)
 
 
 def exit_code(decisions) -> int:

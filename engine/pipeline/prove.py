@@ -395,39 +395,38 @@ class Prover:
         env = {item_var: item}
         if self.facts is None:
             return 0, False, env
-        by_head = self.program.by_head
+        by_head, static_rows, asserted = self.program.by_head, self._static, self._asserted
         for index, literal in enumerate(body):
-            negated = isinstance(literal, Not)
+            negated = type(literal) is Not
             atom = literal.atom if negated else literal
-            if isinstance(atom, Compare):
-                left, right = (_local(t, env) for t in (atom.left, atom.right))
-                if left is None or right is None or kind_of(left.value) != kind_of(right.value):
+            if type(atom) is Compare:
+                left, right = _bound(atom.left, env), _bound(atom.right, env)
+                if left is _FREE or right is _FREE or kind_of(left) != kind_of(right):
                     return index, False, env
-                holds = _compare(left.value, atom.op, right.value)
+                holds = _compare(left, atom.op, right)
             elif atom.predicate == IN_FORCE:
-                policy = _local(atom.args[0], env)
-                if policy is None:
+                policy = _bound(atom.args[0], env)
+                if policy is _FREE:
                     return index, False, env
-                holds = (policy.value in self.in_force()) != negated
+                holds = (policy in self.in_force()) != negated
             elif atom.predicate in by_head:
                 return index, False, env
             else:
-                args = tuple(_local(a, env) for a in atom.args)
-                static = self._static.get(atom.predicate)
-                if static is not None and None not in args:   # a static set's membership: one lookup
-                    row = tuple((type(a.value), a.value) for a in args)
-                    matches = [tuple(a.value for a in args)] if row in static[1] else []
+                args = tuple(_bound(a, env) for a in atom.args)
+                free = _FREE in args
+                static = static_rows.get(atom.predicate)
+                if static is not None and not free:      # a static set's membership: one lookup
+                    matches = [args] if tuple((type(v), v) for v in args) in static[1] else []
                 else:
-                    matches = [row for row in (static[0] if static else self._asserted.get(atom.predicate, ()))
-                               if all(a is None or a.value == v and type(a.value) is type(v)
-                                      for a, v in zip(args, row))]
-                if negated and None in args or len(matches) > 1:
+                    matches = [row for row in (static[0] if static else asserted.get(atom.predicate, ()))
+                               if all(a is _FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
+                if negated and free or len(matches) > 1:
                     return index, False, env
                 holds = bool(matches) != negated
                 if holds and not negated:
                     found = {}
                     for term, a, v in zip(atom.args, args, matches[0]):
-                        if a is None and found.setdefault(term.name, v) != v:
+                        if a is _FREE and found.setdefault(term.name, v) != v:
                             holds = False            # a variable repeated with two values
                     env.update(found)
             if not holds:
@@ -652,11 +651,14 @@ def _names(literal) -> tuple:
     return tuple(dict.fromkeys(t.name for t in terms if isinstance(t, Var)))
 
 
-def _local(term, env: dict):
-    """A term as a constant, a variable bound in `env` standing for its value; None for an unbound one."""
-    if isinstance(term, Const):
-        return term
-    return Const(env[term.name]) if term.name in env else None
+_FREE = object()     # `_bound`: a variable with no value yet
+
+
+def _bound(term, env: dict):
+    """A term's value: a constant's, or a variable's in `env`; `_FREE` for an unbound variable."""
+    if type(term) is Const:
+        return term.value
+    return env.get(term.name, _FREE)
 
 
 def positive_vars(body) -> list[str]:
