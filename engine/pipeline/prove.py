@@ -278,18 +278,16 @@ class Prover:
         rule = self.program.rules[rule_id]
         body = rule.body
         item_var = rule.head.args[0].name
-        in_force_index = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE
-                               and rule.policy and l.args[0].value == rule.policy), None)   # the policy's gate
+        in_force_index, rest, statement, citations = self.program.memo(("why-not", rule_id),
+                                                                       lambda: self._about(rule_id))
         in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
         would_apply = False
         if not in_force:
-            rest = tuple(l for i, l in enumerate(body) if i != in_force_index)
             known, fails, _ = self._settled_prefix(rest, item_var, item)
             would_apply = False if fails else known == len(rest) or \
                 bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
             if not would_apply:
                 return None
-        source = self.rb.source_rule(rule_id)
         failed, held, bindings = self._first_failure(rule_id, item)
         note = None
         if not in_force:
@@ -299,8 +297,18 @@ class Prover:
             gap = self.lineage_gap(policy.family) if policy.family and not policy.draft else None
             if gap:
                 note += f"; {gap}"
-        return Attempt(rule_id, source.statement if source else "", rule.policy, in_force, failed, held,
-                       would_apply, self.rb.rule_citations(rule_id), note)
+        return Attempt(rule_id, statement, rule.policy, in_force, failed, held, would_apply, citations, note)
+
+    def _about(self, rule_id: str) -> tuple:
+        """What a permission's why-not reads of it whatever the request (once per program): the index of its
+        policy's gate, its body without the gate, its statement and its citations."""
+        rule = self.program.rules[rule_id]
+        body = rule.body
+        gate = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE
+                     and rule.policy and l.args[0].value == rule.policy), None)
+        source = self.rb.source_rule(rule_id)
+        return (gate, tuple(l for i, l in enumerate(body) if i != gate), source.statement if source else "",
+                self.rb.rule_citations(rule_id))
 
     def _for_item(self, key, body: tuple, item_var: str, item) -> tuple[list, list[str]]:
         """(answers, variables) of `body` with `item_var` = `item`, from one question for every item.
