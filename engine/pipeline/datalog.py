@@ -195,6 +195,10 @@ class Program:
             value = self._memo[key] = build()
             return value
 
+    def permissions(self) -> tuple[str, ...]:
+        """The permissions' rule ids, sorted (once per program: a law of dated sets has thousands of rules)."""
+        return self.memo("permissions", lambda: tuple(r for r in sorted(self.rules) if self.rules[r].kind == "permit"))
+
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_memo": {}}       # the rulebase cache stores the program, not what was derived
 

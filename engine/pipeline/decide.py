@@ -70,9 +70,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                     fired_permits[0], item, held, lambda duty: prover.duty_because(item, duty.clause))))
             else:
                 attempts = []
-                for rule_id in sorted(program.rules):
-                    if program.rules[rule_id].kind != "permit":
-                        continue
+                for rule_id in program.permissions():
                     attempt = prover.attempt(rule_id, item)
                     if attempt is not None:
                         attempts.append(attempt)

@@ -293,10 +293,8 @@ class _Search:
     def _permits_in_force(self) -> list[str]:
         program = self.rb.program
         out = []
-        for rule_id in sorted(program.rules):
+        for rule_id in program.permissions():
             rule = program.rules[rule_id]
-            if rule.kind != "permit":
-                continue
             policy = self.rb.checked.policies.get(rule.policy) if rule.policy else None
             if policy is not None and not policy.covers(self.date):
                 continue
