@@ -187,9 +187,18 @@ def _refuse(ignored: list[str], why: str, notes: tuple[str, ...] = ()) -> None:
 
 
 def _load(rules: Optional[List[str]]) -> "warrant.Rulebase":
+    """The one rulebase of a one-shot command (not `serve` or `lsp`, which load and reload their own).
+
+    Such a command is one short process over one large, long-lived rulebase
+    (its parse, its engine's clauses, its batch caches): full collections
+    that rescanned all of it every 25% of growth cost a traced batch on a law
+    of 60 rules a third of its time. So the rulebase is frozen out of the
+    cyclic collector (it lives as long as the command) and collections are
+    rarer; young garbage is still collected."""
     import gc
     rulebase = warrant.load(rules or None)
-    gc.freeze()            # the rulebase lives as long as this command: never rescan it (see `main`)
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     return rulebase
 
 
@@ -769,13 +778,7 @@ def _on_sigterm(signum, frame):
 
 
 def main() -> None:
-    import gc
     import signal
-    # One command is one short process over one large, long-lived rulebase (its parse, its engine's clauses,
-    # its batch caches): full collections that rescan all of it every 25% of growth cost a traced batch on a
-    # law of 60 rules a third of its time. Young objects are still collected often; `_load` freezes what
-    # the rulebase left behind.
-    gc.set_threshold(50_000, 20, 100)
     signal.signal(signal.SIGTERM, _on_sigterm)
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a file-size limit is then an OSError we report, not a kill
