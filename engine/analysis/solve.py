@@ -66,8 +66,10 @@ class Models:
         self.asked = 0          # questions that reached the solver
 
     def satisfiable(self, *formulas) -> bool:
-        for model in self.models:
+        for index, model in enumerate(self.models):
             if all(z3.is_true(model.eval(f, model_completion=True)) for f in formulas):
+                if index:                      # the model that answered is tried first next time
+                    self.models.insert(0, self.models.pop(index))
                 return True
         self.asked += 1
         model = satisfying(self.space, *formulas)
