@@ -58,6 +58,7 @@ class _Findings:
         self.baseline = None
         self.parts = None           # item -> rule -> (kind, its part of the item's outcome), made when first asked
         self.models = None          # the models found so far (`solve.Models`)
+        self._left: dict = {}       # (item, rule) -> where the other rules leave the outcome to it
 
     def ask(self, *formulas) -> bool:
         self.asked += 1
@@ -164,14 +165,25 @@ class _Findings:
             # The outcome is "requested, some permission applies, no prohibition does": it turns on this rule's
             # part exactly where the part changes and the other rules leave the outcome to it (no other
             # permission applies, for a permission; some permission and no other prohibition, for a prohibition).
-            others = {k: _disj([a for r, (kk, a) in parts.items() if kk == k and r != rule.id])
-                      for k in ("permit", "forbid")}
+            left_to_it = self._left_to(item, rule.id, kind)
             changed = z3.Xor(_bool(before, ctx), _bool(after, ctx))
-            left_to_it = [_negate(_bool(others["forbid"], ctx))] + \
-                ([_negate(_bool(others["permit"], ctx))] if kind == "permit" else
-                 [_bool(_disj([a for kk, a in parts.values() if kk == "permit"]), ctx)])
             out.append(_connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), changed] + left_to_it))
         return out
+
+
+    def _left_to(self, item, rule_id: str, kind: str) -> list:
+        """Where the other rules leave the item's outcome to this rule's part (see `_outcome_changes`): the
+        same for every condition of the rule, so made once per item and rule."""
+        key = (item, rule_id)
+        found = self._left.get(key)
+        if found is None:
+            ctx, parts = self.space.ctx, self.parts[item]
+            others = {k: _disj([a for r, (kk, a) in parts.items() if kk == k and r != rule_id])
+                      for k in ("permit", "forbid")}
+            found = self._left[key] = [_negate(_bool(others["forbid"], ctx))] + \
+                ([_negate(_bool(others["permit"], ctx))] if kind == "permit" else
+                 [_bool(_disj([a for kk, a in parts.values() if kk == "permit"]), ctx)])
+        return found
 
 
 def _why_redundant(source, condition) -> str:
