@@ -45,6 +45,18 @@ def test_relevance_and_per_item_caches_are_exact(rulebase, at, assume, drafts):
     assert decider.evaluations < len(requests) / 2     # the caches did real work
 
 
+def test_per_rule_conclusions_stay_exact_when_their_cache_forgets(rulebase):
+    """A per-rule cache that forgets its oldest half while a request's missing rules are filled must not
+    lose the entries that request had already found (a long batch fills the cache)."""
+    from warrant.batch.cache import Bounded
+    decider = BatchDecider(rulebase, trace="none")
+    assert decider.per_rule
+    decider.conclusions_of = Bounded(12)            # forgets on nearly every fill
+    decider.answered = Bounded(1)
+    for request in [request_from_data(r) for r in generate(300, seed=9)]:
+        assert decider.outcome(request) == decide_outcomes(rulebase, request), request.id
+
+
 def test_refused_traces_are_full_decisions(rulebase):
     records = list(decide_lines(rulebase, [json.dumps(r) for r in generate(60, seed=3)], trace="refused"))
     refused = [r for r in records if r["outcome"] != "permitted"]

@@ -211,32 +211,35 @@ class BatchDecider:
         is asked about those rules alone (`_fill_rules`); where many are, one evaluation fills every
         rule's entry for this request (`_fill`)."""
         known = self.conclusions_of
-        missing = {head for rules in keyed for head, key in rules if key not in known}
+        found = {key: known.get(key) for rules in keyed for _, key in rules}   # read before any fill evicts
+        missing = {head for rules in keyed for head, key in rules if found[key] is None}
         if len(missing) > FEW_RULES:
             return self._fill(request, keyed)
         if missing:
-            self._fill_rules(request, keyed, missing)
+            found.update(self._fill_rules(request, keyed, missing))
         permits, forbids = [], []
         for item, rules in zip(request.items, keyed):
             for head, key in rules:
-                if known.get(key):
+                if found[key]:
                     (permits if head[0] == PERMIT else forbids).append((item, head[1]))
         order = lambda row: (value_key(row[0]), value_key(row[1]))      # noqa: E731 - as the engine sorts
         return sorted(permits, key=order), sorted(forbids, key=order)
 
-    def _fill_rules(self, request, keyed: list, heads: set) -> None:
-        """Each rule's entry for this request, for the rules `heads` names: the engine asked, in one session
-        of the request's facts, what each of them concludes (a question about one rule evaluates that
-        rule alone, not the law)."""
+    def _fill_rules(self, request, keyed: list, heads: set) -> dict:
+        """Each rule's entry for this request, for the rules `heads` names (key -> it concludes, also kept):
+        the engine asked, in one session of the request's facts, what each of them concludes (a question
+        about one rule evaluates that rule alone, not the law)."""
         self.evaluations += 1
         found = set()
         for head, rows in zip(sorted(heads), conclusions(self.rulebase, request, at=self.at, assume=self.assume,
                                                          drafts=self.drafts, rules=sorted(heads))):
             found |= {(head, item) for item, _ in rows}
+        filled = {}
         for item, rules in zip(request.items, keyed):
             for head, key in rules:
                 if head in heads:
-                    self.conclusions_of[key] = (head, item) in found
+                    filled[key] = self.conclusions_of[key] = (head, item) in found
+        return filled
 
     def _fill(self, request, keyed: list) -> tuple[list, list]:
         self.evaluations += 1
