@@ -110,7 +110,7 @@ def find_differences(finder, before, after, pin=()) -> list[Difference]:
     for rule_id, how in sorted(order, key=lambda key: key[1] in basis):       # outcomes first, then bases
         items, formulas = found[(rule_id, how)]
         kind = dict(rules)[rule_id]
-        difference = _difference(finder, before, after, rule_id, kind, how, items, pin)
+        difference = _difference(finder, before, after, rule_id, kind, how, items, pin, applies_of)
         difference.formulas = formulas
         differences.append(difference)
     return differences
@@ -126,14 +126,10 @@ def _candidate_rules(*programs) -> list[tuple[str, str]]:
     return sorted(kinds.items())
 
 
-def _applies(side: Side, predicate: str, item: int, code: int):
-    """The rule (by its id's code) concludes `predicate(item, rule)` on this side: True, False or a formula."""
-    return concluding_about([(g, v) for g, v in side.tuples(predicate) if len(v) >= 2 and v[1] == code], item)
-
-
 class _Applies:
-    """`_applies`, with each side's conclusions grouped by rule once and each answer formed once (a rule's
-    basis question reads every earlier permission's, for every item)."""
+    """Whether a rule (by its id's code) concludes `predicate(item, rule)` on a side: True, False or a
+    formula; each side's conclusions grouped by rule once and each answer formed once (a rule's basis
+    question reads every earlier permission's, for every item)."""
 
     def __init__(self):
         self.groups: dict = {}
@@ -162,7 +158,7 @@ def _bool(value, ctx):
     return z3.BoolVal(value, ctx) if isinstance(value, bool) else value
 
 
-def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names, rule_id, applies_of=_applies):
+def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names, rule_id, applies_of):
     """(how, formula) for each change this rule may cause to this item."""
     ctx = permitted[0].ctx
     was, now = (_bool(a, ctx) for a in applies)
@@ -186,7 +182,7 @@ def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names
         yield "becomes the basis", _connect(z3.Z3_mk_and, both + [decides[1], _negate(decides[0])])
 
 
-def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Difference:
+def _difference(finder, before, after, rule_id, kind, how, items, pin, applies_of) -> Difference:
     """The difference with its witness (first item), confirmed by the engine under both sides."""
     from warrant.analysis.solve import canonical_model
     from warrant.pipeline.decide import decide_outcomes
@@ -199,11 +195,11 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin) -> Differ
     code = space.names.encode(rule_id)
     ctx = space.ctx
     permitted = (finder.permitted(0, item), finder.permitted(1, item))
-    was, now = (_bool(_applies(side, FORBID if kind == "forbid" else PERMIT, item, code), ctx)
+    was, now = (_bool(applies_of(side, FORBID if kind == "forbid" else PERMIT, item, code), ctx)
                 for side in finder.sides)
     formulas = [f for f in _questions(kind, (was, now), permitted, False, finder.sides,
                                       _candidate_rules(before.rulebase.program, after.rulebase.program), item,
-                                      space.names, rule_id) if f[0] == how]
+                                      space.names, rule_id, applies_of) if f[0] == how]
     model = canonical_model(space, finder.solver, [*pin, formulas[0][1]], finder._tally)
     if model is None:
         raise InternalError(f"a difference without a request in it ({rule_id} {how})")

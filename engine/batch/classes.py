@@ -122,11 +122,15 @@ class Abstraction:
         for item in request.items:
             mine, reads = (live, relevant) if live is None else self.relevance.for_item(live, item)
             facts = self._facts(request, date, reads, skip=("requested",) + tuple(self.item_keyed))
-            keyed = tuple(sorted(((f.predicate, f.args) for f in request.facts
-                                  if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr))
-            keys.append((mine, facts, item, keyed, request.assume, request.drafts))
+            keys.append((mine, facts, item, self._of_item(request, item), request.assume, request.drafts))
         return keys
 
+    def _of_item(self, request, item) -> tuple:
+        """The request's facts read only of the item being decided (`item_keyed`) that are about `item`."""
+        if not self.item_keyed:
+            return ()
+        return tuple(sorted(((f.predicate, f.args) for f in request.facts
+                             if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr))
 
     def rule_keys(self, request, date=None) -> list | None:
         """Per requested item, ((head, key), ...): one key for each permission and prohibition that can
@@ -172,9 +176,7 @@ class Abstraction:
 
         keys = []
         for item in request.items:
-            keyed = tuple(sorted(((f.predicate, f.args) for f in request.facts
-                                  if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr)) \
-                if self.item_keyed else ()
+            keyed = self._of_item(request, item)
             keys.append(tuple((head, (head, own, facts_read(reads, cuts), about,
                                       tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
                                       request.drafts))

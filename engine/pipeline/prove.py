@@ -16,6 +16,7 @@ from warrant.pipeline import syntax as S
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.evaluate import Session
 from warrant.pipeline.judgement import answered
+from warrant.pipeline.unfold import terms
 from warrant.pipeline.syntax import effect_text, in_effect
 from warrant.pipeline.trace import Attempt, TraceNode
 from warrant.pipeline.values import show
@@ -43,9 +44,10 @@ class Prover:
         self._proved: dict = {}      # ground atom -> its proof from no enclosing one (`prove_atom`)
         self._nodes: dict = {}       # (what, literal, its variables' values) -> a why-not's node (`_shared`)
         self._names = rulebase.program.memo("literal variables", dict)   # id of a rule's literal -> (number, vars)
+        self._numbers = rulebase.program.memo("literal numbers", dict)   # a literal -> its number (equal ones share)
         self.permitted = None        # the engine's (item, permission) answers, when the caller has asked them
         self.facts = facts           # the atoms the session asserted, when the caller gives them
-        self._asserted: dict = {}    # predicate -> the argument rows of those atoms and of the static sets
+        self._asserted: dict = {}    # predicate -> the argument rows of those atoms (static sets: `_static`)
         for atom in facts or ():
             self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
         self._static = rulebase.program.memo("static rows", lambda: _rows_of(rulebase.program.set_facts))
@@ -378,7 +380,7 @@ class Prover:
         literal = key[1]
         known = self._names.get(id(literal))      # the program's own literals: alive as long as it is
         if known is None:                         # equal literals of different rules share one number
-            numbers = self._names.setdefault("numbers", {})
+            numbers = self._numbers
             known = self._names[id(literal)] = (numbers.setdefault(literal, len(numbers)), _names(literal))
         found_key = (key[0], known[0], tuple(env.get(n) for n in known[1]))
         found = self._nodes.get(found_key, self)
@@ -654,9 +656,7 @@ def _rows_of(atoms) -> dict:
 
 def _names(literal) -> tuple:
     """The variables of a literal, in order."""
-    atom = literal.atom if isinstance(literal, Not) else literal
-    terms = (atom.left, atom.right) if isinstance(atom, Compare) else atom.args
-    return tuple(dict.fromkeys(t.name for t in terms if isinstance(t, Var)))
+    return tuple(dict.fromkeys(t.name for t in terms(literal) if isinstance(t, Var)))
 
 
 _FREE = object()     # `_bound`: a variable with no value yet

@@ -13,7 +13,7 @@ import datetime as _dt
 import itertools
 
 from warrant.pipeline.datalog import Atom, Compare, Const, Not, Var
-from warrant.pipeline.values import Money, Months, kind_of
+from warrant.pipeline.values import Money, Months, kind_of, order_key
 
 MAX_DEPTH = 16           # definitions built on definitions followed along one chain, at most
 
@@ -180,14 +180,7 @@ def value(term, env):
     return env[term.name] if isinstance(term, Var) else term.value
 
 
-def order(value):
-    if isinstance(value, Money):
-        return value.pence
-    if isinstance(value, Months):
-        return value.count
-    if isinstance(value, _dt.date):
-        return value.toordinal()
-    return value
+order = order_key        # where a value sorts among others of its kind (pipeline/values.py)
 
 
 def holds(compare: Compare, env) -> bool:
