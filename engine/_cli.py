@@ -394,6 +394,8 @@ def check(
                                      max=warrant.MAX_TIME_LIMIT,
                                      help="Bound on the exact analysis (findings and invariants together); "
                                           "what it does not finish is reported as not proved."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for a long exact analysis "
+                                                           "(0: one per core; the findings are the same)."),
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants.
 
@@ -405,7 +407,7 @@ def check(
     """
     report = warrant.check(list(paths or []) + list(rules or []), invariants=invariants,
                            counterexamples=counterexamples, outcome_redundancy=outcome_redundancy,
-                           time_limit=time_limit)
+                           time_limit=time_limit, jobs=jobs)
     _write(report.render(fmt.value))
     raise typer.Exit(report.exit_code)
 

@@ -109,7 +109,7 @@ def load(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *
 @_public
 def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, *, invariants: bool = True,
           time_limit: float | None = None, counterexamples: str | os.PathLike | None = None,
-          outcome_redundancy: bool = False, texts: Mapping[str, str] | None = None) -> Report:
+          outcome_redundancy: bool = False, texts: Mapping[str, str] | None = None, jobs: int = 1) -> Report:
     """Every finding of `warrant check` on some rule files, as data: never raises for the author's errors.
 
     `invariants=False` skips the exact analysis (proofs and findings C129-C132);
@@ -118,7 +118,10 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
     adds C133; `time_limit` bounds the exact analysis (seconds). `texts` maps
     a rule file's path to its text as an editor holds it, unsaved: read
     instead of the disk (a path not on disk is added to the rulebase). A
-    diagnostic's `related` spans are the other places it names."""
+    diagnostic's `related` spans are the other places it names. `jobs` > 1
+    (0: one per core) lets a long exact analysis fork worker processes: only
+    from a program with no other threads (as the CLI is); the default keeps
+    to this one."""
     from warrant.author.lint import lint
     from warrant.pipeline.record import files_digest
     from warrant.pipeline.rulebase import resolve_rules, rule_files
@@ -128,7 +131,7 @@ def check(rules: str | os.PathLike | Iterable[str | os.PathLike] | None = None, 
         raise WarrantError.at("O005", "outcome redundancy (C133) is an exact finding: drop --no-invariants")
     chosen = resolve_rules(_paths(rules))
     report = lint(chosen, invariants, os.fspath(counterexamples) if counterexamples is not None else None,
-                  outcome_redundancy, _time_limit(time_limit), _texts(texts))
+                  outcome_redundancy, _time_limit(time_limit), _texts(texts), _jobs(jobs) or os.cpu_count() or 1)
     digest = files_digest(rule_files(chosen), chosen[0] if len(chosen) == 1 and os.path.isdir(chosen[0]) else None)
     return Report(tuple(report.diagnostics), tuple(r.to_json() for r in report.invariants), digest, report)
 

@@ -118,6 +118,29 @@ def test_shipped_and_second_rulebase_have_no_exact_findings():
     assert exact_findings(load_rulebase([GDPR])) == []
 
 
+FERPA = os.path.join(ROOT, "examples", "rulebases", "ferpa_99_31")
+
+
+def test_exact_findings_shared_among_workers_are_the_same_findings(monkeypatch):
+    """Forked at once (no warm-up), two workers find what one process finds, in the same order; a
+    question cap reached by both is said once."""
+    from warrant.analysis import findings
+    rulebase = load_rulebase([FERPA])
+    alone = findings.exact_findings(rulebase, outcome_redundancy=True)
+    assert [d.code for d in alone].count("C133") == 5
+    monkeypatch.setattr(findings, "FORK_AFTER", -1.0)
+    monkeypatch.setattr(findings, "FORK_WORTH", -1.0)
+    forked = os.getpid()
+    monkeypatch.setattr(findings, "_examine_in_worker",
+                        lambda rule_id: (os.getpid() != forked or pytest.fail("not forked"))
+                        and findings._WORKER["findings"].examined(rule_id))
+    shared = findings.exact_findings(rulebase, outcome_redundancy=True, jobs=2)
+    assert [d.to_json() for d in shared] == [d.to_json() for d in alone]
+    monkeypatch.setattr(findings, "MAX_QUESTIONS", 60)
+    capped = findings.exact_findings(rulebase, jobs=2)
+    assert [d.message.startswith(findings.CAPPED) for d in capped].count(True) == 1
+
+
 def test_outcome_redundancy_is_confirmed_by_diffing_the_rules_without_the_condition(tmp_path):
     """C133 says removing `requester(home_office)` from a permission changes no decision: `warrant diff` agrees."""
     import shutil

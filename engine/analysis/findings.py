@@ -21,6 +21,9 @@ the check says so instead of guessing.
 """
 from __future__ import annotations
 
+import os
+import time
+
 import z3
 
 from warrant.analysis import budget
@@ -30,16 +33,28 @@ from warrant.pipeline.datalog import FORBID, IN_FORCE, is_safe
 from warrant.pipeline.errors import Diagnostic
 
 MAX_QUESTIONS = 2000        # solver questions one check asks, at most (then the rest are skipped, and said)
+CAPPED = "redundant conditions not looked for past"
+FORK_AFTER = 0.2            # seconds this process examines rules alone before sharing the rest (`run(jobs=)`)
+FORK_WORTH = 0.3            # seconds the rules left should take this process, at least, to repay forking
+_WORKER: dict = {}          # in a forked worker: the `_Findings` it inherited
 
 
-def exact_findings(rulebase, outcome_redundancy: bool = False) -> list[Diagnostic]:
-    """The dead, shadowed, redundant and unreachable findings of one rulebase, in rule order."""
+def _examine_in_worker(rule_id: str) -> tuple[list, bool]:
+    return _WORKER["findings"].examined(rule_id)
+
+
+def exact_findings(rulebase, outcome_redundancy: bool = False, jobs: int = 1) -> list[Diagnostic]:
+    """The dead, shadowed, redundant and unreachable findings of one rulebase, in rule order.
+
+    `jobs` > 1 lets a long examination fork that many worker processes
+    (`_Findings.run`): only from a process that has no other threads, as the
+    CLI is; the API and the language server keep to one."""
     found: list[Diagnostic] = []
     try:
         space = Space([rulebase])
         side = Side(space, rulebase)
         items = space.item_codes()
-        for diagnostic in _Findings(rulebase, space, side, items, outcome_redundancy).run():
+        for diagnostic in _Findings(rulebase, space, side, items, outcome_redundancy).run(jobs):
             found.append(diagnostic)
     except budget.Stopped as stop:           # before the rules (the policies' reachability): say so
         found.append(Diagnostic("C134", f"exact findings stopped: {stop.reason}", None, "warning",
@@ -55,6 +70,7 @@ class _Findings:
         self.rb, self.space, self.side, self.items = rulebase, space, side, items
         self.outcome_redundancy = outcome_redundancy
         self.asked = 0
+        self.cap = MAX_QUESTIONS     # this process's share of the questions (see `_shared`)
         self.baseline = None
         self.parts = None           # item -> rule -> (kind, its part of the item's outcome), made when first asked
         self.models = None          # the models found so far (`solve.Models`)
@@ -66,29 +82,70 @@ class _Findings:
             self.models = Models(self.space)
         return self.models.satisfiable(*formulas)
 
-    def run(self):
+    def run(self, jobs: int = 1):
+        """The findings in rule order. With `jobs` > 1, the rules left once this process has examined rules
+        alone for FORK_AFTER seconds are shared out among forked workers (see `_shared`), if they would take
+        it FORK_WORTH seconds more at its rate so far."""
         checked = self.rb.checked
-        program = self.rb.program
         for name in sorted(checked.policies):
             policy = checked.policies[name]
             reachable = self.side.member(IN_FORCE, (self.space.names.encode(name),))
             if reachable is False or (reachable is not True and not self.ask(reachable)):
                 yield Diagnostic("C132", f"policy `{name}` is never in force for any request", policy.span,
                                  "warning", ("no date, assumption or draft setting reaches its period",))
-        for rule_id in sorted(program.rules):
-            rule = program.rules[rule_id]
-            source = checked.rules.get(rule_id)
-            if source is None:
-                continue
-            budget.note(f"exact findings: {rule_id}")
-            try:
-                found = list(self.examine(rule, source))
-            except budget.Stopped as stop:
-                yield from found_so_far(stop, rule_id, source)
-                if stop.time_bound:
-                    return
-                continue
+        rule_ids = [r for r in sorted(self.rb.program.rules) if r in checked.rules]
+        started = time.perf_counter()
+        for index, rule_id in enumerate(rule_ids):
+            spent = time.perf_counter() - started
+            if jobs > 1 and spent > FORK_AFTER and spent / max(index, 1) * (len(rule_ids) - index) > FORK_WORTH:
+                yield from self._shared(rule_ids[index:], jobs)
+                return
+            found, time_bound = self.examined(rule_id)
             yield from found
+            if time_bound:
+                return
+
+    def examined(self, rule_id: str) -> tuple[list, bool]:
+        """(the findings on one rule, whether the analysis's time ran out on it)."""
+        source = self.rb.checked.rules[rule_id]
+        budget.note(f"exact findings: {rule_id}")
+        try:
+            return list(self.examine(self.rb.program.rules[rule_id], source)), False
+        except budget.Stopped as stop:
+            return list(found_so_far(stop, rule_id, source)), stop.time_bound
+
+    def _shared(self, rule_ids: list, jobs: int):
+        """The rules' findings from `jobs` forked workers, in rule order, as `run` would yield them.
+
+        Each worker starts from this process's state (the encodings and
+        models made so far) and takes the rules round-robin, so one slow rule
+        does not hold the others up for long. Every answer is exact, so which
+        process asks a question does not change a finding; the question cap
+        (MAX_QUESTIONS) is shared out evenly among the workers, so a check
+        that reaches it may examine other rules than one process would."""
+        from warrant.batch.batch import worker_start
+        from warrant.batch.pool import WorkerDied, WorkerFailed, ordered_map
+        from warrant.pipeline.errors import InternalError
+        self.cap = self.asked + max(0, MAX_QUESTIONS - self.asked) // jobs
+        _WORKER["findings"] = self
+        parent = os.getpid()
+        try:
+            for rule_id, (found, time_bound) in ordered_map(_examine_in_worker, rule_ids, jobs,
+                                                            start=lambda: worker_start(parent), depth=4):
+                for diagnostic in found:
+                    if diagnostic.message.startswith(CAPPED):
+                        if self.__dict__.get("_said"):
+                            continue
+                        self._said = True
+                    yield diagnostic
+                if time_bound:
+                    return
+        except WorkerDied:
+            raise InternalError("a worker process of the exact findings died (killed, or out of memory)") from None
+        except WorkerFailed as failed:
+            raise InternalError(f"a worker of the exact findings failed: {failed}") from None
+        finally:
+            _WORKER.clear()
 
     def examine(self, rule, source):
         """The findings on one rule (C129, C130, then C131/C133 on each condition)."""
@@ -118,11 +175,11 @@ class _Findings:
             position = rule.source_order[index] if index < len(rule.source_order) else -1
             if position < 0 or position >= len(source.body) or not _removable(rule, index):
                 continue
-            if self.asked >= MAX_QUESTIONS:
+            if self.asked >= self.cap:
                 if not self.__dict__.get("_said"):
                     self._said = True
-                    yield Diagnostic("C131", f"redundant conditions not looked for past {MAX_QUESTIONS:,} solver "
-                                             "questions: the rest of the rules were not examined", None, "warning")
+                    yield Diagnostic("C131", f"{CAPPED} {MAX_QUESTIONS:,} solver questions: the rest of the rules "
+                                             "were not examined", None, "warning")
                 return
             variant = self.side.variant(rule.id, rule.body[:index] + rule.body[index + 1:])
             condition = source.body[position]

@@ -58,7 +58,7 @@ class LintReport:
 
 def lint(paths: list[str], invariants: bool = True, counterexamples: str | None = None,
          outcome_redundancy: bool = False, time_limit: float = DEFAULT_SECONDS,
-         texts: dict[str, str] | None = None) -> LintReport:
+         texts: dict[str, str] | None = None, jobs: int = 1) -> LintReport:
     front = front_half(rule_files(paths), texts)  # the pipeline's own front half, its diagnostics kept
     report = LintReport(list(front.diagnostics))
     if front.checked is None or report.failed or not invariants:
@@ -67,7 +67,7 @@ def lint(paths: list[str], invariants: bool = True, counterexamples: str | None 
     rulebase = Rulebase(front.checked, compile_rulebase(front.checked), list(front.files))
     from warrant.analysis.findings import exact_findings
     with bounded(Budget(time_limit, "check")):
-        report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy))
+        report.diagnostics.extend(exact_findings(rulebase, outcome_redundancy, jobs))
         report.invariants = check_invariants(rulebase)
     for result in report.invariants:
         if result.method == "stopped":
