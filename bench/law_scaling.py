@@ -17,8 +17,11 @@ examples/rulebases/ferpa_99_31, each with its own distribution, golden
 cases and a changeover: 2018-05-09 and 2012-01-03) it prints, as whole `warrant` processes on this machine, the median
 of --rounds runs of: decisions/s of a plain batch (`--trace none`) with
 `--jobs 1` and `--jobs 2`, of a refusal-traced batch (`--jobs 2`), the
-cost per case of `warrant test`, `warrant check`, a diff across one
-changeover of the dated set, and `impact` over 2,000 requests across it.
+cost per case of `warrant test`, `warrant check`, `check
+--outcome-redundancy` (C133), a diff across one changeover of the dated
+set, a `diff --assume` of the law's first two on/off assumptions turned
+the other way ("-" for a law with none), and `impact` over 2,000 requests
+across the changeover.
 A figure past --cap seconds is cut and shown as ">cap". `--engine REV` runs
 the engine of a git revision (checked out in a temporary worktree, put first
 on PYTHONPATH) on the same laws and inputs: the "before" of a change.
@@ -165,14 +168,33 @@ def figures(name: str, rules: str, changeover: tuple[str, str], args, cases: str
                           "--out", os.path.join(folder, "o3")], r, cap, cwd)
         test = median(["test", cases, "--rules", rules], r, cap, cwd)
         check = median(["check", "--rules", rules], r, cap, cwd)
+        redundancy = median(["check", "--rules", rules, "--outcome-redundancy"], r, cap, cwd)
         diff = median(["diff", "--rules", rules, *at], r, cap, cwd)
+        flips = assumption_flips(rules)
+        assumed = median(["diff", "--rules", rules, *flips], r, cap, cwd) if flips else NOT_ASKED
         impacted = median(["impact", impact, "--rules", rules, *at], r, cap, cwd)
     rate = lambda n, s: None if s is None else n / s       # noqa: E731
     return [name, rate(args.requests, plain1), rate(args.requests, plain2), rate(args.traced, refused),
-            None if test is None else test / count, check, diff, impacted]
+            None if test is None else test / count, check, redundancy, diff, assumed, impacted]
+
+
+NOT_ASKED = "-"      # a figure the law has nothing to measure with (a diff --assume of a law with no assumptions)
+
+
+def assumption_flips(rules: str) -> list[str]:
+    """`--assume NAME=on|off` against the default of the law's first two on/off assumptions (by name)."""
+    sys.path.insert(0, ROOT)
+    import warrant
+    found = []
+    for entry in warrant.load(rules, cache=False).about()["assumptions"]:
+        if entry.get("default") in ("on", "off") and len(found) < 4:
+            found += ["--assume", f"{entry['name']}={'off' if entry['default'] == 'on' else 'on'}"]
+    return found
 
 
 def cell(value, width: int, form: str, cap: float) -> str:
+    if value == NOT_ASKED:
+        return f"{NOT_ASKED:>{width}}"
     return f"{'>' + format(cap, '.0f') + ' s':>{width}}" if value is None else f"{value:>{width}{form}}"
 
 
@@ -211,14 +233,15 @@ def main(args=None) -> int:
     print(f"whole processes, medians of {args.rounds} runs; {args.requests} plain and {args.traced} "
           f"refusal-traced requests; impact over 2,000; {os.cpu_count()} cores")
     head = (f"{'law':<30} {'plain/s j1':>10} {'plain/s j2':>10} {'traced/s':>9} {'test ms/case':>12} "
-            f"{'check s':>8} {'diff s':>7} {'impact s':>8}")
+            f"{'check s':>8} {'C133 s':>7} {'diff s':>7} {'assume s':>8} {'impact s':>8}")
     print(head)
     def show(row) -> None:
-        name, p1, p2, tr, test, check, diff, impacted = row
+        name, p1, p2, tr, test, check, redundancy, diff, assumed, impacted = row
         c = args.cap
         print(f"{name:<30} {cell(p1, 10, ',.0f', c)} {cell(p2, 10, ',.0f', c)} {cell(tr, 9, ',.0f', c)} "
               f"{cell(None if test is None else test * 1000, 12, '.1f', c)} {cell(check, 8, '.2f', c)} "
-              f"{cell(diff, 7, '.2f', c)} {cell(impacted, 8, '.2f', c)}", flush=True)
+              f"{cell(redundancy, 7, '.2f', c)} {cell(diff, 7, '.2f', c)} {cell(assumed, 8, '.2f', c)} "
+              f"{cell(impacted, 8, '.2f', c)}", flush=True)
 
     show(figures("shipped (rules/)", os.path.join(ROOT, "rules"), ("2018-05-08", "2018-05-09"), args,
                  os.path.join(ROOT, "tests", "golden", "decisions")))
