@@ -278,6 +278,42 @@ def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
             assert decider.evaluations < decided / 2
 
 
+def test_a_judgements_answer_keeps_the_keys_of_the_rules_that_do_not_read_it(tmp_path):
+    """The answers to a request's open judgements are keyed from the last answer's keys: a rule that reads
+    none of the facts in which they differ keeps its key (the same object, its conclusion not looked up
+    again); a rule that reads the judgement gets a new one, equal to a fresh keying's."""
+    import warrant
+    from bench.law_scaling import law_files
+    from warrant.batch.classes import Abstraction
+    from warrant.pipeline.judgement import answering, open_questions
+    from warrant.pipeline.request import request_from_data as from_data
+    for name, text in law_files(3).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    api = warrant.load(str(tmp_path), cache=False)
+    loaded = api._loaded
+    tried = 0
+    for document in api.generate(200, seed=5):
+        request = from_data(dict(document), vocabulary=loaded.program.vocabulary)
+        questions = open_questions(loaded, request)
+        if not questions or len(request.items) != 1:
+            continue
+        no_world = answering(request, tuple((q, False) for q in questions))
+        yes_world = answering(request, ((questions[0], True),) + tuple((q, False) for q in questions[1:]))
+        abstraction = Abstraction.of(loaded.program)
+        no, yes = abstraction.rule_keys(no_world), abstraction.rule_keys(yes_world)
+        assert yes == Abstraction.of(loaded.program).rule_keys(yes_world)       # as a fresh keying has it
+        live, _ = abstraction._live(yes_world, None)
+        if live is not abstraction._live(no_world, None)[0]:
+            continue                   # the answer changed which ways are live: every key is made afresh
+        judgement = "u_" + questions[0].predicate
+        reads = {head: r for head, _, r, _, _ in abstraction.relevance.for_item_rules(live, request.items[0])}
+        kept = [(head, key is before) for (head, key), (_, before) in zip(yes[0], no[0])]
+        assert [h for h, _ in yes[0]] == [h for h, _ in no[0]]
+        assert all(same == (judgement not in reads[h]) for h, same in kept), kept
+        tried += any(not same for _, same in kept) and any(same for _, same in kept)
+    assert tried >= 5
+
+
 def test_relevance_prunes_ways_that_cannot_hold_and_keeps_dated_sets_whole():
     """The relevance unfolding reads a one-valued field once (two reads are one value), drops a way whose
     comparisons of that value cannot all hold, and keeps a dated set as one check on the request's date."""

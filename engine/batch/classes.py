@@ -27,6 +27,7 @@ class Abstraction:
     live_cache: dict = None
     checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
     item_keyed: frozenset = frozenset()  # request facts read only of the item being decided (`item_keyed`)
+    previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -132,6 +133,16 @@ class Abstraction:
         return tuple(sorted(((f.predicate, f.args) for f in request.facts
                              if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr))
 
+    def _view(self, view: tuple) -> tuple:
+        """(cuts by kind, literal patterns by predicate) of a rule's view (`Relevance._cuts`), as mappings."""
+        views = self.__dict__.setdefault("views", {})
+        found = views.get(id(view))
+        if found is None or found[0] is not view:
+            if len(views) >= 20_000:
+                views.clear()
+            found = views[id(view)] = (view, dict(view[0]), dict(view[1]))
+        return found[1], found[2]
+
     def rule_keys(self, request, date=None) -> list | None:
         """Per requested item, ((head, key), ...): one key for each permission and prohibition that can
         conclude about it, holding only what that rule's conclusion depends on (None without a relevance).
@@ -147,40 +158,60 @@ class Abstraction:
         live, _ = self._live(request, date)
         if live is None:
             return None
+        facts, setting = request.facts, (date, request.items, request.assume, request.drafts)
+        # The answers to one request's open judgements are requests that add a few facts to its own (the
+        # worlds of engine/pipeline/judgement.py): a rule that reads none of the facts in which this request
+        # and the last one keyed differ keeps the last one's key, the same object (see `changed`).
+        previous = self.previous
+        changed = None
+        if previous is not None and previous[0] is live and previous[1] == setting:
+            earlier = previous[2]
+            common = 0
+            for a, b in zip(earlier, facts):
+                if a is not b:
+                    break
+                common += 1
+            changed = frozenset("u_" + f.predicate for f in earlier[common:]) | \
+                frozenset("u_" + f.predicate for f in facts[common:])
         skip = ("requested",) + tuple(self.item_keyed)
         read = [("u_" + fact.predicate, fact.predicate,
                  (date,) if date is not None and fact.predicate == "request_date" else fact.args)
-                for fact in request.facts if fact.predicate not in skip]
-        subsets: dict = {}
+                for fact in facts if fact.predicate not in skip]
+        subsets: dict = {}     # (id(reads), id(view)) -> (reads, view, rows): the objects kept, so ids stay theirs
 
         def facts_read(reads: frozenset, view: tuple) -> tuple:
             """The facts the rule reads that its literals can match (`Relevance._cuts`), each value
             abstracted to its class among the rule's own cut points."""
-            found = subsets.get((reads, view))
-            if found is None:
-                renamed: dict = {}
-                rows = []
-                cuts, patterns = view
-                by_kind, shapes = dict(cuts), dict(patterns)
-                for predicate, name, args in read:
-                    if predicate not in reads:
-                        continue
-                    shape = shapes.get(predicate)
-                    if shape is not None and not any(len(s) == len(args) and
-                                                     all(v is None or v == a for v, a in zip(s, args))
-                                                     for s in shape):
-                        continue
-                    rows.append((name, tuple(self._class_of(v, renamed, by_kind) for v in args)))
-                found = subsets[(reads, view)] = tuple(rows)
+            hit = subsets.get((id(reads), id(view)))
+            if hit is not None and hit[0] is reads and hit[1] is view:
+                return hit[2]
+            renamed: dict = {}
+            rows = []
+            by_kind, shapes = self._view(view)
+            for predicate, name, args in read:
+                if predicate not in reads:
+                    continue
+                shape = shapes.get(predicate)
+                if shape is not None and not any(len(s) == len(args) and
+                                                 all(v is None or v == a for v, a in zip(s, args))
+                                                 for s in shape):
+                    continue
+                rows.append((name, tuple(self._class_of(v, renamed, by_kind) for v in args)))
+            found = tuple(rows)
+            subsets[(id(reads), id(view))] = (reads, view, found)
             return found
 
         keys = []
-        for item in request.items:
+        for index, item in enumerate(request.items):
             keyed = self._of_item(request, item)
-            keys.append(tuple((head, (head, own, facts_read(reads, cuts), about,
+            before = previous[3][index] if changed is not None else None
+            keys.append(tuple(before[number] if before is not None and not reads & changed else
+                              (head, (head, own, facts_read(reads, cuts), about,
                                       tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
                                       request.drafts))
-                              for head, own, reads, cuts, about in self.relevance.for_item_rules(live, item)))
+                              for number, (head, own, reads, cuts, about)
+                              in enumerate(self.relevance.for_item_rules(live, item))))
+        self.previous = (live, setting, facts, keys)
         return keys
 
 

@@ -44,6 +44,7 @@ class BatchDecider:
         self.per_rule = self.per_item and self.abstraction.relevance is not None
         self.conclusions_of: dict = Bounded(500_000)   # a rule's key (`Abstraction.rule_keys`) -> it concludes
         self.answered: dict = Bounded(20_000)         # a request's facts -> its outcome (`_answered_outcome`)
+        self.last_found: dict = {}                    # id(key) -> (key, it concludes) of the last `_by_rules`
         self.traces: dict = Bounded(2_000)      # whole traces are large; only exact repeats hit
         self.settings: dict = Bounded(10_000)    # (request's assume, drafts) -> settings in effect
         self.shapes = Shapes(rulebase.program, at)
@@ -210,17 +211,25 @@ class BatchDecider:
         """The conclusions from each rule's cached one. Where a few rules' entries are missing, the engine
         is asked about those rules alone (`_fill_rules`); where many are, one evaluation fills every
         rule's entry for this request (`_fill`)."""
-        known = self.conclusions_of
-        found = {key: known.get(key) for rules in keyed for _, key in rules}   # read before any fill evicts
-        missing = {head for rules in keyed for head, key in rules if found[key] is None}
+        known, last = self.conclusions_of, self.last_found
+        # read before any fill evicts; a key the last request also had (the same object: `rule_keys` keeps
+        # the keys a judgement's answer cannot change) is not looked up again
+        found = [[hit[1] if (hit := last.get(id(key))) is not None and hit[0] is key else known.get(key)
+                  for _, key in rules] for rules in keyed]
+        missing = {head for rules, row in zip(keyed, found) for (head, _), value in zip(rules, row) if value is None}
         if len(missing) > FEW_RULES:
+            self.last_found = {}
             return self._fill(request, keyed)
         if missing:
-            found.update(self._fill_rules(request, keyed, missing))
+            filled = self._fill_rules(request, keyed, missing)
+            found = [[filled[key] if value is None else value for (_, key), value in zip(rules, row)]
+                     for rules, row in zip(keyed, found)]
+        self.last_found = {id(key): (key, value) for rules, row in zip(keyed, found)
+                           for (_, key), value in zip(rules, row)}
         permits, forbids = [], []
-        for item, rules in zip(request.items, keyed):
-            for head, key in rules:
-                if found[key]:
+        for item, rules, row in zip(request.items, keyed, found):
+            for (head, _), value in zip(rules, row):
+                if value:
                     (permits if head[0] == PERMIT else forbids).append((item, head[1]))
         order = lambda row: (value_key(row[0]), value_key(row[1]))      # noqa: E731 - as the engine sorts
         return sorted(permits, key=order), sorted(forbids, key=order)
