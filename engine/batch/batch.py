@@ -20,7 +20,7 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
-WARM_SECONDS = 0.25   # the parent decides lines itself for this long before forking (about two forks' worth)
+WARM_SECONDS = 0.1   # the parent decides lines itself for this long before forking (a fork and its workers' first pages: 20-50 ms)
 WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
 _WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
 
