@@ -1,0 +1,334 @@
+"""Why not: for a permission that gave nothing for an item, its first failed condition.
+
+Growing prefixes of the permission's compiled body are evaluated until one
+has no answer (by bisection, after the leading conditions the request and
+the engine's earlier answers already settle); that literal is the first
+failed condition, shown with the values the request actually has. A mixin
+of `prove.Prover`: it asks through the prover's session and builds its
+nodes with the prover's words and proofs, so a why-not is the same
+evaluation that made the decision. Nodes of one condition under the same
+values are made once per request and shared between permissions.
+"""
+from __future__ import annotations
+
+from warrant.pipeline import syntax as S
+from warrant.pipeline.bindings import FREE, args_of, bound_value, compare_values, ground, is_ground, \
+    positive_vars, substitute, unify, variable_names
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, IN_FORCE, Atom, Compare, Const, Not, Var
+from warrant.pipeline.judgement import answered
+from warrant.pipeline.syntax import effect_text, in_effect
+from warrant.pipeline.trace import Attempt, TraceNode
+from warrant.pipeline.values import BOOL, kind_of, show
+
+MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
+
+
+class WhyNot:
+    """The why-not half of `prove.Prover` (see the module docstring)."""
+
+    def attempt(self, rule_id: str, item: str) -> Attempt | None:
+        """Why permission `rule_id` gave nothing for `item`; None when its policy is not in force and the
+        rest of its body would not hold either (a refusal lists no such permission)."""
+        rule = self.program.rules[rule_id]
+        body = rule.body
+        item_var = rule.head.args[0].name
+        in_force_index, rest, statement, citations = self.program.memo(("why-not", rule_id),
+                                                                       lambda: self._about(rule_id))
+        in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
+        would_apply = False
+        if not in_force:
+            known, fails, _ = self._settled_prefix(rest, item_var, item)
+            would_apply = False if fails else known == len(rest) or \
+                bool(self._for_item(("rest", rule_id), rest, item_var, item)[0])
+            if not would_apply:
+                return None
+        failed, held, bindings = self._first_failure(rule_id, item)
+        note = None
+        if not in_force:
+            policy = self.rb.checked.policies[rule.policy]
+            note = (f"policy {policy.name} is {'a draft, not switched on' if policy.draft else 'not in force'} "
+                    f"on {show(self.date)} ({period_words(policy)})")
+            gap = self.lineage_gap(policy.family) if policy.family and not policy.draft else None
+            if gap:
+                note += f"; {gap}"
+        return Attempt(rule_id, statement, rule.policy, in_force, failed, held, would_apply, citations, note)
+
+    def _about(self, rule_id: str) -> tuple:
+        """What a permission's why-not reads of it whatever the request (once per program): the index of its
+        policy's gate, its body without the gate, its statement and its citations."""
+        rule = self.program.rules[rule_id]
+        body = rule.body
+        gate = next((i for i, l in enumerate(body) if isinstance(l, Atom) and l.predicate == IN_FORCE
+                     and rule.policy and l.args[0].value == rule.policy), None)
+        source = self.rb.source_rule(rule_id)
+        return (gate, tuple(l for i, l in enumerate(body) if i != gate), source.statement if source else "",
+                self.rb.rule_citations(rule_id))
+
+    def _for_item(self, key, body: tuple, item_var: str, item) -> tuple[list, list[str]]:
+        """(answers, variables) of `body` with `item_var` = `item`, from one question for every item.
+
+        The conjunction is asked once with the item free; its sorted rows,
+        filtered to the item and without the item's column, are the rows (in
+        the order) of asking it with the item bound.
+        """
+        found = self._prefixes.get(key)
+        if found is None:
+            variables = positive_vars(body)
+            rows = self.session.ask_body(body, variables) if body else [()]
+            if item_var in variables:
+                at = variables.index(item_var)
+                groups: dict = {}
+                for row in rows:
+                    groups.setdefault((type(row[at]), row[at]), []).append(row[:at] + row[at + 1:])
+                found = (variables[:at] + variables[at + 1:], groups, None)
+            else:
+                found = (variables, None, rows)
+            self._prefixes[key] = found
+        variables, groups, rows = found
+        return (rows if groups is None else groups.get((type(item), item), [])), variables
+
+    def _first_failure(self, rule_id: str, item: str):
+        """Evaluate growing prefixes of the rule's body; the first with no answer names the failure."""
+        rule = self.program.rules[rule_id]
+        body, item_var = rule.body, rule.head.args[0].name
+
+        def answers(length: int):
+            return self._for_item((rule_id, length), body[:length], item_var, item)
+
+        # A prefix with no answer makes every longer one answerless, so the first
+        # failing prefix is found by bisection: O(log n) engine queries, not O(n).
+        # Whether the whole body has an answer is the engine's answer about the
+        # permission itself, when the caller has it (`permitted`).
+        if self.permitted is not None:
+            if (item, rule_id) in self.permitted:
+                return None, (), {item_var: item}
+        elif answers(len(body))[0]:
+            return None, (), {item_var: item}
+        # The leading conditions that are the request's own facts, static sets, policies in force or tests of
+        # the item are settled without the engine (`_settled_prefix`); the search goes on from there.
+        known, fails, bound = self._settled_prefix(body, item_var, item)
+        low, high = known, known + 1 if fails else len(body)   # prefix `low` has answers, `high` has none
+        while high - low > 1:
+            middle = (low + high) // 2
+            if answers(middle)[0]:
+                low = middle
+            else:
+                high = middle
+        if low > known:
+            previous, previous_vars = answers(low)
+        else:                                # settled: its one answer for the item
+            previous_vars = [v for v in positive_vars(body[:low]) if v != item_var]
+            previous = [tuple(bound[v] for v in previous_vars)]
+        env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
+        failed = self._shared(("failed", body[high - 1]), env, lambda: self._failure_node(body[high - 1], env))
+        held = tuple(n for n in (self._shared(("held", l), env, lambda l=l: self.prove_literal(l, env))
+                                 for l in body[:high - 1]) if n is not None)
+        return failed, held, env
+
+    def _shared(self, key: tuple, env: dict, make):
+        """`make()`'s node for a condition (`key`: what is made of which literal) under the values `env`
+        gives its variables, made once per request: permissions share conditions (the item requested, a
+        flag the request lacks), and their why-nots the nodes."""
+        literal = key[1]
+        known = self._names.get(id(literal))      # the program's own literals: alive as long as it is
+        if known is None:                         # equal literals of different rules share one number
+            numbers = self._numbers
+            known = self._names[id(literal)] = (numbers.setdefault(literal, len(numbers)), variable_names(literal))
+        found_key = (key[0], known[0], tuple(map(env.get, known[1])))
+        found = self._nodes.get(found_key, self)
+        if found is self:
+            found = self._nodes[found_key] = make()
+        return found
+
+    def _settled_prefix(self, body: tuple, item_var: str, item) -> tuple[int, bool, dict]:
+        """(how many leading conditions of `body` hold for `item`, whether the next one is known to fail, the
+        values those conditions bind), from what the request asserted and the engine has already answered,
+        without a new question.
+
+        A condition is settled here when it is a request fact or static set
+        membership that at most one asserted atom matches (it binds that
+        atom's values; with none it fails), the negation of one with every
+        value bound, a policy in force (the engine's answer, `in_force`), or
+        a comparison of two bound values of one kind. The first condition
+        that is none of these ends the scan undecided, and the engine
+        answers from there. The bindings are then the one answer the
+        conditions so far have for the item, as the engine would give it.
+        """
+        env = {item_var: item}
+        if self.facts is None:
+            return 0, False, env
+        by_head, static_rows, asserted = self.program.by_head, self._static, self._asserted
+        for index, literal in enumerate(body):
+            negated = type(literal) is Not
+            atom = literal.atom if negated else literal
+            if type(atom) is Compare:
+                left, right = bound_value(atom.left, env), bound_value(atom.right, env)
+                if left is FREE or right is FREE or kind_of(left) != kind_of(right):
+                    return index, False, env
+                holds = compare_values(left, atom.op, right)
+            elif atom.predicate == IN_FORCE:
+                policy = bound_value(atom.args[0], env)
+                if policy is FREE:
+                    return index, False, env
+                holds = (policy in self.in_force()) != negated
+            elif atom.predicate in by_head:
+                return index, False, env
+            else:
+                args = tuple(bound_value(a, env) for a in atom.args)
+                free = FREE in args
+                static = static_rows.get(atom.predicate)
+                if static is not None and not free:      # a static set's membership: one lookup
+                    matches = [args] if tuple((type(v), v) for v in args) in static[1] else []
+                else:
+                    matches = [row for row in (static[0] if static else asserted.get(atom.predicate, ()))
+                               if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
+                if negated and free or len(matches) > 1:
+                    return index, False, env
+                holds = bool(matches) != negated
+                if holds and not negated:
+                    found = {}
+                    for term, a, v in zip(atom.args, args, matches[0]):
+                        if a is FREE and found.setdefault(term.name, v) != v:
+                            holds = False            # a variable repeated with two values
+                    env.update(found)
+            if not holds:
+                return index, True, env
+        return len(body), False, env
+
+    def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
+        """Why one definition of a derived concept gave nothing: its first failed condition."""
+        rule = self.program.rules[rule_id]
+        # Only the atom's known arguments are bound; an argument the failed
+        # condition left open ("any") stays a variable of the definition.
+        known = tuple((i, a.value) for i, a in enumerate(atom.args) if isinstance(a, Const))
+        env = unify(Atom(rule.head.predicate, tuple(rule.head.args[i] for i, _ in known)),
+                     tuple(v for _, v in known))
+        if env is None:
+            return None
+        fixed = tuple(substitute(l, env) for l in rule.body)
+        previous, previous_vars = [()], []
+        for index in range(1, len(fixed) + 1):
+            variables = positive_vars(fixed[:index])
+            rows = self.session.ask_body(fixed[:index], variables)
+            if not rows:
+                local = {**env, **dict(zip(previous_vars, previous[0]))}
+                failed = self._failure_node(rule.body[index - 1], local, depth)
+                source = self.rb.source_rule(rule_id)
+                return TraceNode("rule", f"{rule_id} does not apply: {failed.conclusion}", rule=rule_id,
+                                 statement=source.statement if source else None, holds=False,
+                                 citations=self.rb.rule_citations(rule_id),
+                                 location=self.rb.rule_location(rule_id), children=(failed,),
+                                 failed_at=index - 1)
+            previous, previous_vars = rows, variables
+        return None
+
+    def _failure_node(self, literal, env: dict, depth: int = 0) -> TraceNode:
+        if isinstance(literal, Compare):
+            return self.comparison(literal, env, holds=False)
+        if isinstance(literal, Not):
+            atom = ground(literal.atom, env)
+            proof = self.prove_atom(atom) if is_ground(atom) else None
+            text = self.describe(atom.predicate, tuple(a.value for a in atom.args)) if is_ground(atom) else str(atom)
+            return TraceNode("absent", f"required not: {text}", atom=(atom.predicate, args_of(atom)), holds=False,
+                             children=(proof,) if proof else (), detail=(("negated", text),))
+        atom = ground(literal, env)
+        actual = self._actual_values(atom)
+        pred = atom.predicate
+        if pred == IN_FORCE:
+            policy = self.rb.checked.policies.get(atom.args[0].value)
+            if policy is None:                            # a lineage: none of its versions is in force
+                return TraceNode("fact", self.not_in_force(atom.args[0].value), atom=(pred, args_of(atom)),
+                                 holds=False)
+            return TraceNode("fact", f"policy {policy.name} is not in force on {show(self.date)} ({period_words(policy)})",
+                             atom=(pred, args_of(atom)), holds=False, location=self.rb.place(policy))
+        if pred == ASSUMED or pred.startswith("s_") or pred == DRAFT_ON:
+            if is_ground(atom):
+                return self.leaf(atom, holds=False)
+        if pred.startswith("v_"):
+            return self._no_value(atom)
+        text = self._pattern_text(atom)
+        if pred in self.program.by_head:
+            message = f"nothing establishes that {text}"
+            if depth < MAX_WHY_NOT_DEPTH:
+                reasons = tuple(n for n in (self._define_failure(rule_id, atom, depth + 1)
+                                            for rule_id in self.program.by_head[pred]) if n is not None)
+                return TraceNode("fact", message, atom=(pred, args_of(atom)), holds=False, children=reasons)
+        else:
+            message = f"the request does not say that {text}"
+        if actual:
+            message += "; it says " + "; ".join(actual)
+        return TraceNode("fact", message, atom=(pred, args_of(atom)), holds=False,
+                         detail=(("actual", tuple(actual)),))
+
+    def _no_value(self, atom: Atom) -> TraceNode:
+        """A dated set that does not hold the value on the date, or a named value with none on it."""
+        name = atom.predicate[2:]
+        decl = self.rb.checked.sets.get(name) or self.rb.checked.values.get(name)
+        applies = [(p, start, end) for p, start, end in in_effect(decl.periods) if S.covers(start, end, self.date)]
+        detail, citations = (), ()
+        if isinstance(decl, S.SetDecl):
+            value = show(atom.args[0].value) if isinstance(atom.args[0], Const) else "the value"
+            if applies:              # the period that applied, cited: a member that left the set says why
+                period, start, end = applies[0]
+                text = (f"{value} is not in the set {name} on {show(self.date)} (its value "
+                        f"{effect_text(start, end)}: {', '.join(period.value) or 'empty'})")
+                member = atom.args[0].value if isinstance(atom.args[0], Const) else None
+                detail = period_detail(decl, effect_text(start, end), member)
+                citations = tuple(self.rb.cite(c) for c in period.cites)
+            else:
+                text = f"the set {name} has no value on {show(self.date)} ({periods_text(decl)})"
+        else:
+            text = f"{name} has no value on {show(self.date)} ({periods_text(decl)})"
+        return TraceNode("member" if isinstance(decl, S.SetDecl) else "fact", text, atom=(atom.predicate, args_of(atom)),
+                         holds=False, location=self.rb.place(applies[0][0] if applies else decl),
+                         citations=citations, detail=detail)
+
+    def _pattern_text(self, atom: Atom) -> str:
+        if is_ground(atom):
+            return self.describe(atom.predicate, tuple(a.value for a in atom.args))
+        spec = self.fields.get(atom.predicate[2:])
+        shown = [show(a.value) if isinstance(a, Const) else "any" for a in atom.args]
+        if spec is not None and spec.kind == "records":
+            return f"{spec.path} includes ({', '.join(f'{k} {v}' for (k, _), v in zip(spec.columns, shown))})"
+        if spec is not None:
+            return f"{spec.path} is {shown[0]}" if shown else spec.path
+        return f"{atom.predicate[2:]}({', '.join(shown)})"
+
+    def _actual_values(self, atom: Atom) -> list[str]:
+        """What the request does say about a fact predicate that failed."""
+        name = atom.predicate[2:]
+        if not atom.predicate.startswith("u_") or (name not in self.fields and name != "requested"):
+            return []
+        if name == "requested":
+            return []
+        rows = self.session.ask(Atom(atom.predicate, tuple(Var(f"V{i}") for i in range(len(atom.args)))))
+        if not rows:
+            spec = self.fields[name]
+            if spec.kind == BOOL and answered(self.stated, spec.path):
+                return [f"{spec.path} is false"]
+            return [f"nothing about {spec.path}"]
+        return [self.describe(atom.predicate, row) for row in rows[:5]]
+
+
+# ---- words about periods (the prover's proofs use them too) ---------------------------------------
+
+
+def period_words(policy) -> str:
+    period = policy.period
+    if period is None or (period.start is None and period.end is None):
+        return "no end date"
+    start = f"from {period.start}" if period.start else "from the start"
+    end = f"until {period.end} inclusive" if period.end else "with no end date"
+    return f"{start} {end}"
+
+
+def period_detail(decl, period: str, value) -> tuple:
+    """A dated set's member (or a named value) in one period, as trace data (see `trace.dated_period`)."""
+    if isinstance(decl, S.SetDecl):
+        return (("set", decl.name),) + ((("member", value),) if value is not None else ()) + (("period", period),)
+    return (("value", decl.name), ("period", period))
+
+
+def periods_text(decl) -> str:
+    return "; ".join(f"{effect_text(start, end)}: {S.period_value_text(decl, period)}"
+                     for period, start, end in in_effect(decl.periods))
