@@ -322,3 +322,12 @@ def test_a_law_of_ten_judgements_diffs_with_witnesses_that_answer_them(tmp_path)
     assert differences
     witness = differences[0]["witness"]
     assert witness["date"] == "2010-01-01" and sum(k.startswith("judged") for k in witness) == 10
+    # routes 15 and 45 read the same flags and the same set: they stop (and start) applying on exactly the
+    # same requests, so each direction is one difference naming both, not two differences with one witness
+    merged = [d for d in differences if d["rule"] == "route15" and not d["basis_only"]]
+    assert len(merged) == 2 and all([a["rule"] for a in d["also"]] == ["route45"] for d in merged)
+    assert not any(d["rule"] == "route45" and not d["basis_only"] for d in differences)
+    assert all(a["statement"] == "Route 45 to release." for d in merged for a in d["also"])
+    report = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"], progress=False)
+    assert "because permissions route15 and route45 stop applying (on exactly the same requests)" in \
+        report.render("text")

@@ -64,12 +64,19 @@ class Difference:
     deciding: tuple = ()        # (before, after): the deciding rules on the witness, as the engine decided it
     basis: bool = False         # the outcome stays; the legal basis changes
     formulas: dict = field(default_factory=dict, repr=False, compare=False)   # item code -> its requests
+    also: tuple = ()            # ((rule, statement, citations), ...): rules that change on exactly these requests
+
+    @property
+    def rules(self) -> tuple:
+        """The rule the difference is named by, then the others that change on exactly its requests."""
+        return (self.rule,) + tuple(r for r, _, _ in self.also)
 
     def to_json(self) -> dict:
         return {"items": self.items, "before": self.before, "after": self.after, "rule": self.rule,
                 "kind": "permission" if self.kind == "permit" else "prohibition", "change": self.how,
                 "basis_only": self.basis, "because": self.because, "statement": self.statement,
                 "citations": self.citations, "witness": self.witness,
+                "also": [{"rule": r, "statement": st, "citations": c} for r, st, c in self.also],
                 "deciding": {"before": self.deciding[0] if self.deciding else None,
                              "after": self.deciding[1] if self.deciding else None}}
 
@@ -107,13 +114,39 @@ def find_differences(finder, before, after, pin=()) -> list[Difference]:
                 found[key][1][item] = formula
     differences = []
     basis = ("stops being the basis", "becomes the basis")
-    for rule_id, how in sorted(order, key=lambda key: key[1] in basis):       # outcomes first, then bases
+    kinds = dict(rules)
+    for group in _alike(finder, pin, sorted(order, key=lambda key: key[1] in basis), found, kinds):
+        (rule_id, how), others = group[0], group[1:]           # outcomes first, then bases
         items, formulas = found[(rule_id, how)]
-        kind = dict(rules)[rule_id]
-        difference = _difference(finder, before, after, rule_id, kind, how, items, pin, applies_of)
+        difference = _difference(finder, before, after, rule_id, kinds[rule_id], how, items, pin, applies_of)
         difference.formulas = formulas
+        for other, _ in others:
+            rulebase = (after if other in after.rulebase.checked.rules else before).rulebase
+            source = rulebase.checked.rules.get(other)
+            difference.also += ((other, source.statement if source else None,
+                                 [_cite(c) for c in source.cites] if source else []),)
+            difference.because += [r for r in because(before, after, other) if r not in difference.because]
         differences.append(difference)
     return differences
+
+
+def _alike(finder, pin, keys: list, found: dict, kinds: dict) -> list[list]:
+    """The causes, in order, grouped where they say the same thing exactly: rules of one kind that start or
+    stop applying (or deciding) for the same items on exactly the same requests (one solver question per
+    item and pair of the same items and change, each `Xor` unsatisfiable on the asked days). Two routes to
+    release with the same conditions, say, are one difference naming both, not two with one witness."""
+    groups: list = []
+    for key in keys:
+        items, formulas = found[key]
+        for group in groups:
+            first = group[0]
+            if first[1] == key[1] and kinds[first[0]] == kinds[key[0]] and found[first][0] == items and \
+                    all(finder._check(*pin, z3.Xor(found[first][1][i], formulas[i])) is None for i in items):
+                group.append(key)
+                break
+        else:
+            groups.append([key])
+    return groups
 
 
 def _candidate_rules(*programs) -> list[tuple[str, str]]:

@@ -188,7 +188,7 @@ def _diff(before: Scenario, after: Scenario, rulebases: list, raw: bool = False)
         report.items = [space.names.decode(code) for code in space.item_codes()]
         report.differences = find_differences(report.finder, before, after, report.finder.pin)
         report.complete = True
-        report.wording = wording_changes(before, after, frozenset(d.rule for d in report.differences))
+        report.wording = wording_changes(before, after, frozenset(r for d in report.differences for r in d.rules))
         if raw:
             _search(report, space, before, after, found)
     except _budget.Stopped as stop:

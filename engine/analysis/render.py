@@ -79,7 +79,18 @@ def _wording(report) -> list[str]:
 
 def _cause(difference) -> str:
     kind = "permission" if difference.kind == "permit" else "prohibition"
-    return f"{kind} {difference.rule} {difference.how}"
+    rules = difference.rules
+    if len(rules) == 1:
+        return f"{kind} {rules[0]} {difference.how}"
+    how = {"stops applying": "stop applying", "starts applying": "start applying",
+           "becomes the basis": "become the basis", "stops being the basis": "stop being the basis"}[difference.how]
+    return f"{kind}s {', '.join(rules[:-1])} and {rules[-1]} {how} (on exactly the same requests)"
+
+
+def _statements(difference) -> list[tuple[str, str, list]]:
+    """(rule, statement, citations) of each rule the difference names that has a statement."""
+    return [(r, st, c) for r, st, c in ((difference.rule, difference.statement, difference.citations),
+                                        *difference.also) if st]
 
 
 def _decided(difference, report=None) -> str:
@@ -112,9 +123,9 @@ def render_text(report) -> str:
             lines.append(f"   because {_cause(difference)}")
             for reason in difference.because:
                 lines.append(f"     - {reason}")
-            if difference.statement:
-                cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
-                lines.append(f"   {difference.rule}: {difference.statement}{cites}")
+            for rule, statement, citations in _statements(difference):
+                cites = f" (cites {'; '.join(citations)})" if citations else ""
+                lines.append(f"   {rule}: {statement}{cites}")
             lines.append(f"   witness (decided by the engine: {_decided(difference, report)}):")
             lines.append(f"     {_witness(difference.witness)}")
     lines += _wording(report)
@@ -157,9 +168,10 @@ def render_markdown(report) -> str:
             lines += ["", f"## {number}. {text(_change(difference))}: {text(_cause(difference))}", "",
                       f"Items: {text(_items(difference, report.items))}", ""]
             lines += [f"- {text(reason)}" for reason in difference.because]
-            if difference.statement:
-                cites = f" (cites {'; '.join(difference.citations)})" if difference.citations else ""
-                lines += ([""] if difference.because else []) + [f"> {text(difference.statement)}{text(cites)}"]
+            for number_, (rule, statement, citations) in enumerate(_statements(difference)):
+                cites = f" (cites {'; '.join(citations)})" if citations else ""
+                shown = f"{text(rule)}: {text(statement)}" if difference.also else text(statement)
+                lines += ([""] if difference.because or number_ else []) + [f"> {shown}{text(cites)}"]
             lines += ["", f"Witness, decided by the engine ({text(_decided(difference, report))}): "
                           f"`{_witness(difference.witness)}`"]
     if not report.raw:
