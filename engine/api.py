@@ -760,6 +760,27 @@ class Answer:
         self.seconds = (self.seconds[0], time.perf_counter() - started)
         return self
 
+    @staticmethod
+    @_public
+    def commit_all(answers: "Iterable[Answer]", log: "DecisionLog | str") -> list["Answer"]:
+        """Commit the records of several answers (each from `Prepared.decide(..., commit=False)`) in one
+        transaction, all or none (group commit with other threads' too); returns them, logged. Raises
+        `WarrantError` (L003) and logs none of them when the log cannot be written."""
+        import time
+        chosen = list(answers)
+        for answer in chosen:
+            if answer._entry is None:
+                raise WarrantError.at("O005", "an answer has no record to commit: decide it with a log and "
+                                              "commit=False")
+        started = time.perf_counter()
+        rows = _log(log).commit([a._entry for a in chosen]) if chosen else []
+        took = time.perf_counter() - started
+        for answer, (_, log_id, sha) in zip(chosen, rows):
+            answer.log_id, answer.log_sha256 = log_id, sha
+            answer.log_items, answer._entry = answer._entry.items, None
+            answer.seconds = (answer.seconds[0], took)
+        return chosen
+
     @property
     def outcome(self) -> Outcome:
         return Outcome(self.record["outcome"])

@@ -43,6 +43,9 @@ def reference() -> str:
                     continue
                 if isinstance(value, property):
                     out += [f"- `{name}.{member}` (property): {_doc(value.fget) or ''}".rstrip(": "), ""]
+                elif isinstance(value, staticmethod):
+                    out += [f"### `{name}.{member}{_signature(value.__func__)}` (static)", "",
+                            _doc(value.__func__), ""]
                 elif inspect.isfunction(value):
                     out += [f"### `{name}.{member}{_signature(value)}`", "", _doc(value), ""]
         elif inspect.isfunction(obj):

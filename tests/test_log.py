@@ -355,3 +355,21 @@ def test_masked_fields_never_reach_the_log_and_replay_says_what_it_needs(log_url
     found = log.replay(masked).to_json()
     assert found["unreplayable"][0]["reason"] == "it needs subject.name (stored hashed)"
     assert found["unreplayable"][0]["count"] == 3 and found["changed"] == 0
+
+
+def test_answers_decided_without_committing_are_committed_together_or_not_at_all(tmp_path):
+    """`Prepared.decide(commit=False)` then `Answer.commit_all`: one transaction for all, each answer gets
+    its own id; an answer with no record to commit is refused before anything is written."""
+    rulebase = warrant.load()
+    log = warrant.DecisionLog(f"sqlite:///{tmp_path}/d.db").open()
+    prepared = rulebase.prepare(trace="refused")
+    answers = [prepared.decide(request, log=log, commit=False) for request in rulebase.generate(5, seed=3)]
+    assert all(a.log_id is None for a in answers)
+    assert warrant.Answer.commit_all(answers, log) == answers
+    ids = [a.log_id for a in answers]
+    assert None not in ids and len(set(ids)) == 5
+    assert [log.record(i)["id"] for i in ids] == ids and log.verify().ok
+    with pytest.raises(warrant.WarrantError) as refused:
+        warrant.Answer.commit_all([prepared.decide(next(iter(rulebase.generate(1, seed=4))))], log)
+    assert refused.value.diagnostics[0].code == "O005" and log.verify().records == 5
+    log.close()

@@ -209,3 +209,39 @@ def test_reload_swaps_only_a_clean_rulebase(tmp_path):
         while httpx.get(server.url + "/v1/rulebase").json()["sha256"] != before and time.monotonic() < deadline:
             time.sleep(0.1)
         assert httpx.get(server.url + "/v1/rulebase").json()["sha256"] == before
+
+
+def test_the_committer_commits_what_waits_together_and_tells_each_request_its_own_result():
+    """Requests that arrive while a transaction is being written are committed in the next one, together;
+    each waiting request gets its own result, and a fault reaches every request of its group (nothing is
+    answered that was not committed)."""
+    import asyncio
+    import threading
+    from warrant.serve.committer import Committer
+    groups, release = [], threading.Event()
+
+    def commit_group(group):
+        groups.append(list(group))
+        if len(groups) == 1:
+            release.wait(5)                     # the first transaction is slow: the others queue behind it
+        if any(made == "bad" for made in group):
+            raise RuntimeError("the log is down")
+        return [f"committed {made}" for made in group]
+
+    committer = Committer(commit_group)
+
+    async def run():
+        first = asyncio.ensure_future(committer.commit("first"))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.ensure_future(committer.commit(n)) for n in range(20)]
+        await asyncio.sleep(0.05)
+        release.set()
+        answers = await asyncio.gather(first, *rest)
+        failed = await asyncio.gather(committer.commit("bad"), return_exceptions=True)
+        return answers, failed
+
+    answers, failed = asyncio.run(run())
+    committer.close()
+    assert answers == ["committed first"] + [f"committed {n}" for n in range(20)]
+    assert groups[0] == ["first"] and groups[1] == list(range(20))          # 20 requests, one transaction
+    assert isinstance(failed[0], RuntimeError)

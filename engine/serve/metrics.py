@@ -18,6 +18,7 @@ BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 
 class Metrics:
     def __init__(self):
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        self._children: dict = {}       # (id(metric), label values) -> its child (`of`)
         registry = None if self.multiprocess else CollectorRegistry()
         kw = {"registry": registry} if registry is not None else {}
         self.registry = registry
@@ -38,6 +39,15 @@ class Metrics:
         gauge = {"multiprocess_mode": "liveall"} if self.multiprocess else {}
         self.rulebase = Gauge("warrant_rulebase_info", "The rulebase being served (1), by name and digest",
                               ["name", "sha256"], **gauge, **kw)
+
+    def of(self, metric, *labels):
+        """A metric's child for these label values, kept: `labels()` takes a lock and builds a key each
+        time, and a decision touches three to five children."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def serving(self, name: str, sha256: str | None, previous: tuple | None) -> None:
         if previous is not None:

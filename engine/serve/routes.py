@@ -65,22 +65,17 @@ async def _body(request: Request, limit: int) -> bytes:
         except ValueError:
             raise Refused(problems.problem(400, "Content-Length is not a number", code="S004")) from None
     chunks, size = [], 0
-    stream = request.stream().__aiter__()
-    deadline = time.monotonic() + BODY_SECONDS
-    while True:
-        left = deadline - time.monotonic()
-        try:
-            chunk = await asyncio.wait_for(stream.__anext__(), timeout=max(left, 0.001))
-        except StopAsyncIteration:
-            break
-        except asyncio.TimeoutError:
-            raise Refused(problems.problem(408, f"the body did not arrive within {BODY_SECONDS:g} s",
-                                           code="S004", headers={"Connection": "close"})) from None
-        size += len(chunk)
-        if size > limit:
-            raise Refused(problems.problem(413, f"the body is over the limit of {limit:,} bytes", code="R007",
-                                           headers={"Connection": "close"}))
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):      # the whole body, however it is split: one deadline
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(problems.problem(413, f"the body is over the limit of {limit:,} bytes",
+                                                   code="R007", headers={"Connection": "close"}))
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Refused(problems.problem(408, f"the body did not arrive within {BODY_SECONDS:g} s",
+                                       code="S004", headers={"Connection": "close"})) from None
     return b"".join(chunks)
 
 
@@ -142,33 +137,44 @@ def _decided(service: Service, body: bytes, options: dict):
     return rulebase, answer, answer.seconds[0]
 
 
-def _committed(service: Service, made) -> tuple[str, str, str, str]:
-    """On a pool thread (commits of concurrent requests share one transaction): (the answer's text, decision
-    id, record sha256, outcome), once the record is committed.
+def _committed(service: Service, group: list) -> list:
+    """On the committer thread (engine/serve/committer.py): each made decision's (answer text, decision id,
+    record sha256, outcome) once its record is committed, or the fault that stopped it. The answers made
+    on the batch path are committed in one transaction; the full decisions of one rulebase in another.
 
     explain=all with what_would_change (the defaults) answers exactly what `warrant decide --format json`
     prints; otherwise the batch record `decide --batch --trace EXPLAIN` writes for the request."""
-    rulebase, decided, deciding = made
     metrics = service.metrics
+    results: list = [None] * len(group)
     started = time.perf_counter()
-    try:
-        if isinstance(decided, warrant.Decision):
-            rulebase.log_decisions([decided], service.log, via="service")
-            text, log_id, sha, outcome = warrant.render(decided, "json"), decided.log_id, decided.log_sha256, \
-                decided.outcome.value
-        else:
-            decided.commit(service.log)
-            text, log_id, sha, outcome = decided.text, decided.log_id, decided.log_sha256, decided.outcome.value
-    except warrant.WarrantError as exc:
-        if exc.diagnostics[0].code in problems.LOG_FAULTS:
-            metrics.log_errors.inc()
-        raise
-    metrics.deciding.labels("all" if isinstance(decided, warrant.Decision) else "batch").observe(deciding)
-    metrics.logging.observe(time.perf_counter() - started)
-    metrics.decisions.labels(outcome).inc()
-    for _, item_outcome, _, policy in decided.log_items:
-        metrics.items.labels(item_outcome, policy or "(general rules)").inc()
-    return text, log_id, sha, outcome
+    kinds: dict = {}
+    for index, (rulebase, decided, _) in enumerate(group):
+        key = ("decision", id(rulebase)) if isinstance(decided, warrant.Decision) else ("answer",)
+        kinds.setdefault(key, []).append(index)
+    for key, indices in kinds.items():
+        try:
+            if key[0] == "answer":
+                warrant.Answer.commit_all([group[i][1] for i in indices], service.log)
+            else:
+                group[indices[0]][0].log_decisions([group[i][1] for i in indices], service.log, via="service")
+        except warrant.WarrantError as exc:
+            if exc.diagnostics[0].code in problems.LOG_FAULTS:
+                metrics.log_errors.inc(len(indices))
+            for i in indices:
+                results[i] = exc
+    took = time.perf_counter() - started
+    for index, (_, decided, deciding) in enumerate(group):
+        if results[index] is not None:
+            continue
+        full = isinstance(decided, warrant.Decision)
+        text = warrant.render(decided, "json") if full else decided.text
+        results[index] = (text, decided.log_id, decided.log_sha256, decided.outcome.value)
+        metrics.of(metrics.deciding, "all" if full else "batch").observe(deciding)
+        metrics.logging.observe(took)
+        metrics.of(metrics.decisions, decided.outcome.value).inc()
+        for _, item_outcome, _, policy in decided.log_items:
+            metrics.of(metrics.items, item_outcome, policy or "(general rules)").inc()
+    return results
 
 
 async def decide(request: Request) -> Response:
@@ -178,7 +184,7 @@ async def decide(request: Request) -> Response:
     options = _options(request)
     body = await _body(request, MAX_BODY)
     made = _decided(service, body, options)         # on the event loop: CPU-bound, and one GIL a process anyway
-    text, log_id, sha, outcome = await run_in_threadpool(_committed, service, made)
+    text, log_id, sha, outcome = await service.committer.commit(made)
     request.state.decision = (log_id, outcome)
     return Response(text, media_type="application/json",
                     headers={"Warrant-Decision-Id": log_id, "Warrant-Record-Sha256": sha})
@@ -356,7 +362,7 @@ class _Guard:
             if not state["sent"]:
                 await response(scope, receive, sending)
         if state["status"] >= 400:
-            self.service.metrics.problems.labels(str(state["status"])).inc()
+            self.service.metrics.of(self.service.metrics.problems, str(state["status"])).inc()
         line = {"time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "method": scope.get("method"), "path": scope.get("path"), "status": state["status"],
                 "ms": round((time.perf_counter() - started) * 1000, 2)}

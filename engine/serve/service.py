@@ -10,7 +10,6 @@ workers share: each sees it on its next request and loads the folder too.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 import uuid
 
@@ -55,6 +54,9 @@ class Service:
         self.replay_rules = dict(replay_rules or {})
         self.check = check
         self.metrics = Metrics()
+        from warrant.serve.committer import Committer
+        from warrant.serve.routes import _committed
+        self.committer = Committer(lambda group: _committed(self, group))
         self.generation_file = generation_file
         self._generation = self._read_generation()
         self._reload_lock = threading.Lock()
@@ -170,5 +172,6 @@ class Service:
         return job
 
     def close(self) -> None:
+        self.committer.close()
         self.log.close()
 
