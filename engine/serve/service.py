@@ -63,6 +63,7 @@ class Service:
         self.current = Served(self._load_checked())
         self.metrics.serving(self.current.about["name"], self.current.about["sha256"], None)
         self.jobs: dict = {}
+        _settle_memory()
 
     # ---- the rulebase ------------------------------------------------------------------------------------
     def _load_checked(self) -> "warrant.Rulebase":
@@ -97,6 +98,7 @@ class Service:
             self.current = fresh
             self.metrics.serving(fresh.about["name"], fresh.about["sha256"], (old["name"], old["sha256"] or "none"))
             self.metrics.reloads.labels("done").inc()
+            _settle_memory(reloaded=True)
             self._announce(fresh.about["sha256"])
             return {"reloaded": True, "serving": {"name": fresh.about["name"], "sha256": fresh.about["sha256"]},
                     "previous": {"name": old["name"], "sha256": old["sha256"]}}
@@ -111,6 +113,7 @@ class Service:
                 if fresh.about["sha256"] == announced.split()[-1]:
                     old = self.current.about
                     self.current = fresh
+                    _settle_memory(reloaded=True)
                     self.metrics.serving(fresh.about["name"], fresh.about["sha256"],
                                          (old["name"], old["sha256"] or "none"))
 
@@ -175,3 +178,15 @@ class Service:
         self.committer.close()
         self.log.close()
 
+
+def _settle_memory(reloaded: bool = False) -> None:
+    """Keep the loaded rulebase out of Python's cyclic garbage collector: collected once, then frozen (it
+    lives as long as it is served), so a full collection scans what serving made, not the rulebase too.
+    Full collections were the spikes of a server's latency (at 8 clients, one worker's worst of 2,000
+    decisions was 100-230 ms; with collection off, 17 ms). A reload thaws everything first, so the
+    rulebase it replaced is collected, then freezes what is served now."""
+    import gc
+    if reloaded:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
