@@ -331,3 +331,20 @@ def test_a_law_of_ten_judgements_diffs_with_witnesses_that_answer_them(tmp_path)
     report = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"], progress=False)
     assert "because permissions route15 and route45 stop applying (on exactly the same requests)" in \
         report.render("text")
+
+
+def test_a_permission_is_not_named_as_the_cause_where_another_stands_in_for_it():
+    """ferpa's 2009-01-08: audit_1974 goes out of force and audit_2009 comes in, and a prohibition starts
+    applying. Where audit_2009 applies after, audit_1974's going did not refuse the item (the prohibition
+    did): no difference blames it there, nor audit_2009's coming for an item a prohibition refused before."""
+    import warrant
+    report = warrant.diff(rules=os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", "ferpa_99_31"),
+                          at=["2009-01-07", "2009-01-08"], progress=False).to_json()
+    outcomes = [d for d in report["differences"] if not d["basis_only"]]
+    assert outcomes
+    for d in outcomes:
+        if d["kind"] == "permission" and d["change"] == "stops applying":
+            assert d["deciding"]["after"] is None or d["rule"] != "audit_1974", d
+        if d["kind"] == "permission" and d["change"] == "starts applying":
+            assert d["deciding"]["before"] is None or d["rule"] != "audit_2009", d
+    assert any(d["rule"] == "identified_by_non_directory" and d["change"] == "starts applying" for d in outcomes)

@@ -11,8 +11,10 @@ or stops applying to it, so the requests decided differently are exactly
 the union, over the rules whose applying differs between the two sides, of:
 
 - a permission that stops applying, where the item goes from permitted to
-  refused; one that starts applying, where it goes from refused to
-  permitted;
+  refused and no other permission applies after; one that starts
+  applying, where it goes from refused to permitted and no other
+  permission applied before (where another stands in for it, the
+  permission's change decided nothing: a prohibition did);
 - a prohibition that starts applying, where the item goes from permitted
   to refused; one that stops, where it goes from refused to permitted.
 
@@ -197,8 +199,18 @@ def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names
     was, now = (_bool(a, ctx) for a in applies)
     if not same_outcome:
         if kind == "permit":
-            yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), permitted[0], _negate(permitted[1])])
-            yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), _negate(permitted[0]), permitted[1]])
+            # A permission's change causes the item's only where no other permission stands in for it on
+            # that side: one that stops applying while another applies after did not refuse the item (a
+            # prohibition did, and is the difference named by it). Every changed request stays covered: a
+            # refusal with no prohibition is one with no permission, each one that applied having stopped.
+            others = [_negate(_bool(applies_of(side, PERMIT, item, names.encode(r)), ctx))
+                      for side in sides for r, k in rules if k == "permit" and r != rule_id]
+            half = len(others) // 2
+            alone_before, alone_after = others[:half], others[half:]
+            yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), permitted[0], _negate(permitted[1])]
+                                             + alone_after)
+            yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), _negate(permitted[0]), permitted[1]]
+                                              + alone_before)
         else:
             yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), permitted[0], _negate(permitted[1])])
             yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), _negate(permitted[0]), permitted[1]])
