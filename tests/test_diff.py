@@ -348,3 +348,21 @@ def test_a_permission_is_not_named_as_the_cause_where_another_stands_in_for_it()
         if d["kind"] == "permission" and d["change"] == "starts applying":
             assert d["deciding"]["before"] is None or d["rule"] != "audit_2009", d
     assert any(d["rule"] == "identified_by_non_directory" and d["change"] == "starts applying" for d in outcomes)
+    # a prohibition that reads `Recipient not in recipients_named` cannot start applying because names join
+    # the set: that change is not given as its reason
+    prohibition = next(d for d in outcomes if d["rule"] == "identified_by_non_directory")
+    assert not any(b.startswith("set recipients_named gains") for b in prohibition["because"]), prohibition
+
+
+def test_a_dated_sets_change_is_told_in_the_direction_that_has_the_effect(tmp_path):
+    """A route that reads `destination in zone` stops applying because members leave the set, and starts
+    because members join: each difference says only the half of the change that can do what it says."""
+    import warrant
+    from bench.law_scaling import law_files
+    for name, text in law_files(2).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = warrant.diff(rules=str(tmp_path), at=["2001-12-31", "2002-01-01"], progress=False).to_json()
+    told = {(d["change"], b.split(" between ")[0]) for d in report["differences"] if not d["basis_only"]
+            for b in d["because"] if b.startswith("set zone")}
+    assert told and all((change == "stops applying") == (" loses " in text) and " and " not in text
+                        for change, text in told), told

@@ -127,7 +127,7 @@ def find_differences(finder, before, after, pin=()) -> list[Difference]:
             source = rulebase.checked.rules.get(other)
             difference.also += ((other, source.statement if source else None,
                                  [_cite(c) for c in source.cites] if source else []),)
-            difference.because += [r for r in because(before, after, other) if r not in difference.because]
+            difference.because += [r for r in because(before, after, other, how) if r not in difference.because]
         differences.append(difference)
     return differences
 
@@ -283,7 +283,8 @@ def _difference(finder, before, after, rule_id, kind, how, items, pin, applies_o
         raise InternalError(f"the analysis and the engine disagree on the basis of {document}: {deciding}")
     rulebase = (after if rule_id in after.rulebase.checked.rules else before).rulebase
     source = rulebase.checked.rules.get(rule_id)
-    reasons = because(before, after, rule_id) + _settings_needed(finder, pin, formulas[0][1], document)
+    reasons = because(before, after, rule_id, _effect(how)) + \
+        _settings_needed(finder, pin, formulas[0][1], document)
     return Difference(names, start, end, rule_id, kind, how, reasons,
                       source.statement if source else None,
                       [_cite(c) for c in source.cites] if source else [], document, tuple(deciding), basis)
@@ -333,9 +334,12 @@ def _cite(citation) -> str:
     return f"{citation.source} {citation.locator}" if citation.locator else citation.source
 
 
-def because(before, after, rule_id: str) -> list[str]:
+def because(before, after, rule_id: str, how: str | None = None) -> list[str]:
     """What changes for this rule between the two sides, in words: its text, its policies in force, the
-    dated sets and values it reads, the assumptions it rests on."""
+    dated sets and values it reads, the assumptions it rests on. With `how` (starts or stops applying), a
+    dated set's change is told only in the direction that can have that effect: members joining a set the
+    rule reads as it is can only make it apply more, members leaving only less (the other way round where
+    it reads the set under a negation)."""
     said: list[str] = []
     old = before.rulebase.checked.rules.get(rule_id)
     new = after.rulebase.checked.rules.get(rule_id)
@@ -357,15 +361,20 @@ def because(before, after, rule_id: str) -> list[str]:
                 said.append(f"policy {name} is {'in force' if was else 'not in force'} on {before.at} and "
                             f"{'in force' if now else 'not in force'} on {after.at} "
                             f"({effect_text(period.start, period.end) if period else 'always'})")
-        for decl in decls:
-            said += _dated_change(rulebase, decl, before.at, after.at)
+        for decl, readings in decls:
+            joining = leaving = True
+            if how in ("starts applying", "stops applying"):
+                more = {"starts applying": True, "stops applying": False}[how]
+                joining = any(r == more for r in readings)         # upright and starting, or negated and stopping
+                leaving = any(r != more for r in readings)
+            said += _dated_change(rulebase, decl, before.at, after.at, joining, leaving)
         first, last = sorted((before.at, after.at))
         for day, where in sorted(tests):
             if first < day <= last:
                 said.append(f"{'it' if where == rule_id else where} compares the date with {day.isoformat()}, "
                             f"which falls between {before.at} and {after.at}")
     if before.rulebase is not after.rulebase:
-        said += _redeclared(before.rulebase, after.rulebase, policies, decls)
+        said += _redeclared(before.rulebase, after.rulebase, policies, [d for d, _ in decls])
     from warrant.pipeline.grounding import setting_text
     from warrant.pipeline.syntax import split_switch
     read = set(rulebase.rule_assumptions(rule_id)) | {split_switch(s)[0] for s in switches}
@@ -378,6 +387,11 @@ def because(before, after, rule_id: str) -> list[str]:
         if name in policies:
             said.append(f"draft {name} is on after")
     return said
+
+
+def _effect(how: str) -> str | None:
+    """The change in the rule's own applying that `because` explains: a basis that changes is told whole."""
+    return how if how in ("starts applying", "stops applying") else None
 
 
 def _reworded(rule_id: str, old, new) -> list[str]:
@@ -397,23 +411,26 @@ def _reworded(rule_id: str, old, new) -> list[str]:
 
 
 def _reads(rulebase, rule_id: str) -> tuple[set, list, set, set]:
-    """The policies (its own, and those `in force(...)` names), the dated sets and values, the assumption
-    switches and the (day, rule) of each comparison with a day that a rule reads, directly or through the
-    definitions it uses."""
+    """The policies (its own, and those `in force(...)` names), the dated sets and values (each with how it
+    is read: True as it is, False under a negation, both possible), the assumption switches and the
+    (day, rule) of each comparison with a day that a rule reads, directly or through the definitions it
+    uses."""
     program, checked = rulebase.program, rulebase.checked
     dated = {f"v_{d.name}": d for d in list(checked.sets.values()) + list(checked.values.values())
              if getattr(d, "periods", ()) and (not hasattr(d, "dated") or d.dated)}
     policies, decls, switches, seen, tests = set(), {}, set(), set(), set()
-    todo = [rule_id]
+    todo = [(rule_id, True)]          # (rule, read as it is: under an even number of negations)
     while todo:
-        current = program.rules.get(todo.pop())
-        if current is None or current.id in seen:
+        rule, upright = todo.pop()
+        current = program.rules.get(rule)
+        if current is None or (current.id, upright) in seen:
             continue
-        seen.add(current.id)
+        seen.add((current.id, upright))
         if current.policy:
             policies.add(current.policy)
         for literal in current.body:
             atom = literal.atom if isinstance(literal, Not) else literal
+            here = upright != isinstance(literal, Not)
             if not isinstance(atom, (Atom, Compare)):
                 continue
             if isinstance(literal, Compare):
@@ -427,9 +444,9 @@ def _reads(rulebase, rule_id: str) -> tuple[set, list, set, set]:
             elif atom.predicate == ASSUMED and atom.args and hasattr(atom.args[0], "value"):
                 switches.add(atom.args[0].value)
             elif atom.predicate in dated:
-                decls[atom.predicate] = dated[atom.predicate]
+                decls.setdefault(atom.predicate, (dated[atom.predicate], set()))[1].add(here)
             else:
-                todo += [r for r in program.by_head.get(atom.predicate, ()) if r not in seen]
+                todo += [(r, here) for r in program.by_head.get(atom.predicate, ()) if (r, here) not in seen]
     return policies, [decls[k] for k in sorted(decls)], switches, tests
 
 
@@ -455,9 +472,9 @@ def _redeclared(old, new, policies, decls) -> list[str]:
     return said
 
 
-def _dated_change(rulebase, decl, first, second) -> list[str]:
-    """A dated set's members that join or leave, or a value that changes, between two days (with the
-    period's citations)."""
+def _dated_change(rulebase, decl, first, second, joining: bool = True, leaving: bool = True) -> list[str]:
+    """A dated set's members that join (if `joining`) or leave (if `leaving`), or a value that changes,
+    between two days (with the period's citations)."""
     from warrant.pipeline.syntax import covers, in_effect, period_value_text
     def value_on(day):
         for period, start, end in in_effect(decl.periods):
@@ -474,9 +491,9 @@ def _dated_change(rulebase, decl, first, second) -> list[str]:
         was = set(old.value) if old is not None else set()
         now = set(new.value) if new is not None else set()
         parts = []
-        if now - was:
+        if now - was and joining:
             parts.append("gains " + ", ".join(sorted(now - was)))
-        if was - now:
+        if was - now and leaving:
             parts.append("loses " + ", ".join(sorted(was - now)))
         if not parts:
             return []
