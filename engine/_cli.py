@@ -217,7 +217,7 @@ def decide(
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the output to this file (atomically); with --batch, "
                                                           "the decisions as JSON Lines."),
     trace: Optional[Trace] = typer.Option(None, "--trace", help="With --batch: none, refused (the default) or all."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="With --batch: worker processes (0, the default: one per core)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", metavar="N", help="With --batch: worker processes, 1 to 64 (0, the default: one per core)."),
     vary: List[str] = typer.Option([], "--vary", metavar="FIELD", help="Let what-would-have-to-change suggestions alter this "
                                                       "fixed field too (items, or a field declared `fixed`)."),
     log: Optional[str] = typer.Option(None, "--log", metavar="URL", help=LOG_HELP + " Every decision is committed to "
@@ -247,7 +247,7 @@ def decide(
         if run.skipped:
             typer.echo(f"resumed: lines 1-{run.skipped} are in the log already; deciding from line "
                        f"{run.skipped + 1}", err=True)
-        _stream(run, out, lambda: f"decided {run.count} line(s) -> {out}")
+        _stream(run, out, lambda: f"decided {run.count} line(s) -> {out}" + (f" ({run.summary})" if run.count else ""))
         if log:
             typer.echo(f"logged: {run.count} decision(s) to {log}", err=True)
         raise typer.Exit(run.exit_code)
@@ -394,8 +394,8 @@ def check(
                                      max=warrant.MAX_TIME_LIMIT,
                                      help="Bound on the exact analysis (findings and invariants together); "
                                           "what it does not finish is reported as not proved."),
-    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for a long exact analysis "
-                                                           "(0: one per core; the findings are the same)."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for a long exact analysis, "
+                                                           "1 to 64 (0: one per core; the findings are the same)."),
 ) -> None:
     """Check rule files without deciding anything: every finding, with its code and place; then the invariants.
 
@@ -530,7 +530,7 @@ def test_cases(
                                                                           "this percentage of rules fired."),
     fmt: TextOrJson = _format("text or json.", TextOrJson, "text"),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Proof-check every decision."),
-    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for large suites (0: one per core)."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for large suites, 1 to 64 (0: one per core)."),
 ) -> None:
     """Run golden cases: each request beside its expected decision and trace (NAME.expected.json).
 
@@ -754,7 +754,7 @@ def log_replay(log: str = _log_option(),
                                                 "as at this date (default: each as at its own)."),
                assume: List[str] = typer.Option([], "--assume", metavar="NAME=on|off|READING",
                                                 help="Change an assumption for every replayed decision."),
-               jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes (0: one per core)."),
+               jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes, 1 to 64 (0: one per core)."),
                since: Optional[str] = _SINCE, until: Optional[str] = _UNTIL, outcome: Optional[str] = _OUTCOME,
                rule: Optional[str] = _RULE, policy: Optional[str] = _POLICY, rulebase_digest: Optional[str] = _DIGEST,
                fmt: ReplayFormat = _format("text, json, markdown or html.", ReplayFormat, "text"),

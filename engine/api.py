@@ -386,20 +386,31 @@ _WORST = (0, 1, 4, 2)       # exit codes of a batch, from best to worst
 class Batch:
     """Decisions of a JSON Lines file, streamed: iterate for the output text (JSON Lines records, in order).
 
-    After the iteration, `count` is the lines decided and `exit_code` the
+    After the iteration, `count` is the lines decided, `exit_code` the
     worst: 0 all permitted, 1 any refused, 4 any undetermined (an open
-    judgement), 2 any line not a valid request."""
+    judgement), 2 any line not a valid request; and `summary` says how
+    many lines had each."""
 
     def __init__(self, blocks):
+        import collections
         self._blocks = blocks
         self.count = 0
         self.exit_code = 0
+        self.tally: collections.Counter = collections.Counter()     # exit code of a line -> lines
 
     def __iter__(self) -> Iterator[str]:
         for severities, text in self._blocks:
             self.count += len(severities)
+            self.tally.update(severities)
             self.exit_code = max((self.exit_code, *severities), key=_WORST.index)
             yield text
+
+    @property
+    def summary(self) -> str:
+        """The lines by what became of them, e.g. "1,200 permitted, 750 refused in part or whole, 50
+        undetermined" (a kind no line had is left out)."""
+        words = ((0, "permitted"), (1, "refused in part or whole"), (4, "undetermined"), (2, "bad"))
+        return ", ".join(f"{self.tally[code]:,} {word}" for code, word in words if self.tally[code])
 
 
 class Rulebase:

@@ -216,3 +216,21 @@ def test_errors_are_json_under_format_json():
     assert result.exit_code == 2 and json.loads(result.stdout)["errors"][0]["code"] == "R000"
     result = run("generate", "-1")              # JSON Lines by nature: errors stay text
     assert result.exit_code == 2 and not result.stdout.startswith("{")
+
+
+def test_a_batch_says_how_many_lines_had_each_outcome(tmp_path):
+    """The batch's closing line counts its lines by what became of them, so exit 1, 4 or 2 is explained."""
+    import re
+    import warrant
+    lines = [json.dumps(r) for r in warrant.load().generate(40, seed=9)] + ['{"not": "a request"}']
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["decide", "--batch", str(batch), "--trace", "none",
+                                      "--out", str(tmp_path / "o.jsonl")])
+    said = re.search(r"decided 41 line\(s\) -> \S+ \((.*)\)", result.output)
+    assert said and result.exit_code == 2, result.output
+    counts = dict((word, int(n.replace(",", ""))) for n, word in
+                  (part.split(" ", 1) for part in said.group(1).split(", ")))
+    assert counts.get("bad") == 1 and sum(counts.values()) == 41, counts
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert counts.get("permitted", 0) == sum(r.get("outcome") == "permitted" for r in records)
