@@ -366,3 +366,20 @@ def test_a_dated_sets_change_is_told_in_the_direction_that_has_the_effect(tmp_pa
             for b in d["because"] if b.startswith("set zone")}
     assert told and all((change == "stops applying") == (" loses " in text) and " and " not in text
                         for change, text in told), told
+
+
+def test_a_rule_added_without_changing_any_decision_is_still_said(tmp_path):
+    """A folder diff names a new rule that decides nothing differently (a copy of a permission under a later
+    id never becomes the basis), rather than leaving it out of the report."""
+    import shutil
+    import warrant
+    from warrant.pipeline.rulebase import DEFAULT_RULES
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    path = rules / "immigration_exemption.warrant"
+    text = path.read_text(encoding="utf-8")
+    copy = text[text.index("    permit subject_access"):text.index("    forbid immigration_exemption_applies")]
+    path.write_text(text.replace(copy, copy + copy.replace("subject_access for", "subject_access_zz_copy for")),
+                    encoding="utf-8")
+    report = warrant.diff(DEFAULT_RULES, str(rules), progress=False).to_json()
+    assert "rule subject_access_zz_copy is new (no decision changes with it)" in report["wording_changed"], report

@@ -503,13 +503,15 @@ def _dated_change(rulebase, decl, first, second, joining: bool = True, leaving: 
 
 
 def wording_changes(before, after, causes=frozenset()) -> list[str]:
-    """Between two rulebases: each rule whose statement, citations or obligations changed, and each rule not
+    """Between two rulebases: each rule whose statement, citations or obligations changed, each rule not
     among the `causes` (the rules some difference names) whose conditions changed without changing any
-    decision, in words, by rule id."""
+    decision, and each rule added or removed without changing any, in words, by rule id."""
     if before.rulebase is after.rulebase:
         return []
     old, new = before.rulebase.checked.rules, after.rulebase.checked.rules
     said = []
+    for rule_id in sorted((set(old) ^ set(new)) - set(causes)):
+        said.append(f"rule {rule_id} is {'new' if rule_id in new else 'gone'} (no decision changes with it)")
     for rule_id in sorted(set(old) & set(new)):
         a, b = old[rule_id], new[rule_id]
         parts = [name for name, x, y in (("statement", a.statement, b.statement), ("citations", a.cites, b.cites),
