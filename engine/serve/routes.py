@@ -137,46 +137,6 @@ def _decided(service: Service, body: bytes, options: dict):
     return rulebase, answer, answer.seconds[0]
 
 
-def _committed(service: Service, group: list) -> list:
-    """On the committer thread (engine/serve/committer.py): each made decision's (answer text, decision id,
-    record sha256, outcome) once its record is committed, or the fault that stopped it. The answers made
-    on the batch path are committed in one transaction; the full decisions of one rulebase in another.
-
-    explain=all with what_would_change (the defaults) answers exactly what `warrant decide --format json`
-    prints; otherwise the batch record `decide --batch --trace EXPLAIN` writes for the request."""
-    metrics = service.metrics
-    results: list = [None] * len(group)
-    started = time.perf_counter()
-    kinds: dict = {}
-    for index, (rulebase, decided, _) in enumerate(group):
-        key = ("decision", id(rulebase)) if isinstance(decided, warrant.Decision) else ("answer",)
-        kinds.setdefault(key, []).append(index)
-    for key, indices in kinds.items():
-        try:
-            if key[0] == "answer":
-                warrant.Answer.commit_all([group[i][1] for i in indices], service.log)
-            else:
-                group[indices[0]][0].log_decisions([group[i][1] for i in indices], service.log, via="service")
-        except warrant.WarrantError as exc:
-            if exc.diagnostics[0].code in problems.LOG_FAULTS:
-                metrics.log_errors.inc(len(indices))
-            for i in indices:
-                results[i] = exc
-    took = time.perf_counter() - started
-    for index, (_, decided, deciding) in enumerate(group):
-        if results[index] is not None:
-            continue
-        full = isinstance(decided, warrant.Decision)
-        text = warrant.render(decided, "json") if full else decided.text
-        results[index] = (text, decided.log_id, decided.log_sha256, decided.outcome.value)
-        metrics.of(metrics.deciding, "all" if full else "batch").observe(deciding)
-        metrics.logging.observe(took)
-        metrics.of(metrics.decisions, decided.outcome.value).inc()
-        for _, item_outcome, _, policy in decided.log_items:
-            metrics.of(metrics.items, item_outcome, policy or "(general rules)").inc()
-    return results
-
-
 async def decide(request: Request) -> Response:
     service: Service = request.app.state.service
     _allowed(service, request, "decide")

@@ -15,6 +15,7 @@ import uuid
 
 import warrant
 from warrant.serve.auth import Tokens
+from warrant.serve.committer import Committer, committed
 from warrant.serve.metrics import Metrics
 
 MAX_PREPARED = 64           # distinct option sets (explain, at, assume, drafts) kept prepared per rulebase
@@ -54,9 +55,7 @@ class Service:
         self.replay_rules = dict(replay_rules or {})
         self.check = check
         self.metrics = Metrics()
-        from warrant.serve.committer import Committer
-        from warrant.serve.routes import _committed
-        self.committer = Committer(lambda group: _committed(self, group))
+        self.committer = Committer(lambda group: committed(self, group))
         self.generation_file = generation_file
         self._generation = self._read_generation()
         self._reload_lock = threading.Lock()
