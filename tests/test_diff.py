@@ -317,8 +317,8 @@ def test_a_law_of_ten_judgements_diffs_with_witnesses_that_answer_them(tmp_path)
     from bench.law_scaling import law_files
     for name, text in law_files(4).items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    differences = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"],
-                               progress=False).to_json()["differences"]
+    report = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"], progress=False)
+    differences = report.to_json()["differences"]
     assert differences
     witness = differences[0]["witness"]
     assert witness["date"] == "2010-01-01" and sum(k.startswith("judged") for k in witness) == 10
@@ -328,7 +328,6 @@ def test_a_law_of_ten_judgements_diffs_with_witnesses_that_answer_them(tmp_path)
     assert len(merged) == 2 and all([a["rule"] for a in d["also"]] == ["route45"] for d in merged)
     assert not any(d["rule"] == "route45" and not d["basis_only"] for d in differences)
     assert all(a["statement"] == "Route 45 to release." for d in merged for a in d["also"])
-    report = warrant.diff(rules=str(tmp_path), at=["2009-12-31", "2010-01-01"], progress=False)
     assert "because permissions route15 and route45 stop applying (on exactly the same requests)" in \
         report.render("text")
 
