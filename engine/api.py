@@ -761,14 +761,10 @@ class Answer:
     def commit(self, log: "DecisionLog | str") -> "Answer":
         """Commit the record `Prepared.decide(..., commit=False)` made (group commit with other threads'), so
         a service can decide on one thread and wait for the log on others; returns itself, logged."""
-        import time
         if self._entry is None:
             raise WarrantError.at("O005", "this answer has no record to commit: decide it with a log and "
                                           "commit=False")
-        started = time.perf_counter()
-        (_, self.log_id, self.log_sha256), = _log(log).commit([self._entry])
-        self.log_items, self._entry = self._entry.items, None
-        self.seconds = (self.seconds[0], time.perf_counter() - started)
+        Answer.commit_all([self], log)
         return self
 
     @staticmethod

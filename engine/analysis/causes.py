@@ -182,6 +182,15 @@ class _Applies:
             self.found[key] = concluding_about(groups.get(code, []), item)
         return self.found[key]
 
+    def absent(self, side: Side, item: int, code: int, ctx):
+        """"The permission does not apply to the item on this side", formed once (every other permission's
+        is a condition of each permission's cause, for every item)."""
+        key = (id(side), "absent", item, code)
+        found = self.found.get(key)
+        if found is None:
+            found = self.found[key] = _negate(_bool(self(side, PERMIT, item, code), ctx))
+        return found
+
 
 def _same(a, b) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
@@ -203,10 +212,8 @@ def _questions(kind, applies, permitted, same_outcome, sides, rules, item, names
             # that side: one that stops applying while another applies after did not refuse the item (a
             # prohibition did, and is the difference named by it). Every changed request stays covered: a
             # refusal with no prohibition is one with no permission, each one that applied having stopped.
-            others = [_negate(_bool(applies_of(side, PERMIT, item, names.encode(r)), ctx))
-                      for side in sides for r, k in rules if k == "permit" and r != rule_id]
-            half = len(others) // 2
-            alone_before, alone_after = others[:half], others[half:]
+            alone_before, alone_after = ([applies_of.absent(side, item, names.encode(r), ctx)
+                                          for r, k in rules if k == "permit" and r != rule_id] for side in sides)
             yield "stops applying", _connect(z3.Z3_mk_and, [was, _negate(now), permitted[0], _negate(permitted[1])]
                                              + alone_after)
             yield "starts applying", _connect(z3.Z3_mk_and, [now, _negate(was), _negate(permitted[0]), permitted[1]]

@@ -11,7 +11,7 @@ further by the facts that can matter, engine/batch/relevance.py);
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warrant.batch.cache import Bounded
 from warrant.pipeline.datalog import Compare, Const, Not, compares_request_values
@@ -28,6 +28,7 @@ class Abstraction:
     checked: frozenset = frozenset()   # compiled predicates of the fields that key the relevance classes
     item_keyed: frozenset = frozenset()  # request facts read only of the item being decided (`item_keyed`)
     previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
+    views: dict = field(default_factory=dict)   # id(a rule's view) -> (it, its mappings) (`_view`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -135,7 +136,7 @@ class Abstraction:
 
     def _view(self, view: tuple) -> tuple:
         """(cuts by kind, literal patterns by predicate) of a rule's view (`Relevance._cuts`), as mappings."""
-        views = self.__dict__.setdefault("views", {})
+        views = self.views
         found = views.get(id(view))
         if found is None or found[0] is not view:
             if len(views) >= 20_000:
