@@ -242,6 +242,34 @@ def test_summary_lines_are_the_bytes_json_dumps_writes(rulebase, setting):
     assert _summary_line({**records[0], "items": "not a list"}) is None
 
 
+@pytest.mark.parametrize("law", ["shipped", "ferpa_99_31", "generated"])
+def test_traced_lines_are_the_bytes_json_dumps_writes(law, tmp_path):
+    """A traced line is written with each shared proof node once (`encoding._Traced`); it must be exactly
+    json.dumps's text, with every trace kind, on laws of other shapes than ours and awkward strings."""
+    import warrant
+    from bench.law_scaling import law_files
+    from warrant.batch.encoding import _Traced, encode
+    if law == "generated":
+        for name, text in law_files(2).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        folder = str(tmp_path)
+    else:
+        folder = os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
+    api = warrant.load(folder, cache=False)
+    documents = [dict(d) for d in api.generate(120, seed=23)]
+    documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'
+    traced = 0
+    for trace in ("all", "refused"):
+        decider = BatchDecider(api._loaded, trace=trace)
+        for record in decide_lines(api._loaded, [json.dumps(d) for d in documents], decider=decider):
+            line = encode(record)[1]
+            assert line == json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+            traced += "why_not" in line
+    assert traced > 20
+    odd = {"items": [{"why_not": [{3: [{"x": 1.5, "y": None}], 2: "non-text keys"}]}], "z": [[], {}, 10 ** 20]}
+    assert _Traced().value(odd) == json.dumps(odd, ensure_ascii=False, sort_keys=True)
+
+
 @pytest.mark.parametrize("law", ["uk_gdpr", "ferpa_99_31", "generated"])
 def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
     """Conclusions cached per rule (`Abstraction.rule_keys`: a rule's live conjunctions named by what they

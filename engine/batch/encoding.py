@@ -1,5 +1,6 @@
 """Encoding: a batch record as its JSON line, byte for byte `json.dumps(record, ensure_ascii=False,
-sort_keys=True)`, with the parts that repeat across lines written once (test_batch checks the bytes)."""
+sort_keys=True)`, with the parts that repeat written once: across lines, a summary's items and settings;
+within a traced line, the proof nodes its why-nots share (test_batch checks the bytes)."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,8 @@ def encode(record: dict) -> tuple[int, str]:
         line = _summary_line(record)
         if line is not None:
             return severity, line
+    elif type(record.get("items")) is list and any(type(i) is dict and "why_not" in i for i in record["items"]):
+        return severity, _Traced().value(record) + "\n"
     return severity, json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -66,3 +69,66 @@ def _summary_line(record: dict) -> str | None:
         ', "date": ', dumps(settings["date"]), ', "drafts": ', _fragment(("drafts", drafts), settings["drafts"]),
         '}, "warrant": ', dumps(inner["warrant"]), '}, "request": ', dumps(record["request"]),
         "}\n"))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode   # json.dumps with these options
+
+
+class _Traced:
+    """`json.dumps(record, ensure_ascii=False, sort_keys=True)` of a traced record, each shared node once.
+
+    A refusal lists every permission with its failed condition and the
+    conditions that held before it, and the renderer gives a node the
+    permissions share (the item requested, the policy in force) as one dict
+    (engine/pipeline/render/json.py): on a law of fifty routes, three
+    quarters of a traced line is such repeats. The outer levels (record,
+    items, why-nots, attempts) are written key by key, in sorted order,
+    with json's own separators and string quoting; a dict below them (a
+    node) is one json.dumps call, made once per line and its text spliced
+    wherever the same dict recurs. The bytes are json.dumps's.
+    """
+
+    OUTER = 5     # dicts nested this deep or deeper are nodes: written whole
+
+    def __init__(self):
+        self.texts: dict = {}        # id(a dict or list of this record) -> its text (the record keeps it alive)
+
+    def value(self, value, depth: int = 0) -> str:
+        kind = type(value)
+        if kind is str:
+            return _quote(value)
+        if kind is dict or kind is list:
+            found = self.texts.get(id(value))
+            if found is None:
+                found = self.texts[id(value)] = self._container(value, depth)
+            return found
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if value is None:
+            return "null"
+        return _dumps(value)
+
+    def _container(self, value, depth: int) -> str:
+        if type(value) is list:
+            if not any(type(v) is list or type(v) is dict and _nested(v) for v in value):
+                return _dumps(value)                 # scalars or flat dicts (citations): one call
+            return "[" + ", ".join([self.value(v, depth + 1) for v in value]) + "]"
+        if depth >= self.OUTER or not all(type(k) is str for k in value):
+            return _dumps(value)                 # a node; or keys json.dumps itself must convert and order
+        keys, value_of = _KEYS, self.value
+        parts = []
+        for key in sorted(value):
+            v = value[key]
+            kind = type(v)
+            quoted = keys.get(key) or keys.setdefault(key, _quote(key) + ": ")
+            parts.append(quoted + (_quote(v) if kind is str else value_of(v, depth + 1)))
+        return "{" + ", ".join(parts) + "}"
+
+
+_KEYS: dict = {}                 # a key -> its quoted text and separator (the trace format's few keys)
+
+
+def _nested(value: dict) -> bool:
+    return any(type(v) is dict or type(v) is list for v in value.values())

@@ -48,6 +48,8 @@ class Prover(WhyNot):
         for atom in facts or ():
             self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
         self._static = rulebase.program.memo("static rows", lambda: _rows_of(rulebase.program.set_facts))
+        self._settle_steps = rulebase.program.memo("settle steps", dict)   # id(a body) -> its steps (`_steps_of`)
+        self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""

@@ -21,6 +21,7 @@ from warrant.pipeline.trace import Attempt, TraceNode
 from warrant.pipeline.values import BOOL, kind_of, show
 
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
+_COMPARE, _IN_FORCE, _DERIVED, _FACT = "compare", "in force", "derived", "fact"   # `_steps_of` kinds
 
 
 class WhyNot:
@@ -32,8 +33,10 @@ class WhyNot:
         rule = self.program.rules[rule_id]
         body = rule.body
         item_var = rule.head.args[0].name
-        in_force_index, rest, statement, citations = self.program.memo(("why-not", rule_id),
-                                                                       lambda: self._about(rule_id))
+        about = self._why_not_about.get(rule_id)
+        if about is None:
+            about = self._why_not_about[rule_id] = self._about(rule_id)
+        in_force_index, rest, statement, citations = about
         in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
         would_apply = False
         if not in_force:
@@ -121,8 +124,17 @@ class WhyNot:
             previous = [tuple(bound[v] for v in previous_vars)]
         env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
         failed = self._shared(("failed", body[high - 1]), env, lambda: self._failure_node(body[high - 1], env))
-        held = tuple(n for n in (self._shared(("held", l), env, lambda l=l: self.prove_literal(l, env))
-                                 for l in body[:high - 1]) if n is not None)
+        held = []
+        nodes, get = self._nodes, env.get
+        for literal in body[:high - 1]:           # `_shared`, inlined: most of these are found
+            known = self._names.get(id(literal)) or self._number(literal)
+            key = ("held", known[0], tuple(map(get, known[1])))
+            node = nodes.get(key, nodes)
+            if node is nodes:
+                node = nodes[key] = self.prove_literal(literal, env)
+            if node is not None:
+                held.append(node)
+        held = tuple(held)
         return failed, held, env
 
     def _shared(self, key: tuple, env: dict, make):
@@ -130,15 +142,19 @@ class WhyNot:
         gives its variables, made once per request: permissions share conditions (the item requested, a
         flag the request lacks), and their why-nots the nodes."""
         literal = key[1]
-        known = self._names.get(id(literal))      # the program's own literals: alive as long as it is
-        if known is None:                         # equal literals of different rules share one number
-            numbers = self._numbers
-            known = self._names[id(literal)] = (numbers.setdefault(literal, len(numbers)), variable_names(literal))
+        known = self._names.get(id(literal)) or self._number(literal)
         found_key = (key[0], known[0], tuple(map(env.get, known[1])))
         found = self._nodes.get(found_key, self)
         if found is self:
             found = self._nodes[found_key] = make()
         return found
+
+    def _number(self, literal) -> tuple:
+        """(number, variables) of one of the program's own literals (alive as long as it is): equal literals
+        of different rules share one number."""
+        numbers = self._numbers
+        known = self._names[id(literal)] = (numbers.setdefault(literal, len(numbers)), variable_names(literal))
+        return known
 
     def _settled_prefix(self, body: tuple, item_var: str, item) -> tuple[int, bool, dict]:
         """(how many leading conditions of `body` hold for `item`, whether the next one is known to fail, the
@@ -153,47 +169,73 @@ class WhyNot:
         that is none of these ends the scan undecided, and the engine
         answers from there. The bindings are then the one answer the
         conditions so far have for the item, as the engine would give it.
+        The body is read through its `_steps`, worked out once per program.
         """
         env = {item_var: item}
         if self.facts is None:
             return 0, False, env
-        by_head, static_rows, asserted = self.program.by_head, self._static, self._asserted
-        for index, literal in enumerate(body):
-            negated = type(literal) is Not
-            atom = literal.atom if negated else literal
-            if type(atom) is Compare:
-                left, right = bound_value(atom.left, env), bound_value(atom.right, env)
+        static_rows, asserted = self._static, self._asserted
+        for index, (kind, negated, predicate, terms, names) in enumerate(self._steps_of(body)):
+            if kind is _COMPARE:
+                (left_const, left), op, (right_const, right) = terms
+                left = left if left_const else env.get(left, FREE)
+                right = right if right_const else env.get(right, FREE)
                 if left is FREE or right is FREE or kind_of(left) != kind_of(right):
                     return index, False, env
-                holds = compare_values(left, atom.op, right)
-            elif atom.predicate == IN_FORCE:
-                policy = bound_value(atom.args[0], env)
+                holds = compare_values(left, op, right)
+            elif kind is _IN_FORCE:
+                is_const, policy = terms[0]
+                policy = policy if is_const else env.get(policy, FREE)
                 if policy is FREE:
                     return index, False, env
                 holds = (policy in self.in_force()) != negated
-            elif atom.predicate in by_head:
+            elif kind is _DERIVED:
                 return index, False, env
             else:
-                args = tuple(bound_value(a, env) for a in atom.args)
+                args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
                 free = FREE in args
-                static = static_rows.get(atom.predicate)
+                static = static_rows.get(predicate)
                 if static is not None and not free:      # a static set's membership: one lookup
                     matches = [args] if tuple((type(v), v) for v in args) in static[1] else []
                 else:
-                    matches = [row for row in (static[0] if static else asserted.get(atom.predicate, ()))
+                    matches = [row for row in (static[0] if static else asserted.get(predicate, ()))
                                if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
                 if negated and free or len(matches) > 1:
                     return index, False, env
                 holds = bool(matches) != negated
-                if holds and not negated:
+                if holds and not negated and free:
                     found = {}
-                    for term, a, v in zip(atom.args, args, matches[0]):
-                        if a is FREE and found.setdefault(term.name, v) != v:
+                    for name, a, v in zip(names, args, matches[0]):
+                        if a is FREE and found.setdefault(name, v) != v:
                             holds = False            # a variable repeated with two values
                     env.update(found)
             if not holds:
                 return index, True, env
         return len(body), False, env
+
+    def _steps_of(self, body: tuple) -> tuple:
+        """A body's conditions as `_settled_prefix` reads them, once per program: (kind, negated, predicate,
+        ((is a constant, value or variable name), ...), argument variable names). Keyed by the body's
+        identity; the bodies are the program's own (its rules', or `_about`'s), alive as long as it is."""
+        steps = self._settle_steps
+        found = steps.get(id(body))
+        if found is not None and found[0] is body:
+            return found[1]
+        out = []
+        for literal in body:
+            negated = type(literal) is Not
+            atom = literal.atom if negated else literal
+            if type(atom) is Compare:
+                spec = tuple((type(t) is Const, t.value if type(t) is Const else t.name) for t in (atom.left, atom.right))
+                out.append((_COMPARE, negated, None, (spec[0], atom.op, spec[1]), ()))
+                continue
+            terms = tuple((type(t) is Const, t.value if type(t) is Const else t.name) for t in atom.args)
+            names = tuple(None if type(t) is Const else t.name for t in atom.args)
+            kind = _IN_FORCE if atom.predicate == IN_FORCE else _DERIVED if atom.predicate in self.program.by_head \
+                else _FACT
+            out.append((kind, negated, atom.predicate, terms, names))
+        steps[id(body)] = (body, tuple(out))
+        return steps[id(body)][1]
 
     def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
         """Why one definition of a derived concept gave nothing: its first failed condition."""
