@@ -302,6 +302,7 @@ def impact(
     rules: Optional[List[str]] = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP),
     fmt: ImpactFormat = _format("text, json or csv.", ImpactFormat, "text"),
     out: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the report to this file (atomically)."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", help="Worker processes for a long batch, 1 to 64 (0: one per core)."),
 ) -> None:
     """A policy change's effect over a batch: decisions that change, by arrangement and by deciding rule.
 
@@ -311,7 +312,7 @@ def impact(
 
       warrant impact batch.jsonl --assume debt_threshold_inclusive=off --format csv --out impact.csv
     """
-    report = _load(rules).impact(batch, at=at, assume=_assumptions(assume), drafts=with_draft)
+    report = _load(rules).impact(batch, at=at, assume=_assumptions(assume), drafts=with_draft, jobs=jobs)
     _emit(report.render(fmt.value), out)
     raise typer.Exit(report.exit_code)
 

@@ -647,14 +647,15 @@ class Rulebase:
 
     @_public
     def impact(self, batch: str | os.PathLike, *, at: Iterable[_dt.date | str] = (),
-               assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = ()) -> Impact:
+               assume: Mapping[str, bool | str] | None = None, drafts: Iterable[str] = (), jobs: int = 1) -> Impact:
         """A change's effect over a JSON Lines file of requests (`warrant impact`): two `at` dates (baseline,
-        changed), or the requests with `assume`/`drafts` against without."""
+        changed), or the requests with `assume`/`drafts` against without. `jobs` worker processes (0: one per
+        core) are forked once the file proves long enough to repay them; keep 1 in a program with threads."""
         from warrant.batch.progress import progress_over
         from warrant.review.impact import impact, scenarios
         before, after = scenarios(self._loaded, [_date(d) for d in at], dict(assume or {}), tuple(drafts))
         with progress_over(os.fspath(batch), "deciding") as (lines, tick):
-            report = impact(self._loaded, lines, before, after, tick)
+            report = impact(self._loaded, lines, before, after, tick, _jobs(jobs))
         return Impact(report, self._digest())
 
     @_public

@@ -95,6 +95,24 @@ def test_parallel_batch_equals_serial(rulebase, monkeypatch):
     assert sum(ticks) == 401 and max(s for s, _ in serial) == 2
 
 
+def test_parallel_impact_equals_serial(rulebase, monkeypatch):
+    """impact --jobs: the workers decide both scenarios of their chunks, the parent tallies the rows in input
+    order, so the report (ids listed in order, errors by line) is the one process's, to the byte."""
+    import warrant.batch.batch as batch
+    from warrant.review.impact import Scenario, impact
+    lines = [json.dumps(r) for r in generate(240, seed=4)] + ["{broken", ""] + \
+            [json.dumps(r) for r in generate(80, seed=5)]
+    sides = (Scenario("--at 2018-05-08", datetime.date(2018, 5, 8)), Scenario("--at 2018-05-09", datetime.date(2018, 5, 9)))
+    serial = impact(rulebase, lines, *sides)
+    monkeypatch.setattr(batch, "CHUNK", 29)
+    monkeypatch.setattr(batch, "WARM_SECONDS", 0.0)          # fork at once, so the workers decide every line
+    ticks = []
+    parallel = impact(rulebase, iter(lines), *sides, progress=ticks.append, jobs=2)
+    assert json.dumps(parallel.to_json()) == json.dumps(serial.to_json())
+    assert serial.total.total == 320 and serial.errors[0][0] == 241 and serial.changed_ids
+    assert sum(ticks) == len(lines)
+
+
 def _shuffled_variants(records, seed: int):
     """Each request, then copies with list entries reordered and one conviction or offence repeated."""
     import copy

@@ -22,7 +22,7 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
 WARM_SECONDS = 0.1   # the parent decides lines itself for this long before forking (a fork and its workers' first pages: 20-50 ms)
 WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
-_WORKER: dict = {}    # per process: the rulebase and options inherited at fork, and the worker's own decider
+_WORKER: dict = {}    # per process: the work of `blocks_in_order`, inherited at fork
 
 
 def _decide_block(decider, rulebase, start: int, lines: list, recorder=None) -> tuple:
@@ -63,11 +63,10 @@ def _logged_block(decider, rulebase, start: int, lines: list, recorder) -> tuple
     return bytes(severities), "".join(out), entries
 
 
-def _decide_chunk(task) -> tuple:
+def _work_chunk(task):
+    """In a worker: the `work` of `blocks_in_order`, inherited at fork, on one chunk of lines."""
     start, lines = task
-    if "decider" not in _WORKER:
-        _WORKER["decider"] = BatchDecider(_WORKER["rulebase"], **_WORKER["options"])
-    return _decide_block(_WORKER["decider"], _WORKER["rulebase"], start, lines, _WORKER.get("recorder"))
+    return _WORKER["work"](start, lines)
 
 
 def _chunks(lines, size: int, first: int = 1):
@@ -98,16 +97,29 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     and at most two chunks per worker are in flight, so memory stays flat
     however long the input. Output order is input order.
     """
-    jobs = jobs or os.cpu_count() or 1
     decider = BatchDecider(rulebase, **options)       # validates the options; forked workers inherit it, warm
+    yield from blocks_in_order(rulebase, lambda start, block: _decide_block(decider, rulebase, start, block, recorder),
+                               lines, jobs, tick, first_line)
+
+
+def blocks_in_order(rulebase, work, lines, jobs: int = 1, tick=None, first_line: int = 1,
+                    stopped: str = "the batch was stopped and no output was kept"):
+    """`work(first line number, lines)` over a stream of lines in blocks, results in input order, on `jobs`
+    processes (0: one per core): what a batch and an impact analysis share.
+
+    With more than one job, the parent works the first lines itself, as one
+    process would, until that has taken WARM_SECONDS: input too small to
+    repay a fork never forks, and workers forked later start with the
+    caches `work` has warmed (they inherit them). `stopped` says what became
+    of the output if a worker dies.
+    """
+    jobs = jobs or os.cpu_count() or 1
     if jobs == 1:
         for start, block in _chunks(lines, CHUNK, first_line):   # lazily: the input is streamed
-            yield _decide_block(decider, rulebase, start, block, recorder)
+            yield work(start, block)
             if tick:
                 tick(len(block))
         return
-    # The parent decides the first lines itself, as one process would, until that has taken WARM_SECONDS:
-    # a batch too small to repay a fork never forks, and workers forked later start with its caches.
     lines = iter(lines)
     number, spent, latest, blocks, size = first_line, 0.0, 0.0, 0, WARM_BLOCK
     while spent < WARM_SECONDS or blocks < 3:          # a first block pays for cold caches: never judge by it
@@ -116,7 +128,7 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
         if not block:
             return
         began = time.perf_counter()
-        yield _decide_block(decider, rulebase, number, block, recorder)
+        yield work(number, block)
         took = time.perf_counter() - began
         spent += took
         latest = took / len(block)                    # the rate now the caches have warmed, not the average
@@ -130,7 +142,7 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     if len(ahead) < CHUNK * jobs:                     # the rest is known
         if latest * len(ahead) < 2 * WARM_SECONDS:   # not worth a fork: workers start with cold caches of their own
             for start, block in _chunks(ahead, CHUNK, number):
-                yield _decide_block(decider, rulebase, start, block, recorder)
+                yield work(start, block)
                 if tick:
                     tick(len(block))
             return
@@ -141,20 +153,19 @@ def encoded_blocks(rulebase, lines, jobs: int = 1, tick=None, recorder=None, fir
     from warrant.pipeline.errors import InternalError
     rulebase.engine                                   # build it once, in the parent, before the fork
     _WORKER.clear()
-    _WORKER.update(rulebase=rulebase, options=options, recorder=recorder, decider=decider)
+    _WORKER["work"] = work
     parent = os.getpid()
     try:
-        for (start, block), result in ordered_map(_decide_chunk, chunks, jobs,
-                                                  start=lambda: worker_start(parent)):
+        for (start, block), result in ordered_map(_work_chunk, chunks, jobs, start=lambda: worker_start(parent)):
             if tick:
                 tick(len(block))
             yield result
     except WorkerDied as died:
         start, block = died.task
         raise RunFault(f"a worker process died (killed, or out of memory) while deciding lines {start}-"
-                       f"{start + len(block) - 1}; the batch was stopped and no output was kept") from None
+                       f"{start + len(block) - 1}; {stopped}") from None
     except WorkerFailed as failed:
-        raise InternalError(f"a batch worker failed: {failed}") from None
+        raise InternalError(f"a worker failed: {failed}") from None
 
 
 def worker_start(parent: int) -> None:

@@ -64,7 +64,6 @@ class ImpactReport:
     errors: list = field(default_factory=list)                             # (line, message)
     obligations: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # duty -> permitted items
                                                                                     # carrying it, before, after
-    evaluations: int = 0
     causes: dict = field(default_factory=dict)   # ((outcome, rule) before, after) -> [items, request ids]
 
     def cause_rows(self) -> list[dict]:
@@ -129,54 +128,73 @@ def _deciding(items) -> str | None:
     return min(rules, key=lambda r: (-rules[r], r)) if rules else None
 
 
-def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None) -> ImpactReport:
-    """Decide every line under both scenarios and tally the changes."""
+def impact(rulebase, lines, before: Scenario, after: Scenario, progress=None, jobs: int = 1) -> ImpactReport:
+    """Decide every line under both scenarios and tally the changes, in input order, on `jobs` processes
+    (0: one per core; forked only when the batch is long enough to repay it, as a batch's are).
+    `progress(count)`, given, is told of each block of lines done."""
+    from warrant.batch.batch import blocks_in_order
     deciders = [BatchDecider(rulebase, trace="none", at=s.at, assume=dict(s.assume), drafts=s.drafts)
                 for s in (before, after)]
     report = ImpactReport(before, after)
     arrangement_of = {rule_id: _arrangement(rulebase, rule_id) for rule_id in rulebase.program.rules}
-    def ticking(lines):
-        for line in lines:
-            if progress is not None:
-                progress()
-            yield line
+    for rows in blocks_in_order(rulebase, lambda start, block: _outcomes(rulebase, deciders, start, block), lines,
+                                jobs, progress, stopped="no report was written"):
+        for row in rows:
+            _tally(report, row, arrangement_of)
+    return report
 
-    for number, request in requests_of(rulebase, ticking(lines), blank_is_error=False):
+
+def _outcomes(rulebase, deciders, start: int, lines: list) -> list:
+    """Per request of these lines, what the tally needs: (line, id, (overall, items) before and after, the
+    obligations each permitted item carries on either side), or (line, the error) for a line that is no
+    request. Worked out where the deciders are (a forked worker's own), tallied in order by the parent."""
+    rows = []
+    for number, request in requests_of(rulebase, lines, start, blank_is_error=False):
         try:
             if isinstance(request, WarrantError):
                 raise request
-            (a, a_items), (b, b_items) = (d.outcome(request) for d in deciders)
+            sides = [d.outcome(request) for d in deciders]
         except WarrantError as exc:
-            report.errors.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
+            rows.append((number, "; ".join(f"{d.code}: {d.message}" for d in exc.diagnostics)))
             continue
-        for side, items in enumerate((a_items, b_items)):
-            for item, outcome, deciding in items:
-                if outcome == "permitted" and deciding is not None:
-                    for duty in deciders[side].obligations(request, item, deciding):
-                        report.obligations[duty.text][side] += 1
-        for (item, a_outcome, a_rule), (_, b_outcome, b_rule) in zip(a_items, b_items):
-            if (a_outcome, a_rule) != (b_outcome, b_rule):
-                found = report.causes.setdefault(((a_outcome, a_rule), (b_outcome, b_rule)), [0, []])
-                found[0] += 1
-                if not found[1] or found[1][-1] != request.id:
-                    found[1].append(request.id)
-        rule = _deciding(a_items) or _deciding(b_items)
-        groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],
-                  report.by_rule[rule or "no permission"]]
-        report.transitions[(a, b)] += 1
-        for group in groups:
-            group.total += 1
-            group.permitted_before += a == "permitted"
-            group.permitted_then_refused += a == "permitted" and b == "refused"
-            if a in RANK and b in RANK:
-                group.restricted += RANK[b] < RANK[a]
-                group.relaxed += RANK[b] > RANK[a]
-            else:
-                group.unsettled += a != b
-        if a != b:
-            report.changed_ids[f"{a} -> {b}"].append(request.id)
-    report.evaluations = sum(d.evaluations for d in deciders)
-    return report
+        duties = tuple(tuple(duty.text for item, outcome, deciding in items
+                             if outcome == "permitted" and deciding is not None
+                             for duty in decider.obligations(request, item, deciding))
+                       for decider, (_, items) in zip(deciders, sides))
+        rows.append((number, request.id, sides[0], sides[1], duties))
+    return rows
+
+
+def _tally(report: ImpactReport, row: tuple, arrangement_of: dict) -> None:
+    """Count one request's row (`_outcomes`) into the report."""
+    if len(row) == 2:
+        report.errors.append(row)
+        return
+    _, request_id, (a, a_items), (b, b_items), duties = row
+    for side, texts in enumerate(duties):
+        for text in texts:
+            report.obligations[text][side] += 1
+    for (item, a_outcome, a_rule), (_, b_outcome, b_rule) in zip(a_items, b_items):
+        if (a_outcome, a_rule) != (b_outcome, b_rule):
+            found = report.causes.setdefault(((a_outcome, a_rule), (b_outcome, b_rule)), [0, []])
+            found[0] += 1
+            if not found[1] or found[1][-1] != request_id:
+                found[1].append(request_id)
+    rule = _deciding(a_items) or _deciding(b_items)
+    groups = [report.total, report.by_arrangement[arrangement_of.get(rule, "no arrangement")],
+              report.by_rule[rule or "no permission"]]
+    report.transitions[(a, b)] += 1
+    for group in groups:
+        group.total += 1
+        group.permitted_before += a == "permitted"
+        group.permitted_then_refused += a == "permitted" and b == "refused"
+        if a in RANK and b in RANK:
+            group.restricted += RANK[b] < RANK[a]
+            group.relaxed += RANK[b] > RANK[a]
+        else:
+            group.unsettled += a != b
+    if a != b:
+        report.changed_ids[f"{a} -> {b}"].append(request_id)
 
 
 def _arrangement(rulebase, rule_id: str) -> str:
