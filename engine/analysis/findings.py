@@ -127,6 +127,8 @@ class _Findings:
         from warrant.batch.pool import WorkerDied, WorkerFailed, ordered_map
         from warrant.pipeline.errors import InternalError
         self.cap = self.asked + max(0, MAX_QUESTIONS - self.asked) // jobs
+        if self.outcome_redundancy:
+            self._make_parts()        # what every worker's outcome questions read: made once, inherited
         _WORKER["findings"] = self
         parent = os.getpid()
         try:
@@ -205,12 +207,7 @@ class _Findings:
     def _outcome_changes(self, rule, variant) -> list:
         """For a permission or prohibition with one condition removed: per item whose part changes, "the
         item's outcome differs", built from each rule's part (the others' parts shared with the rules')."""
-        if self.parts is None:
-            program = self.rb.program
-            rules = [(r, program.rules[r].kind) for r in sorted(program.rules)
-                     if program.rules[r].kind in ("permit", "forbid")]
-            self.parts = {i: {r: (kind, concluding_about(self.side.rule_tuples(r), i)) for r, kind in rules}
-                          for i in self.items}
+        self._make_parts()
         ctx = self.space.ctx
         out = []
         for item in self.items:
@@ -227,6 +224,16 @@ class _Findings:
             out.append(_connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), changed] + left_to_it))
         return out
 
+
+    def _make_parts(self) -> None:
+        """Each permission's and prohibition's part of each item's outcome (`parts`), once: every rule's
+        outcome question reads all of them."""
+        if self.parts is None:
+            program = self.rb.program
+            rules = [(r, program.rules[r].kind) for r in sorted(program.rules)
+                     if program.rules[r].kind in ("permit", "forbid")]
+            self.parts = {i: {r: (kind, concluding_about(self.side.rule_tuples(r), i)) for r, kind in rules}
+                          for i in self.items}
 
     def _left_to(self, item, rule_id: str, kind: str) -> list:
         """Where the other rules leave the item's outcome to this rule's part (see `_outcome_changes`): the

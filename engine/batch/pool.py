@@ -9,8 +9,9 @@ and the parent alone multiplexes them with `select`, non-blocking. Ending
 the batch early is closing the pipes and killing the workers: nothing to
 wait on but `waitpid`.
 
-Tasks go round-robin, at most `depth` per worker in flight, so results come
-back in task order with bounded memory. A worker that dies (killed, out of
+Each task goes to the worker owing fewest results, at most `depth` per
+worker in flight; results are handed on in task order, so memory stays
+bounded however long the input. A worker that dies (killed, out of
 memory) shows as the end of its result pipe while it owes results: the
 caller hears `WorkerDied` with the task it was on.
 """
@@ -40,8 +41,8 @@ class WorkerFailed(Exception):
 
 
 class _Worker:
-    def __init__(self, pid: int, tasks: int, results: int):
-        self.pid, self.tasks, self.results = pid, tasks, results
+    def __init__(self, pid: int, tasks: int, results: int, index: int = 0):
+        self.pid, self.tasks, self.results, self.index = pid, tasks, results, index
         self.outgoing = bytearray()
         self.incoming = bytearray()
         self.owed: collections.deque = collections.deque()     # task numbers sent, results not yet read
@@ -69,7 +70,9 @@ def ordered_map(work, tasks, jobs: int, *, start=None, depth: int = 2):
                     for worker in workers:
                         _close_tasks(worker)           # no more work: each worker ends after its last result
                     break
-                worker = workers[dispatched % jobs]
+                # to the worker owing fewest results (round-robin among equals): a slow task does not hold
+                # up the tasks queued behind it while another worker is idle
+                worker = min(workers, key=lambda w: (len(w.owed), (w.index - dispatched) % jobs))
                 payload = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
                 worker.outgoing += _HEADER.pack(len(payload)) + payload
                 worker.owed.append(dispatched)
@@ -116,7 +119,7 @@ def _fork(work, jobs: int, start) -> list[_Worker]:
             os.close(result_write)
             os.set_blocking(task_write, False)
             os.set_blocking(result_read, False)
-            workers.append(_Worker(pid, task_write, result_read))
+            workers.append(_Worker(pid, task_write, result_read, len(workers)))
     except BaseException:
         _end(workers, kill=True)
         raise
