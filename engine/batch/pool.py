@@ -78,6 +78,7 @@ def ordered_map(work, tasks, jobs: int, *, start=None, depth: int = 2):
                 worker.owed.append(dispatched)
                 sent[dispatched] = task
                 dispatched += 1
+            handed = yielded
             while yielded in done:
                 task, result = sent.pop(yielded), done.pop(yielded)
                 yielded += 1
@@ -85,6 +86,8 @@ def ordered_map(work, tasks, jobs: int, *, start=None, depth: int = 2):
             if exhausted and yielded == dispatched:
                 finished = True
                 return
+            if yielded != handed:
+                continue        # results handed on make room: send the next tasks before waiting on a pipe
             _exchange(workers, sent, done)
     finally:
         _end(workers, kill=not finished)
