@@ -12,7 +12,7 @@ values are made once per request and shared between permissions.
 from __future__ import annotations
 
 from warrant.pipeline import syntax as S
-from warrant.pipeline.bindings import FREE, args_of, bound_value, compare_values, ground, is_ground, \
+from warrant.pipeline.bindings import FREE, args_of, compare_values, ground, is_ground, \
     positive_vars, substitute, unify, variable_names
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, IN_FORCE, Atom, Compare, Const, Not, Var
 from warrant.pipeline.judgement import answered
