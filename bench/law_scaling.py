@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import statistics
@@ -71,7 +70,7 @@ def law_files(size: int) -> dict[str, str]:
         members = data[g::groups]
         vocab.append(f'set group{g} "Data group {g}" = {{ {", ".join(members)} }}')
     members = set(place[:set_size])
-    lines = [f'set zone "Approved destinations"', f'    from {FIRST_YEAR}-01-01 = {{ {", ".join(sorted(members))} }} '
+    lines = ['set zone "Approved destinations"', f'    from {FIRST_YEAR}-01-01 = {{ {", ".join(sorted(members))} }} '
              f'cites act "s.1"']
     for p in range(1, periods):
         joining = place[(set_size + p - 1) % places]
