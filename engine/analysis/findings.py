@@ -118,8 +118,9 @@ class _Findings:
         """The rules' findings from `jobs` forked workers, in rule order, as `run` would yield them.
 
         Each worker starts from this process's state (the encodings and
-        models made so far) and takes the rules round-robin, so one slow rule
-        does not hold the others up for long. Every answer is exact, so which
+        models made so far, and every rule's part of the outcomes when C133 is
+        asked) and is handed the next rule when it owes fewest (`pool`), so
+        one slow rule does not hold the others up for long. Every answer is exact, so which
         process asks a question does not change a finding; the question cap
         (MAX_QUESTIONS) is shared out evenly among the workers, so a check
         that reaches it may examine other rules than one process would."""
