@@ -158,7 +158,9 @@ def evaluate_worlds(program: Program, ground_facts, worlds) -> list[dict[str, se
     What the worlds share is evaluated once: the components that no extra
     fact's predicate reaches are complete before the first world, and each
     world evaluates only the components its extra facts can change (the
-    answers to a request's open judgements are such worlds)."""
+    answers to a request's open judgements are such worlds), and of those,
+    only the clauses that read something the extra facts reach: a law of
+    fifty routes, ten of which read a judgement, runs ten per world."""
     worlds = [list(extra) for extra in worlds]
     varying = {atom.predicate for extra in worlds for atom in extra}
     components = program.memo("reference components", lambda: _components(program))
@@ -169,7 +171,18 @@ def evaluate_worlds(program: Program, ground_facts, worlds) -> list[dict[str, se
     for atom in ground_facts:
         base.add(atom.predicate, tuple(a.value for a in atom.args))
     _run([c for c in components if not c[0] or c[0][0][0].predicate not in reached], base)
-    rest = [c for c in components if c[0] and c[0][0][0].predicate in reached]
+    rest = []
+    for clauses, recursive in components:
+        if not clauses or clauses[0][0].predicate not in reached:
+            continue
+        # A clause of a component the worlds reach that reads nothing they reach derives the same in each:
+        # it runs once, here (what it reads is complete by now), and each world runs only the others.
+        fixed = [] if recursive else [c for c in clauses if not _reads(c[1], reached)]
+        if fixed:
+            _run([(fixed, False)], base)
+        varying = [c for c in clauses if not any(c is f for f in fixed)]
+        if varying:
+            rest.append((varying, recursive))
     models = []
     for extra in worlds:
         facts = base.layer(reached)
@@ -178,6 +191,12 @@ def evaluate_worlds(program: Program, ground_facts, worlds) -> list[dict[str, se
         _run(rest, facts)
         models.append(facts.rows)
     return models
+
+
+def _reads(body, predicates: set[str]) -> bool:
+    """Whether a clause body reads one of these predicates (positively or under a negation)."""
+    return any(isinstance(lit, (Atom, Not)) and (lit.atom if isinstance(lit, Not) else lit).predicate in predicates
+               for lit in body)
 
 
 def _reached(components, predicates: set[str]) -> set[str]:
