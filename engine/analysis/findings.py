@@ -225,7 +225,6 @@ class _Findings:
             out.append(_connect(z3.Z3_mk_and, [_bool(self.space.requested(item), ctx), changed] + left_to_it))
         return out
 
-
     def _make_parts(self) -> None:
         """Each permission's and prohibition's part of each item's outcome (`parts`), once: every rule's
         outcome question reads all of them."""

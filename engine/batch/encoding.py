@@ -122,12 +122,14 @@ class _Traced:
         for key in sorted(value):
             v = value[key]
             kind = type(v)
-            quoted = keys.get(key) or keys.setdefault(key, _quote(key) + ": ")
+            quoted = keys.get(key)
+            if quoted is None:
+                quoted = keys[key] = _quote(key) + ": "
             parts.append(quoted + (_quote(v) if kind is str else value_of(v, depth + 1)))
         return "{" + ", ".join(parts) + "}"
 
 
-_KEYS: dict = {}                 # a key -> its quoted text and separator (the trace format's few keys)
+_KEYS = Bounded(10_000)          # a key -> its quoted text and separator (the format's keys, assumption names)
 
 
 def _nested(value: dict) -> bool:

@@ -177,10 +177,11 @@ def evaluate_worlds(program: Program, ground_facts, worlds) -> list[dict[str, se
             continue
         # A clause of a component the worlds reach that reads nothing they reach derives the same in each:
         # it runs once, here (what it reads is complete by now), and each world runs only the others.
-        fixed = [] if recursive else [c for c in clauses if not _reads(c[1], reached)]
+        fixed, varying = [], []
+        for clause in clauses:
+            (varying if recursive or _reads(clause[1], reached) else fixed).append(clause)
         if fixed:
             _run([(fixed, False)], base)
-        varying = [c for c in clauses if not any(c is f for f in fixed)]
         if varying:
             rest.append((varying, recursive))
     models = []

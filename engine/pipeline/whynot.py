@@ -22,6 +22,7 @@ from warrant.pipeline.values import BOOL, kind_of, show
 
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
 _COMPARE, _IN_FORCE, _DERIVED, _FACT = "compare", "in force", "derived", "fact"   # `_steps_of` kinds
+FAILED, HELD = "failed", "held"     # the two nodes `_shared` makes of a condition
 
 
 class WhyNot:
@@ -123,30 +124,20 @@ class WhyNot:
             previous_vars = [v for v in positive_vars(body[:low]) if v != item_var]
             previous = [tuple(bound[v] for v in previous_vars)]
         env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
-        failed = self._shared(("failed", body[high - 1]), env, lambda: self._failure_node(body[high - 1], env))
-        held = []
-        nodes, get = self._nodes, env.get
-        for literal in body[:high - 1]:           # `_shared`, inlined: most of these are found
-            known = self._names.get(id(literal)) or self._number(literal)
-            key = ("held", known[0], tuple(map(get, known[1])))
-            node = nodes.get(key, nodes)
-            if node is nodes:
-                node = nodes[key] = self.prove_literal(literal, env)
-            if node is not None:
-                held.append(node)
-        held = tuple(held)
+        failed = self._shared(FAILED, body[high - 1], env)
+        held = tuple(n for n in (self._shared(HELD, l, env) for l in body[:high - 1]) if n is not None)
         return failed, held, env
 
-    def _shared(self, key: tuple, env: dict, make):
-        """`make()`'s node for a condition (`key`: what is made of which literal) under the values `env`
-        gives its variables, made once per request: permissions share conditions (the item requested, a
-        flag the request lacks), and their why-nots the nodes."""
-        literal = key[1]
+    def _shared(self, what: str, literal, env: dict):
+        """The node of a condition (`what`: FAILED, its failure shown with the request's values, or HELD, its
+        proof) under the values `env` gives its variables, made once per request: permissions share
+        conditions (the item requested, a flag the request lacks), and their why-nots the nodes."""
         known = self._names.get(id(literal)) or self._number(literal)
-        found_key = (key[0], known[0], tuple(map(env.get, known[1])))
-        found = self._nodes.get(found_key, self)
+        key = (what, known[0], tuple(map(env.get, known[1])))
+        found = self._nodes.get(key, self)
         if found is self:
-            found = self._nodes[found_key] = make()
+            found = self._nodes[key] = self._failure_node(literal, env) if what is FAILED else \
+                self.prove_literal(literal, env)
         return found
 
     def _number(self, literal) -> tuple:
@@ -175,7 +166,7 @@ class WhyNot:
         if self.facts is None:
             return 0, False, env
         static_rows, asserted = self._static, self._asserted
-        for index, (kind, negated, predicate, terms, names) in enumerate(self._steps_of(body)):
+        for index, (kind, negated, predicate, terms) in enumerate(self._steps_of(body)):
             if kind is _COMPARE:
                 (left_const, left), op, (right_const, right) = terms
                 left = left if left_const else env.get(left, FREE)
@@ -205,7 +196,7 @@ class WhyNot:
                 holds = bool(matches) != negated
                 if holds and not negated and free:
                     found = {}
-                    for name, a, v in zip(names, args, matches[0]):
+                    for (_, name), a, v in zip(terms, args, matches[0]):
                         if a is FREE and found.setdefault(name, v) != v:
                             holds = False            # a variable repeated with two values
                     env.update(found)
@@ -215,7 +206,7 @@ class WhyNot:
 
     def _steps_of(self, body: tuple) -> tuple:
         """A body's conditions as `_settled_prefix` reads them, once per program: (kind, negated, predicate,
-        ((is a constant, value or variable name), ...), argument variable names). Keyed by the body's
+        ((is a constant, its value or the variable's name), ...)). Keyed by the body's
         identity; the bodies are the program's own (its rules', or `_about`'s), alive as long as it is."""
         steps = self._settle_steps
         found = steps.get(id(body))
@@ -226,16 +217,14 @@ class WhyNot:
             negated = type(literal) is Not
             atom = literal.atom if negated else literal
             if type(atom) is Compare:
-                spec = tuple((type(t) is Const, t.value if type(t) is Const else t.name) for t in (atom.left, atom.right))
-                out.append((_COMPARE, negated, None, (spec[0], atom.op, spec[1]), ()))
+                out.append((_COMPARE, negated, None, (_term(atom.left), atom.op, _term(atom.right))))
                 continue
-            terms = tuple((type(t) is Const, t.value if type(t) is Const else t.name) for t in atom.args)
-            names = tuple(None if type(t) is Const else t.name for t in atom.args)
+            terms = tuple(map(_term, atom.args))
             kind = _IN_FORCE if atom.predicate == IN_FORCE else _DERIVED if atom.predicate in self.program.by_head \
                 else _FACT
-            out.append((kind, negated, atom.predicate, terms, names))
+            out.append((kind, negated, atom.predicate, terms))
         steps[id(body)] = (body, tuple(out))
-        return steps[id(body)][1]
+        return tuple(out)
 
     def _define_failure(self, rule_id: str, atom: Atom, depth: int) -> TraceNode | None:
         """Why one definition of a derived concept gave nothing: its first failed condition."""
@@ -350,6 +339,11 @@ class WhyNot:
                 return [f"{spec.path} is false"]
             return [f"nothing about {spec.path}"]
         return [self.describe(atom.predicate, row) for row in rows[:5]]
+
+
+def _term(term) -> tuple:
+    """(is a constant, its value or the variable's name): a term as `_steps_of` keeps it."""
+    return (True, term.value) if type(term) is Const else (False, term.name)
 
 
 # ---- words about periods (the prover's proofs use them too) ---------------------------------------
