@@ -7,6 +7,7 @@ import json
 from json.encoder import encode_basestring as _quote   # json.dumps of one string, ensure_ascii=False
 
 from warrant.batch.cache import Bounded
+from warrant.pipeline.render.json import AttemptJSON
 
 
 def encode(record: dict) -> tuple[int, str]:
@@ -97,6 +98,14 @@ class _Traced:
         kind = type(value)
         if kind is str:
             return _quote(value)
+        if kind is AttemptJSON:                  # a why-not: its text but for its nodes is made (render/json.py)
+            parts = [value.head]
+            if "failed" in value:
+                parts += (', "failed": ', self.value(value["failed"], depth + 1))
+            if "held" in value:
+                parts += (', "held": ', self.value(value["held"], depth + 1))
+            parts.append(value.tail)
+            return "".join(parts)
         if kind is dict or kind is list:
             found = self.texts.get(id(value))
             if found is None:
@@ -112,7 +121,7 @@ class _Traced:
 
     def _container(self, value, depth: int) -> str:
         if type(value) is list:
-            if not any(type(v) is list or type(v) is dict and _nested(v) for v in value):
+            if not any(type(v) is list or type(v) is AttemptJSON or type(v) is dict and _nested(v) for v in value):
                 return _dumps(value)                 # scalars or flat dicts (citations): one call
             return "[" + ", ".join([self.value(v, depth + 1) for v in value]) + "]"
         if depth >= self.OUTER or not all(type(k) is str for k in value):

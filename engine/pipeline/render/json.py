@@ -45,18 +45,50 @@ def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
     return out
 
 
+class AttemptJSON(dict):
+    """`attempt_to_json`'s dict, which also carries the JSON text of its parts that are not proof nodes, in
+    json.dumps's sorted order: `head` (its citations) before "failed" and "held", `tail` (from "in_force"
+    on) after them. The text is made once per permission and setting (`_attempt_text`), and a batch's
+    encoder (engine/batch/encoding.py) writes a why-not from it and its nodes' text: a refusal on a law
+    of fifty routes lists fifty why-nots a line."""
+    __slots__ = ("head", "tail")
+
+
+_ATTEMPT_TEXT: dict = {}     # (an attempt's parts that are not nodes) -> (its citations, head, tail)
+MAX_ATTEMPT_TEXTS = 20_000   # `_ATTEMPT_TEXT` starts afresh when full
+
+
 def attempt_to_json(attempt: Attempt, seen: dict | None = None) -> dict:
-    out: dict = {"rule": attempt.rule, "statement": attempt.statement, "policy": attempt.policy,
-                 "in_force": attempt.in_force, "would_apply": attempt.would_apply,
-                 "citations": [{"source": c.source, "locator": c.locator, "label": c.label}
-                               for c in attempt.citations]}
+    out = AttemptJSON(rule=attempt.rule, statement=attempt.statement, policy=attempt.policy,
+                      in_force=attempt.in_force, would_apply=attempt.would_apply,
+                      citations=[{"source": c.source, "locator": c.locator, "label": c.label}
+                                 for c in attempt.citations])
     if attempt.note:
         out["note"] = attempt.note
     if attempt.failed is not None:
         out["failed"] = node_to_json(attempt.failed, seen)
     if attempt.held:
         out["held"] = [node_to_json(n, seen) for n in attempt.held]
+    out.head, out.tail = _attempt_text(attempt, out)
     return out
+
+
+def _attempt_text(attempt: Attempt, out: AttemptJSON) -> tuple[str, str]:
+    """(head, tail) of `AttemptJSON`: json.dumps of the attempt's dict without its nodes, cut after its
+    citations (the first key); kept by those parts (the citations by identity: a permission's are one tuple
+    for the program's life, held here so the identity stays theirs)."""
+    key = (attempt.rule, attempt.statement, attempt.policy, attempt.in_force, attempt.would_apply, attempt.note,
+           id(attempt.citations))
+    found = _ATTEMPT_TEXT.get(key)
+    if found is None or found[0] is not attempt.citations:
+        plain = {k: v for k, v in out.items() if k not in ("failed", "held")}
+        text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
+        head = '{"citations": ' + json.dumps(plain["citations"], ensure_ascii=False, sort_keys=True)
+        assert text.startswith(head + ", ")
+        if len(_ATTEMPT_TEXT) >= MAX_ATTEMPT_TEXTS:
+            _ATTEMPT_TEXT.clear()
+        found = _ATTEMPT_TEXT[key] = (attempt.citations, head, text[len(head):])
+    return found[1], found[2]
 
 
 def item_to_json(item: ItemDecision, seen: dict | None = None) -> dict:
