@@ -47,9 +47,11 @@ class Prover(WhyNot):
         self._asserted: dict = {}    # predicate -> the argument rows of those atoms (static sets: `_static`)
         for atom in facts or ():
             self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
+        self._asserted_sets: dict = {}   # predicate -> its rows as `_settled_prefix` looks them up
         self._static = rulebase.program.memo("static rows", lambda: _rows_of(rulebase.program.set_facts))
         self._settle_steps = rulebase.program.memo("settle steps", dict)   # id(a body) -> its steps (`_steps_of`)
         self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
+        self._bound_vars = rulebase.program.memo("bound before", dict)   # (id(a body), length) -> `_bound_before`
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""

@@ -120,13 +120,22 @@ class WhyNot:
                 high = middle
         if low > known:
             previous, previous_vars = answers(low)
+            env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
         else:                                # settled: its one answer for the item
-            previous_vars = [v for v in positive_vars(body[:low]) if v != item_var]
-            previous = [tuple(bound[v] for v in previous_vars)]
-        env = {item_var: item, **dict(zip(previous_vars, previous[0]))}
+            env = {item_var: item}
+            for v in self._bound_before(body, low, item_var):
+                env[v] = bound[v]
         failed = self._shared(FAILED, body[high - 1], env)
         held = tuple(n for n in (self._shared(HELD, l, env) for l in body[:high - 1]) if n is not None)
         return failed, held, env
+
+    def _bound_before(self, body: tuple, length: int, item_var: str) -> tuple:
+        """The variables `body[:length]` binds besides the item, in order (once per program)."""
+        key = (id(body), length)
+        found = self._bound_vars.get(key)
+        if found is None or found[0] is not body:
+            found = self._bound_vars[key] = (body, tuple(v for v in positive_vars(body[:length]) if v != item_var))
+        return found[1]
 
     def _shared(self, what: str, literal, env: dict):
         """The node of a condition (`what`: FAILED, its failure shown with the request's values, or HELD, its
@@ -186,8 +195,9 @@ class WhyNot:
                 args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
                 free = FREE in args
                 static = static_rows.get(predicate)
-                if static is not None and not free:      # a static set's membership: one lookup
-                    matches = [args] if tuple((type(v), v) for v in args) in static[1] else []
+                keys = None if free else static[1] if static is not None else self._asserted_keys(predicate)
+                if keys is not None:                     # every value bound: one lookup
+                    matches = [args] if tuple((type(v), v) for v in args) in keys else []
                 else:
                     matches = [row for row in (static[0] if static else asserted.get(predicate, ()))
                                if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
@@ -203,6 +213,17 @@ class WhyNot:
             if not holds:
                 return index, True, env
         return len(body), False, env
+
+    def _asserted_keys(self, predicate: str) -> frozenset | None:
+        """The request's rows of `predicate` as `_settled_prefix` looks a bound row up (each value with its
+        type: 1 is not True), made at its first lookup in this request; None where the request asserts a
+        row twice (two matches leave the condition to the engine, as a scan finds them)."""
+        found = self._asserted_sets.get(predicate, self)
+        if found is self:
+            rows = self._asserted.get(predicate, ())
+            found = frozenset(tuple((type(v), v) for v in row) for row in rows)
+            found = self._asserted_sets[predicate] = found if len(found) == len(rows) else None
+        return found
 
     def _steps_of(self, body: tuple) -> tuple:
         """A body's conditions as `_settled_prefix` reads them, once per program: (kind, negated, predicate,
