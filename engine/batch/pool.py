@@ -26,6 +26,7 @@ import struct
 
 _HEADER = struct.Struct("<Q")
 _READ = 1 << 20
+PIPE_BYTES = 1 << 20     # a result pipe's buffer, where the system allows it (`_widen`)
 
 
 class WorkerDied(Exception):
@@ -102,6 +103,7 @@ def _fork(work, jobs: int, start) -> list[_Worker]:
         for _ in range(jobs):
             task_read, task_write = os.pipe()
             result_read, result_write = os.pipe()
+            _widen(result_read)
             pid = os.fork()
             if pid == 0:                                  # the worker: serve, then leave without cleanup
                 code = 1
@@ -127,6 +129,16 @@ def _fork(work, jobs: int, start) -> list[_Worker]:
         _end(workers, kill=True)
         raise
     return workers
+
+
+def _widen(fd: int) -> None:
+    """Give a result pipe PIPE_BYTES of buffer where the system allows (Linux; the default is 64 KiB): a
+    traced chunk's result is megabytes, and each pipeful costs the parent a round of `select`."""
+    try:
+        import fcntl
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def _serve(work, tasks: int, results: int) -> None:

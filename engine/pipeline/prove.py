@@ -52,6 +52,7 @@ class Prover(WhyNot):
         self._settle_steps = rulebase.program.memo("settle steps", dict)   # id(a body) -> its steps (`_steps_of`)
         self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
         self._bound_vars = rulebase.program.memo("bound before", dict)   # (id(a body), length) -> `_bound_before`
+        self._lasting = rulebase.program.memo("why-not nodes", dict)   # a node's `_context` key -> it
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""

@@ -23,6 +23,7 @@ from warrant.pipeline.values import BOOL, kind_of, show
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
 _COMPARE, _IN_FORCE, _DERIVED, _FACT = "compare", "in force", "derived", "fact"   # `_steps_of` kinds
 FAILED, HELD = "failed", "held"     # the two nodes `_shared` makes of a condition
+MAX_LASTING_NODES = 50_000   # why-not nodes shared between requests (`_shared`); the memo starts afresh when full
 
 
 class WhyNot:
@@ -145,9 +146,47 @@ class WhyNot:
         key = (what, known[0], tuple(map(env.get, known[1])))
         found = self._nodes.get(key, self)
         if found is self:
-            found = self._nodes[key] = self._failure_node(literal, env) if what is FAILED else \
-                self.prove_literal(literal, env)
+            context = self._context(what, literal, env)
+            lasting = self._lasting
+            if context is not None:         # the node is the same in any request with this context: share it
+                context = (what, known[0], tuple((type(v), v) for v in map(env.get, known[1])), context)
+                found = lasting.get(context)
+            if found is self or found is None:
+                found = self._failure_node(literal, env) if what is FAILED else self.prove_literal(literal, env)
+                if context is not None:
+                    if len(lasting) >= MAX_LASTING_NODES:
+                        lasting.clear()
+                    lasting[context] = found
+            self._nodes[key] = found
         return found
+
+    def _context(self, what: str, literal, env: dict) -> tuple | None:
+        """All a why-not's node of `literal` (`what`: FAILED or HELD) reads of the request besides its
+        variables' values, where that is little: nothing for a comparison, a static set, an assumption or a
+        draft (the program's); for a request fact held, where the request gives it; for one that failed,
+        the request's rows of that fact and whether it states the field. None where the node reads more
+        (a policy in force and a dated set read the date, a derived concept the whole request): that node is
+        the request's own. Equal contexts make equal nodes, so `_shared` keeps one for every request."""
+        if self.facts is None:
+            return None
+        negated = type(literal) is Not
+        atom = literal.atom if negated else literal
+        if type(atom) is Compare:
+            return ()
+        predicate = atom.predicate
+        if predicate in self.program.by_head or predicate == IN_FORCE or predicate.startswith("v_"):
+            return None
+        if not predicate.startswith("u_"):
+            return ()                                    # a static set, an assumption, a draft switched on
+        if negated and what is HELD:
+            return ()                                    # "the request does not say that ..."
+        if what is HELD or negated:                      # the fact's proof: where the request gives it
+            args = tuple(a.value if type(a) is Const else env.get(a.name, FREE) for a in atom.args)
+            return None if FREE in args else (self.origins.get((predicate, args), "request"),)
+        rows = self._asserted.get(predicate)
+        spec = self.fields.get(predicate[2:])
+        return (tuple(tuple((type(v), v) for v in row) for row in rows) if rows else None,
+                answered(self.stated, spec.path) if spec is not None and spec.kind == BOOL and not rows else None)
 
     def _number(self, literal) -> tuple:
         """(number, variables) of one of the program's own literals (alive as long as it is): equal literals
