@@ -21,6 +21,7 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
 WARM_SECONDS = 0.1   # the parent decides lines itself for this long before forking (a fork and its workers' first pages: 20-50 ms)
+SHARES = 4            # a batch known to be short is split into this many shares per worker
 WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
 _WORKER: dict = {}    # per process: the work of `blocks_in_order`, inherited at fork
 
@@ -146,7 +147,9 @@ def blocks_in_order(rulebase, work, lines, jobs: int = 1, tick=None, first_line:
                 if tick:
                     tick(len(block))
             return
-        chunks = _chunks(ahead, -(-len(ahead) // jobs), number)          # one even share per worker
+        # shares of a few per worker, not one each: lines differ in cost (a refusal's trace is long), and a
+        # worker that finishes early takes the next share instead of waiting on the other
+        chunks = _chunks(ahead, -(-len(ahead) // (jobs * SHARES)), number)
     else:
         chunks = _chunks(itertools.chain(ahead, lines), CHUNK, number)
     from warrant.batch.pool import WorkerDied, WorkerFailed, ordered_map

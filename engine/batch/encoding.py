@@ -102,8 +102,8 @@ class _Traced:
             parts = [value.head]
             if "failed" in value:
                 parts += (', "failed": ', self.value(value["failed"], depth + 1))
-            if "held" in value:
-                parts += (', "held": ', self.value(value["held"], depth + 1))
+            if "held" in value:              # json.dumps of a list is its items' texts, joined
+                parts += (', "held": [', ", ".join([self.value(n, depth + 2) for n in value["held"]]), "]")
             parts.append(value.tail)
             return "".join(parts)
         if kind is dict or kind is list:
@@ -124,8 +124,15 @@ class _Traced:
             if not any(type(v) is list or type(v) is AttemptJSON or type(v) is dict and _nested(v) for v in value):
                 return _dumps(value)                 # scalars or flat dicts (citations): one call
             return "[" + ", ".join([self.value(v, depth + 1) for v in value]) + "]"
-        if depth >= self.OUTER or not all(type(k) is str for k in value):
-            return _dumps(value)                 # a node; or keys json.dumps itself must convert and order
+        if depth >= self.OUTER:                  # a node: one json.dumps, kept across lines by the dict's identity
+            kept = _NODE_TEXT.get(id(value))     # (render/json.py shares a node's dict between decisions)
+            if kept is None or kept[0] is not value:
+                if len(_NODE_TEXT) >= MAX_NODE_TEXT:
+                    _NODE_TEXT.clear()
+                kept = _NODE_TEXT[id(value)] = (value, _dumps(value))
+            return kept[1]
+        if not all(type(k) is str for k in value):
+            return _dumps(value)                 # keys json.dumps itself must convert and order
         keys, value_of = _KEYS, self.value
         parts = []
         for key in sorted(value):
@@ -138,6 +145,8 @@ class _Traced:
         return "{" + ", ".join(parts) + "}"
 
 
+_NODE_TEXT: dict = {}    # id(a node's dict) -> (it, its JSON text); the entry holds the dict, so the id stays its own
+MAX_NODE_TEXT = 5_000    # entries; the cache starts afresh when full
 _KEYS = Bounded(10_000)          # a key -> its quoted text and separator (the format's keys, assumption names)
 
 

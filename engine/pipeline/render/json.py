@@ -16,11 +16,16 @@ FORMAT_VERSION = 1
 
 def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
     """A proof node and its children; `seen` (node id -> its JSON) renders a node shared by several places
-    of one decision once (the prover shares the proof of, say, a policy in force between permissions)."""
+    of one decision once (the prover shares the proof of, say, a policy in force between permissions), and
+    with `seen` a node shared between decisions is rendered once for them all (`_NODE_JSON`)."""
     if seen is not None:
         found = seen.get(id(node))
         if found is not None:
             return found
+        kept = _NODE_JSON.get(id(node))
+        if kept is not None and kept[0] is node:      # a node the prover shares between requests
+            seen[id(node)] = kept[1]
+            return kept[1]
     out: dict = {"kind": node.kind, "conclusion": node.conclusion, "holds": node.holds}
     if node.rule and not named_by_detail(node):      # a dated period's or a policy in force's clause: by its detail
         out["rule"] = node.rule
@@ -42,7 +47,17 @@ def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
         out["children"] = [node_to_json(c, seen) for c in node.children]
     if seen is not None:
         seen[id(node)] = out
+        if len(_NODE_JSON) >= MAX_NODE_JSON:
+            _NODE_JSON.clear()
+        _NODE_JSON[id(node)] = (node, out)
     return out
+
+
+# A node's JSON, kept across decisions by the node's identity (the entry holds the node, so the identity stays
+# its own): the prover makes one node of a condition for every request that reads the same of it
+# (engine/pipeline/whynot.py `_shared`), and its dict is then one dict in each decision (read-only).
+_NODE_JSON: dict = {}
+MAX_NODE_JSON = 5_000      # entries; the cache starts afresh when full
 
 
 class AttemptJSON(dict):
