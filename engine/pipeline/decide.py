@@ -50,6 +50,13 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     date = at or request.date
     atoms, origins = request_atoms(request, at, switches, drafts)
     program = rulebase.program
+    plain = outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, **overrides))
+    settled = None
+    if questions and concluded is not None:
+        # The caller's caches give this request's own conclusions, so its open judgements are settled before
+        # its session opens (every answer is an evaluation of its own), and an item they leave undetermined,
+        # shown by its branches, is neither proved nor explained as given.
+        settled = settle(request, questions, plain, outcomes_from(request.items, *concluded), program=program)
     with (answers or rulebase.engine.session)(atoms) as session:
         prover = Prover(rulebase, session, origins, date, request.data, facts=atoms)
         permits, forbids = concluded or (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
@@ -58,6 +65,9 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         held = _duties(rulebase, session)
         items = []
         for item in request.items:
+            if settled is not None and settled[item][0] == Outcome.UNDETERMINED:
+                items.append(None)                         # its branches, below
+                continue
             fired_permits = [r for i, r in permits if i == item]
             fired_forbids = [r for i, r in forbids if i == item]
             outcome, reason = (x.value for x in combine(fired_permits, fired_forbids))   # stored as plain text
@@ -78,14 +88,13 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if questions:
-        # every other answer to the open judgements is its own evaluation, after this one's session closed
-        settled = settle(request, questions,
-                         outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, **overrides)),
-                         outcomes_from(request.items, permits, forbids), program=program)
+        if settled is None:      # every other answer to the open judgements is its own evaluation, after this one's
+            settled = settle(request, questions, plain, outcomes_from(request.items, permits, forbids),
+                             program=program)                                              # session closed
         duties_on = _branch_duties(rulebase, request, overrides, duties_of)
-        items = [ItemDecision(i.item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
-                              branches=_cited(rulebase, settled[i.item][2], i.item, duties_on))
-                 if settled[i.item][0] == Outcome.UNDETERMINED else i for i in items]
+        items = [ItemDecision(item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
+                              branches=_cited(rulebase, settled[item][2], item, duties_on))
+                 if settled[item][0] == Outcome.UNDETERMINED else i for item, i in zip(request.items, items)]
         # the request's open questions are those some item turns on; one no answer can change is not named
         asked = {path for i in items for path in questions_of(i.branches)}
         questions = tuple(f for f in questions if f.path in asked)
