@@ -288,6 +288,47 @@ def test_traced_lines_are_the_bytes_json_dumps_writes(law, tmp_path):
     assert _Traced().value(odd) == json.dumps(odd, ensure_ascii=False, sort_keys=True)
 
 
+@pytest.mark.parametrize("law", ["ferpa_99_31", "uk_gdpr", "generated"])
+def test_traces_with_nodes_shared_between_requests_equal_each_requests_own(law, tmp_path):
+    """A batch's traces share why-not nodes between requests (whynot `_shared`: a node is kept by what it
+    reads of its request), keep their JSON across decisions, and settle open judgements before the session
+    (no why-not for an item left undetermined). Each record must equal the decision of a rulebase that
+    made every node for that request alone, on laws with judgements and many routes."""
+    import warrant
+    from bench.law_scaling import law_files
+    from warrant.pipeline.render import json as rendered
+    from warrant.pipeline.render.json import decision_to_json
+    from warrant.pipeline.request import request_from_data as from_data
+    if law == "generated":
+        for name, text in law_files(3).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        folder = str(tmp_path)
+    else:
+        folder = os.path.join(ROOT, "examples", "rulebases", law)
+    api = warrant.load(folder, cache=False)
+    alone = warrant.load(folder, cache=False)._loaded           # a program of its own: nothing shared with the batch
+    documents = [dict(d) for d in api.generate(120, seed=41)]
+    compared = shared = undetermined = 0
+    for trace in ("refused", "all"):
+        decider = BatchDecider(api._loaded, trace=trace)
+        records = decide_lines(api._loaded, [json.dumps(d) for d in documents], decider=decider)
+        for document, record in zip(documents, records):
+            if "error" in record or ("why_not" not in json.dumps(record) and trace == "refused"):
+                continue
+            request = from_data(document, vocabulary=alone.program.vocabulary)
+            alone.program._memo.pop("why-not nodes", None)      # every node made afresh for this request
+            rendered._NODE_JSON.clear()
+            expected = decision_to_json(decide(alone, request))
+            assert {k: v for k, v in record.items() if k != "request"} == \
+                {k: v for k, v in expected.items() if k != "request"}, request.id
+            compared += 1
+            undetermined += any(i["outcome"] == "undetermined" for i in record["items"])
+        shared += len(api._loaded.program.memo("why-not nodes", dict))
+    assert compared > 100 and shared > 10
+    if law != "uk_gdpr":
+        assert undetermined > 0
+
+
 @pytest.mark.parametrize("law", ["uk_gdpr", "ferpa_99_31", "generated"])
 def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
     """Conclusions cached per rule (`Abstraction.rule_keys`: a rule's live conjunctions named by what they
