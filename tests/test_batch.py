@@ -424,3 +424,79 @@ def test_relevance_prunes_ways_that_cannot_hold_and_keeps_dated_sets_whole():
             pathlib.Path(folder, name).write_text(text, encoding="utf-8")
         relevance = Relevance._of(warrant.load(folder, cache=False)._loaded.program)
     assert relevance is not None and len(relevance.conjunctions) < 100     # was 10,238: one per member and period
+
+
+@pytest.mark.parametrize("law", ["shipped", "ferpa_99_31", "uk_gdpr", "generated"])
+def test_live_sets_kept_by_what_the_checks_can_tell_apart_equal_each_requests_own(law, tmp_path):
+    """`Relevance.key` keeps each field's check results by the value's place among the constants its checks
+    compare it with (`place`), and the live set by the checks passed. For values on each side of, and on,
+    every constant and dated-set boundary, and every symbol the law names, it must equal testing every
+    check of every pattern afresh; and values placed alike must pass the same checks."""
+    import datetime as dt
+    import itertools
+    import random
+    import warrant
+    from bench.law_scaling import law_files
+    from warrant.batch.relevance import DATE_FACT, Relevance, _check
+    from warrant.pipeline.values import SYMBOL, kind_of
+    if law == "generated":
+        for name, text in law_files(4).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        folder = str(tmp_path)
+    else:
+        folder = os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
+    relevance = Relevance._of(warrant.load(folder, cache=False)._loaded.program)
+    assert relevance is not None
+
+    def fresh(values):
+        passed = {c: _check(c, values, relevance.sets, relevance.periods) for c in relevance.checks}
+        live, relevant = [], set()
+        for checks, indices, reads in relevance.patterns:
+            if all(passed[c] for c in checks):
+                live.extend(indices)
+                relevant |= reads
+        return frozenset(live), frozenset(relevant)
+
+    candidates: dict = {}                  # field -> values on, and either side of, what its checks name
+    for predicate, kind, payload in relevance.checks:
+        found = candidates.setdefault(predicate, set())
+        constants = [payload] if kind in ("is", "not") else \
+            [t.value for l in payload[1] for t in getattr(l.atom if hasattr(l, "atom") else l, "args", ())
+             if hasattr(t, "value")] + [t.value for l in payload[1] for t in (getattr(l, "left", None),
+                                                                              getattr(l, "right", None))
+                                        if hasattr(t, "value")]
+        for value in constants:
+            found.add(value)
+            if isinstance(value, dt.date):
+                found |= {value - dt.timedelta(days=1), value + dt.timedelta(days=1)}
+        for spans in relevance.periods.values():
+            for member, days in spans.items():
+                found.add(member[1])
+                for first, last in days:
+                    for day in (first, last):
+                        if day is not None:
+                            candidates.setdefault(DATE_FACT, set()).update(
+                                {day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)})
+        found |= {s for members in relevance.sets.values() for s in members}
+        found.add("a_symbol_no_rule_names")
+    for predicate, found in candidates.items():          # a request's value has its field's one kind
+        found.discard(None)
+        kinds = {kind_of(v) for v in found} - {SYMBOL}
+        if predicate == DATE_FACT or kinds:
+            candidates[predicate] = {v for v in found if kind_of(v) == (kind_of(dt.date.today()) if predicate ==
+                                                                       DATE_FACT else sorted(kinds)[0])}
+    fields = sorted(candidates)
+    rng = random.Random(5)
+    compared = 0
+    for _ in range(600):
+        values = {f: rng.choice(sorted(candidates[f], key=repr)) for f in fields}
+        assert relevance.key(values) == fresh(values), values
+        compared += 1
+    for predicate, checks, dated in relevance.fields:            # values placed alike pass the same checks
+        for a, b in itertools.combinations(sorted(candidates.get(predicate, ()), key=repr)[:40], 2):
+            if kind_of(a) != SYMBOL and relevance.place(predicate, a) == relevance.place(predicate, b):
+                for _, check in checks:
+                    day = {DATE_FACT: dt.date(2020, 1, 1)}
+                    assert _check(check, {predicate: a, **day}, relevance.sets, relevance.periods) == \
+                        _check(check, {predicate: b, **day}, relevance.sets, relevance.periods), (check, a, b)
+    assert compared == 600

@@ -59,14 +59,6 @@ class Abstraction:
                             thresholds.setdefault(kind, set()).add(order_key(term.value))
         return frozenset(symbols), {k: sorted(v) for k, v in thresholds.items()}, relational, item_keyed(program)
 
-    def _position(self, value) -> tuple:
-        """Where an ordered value falls among the program's constants of its kind."""
-        kind = kind_of(value)
-        key = order_key(value)
-        cuts = self.thresholds.get(kind, [])
-        position = bisect.bisect_left(cuts, key)
-        return kind, position, position < len(cuts) and cuts[position] == key
-
     def _class_of(self, value, renamed: dict, cuts: dict):
         """A value's class: a symbol the rules never name renamed in order of appearance (`renamed`), an
         ordered value its place among `cuts` of its kind (and itself where the rules compare request
@@ -87,8 +79,9 @@ class Abstraction:
         checked = tuple(sorted((("u_" + f.predicate), (date if date is not None and f.predicate == "request_date"
                                                         else f.args[0]))
                                for f in request.facts if "u_" + f.predicate in self.checked))
-        # values on the same side of every constant pass the same checks: key the cache by that
-        cache_key = tuple((p, v if kind_of(v) == SYMBOL else self._position(v)) for p, v in checked)
+        # values the checks cannot tell apart pass the same checks: key the cache by that (`Relevance.place`)
+        place = self.relevance.place
+        cache_key = tuple((p, place(p, v)) for p, v in checked)
         found = self.live_cache.get(cache_key)
         if found is None:
             found = self.live_cache[cache_key] = self.relevance.key(dict(checked))

@@ -19,6 +19,7 @@ all in the key. If the program is recursive or too large to unfold,
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
@@ -27,6 +28,7 @@ from warrant.pipeline.values import SYMBOL, kind_of, order_key
 
 MAX_CONJUNCTIONS = 2000
 DATE_FACT = fact_predicate("request_date")
+MAX_KEPT = 100_000       # a relevance's kept check bits and live sets (`Relevance.key`); they start afresh when full
 ITEMS_FACT = fact_predicate("requested")
 
 
@@ -77,7 +79,60 @@ class Relevance:
             for member, first, last in rows:
                 self.periods.setdefault(predicate, {}).setdefault((type(member), member), []).append((first, last))
         self.cuts: dict = {}                # (rests, reads) -> the cut points their conclusion can see
+        self.value_cuts, self.exact = self._value_cuts()
+        # each check one bit; a field's checks (with the date, where one reads a dated set) give the same bits
+        # for values they cannot tell apart (`place`), and the patterns the same live set for the same bits
+        bit = {check: 1 << number for number, check in enumerate(self.checks)}
+        fields: dict = {}
+        for check in self.checks:
+            fields.setdefault(check[0], []).append(check)
+        self.fields = tuple((predicate, tuple((bit[c], c) for c in checks), any(
+            c[1] not in ("is", "not") and any((l.atom if isinstance(l, Not) else l).predicate in self.periods
+                                              for l in c[2][1] if not isinstance(l, Compare)) for c in checks))
+            for predicate, checks in fields.items())
+        self.pattern_masks = tuple((sum(bit[c] for c in checks), indices, reads)
+                                   for checks, indices, reads in self.patterns)
+        self.field_bits: dict = {}          # (field, its value's place, the date's place or None) -> bits passed
+        self.by_bits: dict = {}             # bits passed -> `key`
         self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
+
+    def _value_cuts(self) -> tuple[dict, frozenset]:
+        """What the checks can tell apart of each checked field's value: {predicate: {kind: sorted order
+        keys}} of the constants its checks compare it with (and, for the request's date, the first and last
+        days of every dated set a check reads), and the fields a check reads by membership of a set (their
+        values count exactly). Values placed alike among these pass the same checks (`place`)."""
+        cuts: dict = {}
+        exact: set = set()
+        for predicate, kind, payload in self.checks:
+            if kind in ("is", "not"):
+                if kind_of(payload) != SYMBOL:
+                    cuts.setdefault(predicate, set()).add((kind_of(payload), order_key(payload)))
+                continue
+            for literal in payload[1]:
+                atom = literal.atom if isinstance(literal, Not) else literal
+                if isinstance(atom, Compare):
+                    cuts.setdefault(predicate, set()).update(_ordered_constants((literal,)))
+                    continue
+                exact.add(predicate)                 # a set's member: the value itself
+                for spans in self.periods.get(atom.predicate, {}).values():   # a dated set: and the day
+                    cuts.setdefault(DATE_FACT, set()).update((kind_of(day), order_key(day)) for first, last in spans
+                                                             for day in (first, last) if day is not None)
+        by_kind: dict = {}
+        for predicate, found in cuts.items():
+            for kind, key in found:
+                by_kind.setdefault(predicate, {}).setdefault(kind, []).append(key)
+        return {p: {k: sorted(v) for k, v in kinds.items()} for p, kinds in by_kind.items()}, frozenset(exact)
+
+    def place(self, predicate: str, value) -> tuple:
+        """A checked field's value as far as the checks can tell it apart (`_value_cuts`): a symbol or a
+        set's member itself, any other value its place among the constants its checks compare it with."""
+        kind = kind_of(value)
+        if kind == SYMBOL or predicate in self.exact:
+            return ("=", type(value), value)
+        points = self.value_cuts.get(predicate, {}).get(kind, ())
+        key = order_key(value)
+        position = bisect.bisect_left(points, key)
+        return (kind, position, position < len(points) and points[position] == key)
 
     @classmethod
     def of(cls, program) -> "Relevance | None":
@@ -185,14 +240,31 @@ class Relevance:
         return found
 
     def key(self, values: dict) -> tuple[frozenset, frozenset]:
-        """(live conjunction numbers, relevant predicates) for a request's checked field values."""
-        passed = {c: _check(c, values, self.sets, self.periods) for c in self.checks}
-        live, relevant = [], set()
-        for checks, indices, reads in self.patterns:
-            if all(passed[c] for c in checks):
-                live.extend(indices)
-                relevant |= reads
-        return frozenset(live), frozenset(relevant)
+        """(live conjunction numbers, relevant predicates) for a request's checked field values: the checks
+        each field passes (kept by what they can tell of it, `place`), then the patterns all of whose checks
+        passed (kept by those bits)."""
+        known, day = self.field_bits, values.get(DATE_FACT)
+        if len(known) >= MAX_KEPT or len(self.by_bits) >= MAX_KEPT:
+            known.clear()
+            self.by_bits.clear()
+        passed = 0
+        for predicate, checks, dated in self.fields:
+            value = values.get(predicate)
+            at = (predicate, None if value is None else self.place(predicate, value),
+                  (None if day is None else self.place(DATE_FACT, day)) if dated else None)
+            bits = known.get(at)
+            if bits is None:
+                bits = known[at] = sum(b for b, c in checks if _check(c, values, self.sets, self.periods))
+            passed |= bits
+        found = self.by_bits.get(passed)
+        if found is None:
+            live, relevant = [], set()
+            for mask, indices, reads in self.pattern_masks:
+                if passed & mask == mask:
+                    live.extend(indices)
+                    relevant |= reads
+            found = self.by_bits[passed] = (frozenset(live), frozenset(relevant))
+        return found
 
 
 def dated_members(program) -> dict:
