@@ -180,7 +180,22 @@ def _item_filter(program, rule):
 
 def item_reads(program, item, questions: tuple) -> dict:
     """{question index: (signs in permissions, signs in prohibitions)} for the open questions some
-    permission or prohibition that can conclude `item` reads."""
+    permission or prohibition that can conclude `item` reads (kept per program by the item and the
+    questions' fields: a batch asks it of every item of every request with open judgements; read-only)."""
+    kept = program.memo("item reads", dict)
+    key = (type(item), item, tuple(f.predicate for f in questions))
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= MAX_ITEM_READS:
+            kept.clear()
+        found = kept[key] = _item_reads(program, item, questions)
+    return found
+
+
+MAX_ITEM_READS = 20_000     # (item, open questions) kept per program by `item_reads`; starts afresh when full
+
+
+def _item_reads(program, item, questions: tuple) -> dict:
     index = {fact_predicate(f.predicate): n for n, f in enumerate(questions)}
     out: dict = {}
     for kind, allowed, read in signs(program).values():
