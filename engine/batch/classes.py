@@ -29,6 +29,7 @@ class Abstraction:
     item_keyed: frozenset = frozenset()  # request facts read only of the item being decided (`item_keyed`)
     previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
     views: dict = field(default_factory=dict)   # id(a rule's view) -> (it, its mappings) (`_view`)
+    orders: dict = field(default_factory=dict)  # id(a rule's reads) -> (them, sorted) (`_in_order`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -127,6 +128,15 @@ class Abstraction:
         return tuple(sorted(((f.predicate, f.args) for f in request.facts
                              if f.predicate in self.item_keyed and f.args[:1] == (item,)), key=repr))
 
+    def _in_order(self, reads: frozenset) -> tuple:
+        """A rule's read predicates, sorted (once per set: `rule_keys` walks a request's facts by them)."""
+        found = self.orders.get(id(reads))
+        if found is None or found[0] is not reads:
+            if len(self.orders) >= 20_000:
+                self.orders.clear()
+            found = self.orders[id(reads)] = (reads, tuple(sorted(reads)))
+        return found[1]
+
     def _view(self, view: tuple) -> tuple:
         """(cuts by kind, literal patterns by predicate) of a rule's view (`Relevance._cuts`), as mappings."""
         views = self.views
@@ -168,9 +178,11 @@ class Abstraction:
             changed = frozenset("u_" + f.predicate for f in earlier[common:]) | \
                 frozenset("u_" + f.predicate for f in facts[common:])
         skip = ("requested",) + tuple(self.item_keyed)
-        read = [("u_" + fact.predicate, fact.predicate,
-                 (date,) if date is not None and fact.predicate == "request_date" else fact.args)
-                for fact in facts if fact.predicate not in skip]
+        read: dict = {}        # a fact's predicate -> (its field, its values) of each, in the request's order
+        for fact in facts:
+            if fact.predicate not in skip:
+                read.setdefault("u_" + fact.predicate, []).append(
+                    (fact.predicate, (date,) if date is not None and fact.predicate == "request_date" else fact.args))
         subsets: dict = {}     # (id(reads), id(view)) -> (reads, view, rows): the objects kept, so ids stay theirs
 
         def facts_read(reads: frozenset, view: tuple) -> tuple:
@@ -182,15 +194,17 @@ class Abstraction:
             renamed: dict = {}
             rows = []
             by_kind, shapes = self._view(view)
-            for predicate, name, args in read:
-                if predicate not in reads:
+            for predicate in self._in_order(reads):     # the predicates it reads, in one order; each one's
+                facts_of = read.get(predicate)           # facts in the request's
+                if facts_of is None:
                     continue
                 shape = shapes.get(predicate)
-                if shape is not None and not any(len(s) == len(args) and
-                                                 all(v is None or v == a for v, a in zip(s, args))
-                                                 for s in shape):
-                    continue
-                rows.append((name, tuple(self._class_of(v, renamed, by_kind) for v in args)))
+                for name, args in facts_of:
+                    if shape is not None and not any(len(s) == len(args) and
+                                                     all(v is None or v == a for v, a in zip(s, args))
+                                                     for s in shape):
+                        continue
+                    rows.append((name, tuple(self._class_of(v, renamed, by_kind) for v in args)))
             found = tuple(rows)
             subsets[(id(reads), id(view))] = (reads, view, found)
             return found

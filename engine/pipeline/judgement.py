@@ -180,31 +180,36 @@ def _item_filter(program, rule):
 
 def item_reads(program, item, questions: tuple) -> dict:
     """{question index: (signs in permissions, signs in prohibitions)} for the open questions some
-    permission or prohibition that can conclude `item` reads (kept per program by the item and the
-    questions' fields: a batch asks it of every item of every request with open judgements; read-only)."""
+    permission or prohibition that can conclude `item` reads (what every rule reads is kept per program by
+    the item: a batch asks this of every item of every request with open judgements)."""
     kept = program.memo("item reads", dict)
-    key = (type(item), item, tuple(f.predicate for f in questions))
-    found = kept.get(key)
-    if found is None:
+    key = (type(item), item)
+    every = kept.get(key)
+    if every is None:
         if len(kept) >= MAX_ITEM_READS:
             kept.clear()
-        found = kept[key] = _item_reads(program, item, questions)
-    return found
+        every = kept[key] = _item_reads(program, item)
+    out: dict = {}
+    for n, f in enumerate(questions):
+        found = every.get(fact_predicate(f.predicate))
+        if found is not None:
+            out[n] = found
+    return out
 
 
-MAX_ITEM_READS = 20_000     # (item, open questions) kept per program by `item_reads`; starts afresh when full
+MAX_ITEM_READS = 20_000     # items kept per program by `item_reads`; starts afresh when full
 
 
-def _item_reads(program, item, questions: tuple) -> dict:
-    index = {fact_predicate(f.predicate): n for n, f in enumerate(questions)}
+def _item_reads(program, item) -> dict:
+    """{judgement predicate: (signs in permissions, signs in prohibitions)} of every predicate some rule
+    that can conclude `item` reads (once per item)."""
     out: dict = {}
     for kind, allowed, read in signs(program).values():
         if allowed is not None and item not in allowed:
             continue
         for j, seen in read.items():
-            if j in index:
-                permits, forbids = out.get(index[j], (frozenset(), frozenset()))
-                out[index[j]] = (permits | seen, forbids) if kind == "permit" else (permits, forbids | seen)
+            permits, forbids = out.get(j, (frozenset(), frozenset()))
+            out[j] = (permits | seen, forbids) if kind == "permit" else (permits, forbids | seen)
     return out
 
 
