@@ -76,7 +76,7 @@ TESTS_MAY_REACH = {
     "test_counterfactual.py": {"warrant.review.counterfactual"},
     "test_rulebase.py": {"warrant.review.browse", "warrant.pipeline.datalog"},
     "test_cache.py": {"warrant.pipeline.rulebase"},
-    "test_batch.py": {"warrant.batch.encoding"},
+    "test_batch.py": {"warrant.batch.encoding", "warrant.batch.relevance"},   # a check tested afresh, as reference
     "test_invariants.py": {"warrant.author.invariants"},
     "test_limits.py": {"warrant.pipeline.request"},
     "test_analysis.py": {"warrant.analysis.solve"},         # the canonical model's order, searched one by one
