@@ -88,9 +88,10 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                 items.append(ItemDecision(item, outcome, reason, attempts=tuple(attempts)))
         in_force = tuple(sorted(p for p in rulebase.checked.policies if p in prover.in_force()))
     if questions:
-        if settled is None:      # every other answer to the open judgements is its own evaluation, after this one's
+        if settled is None:
+            # every other answer to the open judgements is its own evaluation, after this one's session closed
             settled = settle(request, questions, plain, outcomes_from(request.items, permits, forbids),
-                             program=program)                                              # session closed
+                             program=program)
         duties_on = _branch_duties(rulebase, request, overrides, duties_of)
         items = [ItemDecision(item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[item][2], item, duties_on))
