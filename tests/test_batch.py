@@ -16,6 +16,17 @@ from helpers import request_from_data
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 
+def _law_folder(law: str, tmp_path, size: int) -> str:
+    """The folder of a law the tests name: "shipped" (rules/), an example rulebase, or "generated" (the
+    benchmark's law of `size`, written to `tmp_path`)."""
+    from bench.law_scaling import law_files
+    if law == "generated":
+        for name, text in law_files(size).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        return str(tmp_path)
+    return os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
+
+
 def test_cached_batch_equals_fresh_decisions(rulebase):
     decider = BatchDecider(rulebase, trace="none")
     raw = list(generate(400, seed=11)) * 2          # every class seen at least twice
@@ -48,7 +59,7 @@ def test_relevance_and_per_item_caches_are_exact(rulebase, at, assume, drafts):
 def test_per_rule_conclusions_stay_exact_when_their_cache_forgets(rulebase):
     """A per-rule cache that forgets its oldest half while a request's missing rules are filled must not
     lose the entries that request had already found (a long batch fills the cache)."""
-    from warrant.batch.cache import Bounded
+    from warrant.pipeline.cache import Bounded
     decider = BatchDecider(rulebase, trace="none")
     assert decider.per_rule
     decider.conclusions_of = Bounded(12)            # forgets on nearly every fill
@@ -265,14 +276,8 @@ def test_traced_lines_are_the_bytes_json_dumps_writes(law, tmp_path):
     """A traced line is written with each shared proof node once (`encoding._Traced`); it must be exactly
     json.dumps's text, with every trace kind, on laws of other shapes than ours and awkward strings."""
     import warrant
-    from bench.law_scaling import law_files
     from warrant.batch.encoding import _Traced, encode
-    if law == "generated":
-        for name, text in law_files(2).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
+    folder = _law_folder(law, tmp_path, 2)
     api = warrant.load(folder, cache=False)
     documents = [dict(d) for d in api.generate(120, seed=23)]
     documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'
@@ -295,16 +300,10 @@ def test_traces_with_nodes_shared_between_requests_equal_each_requests_own(law, 
     (no why-not for an item left undetermined). Each record must equal the decision of a rulebase that
     made every node for that request alone, on laws with judgements and many routes."""
     import warrant
-    from bench.law_scaling import law_files
     from warrant.pipeline.render import json as rendered
     from warrant.pipeline.render.json import decision_to_json
     from warrant.pipeline.request import request_from_data as from_data
-    if law == "generated":
-        for name, text in law_files(3).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(ROOT, "examples", "rulebases", law)
+    folder = _law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     alone = warrant.load(folder, cache=False)._loaded           # a program of its own: nothing shared with the batch
     documents = [dict(d) for d in api.generate(120, seed=41)]
@@ -336,14 +335,8 @@ def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
     outcomes and deciding rules, on laws of other shapes than ours, with open judgements and several
     dates; and where each rule reads a few facts, they spare most evaluations."""
     import warrant
-    from bench.law_scaling import law_files
     from warrant.pipeline.request import request_from_data as from_data
-    if law == "generated":
-        for name, text in law_files(3).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(ROOT, "examples", "rulebases", law)
+    folder = _law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     documents = [dict(d) for d in api.generate(300, seed=17)]
@@ -436,15 +429,9 @@ def test_live_sets_kept_by_what_the_checks_can_tell_apart_equal_each_requests_ow
     import itertools
     import random
     import warrant
-    from bench.law_scaling import law_files
     from warrant.batch.relevance import DATE_FACT, Relevance, _check
     from warrant.pipeline.values import SYMBOL, kind_of
-    if law == "generated":
-        for name, text in law_files(4).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
+    folder = _law_folder(law, tmp_path, 4)
     relevance = Relevance._of(warrant.load(folder, cache=False)._loaded.program)
     assert relevance is not None
 

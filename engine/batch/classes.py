@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from warrant.batch.cache import Bounded
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.datalog import Compare, Const, Not, compares_request_values
 from warrant.pipeline.values import SYMBOL, kind_of, order_key  # noqa: F401 - order_key: author/invariants.py
 
@@ -29,7 +29,7 @@ class Abstraction:
     item_keyed: frozenset = frozenset()  # request facts read only of the item being decided (`item_keyed`)
     previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
     views: dict = field(default_factory=dict)   # id(a rule's view) -> (it, its mappings) (`_view`)
-    orders: dict = field(default_factory=dict)  # id(a rule's reads) -> (them, sorted) (`_in_order`)
+    orders: dict = field(default_factory=lambda: Bounded(20_000))  # id(a rule's reads) -> (them, sorted) (`_in_order`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -132,8 +132,6 @@ class Abstraction:
         """A rule's read predicates, sorted (once per set: `rule_keys` walks a request's facts by them)."""
         found = self.orders.get(id(reads))
         if found is None or found[0] is not reads:
-            if len(self.orders) >= 20_000:
-                self.orders.clear()
             found = self.orders[id(reads)] = (reads, tuple(sorted(reads)))
         return found[1]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from warrant.batch import templates
-from warrant.batch.cache import Bounded
+from warrant.pipeline.cache import Bounded
 from warrant.batch.classes import Abstraction, items_independent
 from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
 from warrant.pipeline.datalog import FORBID, PERMIT

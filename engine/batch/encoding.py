@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring as _quote   # json.dumps of one string, ensure_ascii=False
 
-from warrant.batch.cache import Bounded
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.render.json import AttemptJSON
 
 
@@ -127,8 +127,6 @@ class _Traced:
         if depth >= self.OUTER:                  # a node: one json.dumps, kept across lines by the dict's identity
             kept = _NODE_TEXT.get(id(value))     # (render/json.py shares a node's dict between decisions)
             if kept is None or kept[0] is not value:
-                if len(_NODE_TEXT) >= MAX_NODE_TEXT:
-                    _NODE_TEXT.clear()
                 kept = _NODE_TEXT[id(value)] = (value, _dumps(value))
             return kept[1]
         if not all(type(k) is str for k in value):
@@ -145,8 +143,7 @@ class _Traced:
         return "{" + ", ".join(parts) + "}"
 
 
-_NODE_TEXT: dict = {}    # id(a node's dict) -> (it, its JSON text); the entry holds the dict, so the id stays its own
-MAX_NODE_TEXT = 5_000    # entries; the cache starts afresh when full
+_NODE_TEXT = Bounded(5_000)   # id(a node's dict) -> (it, its JSON text); the entry holds the dict, so the id stays its own
 _KEYS = Bounded(10_000)          # a key -> its quoted text and separator (the format's keys, assumption names)
 
 

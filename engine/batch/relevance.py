@@ -22,13 +22,14 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.datalog import DUTY, FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.unfold import Unfolder, apply, holds, rename_var, terms
 from warrant.pipeline.values import SYMBOL, kind_of, order_key
 
 MAX_CONJUNCTIONS = 2000
 DATE_FACT = fact_predicate("request_date")
-MAX_KEPT = 100_000       # a relevance's kept check bits and live sets (`Relevance.key`); they start afresh when full
+MAX_KEPT = 100_000       # a relevance's kept check bits, and live sets (`Relevance.key`)
 ITEMS_FACT = fact_predicate("requested")
 
 
@@ -79,30 +80,30 @@ class Relevance:
             for member, first, last in rows:
                 self.periods.setdefault(predicate, {}).setdefault((type(member), member), []).append((first, last))
         self.cuts: dict = {}                # (rests, reads) -> the cut points their conclusion can see
-        self.value_cuts, self.exact = self._value_cuts()
+        self.value_cuts, self.exact, dated = self._value_cuts()
         # each check one bit; a field's checks (with the date, where one reads a dated set) give the same bits
         # for values they cannot tell apart (`place`), and the patterns the same live set for the same bits
         bit = {check: 1 << number for number, check in enumerate(self.checks)}
         fields: dict = {}
         for check in self.checks:
             fields.setdefault(check[0], []).append(check)
-        self.fields = tuple((predicate, tuple((bit[c], c) for c in checks), any(
-            c[1] not in ("is", "not") and any((l.atom if isinstance(l, Not) else l).predicate in self.periods
-                                              for l in c[2][1] if not isinstance(l, Compare)) for c in checks))
-            for predicate, checks in fields.items())
+        self.fields = tuple((predicate, tuple((bit[c], c) for c in checks), predicate in dated)
+                            for predicate, checks in fields.items())
         self.pattern_masks = tuple((sum(bit[c] for c in checks), indices, reads)
                                    for checks, indices, reads in self.patterns)
-        self.field_bits: dict = {}          # (field, its value's place, the date's place or None) -> bits passed
-        self.by_bits: dict = {}             # bits passed -> `key`
+        self.field_bits = Bounded(MAX_KEPT)   # (field, its value's place, the date's place or None) -> bits passed
+        self.by_bits = Bounded(MAX_KEPT)      # bits passed -> `key`
         self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
 
-    def _value_cuts(self) -> tuple[dict, frozenset]:
+    def _value_cuts(self) -> tuple[dict, frozenset, frozenset]:
         """What the checks can tell apart of each checked field's value: {predicate: {kind: sorted order
         keys}} of the constants its checks compare it with (and, for the request's date, the first and last
-        days of every dated set a check reads), and the fields a check reads by membership of a set (their
-        values count exactly). Values placed alike among these pass the same checks (`place`)."""
+        days of every dated set a check reads); the fields a check reads by membership of a set (their
+        values count exactly); and those a check reads with a dated set (the date counts too). Values
+        placed alike among these pass the same checks (`place`)."""
         cuts: dict = {}
         exact: set = set()
+        dated: set = set()
         for predicate, kind, payload in self.checks:
             if kind in ("is", "not"):
                 if kind_of(payload) != SYMBOL:
@@ -114,6 +115,8 @@ class Relevance:
                     cuts.setdefault(predicate, set()).update(_ordered_constants((literal,)))
                     continue
                 exact.add(predicate)                 # a set's member: the value itself
+                if atom.predicate in self.periods:
+                    dated.add(predicate)
                 for spans in self.periods.get(atom.predicate, {}).values():   # a dated set: and the day
                     cuts.setdefault(DATE_FACT, set()).update((kind_of(day), order_key(day)) for first, last in spans
                                                              for day in (first, last) if day is not None)
@@ -121,7 +124,8 @@ class Relevance:
         for predicate, found in cuts.items():
             for kind, key in found:
                 by_kind.setdefault(predicate, {}).setdefault(kind, []).append(key)
-        return {p: {k: sorted(v) for k, v in kinds.items()} for p, kinds in by_kind.items()}, frozenset(exact)
+        return ({p: {k: sorted(v) for k, v in kinds.items()} for p, kinds in by_kind.items()}, frozenset(exact),
+                frozenset(dated))
 
     def place(self, predicate: str, value) -> tuple:
         """A checked field's value as far as the checks can tell it apart (`_value_cuts`): a symbol or a
@@ -244,9 +248,6 @@ class Relevance:
         each field passes (kept by what they can tell of it, `place`), then the patterns all of whose checks
         passed (kept by those bits)."""
         known, day = self.field_bits, values.get(DATE_FACT)
-        if len(known) >= MAX_KEPT or len(self.by_bits) >= MAX_KEPT:
-            known.clear()
-            self.by_bits.clear()
         passed = 0
         for predicate, checks, dated in self.fields:
             value = values.get(predicate)

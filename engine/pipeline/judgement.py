@@ -34,6 +34,7 @@ import dataclasses
 import itertools
 from dataclasses import dataclass
 
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.datalog import FORBID, PERMIT, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.errors import Span, WarrantError
 from warrant.pipeline.facts import Fact, Request
@@ -182,12 +183,10 @@ def item_reads(program, item, questions: tuple) -> dict:
     """{question index: (signs in permissions, signs in prohibitions)} for the open questions some
     permission or prohibition that can conclude `item` reads (what every rule reads is kept per program by
     the item: a batch asks this of every item of every request with open judgements)."""
-    kept = program.memo("item reads", dict)
+    kept = program.memo("item reads", lambda: Bounded(MAX_ITEM_READS))
     key = (type(item), item)
     every = kept.get(key)
     if every is None:
-        if len(kept) >= MAX_ITEM_READS:
-            kept.clear()
         every = kept[key] = _item_reads(program, item)
     out: dict = {}
     for n, f in enumerate(questions):
@@ -197,7 +196,7 @@ def item_reads(program, item, questions: tuple) -> dict:
     return out
 
 
-MAX_ITEM_READS = 20_000     # items kept per program by `item_reads`; starts afresh when full
+MAX_ITEM_READS = 20_000     # items kept per program by `item_reads`
 
 
 def _item_reads(program, item) -> dict:

@@ -13,13 +13,14 @@ same order, as asking per item.
 from __future__ import annotations
 
 from warrant.pipeline import syntax as S
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.bindings import compare_values, ground, unify, value_of
 from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
 from warrant.pipeline.evaluate import Session
 from warrant.pipeline.syntax import effect_text
 from warrant.pipeline.trace import TraceNode
 from warrant.pipeline.values import BOOL, show
-from warrant.pipeline.whynot import WhyNot, period_detail, period_words
+from warrant.pipeline.whynot import MAX_LASTING_NODES, WhyNot, period_detail, period_words
 
 _TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -52,7 +53,7 @@ class Prover(WhyNot):
         self._settle_steps = rulebase.program.memo("settle steps", dict)   # id(a body) -> its steps (`_steps_of`)
         self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
         self._bound_vars = rulebase.program.memo("bound before", dict)   # (id(a body), length) -> `_bound_before`
-        self._lasting = rulebase.program.memo("why-not nodes", dict)   # a node's `_context` key -> it
+        self._lasting = rulebase.program.memo("why-not nodes", lambda: Bounded(MAX_LASTING_NODES))   # `_context` -> node
 
     def in_force(self) -> frozenset:
         """The policies the engine finds in force for this request (one question for all of them)."""

@@ -23,7 +23,7 @@ from warrant.pipeline.values import BOOL, kind_of, show
 MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows its alternatives)
 _COMPARE, _IN_FORCE, _DERIVED, _FACT = "compare", "in force", "derived", "fact"   # `_steps_of` kinds
 FAILED, HELD = "failed", "held"     # the two nodes `_shared` makes of a condition
-MAX_LASTING_NODES = 50_000   # why-not nodes shared between requests (`_shared`); the memo starts afresh when full
+MAX_LASTING_NODES = 50_000   # why-not nodes shared between requests (`_shared`)
 
 
 class WhyNot:
@@ -147,16 +147,13 @@ class WhyNot:
         found = self._nodes.get(key, self)
         if found is self:
             context = self._context(what, literal, env)
-            lasting = self._lasting
             if context is not None:         # the node is the same in any request with this context: share it
                 context = (what, known[0], tuple((type(v), v) for v in map(env.get, known[1])), context)
-                found = lasting.get(context)
-            if found is self or found is None:
+            found = None if context is None else self._lasting.get(context)
+            if found is None:
                 found = self._failure_node(literal, env) if what is FAILED else self.prove_literal(literal, env)
                 if context is not None:
-                    if len(lasting) >= MAX_LASTING_NODES:
-                        lasting.clear()
-                    lasting[context] = found
+                    self._lasting[context] = found
             self._nodes[key] = found
         return found
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 
-from warrant.batch.cache import Bounded
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.datalog import (ASSUMED, DRAFT_ON, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var,
                                       fact_predicate)
 from warrant.pipeline.decide import decide_outcomes

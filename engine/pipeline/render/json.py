@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from warrant.pipeline.cache import Bounded
 from warrant.pipeline.trace import Attempt, Decision, ItemDecision, TraceNode, named_by_detail
 from warrant.pipeline.values import to_json
 
@@ -47,8 +48,6 @@ def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
         out["children"] = [node_to_json(c, seen) for c in node.children]
     if seen is not None:
         seen[id(node)] = out
-        if len(_NODE_JSON) >= MAX_NODE_JSON:
-            _NODE_JSON.clear()
         _NODE_JSON[id(node)] = (node, out)
     return out
 
@@ -56,8 +55,7 @@ def node_to_json(node: TraceNode, seen: dict | None = None) -> dict:
 # A node's JSON, kept across decisions by the node's identity (the entry holds the node, so the identity stays
 # its own): the prover makes one node of a condition for every request that reads the same of it
 # (engine/pipeline/whynot.py `_shared`), and its dict is then one dict in each decision (read-only).
-_NODE_JSON: dict = {}
-MAX_NODE_JSON = 5_000      # entries; the cache starts afresh when full
+_NODE_JSON = Bounded(5_000)
 
 
 class AttemptJSON(dict):
@@ -69,8 +67,7 @@ class AttemptJSON(dict):
     __slots__ = ("head", "tail")
 
 
-_ATTEMPT_TEXT: dict = {}     # (an attempt's parts that are not nodes) -> (its citations, head, tail)
-MAX_ATTEMPT_TEXTS = 20_000   # `_ATTEMPT_TEXT` starts afresh when full
+_ATTEMPT_TEXT = Bounded(20_000)     # (an attempt's parts that are not nodes) -> (its citations, head, tail)
 
 
 def attempt_to_json(attempt: Attempt, seen: dict | None = None) -> dict:
@@ -100,8 +97,6 @@ def _attempt_text(attempt: Attempt, out: AttemptJSON) -> tuple[str, str]:
         text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
         head = '{"citations": ' + json.dumps(plain["citations"], ensure_ascii=False, sort_keys=True)
         assert text.startswith(head + ", ")
-        if len(_ATTEMPT_TEXT) >= MAX_ATTEMPT_TEXTS:
-            _ATTEMPT_TEXT.clear()
         found = _ATTEMPT_TEXT[key] = (attempt.citations, head, text[len(head):])
     return found[1], found[2]
 
