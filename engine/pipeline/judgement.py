@@ -248,9 +248,18 @@ def settle(request: Request, questions: tuple, outcomes_of, given=None, *, progr
             if len(ups) == 1:
                 permissive[n] = ups.pop() == 1
         if len(permissive) == len(asked):
-            least = world(frozenset(n for n in asked if not permissive[n]))[item][0]
-            most = world(frozenset(n for n in asked if permissive[n]))[item][0]
-            if least == most:          # every other answer lies between the two
+            # From the least permissive answers to the most, the item's permissions only grow and its
+            # prohibitions only shrink, so its outcome only rises from refused to permitted: where the least
+            # is already permitted, or the most still refused, so is every answer, and the other end need not
+            # be evaluated (the one already at hand is looked at first: often the request as given).
+            least = frozenset(n for n in asked if not permissive[n])
+            most = frozenset(n for n in asked if permissive[n])
+            if least in worlds or (most not in worlds and not least):
+                first, second, settles = least, most, Outcome.PERMITTED.value
+            else:
+                first, second, settles = most, least, Outcome.REFUSED.value
+            outcome = world(first)[item][0]
+            if outcome == settles or outcome == world(second)[item][0]:
                 settled[item] = (*world(frozenset())[item], ())
                 continue
             if not branches:
