@@ -487,3 +487,46 @@ def test_live_sets_kept_by_what_the_checks_can_tell_apart_equal_each_requests_ow
                     assert _check(check, {predicate: a, **day}, relevance.sets, relevance.periods) == \
                         _check(check, {predicate: b, **day}, relevance.sets, relevance.periods), (check, a, b)
     assert compared == 600
+
+
+@pytest.mark.parametrize("law", ["ferpa_99_31", "generated"])
+def test_a_rule_that_needs_facts_the_request_lacks_is_keyed_as_concluding_nothing(law, tmp_path):
+    """A rule none of whose live ways can hold (each needs a request fact the request does not give: a
+    designation of the item, an order that was not served) gets one key for "concludes nothing" instead of
+    a key per way of not holding; the engine, asked about that rule alone, indeed concludes nothing; and an
+    item never in a dated set, in any period, is not admitted by a way that needs it in the set."""
+    import warrant
+    from warrant.pipeline.decide import conclusions
+    from warrant.pipeline.datalog import FORBID, PERMIT
+    from warrant.pipeline.judgement import open_questions
+    from warrant.pipeline.request import request_from_data as from_data
+    folder = _law_folder(law, tmp_path, 3)
+    api = warrant.load(folder, cache=False)
+    loaded = api._loaded
+    decider = BatchDecider(loaded, trace="none")
+    dead = alive = 0
+    for document in api.generate(150, seed=23):
+        request = from_data(dict(document), vocabulary=loaded.program.vocabulary)
+        try:
+            open_questions(loaded, request)
+        except Exception:                          # too many open judgements: a line refused as bad input
+            continue
+        keyed = decider.abstraction.rule_keys(request)
+        heads = sorted({head for rules in keyed for head, key in rules if key[1] is None})
+        said = dict(zip(heads, conclusions(loaded, request, rules=heads))) if heads else {}
+        for item, rules in zip(request.items, keyed):
+            for head, key in rules:
+                if key[1] is None:
+                    dead += 1
+                    assert item not in {i for i, _ in said[head]}, (request.id, item, head)
+                else:
+                    alive += 1
+    assert dead > 50 and alive > 50
+    if law == "ferpa_99_31":
+        relevance = decider.abstraction.relevance
+        live = relevance.key({"u_request_date": datetime.date(2012, 1, 3), "u_recipient": "anyone"})[0]
+        heads = {head for head, *_ in relevance.for_item_rules(live, "test_scores")}
+        assert (PERMIT, "directory_information_release") not in heads     # never directory information
+        assert (FORBID, "no_exception_names_the_party") in heads
+        assert (PERMIT, "directory_information_release") in \
+            {head for head, *_ in relevance.for_item_rules(live, "email_address")}  # one since 2000

@@ -207,6 +207,23 @@ class Abstraction:
             subsets[(id(reads), id(view))] = (reads, view, found)
             return found
 
+        needs, item_keyed = self.relevance.needs, self.item_keyed
+
+        def met(rests: frozenset, keyed: tuple) -> bool:
+            """Whether some rest can hold: each fact it needs is among the request's (the item's own,
+            for a fact read only of the decided item). A rule none of whose rests can hold concludes
+            nothing, whatever its other facts: its key says no more than that."""
+            for rest in rests:
+                for predicate, shape in needs[rest]:
+                    rows = (args for name, args in keyed if name == predicate[2:]) \
+                        if predicate[2:] in item_keyed else (args for _, args in read.get(predicate, ()))
+                    if not any(len(shape) == len(args) and all(v is None or v == a for v, a in zip(shape, args))
+                               for args in rows):
+                        break
+                else:
+                    return True
+            return False
+
         keys = []
         for index, item in enumerate(request.items):
             keyed = self._of_item(request, item)
@@ -214,7 +231,7 @@ class Abstraction:
             keys.append(tuple(before[number] if before is not None and not reads & changed else
                               (head, (head, own, facts_read(reads, cuts), about,
                                       tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
-                                      request.drafts))
+                                      request.drafts) if met(own, keyed) else (head, None))
                               for number, (head, own, reads, cuts, about)
                               in enumerate(self.relevance.for_item_rules(live, item))))
         self.previous = (live, setting, facts, keys)

@@ -52,6 +52,7 @@ class Relevance:
     sets: dict                # set predicate -> members, for membership checks on checked fields
     dated: dict = None        # dated set or value predicate -> ((member, first day, last day), ...)
     constants: dict = None    # derived predicate -> the ordered constants its rules compare with
+    derived: frozenset = frozenset()   # predicates some rule concludes (a `u_` one is not a request fact alone)
 
     def __post_init__(self):
         # Many conjunctions share their checks (a route unfolded through each period of a dated set checks
@@ -75,6 +76,12 @@ class Relevance:
         self.rest_first = {}                # rest id -> a conjunction that has it
         for index, rest in enumerate(self.rest_of):
             self.rest_first.setdefault(rest, index)
+        # rest id -> the request facts it needs, ((predicate, argument shape), ...): the patterns of its
+        # positive literals over facts only a request gives (`needs_met`)
+        self.needs = tuple(tuple(dict.fromkeys(
+            (literal.predicate, tuple(t.value if isinstance(t, Const) else None for t in literal.args))
+            for literal in rest if isinstance(literal, Atom) and literal.predicate.startswith("u_") and
+            literal.predicate != ITEMS_FACT and literal.predicate not in self.derived)) for rest in self.rests)
         self.periods: dict = {}             # dated set -> {(type, member): ((first day, last day), ...)}
         for predicate, rows in (self.dated or {}).items():
             for member, first, last in rows:
@@ -172,10 +179,13 @@ class Relevance:
         sets: dict = {}
         for atom in program.set_facts:
             sets.setdefault(atom.predicate, set()).add(atom.args[0].value)
+        for predicate, rows in dated.items():       # a dated set's members in any period (`_item_tests`)
+            sets.setdefault(predicate, set()).update(member for member, _, _ in rows)
         constants: dict = {}
         for rule in program.rules.values():
             constants.setdefault(rule.head.predicate, set()).update(_ordered_constants(rule.body))
-        return cls(tuple(out), sets, dated, {p: frozenset(c) for p, c in constants.items()})
+        return cls(tuple(out), sets, dated, {p: frozenset(c) for p, c in constants.items()},
+                   frozenset(program.by_head))
 
     def for_item(self, live: frozenset, item) -> tuple[frozenset, frozenset]:
         """(the live conjunctions that can conclude about this item, the predicates they read): an item's
@@ -298,10 +308,12 @@ def dated_members(program) -> dict:
     return {p: tuple(v) for p, v in found.items() if p not in odd}
 
 
-def _item_tests(literals: list) -> tuple:
+def _item_tests(literals: list, dated=None) -> tuple:
     """The tests a conjunction makes of its decided item alone (`requested(Item)` names the item): the
     static-set memberships and comparisons with constants that mention no other variable, with the item
-    renamed `X`; ("is", value) when the item is a constant; () when it tests nothing of it."""
+    renamed `X`; ("is", value) when the item is a constant; () when it tests nothing of it. A dated set's
+    membership (`dated`, not negated) tests the item too, against the set's members in any period: an item
+    never in the set fails it on every day, so no route through it can conclude about that item."""
     requested = [l for l in literals if isinstance(l, Atom) and l.predicate == ITEMS_FACT and len(l.args) == 1]
     if len(requested) != 1:
         return ()
@@ -314,7 +326,8 @@ def _item_tests(literals: list) -> tuple:
         if names != {item.name} or literal is requested[0]:
             continue
         atom = literal.atom if isinstance(literal, Not) else literal
-        if isinstance(atom, Compare) or (isinstance(atom, Atom) and atom.predicate.startswith("s_")):
+        if isinstance(atom, Compare) or (isinstance(atom, Atom) and atom.predicate.startswith("s_")) or \
+                (isinstance(literal, Atom) and literal.predicate in (dated or {})):
             tests.append(rename_var(literal, item.name, "X"))
     return ("tests", tuple(tests)) if tests else ()
 
@@ -392,8 +405,8 @@ def _conjunction(literals: list, program, closure, dated=None, about_item: bool 
             if isinstance(literal, Not):
                 indirect |= closure[atom.predicate]
     rest = _canonical([literal for index, literal in enumerate(literals) if index not in consumed])
-    return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals) if about_item else (), head, rest,
-                       _reads_item(literals), frozenset(indirect))
+    return Conjunction(tuple(checks), frozenset(relevant), _item_tests(literals, dated) if about_item else (), head,
+                       rest, _reads_item(literals), frozenset(indirect))
 
 
 def _reads_item(literals: list) -> bool:
