@@ -235,3 +235,48 @@ def test_an_item_permitted_on_its_least_permissive_answers_is_settled_without_th
         given = decide_outcomes(loaded, request)[1]
         spared += count == 1 and all(outcome == "permitted" for _, outcome, _ in given)
     assert compared > 50 and spared > 5
+
+
+@pytest.mark.parametrize("law", ["ferpa_99_31", "generated"])
+def test_a_judgement_no_rule_that_can_still_hold_reads_is_not_asked_of_an_item(law, tmp_path):
+    """A batch settles a request's open judgements item by item over only those that the item's rules still
+    able to hold on this request read (`BatchDecider.live_reads`): outcomes, deciding rules and branches
+    equal those of settling over every judgement the item's rules read anywhere, with fewer answers
+    evaluated."""
+    import os
+    from bench.law_scaling import law_files
+    from warrant.batch.decider import BatchDecider
+    from warrant.pipeline.decide import decide_outcomes
+    from warrant.pipeline.judgement import open_questions, settle
+    if law == "generated":
+        for name, text in law_files(3).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        folder = str(tmp_path)
+    else:
+        folder = os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", law)
+    api = warrant.load(folder, cache=False)
+    loaded = api._loaded
+    decider = BatchDecider(loaded, trace="none")
+    counts = {"live": 0, "every": 0}
+    undetermined = 0
+    for document in api.generate(120, seed=31):
+        request = request_from_data(dict(document), vocabulary=loaded.program.vocabulary)
+        try:
+            questions = open_questions(loaded, request)
+        except warrant.WarrantError:
+            continue
+        if not questions:
+            continue
+        live_reads = decider.live_reads(request)
+        assert live_reads is not None
+
+        def counted(name):
+            def outcomes_of(answered):
+                counts[name] += 1
+                return decide_outcomes(loaded, answered)
+            return outcomes_of
+        narrow = settle(request, questions, counted("live"), program=loaded.program, live_reads=live_reads)
+        wide = settle(request, questions, counted("every"), program=loaded.program)
+        assert narrow == wide, request.id
+        undetermined += sum(1 for outcome, _, _ in wide.values() if outcome == "undetermined")
+    assert undetermined > 5 and counts["live"] < counts["every"], counts

@@ -13,7 +13,7 @@ from warrant.batch import templates
 from warrant.pipeline.cache import Bounded
 from warrant.batch.classes import Abstraction, items_independent
 from warrant.batch.templates import MappedSession, Shapes, Template, TemplateMiss
-from warrant.pipeline.datalog import FORBID, PERMIT
+from warrant.pipeline.datalog import FORBID, PERMIT, fact_predicate
 from warrant.pipeline.evaluate import value_key
 from warrant.pipeline.decide import conclusions, decide, decide_outcomes, deciding_rules, duties_held, outcomes_from
 from warrant.pipeline.errors import WarrantError
@@ -63,7 +63,8 @@ class BatchDecider:
         (`templates.reads`), so requests that differ elsewhere share one.
         """
         options = dict(at=self.at, assume=self.assume, drafts=self.drafts,
-                       concluded=self.conclusions(request) if self.per_rule else None)
+                       concluded=self.conclusions(request) if self.per_rule else None,
+                       live_reads=self.live_reads(request))
         for reads in self.read_sets.get(key, ()):
             shape, free = self.shapes.of(request, reads)
             template = self.templates.get((key, reads, shape))
@@ -159,8 +160,21 @@ class BatchDecider:
         """
         if open_questions(self.rulebase, request):
             return decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
-                                   outcomes_of=self._answered_outcome)
+                                   outcomes_of=self._answered_outcome, live_reads=self.live_reads(request))
         return self._answered_outcome(request)
+
+    def live_reads(self, request):
+        """For `judgement.settle`: item -> the predicates read by its permissions and prohibitions that can
+        still hold on this request (the relevance's live ways admitting the item); None without a
+        relevance, or where an answer could change which ways are live (a judgement that is a checked
+        field). A judgement none of them reads cannot change the item's outcome or deciding rule."""
+        abstraction = self.abstraction
+        if abstraction.relevance is None or any(fact_predicate(f.predicate) in abstraction.checked
+                                                for f in open_questions(self.rulebase, request)):
+            return None
+        live, _ = abstraction._live(request, self.at)
+        rules = abstraction.relevance.for_item_rules
+        return lambda item: frozenset().union(*(reads for _, _, reads, _, _ in rules(live, item)))
 
     def _answered_outcome(self, request) -> tuple:
         """`outcome` of a request with no open judgements (each answer to a request's open judgements is

@@ -26,7 +26,7 @@ from warrant.pipeline.trace import Decision, ItemDecision
 
 def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: dict[str, bool] | None = None,
            drafts: tuple[str, ...] = (), settings: tuple[tuple[str, str], ...] = (), answers=None,
-           outcomes_of=None, duties_of=None, concluded=None) -> Decision:
+           outcomes_of=None, duties_of=None, concluded=None, live_reads=None) -> Decision:
     """Decide every requested item, with proofs; for a refused item, why not (each permission's failed condition).
 
     What would have to change is searched on top of this, by
@@ -42,7 +42,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
     a batch's class caches (default: an evaluation each). `concluded`, given,
     is the engine's (permissions, prohibitions) rows for these facts as
     `conclusions` gives them (a batch's per-rule caches), in place of asking
-    the session again.
+    the session again. `live_reads`, given, is `judgement.settle`'s.
     """
     overrides = dict(at=at, assume=assume, drafts=drafts)
     switches, drafts = settings_for(rulebase, request, assume, drafts)
@@ -56,7 +56,8 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         # The caller's caches give this request's own conclusions, so its open judgements are settled before
         # its session opens (every answer is an evaluation of its own), and an item they leave undetermined,
         # shown by its branches, is neither proved nor explained as given.
-        settled = settle(request, questions, plain, outcomes_from(request.items, *concluded), program=program)
+        settled = settle(request, questions, plain, outcomes_from(request.items, *concluded), program=program,
+                         live_reads=live_reads)
     with (answers or rulebase.engine.session)(atoms) as session:
         prover = Prover(rulebase, session, origins, date, request.data, facts=atoms)
         permits, forbids = concluded or (session.ask(Atom(PERMIT, (Var("I"), Var("R")))),
@@ -91,7 +92,7 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
         if settled is None:
             # every other answer to the open judgements is its own evaluation, after this one's session closed
             settled = settle(request, questions, plain, outcomes_from(request.items, permits, forbids),
-                             program=program)
+                             program=program, live_reads=live_reads)
         duties_on = _branch_duties(rulebase, request, overrides, duties_of)
         items = [ItemDecision(item, Outcome.UNDETERMINED.value, Reason.UNANSWERED.value,
                               branches=_cited(rulebase, settled[item][2], item, duties_on))
@@ -111,20 +112,23 @@ def decide(rulebase, request: Request, *, at: _dt.date | None = None, assume: di
                      "record": decision_record(rulebase, request, date, switches, drafts)})
 
 
-def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=(), outcomes_of=None) -> tuple:
+def decide_outcomes(rulebase, request: Request, *, at=None, assume=None, drafts=(), outcomes_of=None,
+                    live_reads=None) -> tuple:
     """Only the outcomes, from the same two engine queries `decide` starts with (no proofs).
 
     Returns (overall, ((item, outcome, deciding rule or None), ...)): the
     deciding rule is the first prohibition that applies, else the first
     permission; an undetermined item has none. Used by batches and impact
     analysis that do not want traces. `outcomes_of`, given, answers the
-    request with its open judgements answered (a batch's class cache).
+    request with its open judgements answered (a batch's class cache);
+    `live_reads`, given, is `judgement.settle`'s.
     """
     questions = open_questions(rulebase, request)
     if questions:
         plain = outcomes_of or (lambda answered: decide_outcomes(rulebase, answered, at=at, assume=assume,
                                                                  drafts=drafts))
-        settled = settle(request, questions, plain, program=rulebase.program, branches=False)
+        settled = settle(request, questions, plain, program=rulebase.program, branches=False,
+                         live_reads=live_reads)
         items = tuple((item, settled[item][0], settled[item][1]) for item in request.items)
         return overall(o for _, o, _ in items).value, items
     return outcomes_from(request.items, *conclusions(rulebase, request, at=at, assume=assume, drafts=drafts))

@@ -213,7 +213,7 @@ def _item_reads(program, item) -> dict:
 
 
 def settle(request: Request, questions: tuple, outcomes_of, given=None, *, program=None,
-           branches: bool = True) -> dict:
+           branches: bool = True, live_reads=None) -> dict:
     """{item: (outcome, deciding rule, branches)}: each item's outcome over every answer to the open questions.
 
     `outcomes_of(request)` gives `(overall, ((item, outcome, rule), ...))`;
@@ -221,6 +221,11 @@ def settle(request: Request, questions: tuple, outcomes_of, given=None, *, progr
     the all-"no" answer, so it is not evaluated twice). Without `program`,
     every answer is evaluated. `branches=False`: an undetermined item's
     branches are not worked out (outcomes only), which spares evaluations.
+    `live_reads(item)`, given, is what the item's rules that can still hold
+    on this request read, whatever the answers (a batch's relevance): a
+    question none of them reads cannot change the item and is not asked of
+    it (an undetermined item's branches evaluate 2^n answers for n
+    questions, so each one dropped halves them).
     """
     worlds: dict = {}
 
@@ -237,6 +242,9 @@ def settle(request: Request, questions: tuple, outcomes_of, given=None, *, progr
     for item in request.items:
         reads = item_reads(program, item, questions) if program is not None else \
             {n: ({1, -1}, {1, -1}) for n in range(len(questions))}
+        if live_reads is not None:
+            read_now = live_reads(item)
+            reads = {n: signs for n, signs in reads.items() if fact_predicate(questions[n].predicate) in read_now}
         asked = sorted(reads)
         if not asked:
             settled[item] = (*world(frozenset())[item], ())
