@@ -20,7 +20,9 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
-WARM_SECONDS = 0.1   # the parent decides lines itself for this long before forking (a fork and its workers' first pages: 20-50 ms)
+WARM_SECONDS = 0.03  # the parent decides lines itself at least this long (and 3 blocks) before forking
+FORK_REPAID = 0.04    # seconds of known remaining work past which a fork repays itself (a fork and its workers'
+                      # first pages: 10-20 ms; below this the parent decides the rest itself)
 SHARES = 4            # a batch known to be short is split into this many shares per worker
 WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
 _WORKER: dict = {}    # per process: the work of `blocks_in_order`, inherited at fork
@@ -141,7 +143,7 @@ def blocks_in_order(rulebase, work, lines, jobs: int = 1, tick=None, first_line:
         number += len(block)
     ahead = list(itertools.islice(lines, CHUNK * jobs))
     if len(ahead) < CHUNK * jobs:                     # the rest is known
-        if latest * len(ahead) < 2 * WARM_SECONDS:   # not worth a fork: workers start with cold caches of their own
+        if latest * len(ahead) < FORK_REPAID:         # not worth a fork: the parent decides the rest
             for start, block in _chunks(ahead, CHUNK, number):
                 yield work(start, block)
                 if tick:
