@@ -157,16 +157,14 @@ class Abstraction:
         evaluation. Keys are small where a class is large: a law of many
         routes, each reading a few fields, repeats each route's key long
         before it repeats a whole request's class (issue 35)."""
-        live, _ = self._live(request, date)
-        if live is None:
-            return None
         facts, setting = request.facts, (date, request.items, request.assume, request.drafts)
         # The answers to one request's open judgements are requests that add a few facts to its own (the
         # worlds of engine/pipeline/judgement.py): a rule that reads none of the facts in which this request
-        # and the last one keyed differ keeps the last one's key, the same object (see `changed`).
+        # and the last one keyed differ keeps the last one's key, the same object (see `changed`); where
+        # none of those facts is a checked field, the live set is the last one's too.
         previous = self.previous
-        changed = None
-        if previous is not None and previous[0] is live and previous[1] == setting:
+        changed = live = None
+        if previous is not None and previous[1] == setting:
             earlier = previous[2]
             common = 0
             for a, b in zip(earlier, facts):
@@ -175,6 +173,14 @@ class Abstraction:
                 common += 1
             changed = frozenset("u_" + f.predicate for f in earlier[common:]) | \
                 frozenset("u_" + f.predicate for f in facts[common:])
+            if not changed & self.checked:
+                live = previous[0]
+        if live is None:
+            live, _ = self._live(request, date)
+            if live is None:
+                return None
+            if changed is not None and live is not previous[0]:
+                changed = None
         skip = ("requested",) + tuple(self.item_keyed)
         read: dict = {}        # a fact's predicate -> (its field, its values) of each, in the request's order
         for fact in facts:
