@@ -111,10 +111,10 @@ def blocks_in_order(rulebase, work, lines, jobs: int = 1, tick=None, first_line:
     processes (0: one per core): what a batch and an impact analysis share.
 
     With more than one job, the parent works the first lines itself, as one
-    process would, until that has taken WARM_SECONDS: input too small to
-    repay a fork never forks, and workers forked later start with the
-    caches `work` has warmed (they inherit them). `stopped` says what became
-    of the output if a worker dies.
+    process would, until that has taken WARM_SECONDS (and three blocks):
+    input whose rest is known to be under FORK_REPAID of work never forks,
+    and workers forked later start with the caches `work` has warmed (they
+    inherit them). `stopped` says what became of the output if a worker dies.
     """
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1:
