@@ -145,6 +145,44 @@ class Abstraction:
             found = views[id(view)] = (view, dict(view[0]), dict(view[1]))
         return found[1], found[2]
 
+    def _can_hold(self, rests: frozenset, read: dict, keyed: tuple, unknown: frozenset = frozenset()) -> bool:
+        """Whether some rest can hold: each fact it needs (`Relevance.needs`) is among the request's, `read`
+        by predicate (the item's own, `keyed`, for a fact read only of the decided item), or is one of the
+        `unknown` predicates (judgements left open). A rule none of whose rests can hold concludes
+        nothing, whatever its other facts."""
+        needs, item_keyed = self.relevance.needs, self.item_keyed
+        for rest in rests:
+            for predicate, shape in needs[rest]:
+                if predicate in unknown:
+                    continue
+                rows = (args for name, args in keyed if name == predicate[2:]) \
+                    if predicate[2:] in item_keyed else (args for _, args in read.get(predicate, ()))
+                if not any(len(shape) == len(args) and all(v is None or v == a for v, a in zip(shape, args))
+                           for args in rows):
+                    break
+            else:
+                return True
+        return False
+
+    def facts_by_predicate(self, request, date=None) -> dict:
+        """The request's facts but the requested items and those read only of an item, by compiled
+        predicate: {u_ predicate: [(field predicate, values), ...]} in the request's order (the date as
+        decided, where one is given)."""
+        skip = ("requested",) + tuple(self.item_keyed)
+        read: dict = {}
+        for fact in request.facts:
+            if fact.predicate not in skip:
+                read.setdefault("u_" + fact.predicate, []).append(
+                    (fact.predicate, (date,) if date is not None and fact.predicate == "request_date" else fact.args))
+        return read
+
+    def rules_that_can_hold(self, request, live, item, read: dict, unknown: frozenset) -> tuple:
+        """`Relevance.for_item_rules` of the item, less the rules none of whose rests can hold on this
+        request whatever the `unknown` judgements' answers (`_can_hold`)."""
+        keyed = self._of_item(request, item)
+        return tuple(row for row in self.relevance.for_item_rules(live, item)
+                     if self._can_hold(row[1], read, keyed, unknown))
+
     def rule_keys(self, request, date=None) -> list | None:
         """Per requested item, ((head, key), ...): one key for each permission and prohibition that can
         conclude about it, holding only what that rule's conclusion depends on (None without a relevance).
@@ -181,12 +219,7 @@ class Abstraction:
                 return None
             if changed is not None and live is not previous[0]:
                 changed = None
-        skip = ("requested",) + tuple(self.item_keyed)
-        read: dict = {}        # a fact's predicate -> (its field, its values) of each, in the request's order
-        for fact in facts:
-            if fact.predicate not in skip:
-                read.setdefault("u_" + fact.predicate, []).append(
-                    (fact.predicate, (date,) if date is not None and fact.predicate == "request_date" else fact.args))
+        read = self.facts_by_predicate(request, date)
         subsets: dict = {}     # (id(reads), id(view)) -> (reads, view, rows): the objects kept, so ids stay theirs
 
         def facts_read(reads: frozenset, view: tuple) -> tuple:
@@ -213,23 +246,7 @@ class Abstraction:
             subsets[(id(reads), id(view))] = (reads, view, found)
             return found
 
-        needs, item_keyed = self.relevance.needs, self.item_keyed
-
-        def met(rests: frozenset, keyed: tuple) -> bool:
-            """Whether some rest can hold: each fact it needs is among the request's (the item's own,
-            for a fact read only of the decided item). A rule none of whose rests can hold concludes
-            nothing, whatever its other facts: its key says no more than that."""
-            for rest in rests:
-                for predicate, shape in needs[rest]:
-                    rows = (args for name, args in keyed if name == predicate[2:]) \
-                        if predicate[2:] in item_keyed else (args for _, args in read.get(predicate, ()))
-                    if not any(len(shape) == len(args) and all(v is None or v == a for v, a in zip(shape, args))
-                               for args in rows):
-                        break
-                else:
-                    return True
-            return False
-
+        met = self._can_hold
         keys = []
         for index, item in enumerate(request.items):
             keyed = self._of_item(request, item)
@@ -237,7 +254,7 @@ class Abstraction:
             keys.append(tuple(before[number] if before is not None and not reads & changed else
                               (head, (head, own, facts_read(reads, cuts), about,
                                       tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
-                                      request.drafts) if met(own, keyed) else (head, None))
+                                      request.drafts) if met(own, read, keyed) else (head, None))
                               for number, (head, own, reads, cuts, about)
                               in enumerate(self.relevance.for_item_rules(live, item))))
         self.previous = (live, setting, facts, keys)

@@ -165,16 +165,18 @@ class BatchDecider:
 
     def live_reads(self, request):
         """For `judgement.settle`: item -> the predicates read by its permissions and prohibitions that can
-        still hold on this request (the relevance's live ways admitting the item); None without a
-        relevance, or where an answer could change which ways are live (a judgement that is a checked
-        field). A judgement none of them reads cannot change the item's outcome or deciding rule."""
+        still hold on this request, whatever the answers (the relevance's live ways admitting the item,
+        less those that need a fact the request lacks); None without a relevance, or where an answer
+        could change which ways are live (a judgement that is a checked field). A judgement none of them
+        reads cannot change the item's outcome or deciding rule."""
         abstraction = self.abstraction
-        if abstraction.relevance is None or any(fact_predicate(f.predicate) in abstraction.checked
-                                                for f in open_questions(self.rulebase, request)):
+        unknown = frozenset(fact_predicate(f.predicate) for f in open_questions(self.rulebase, request))
+        if abstraction.relevance is None or unknown & abstraction.checked:
             return None
         live, _ = abstraction._live(request, self.at)
-        rules = abstraction.relevance.for_item_rules
-        return lambda item: frozenset().union(*(reads for _, _, reads, _, _ in rules(live, item)))
+        read = abstraction.facts_by_predicate(request, self.at)
+        return lambda item: frozenset().union(*(row[2] for row in abstraction.rules_that_can_hold(
+            request, live, item, read, unknown)))
 
     def _answered_outcome(self, request) -> tuple:
         """`outcome` of a request with no open judgements (each answer to a request's open judgements is
