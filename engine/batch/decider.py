@@ -166,12 +166,12 @@ class BatchDecider:
     def live_reads(self, request):
         """For `judgement.settle`: item -> the predicates read by its permissions and prohibitions that can
         still hold on this request, whatever the answers (the relevance's live ways admitting the item,
-        less those that need a fact the request lacks); None without a relevance, or where an answer
-        could change which ways are live (a judgement that is a checked field). A judgement none of them
+        less those that need a fact the request lacks); None without open judgements or a relevance, or
+        where an answer could change which ways are live (a judgement that is a checked field). A judgement none of them
         reads cannot change the item's outcome or deciding rule."""
         abstraction = self.abstraction
         unknown = frozenset(fact_predicate(f.predicate) for f in open_questions(self.rulebase, request))
-        if abstraction.relevance is None or unknown & abstraction.checked:
+        if not unknown or abstraction.relevance is None or unknown & abstraction.checked:
             return None
         live, _ = abstraction._live(request, self.at)
         read = abstraction.facts_by_predicate(request, self.at)

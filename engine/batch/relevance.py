@@ -77,7 +77,7 @@ class Relevance:
         for index, rest in enumerate(self.rest_of):
             self.rest_first.setdefault(rest, index)
         # rest id -> the request facts it needs, ((predicate, argument shape), ...): the patterns of its
-        # positive literals over facts only a request gives (`needs_met`)
+        # positive literals over facts only a request gives (`Abstraction._can_hold`)
         self.needs = tuple(tuple(dict.fromkeys(
             (literal.predicate, tuple(t.value if isinstance(t, Const) else None for t in literal.args))
             for literal in rest if isinstance(literal, Atom) and literal.predicate.startswith("u_") and
