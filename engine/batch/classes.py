@@ -30,6 +30,7 @@ class Abstraction:
     previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
     views: dict = field(default_factory=dict)   # id(a rule's view) -> (it, its mappings) (`_view`)
     orders: dict = field(default_factory=lambda: Bounded(20_000))  # id(a rule's reads) -> (them, sorted) (`_in_order`)
+    need_rows: tuple = None   # per rest, its needs with whether each is read only of the item (`_can_hold`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -145,20 +146,25 @@ class Abstraction:
             found = views[id(view)] = (view, dict(view[0]), dict(view[1]))
         return found[1], found[2]
 
-    def _can_hold(self, rests: frozenset, read: dict, keyed: tuple, unknown: frozenset = frozenset()) -> bool:
+    def _can_hold(self, rests: frozenset, read: dict, keyed: tuple, held: dict) -> bool:
         """Whether some rest can hold: each fact it needs (`Relevance.needs`) is among the request's, `read`
-        by predicate (the item's own, `keyed`, for a fact read only of the decided item), or is one of the
-        `unknown` predicates (judgements left open). A rule none of whose rests can hold concludes
-        nothing, whatever its other facts."""
-        needs, item_keyed = self.relevance.needs, self.item_keyed
+        by predicate (the item's own, `keyed`, for a fact read only of the decided item). `held` keeps, for
+        one request, whether each need that is not the item's is met. A rule none of whose rests can hold
+        concludes nothing, whatever its other facts."""
+        needs = self.need_rows
+        if needs is None:
+            needs = self.need_rows = tuple(tuple((predicate, shape, predicate[2:] in self.item_keyed)
+                                                 for predicate, shape in rest) for rest in self.relevance.needs)
         for rest in rests:
-            for predicate, shape in needs[rest]:
-                if predicate in unknown:
-                    continue
-                rows = (args for name, args in keyed if name == predicate[2:]) \
-                    if predicate[2:] in item_keyed else (args for _, args in read.get(predicate, ()))
-                if not any(len(shape) == len(args) and all(v is None or v == a for v, a in zip(shape, args))
-                           for args in rows):
+            for need in needs[rest]:
+                predicate, shape, of_item = need
+                if of_item:
+                    met = any(name == predicate[2:] and _matches(shape, args) for name, args in keyed)
+                else:
+                    met = held.get(need)
+                    if met is None:
+                        met = held[need] = any(_matches(shape, args) for _, args in read.get(predicate, ()))
+                if not met:
                     break
             else:
                 return True
@@ -175,13 +181,6 @@ class Abstraction:
                 read.setdefault("u_" + fact.predicate, []).append(
                     (fact.predicate, (date,) if date is not None and fact.predicate == "request_date" else fact.args))
         return read
-
-    def rules_that_can_hold(self, request, live, item, read: dict, unknown: frozenset) -> tuple:
-        """`Relevance.for_item_rules` of the item, less the rules none of whose rests can hold on this
-        request whatever the `unknown` judgements' answers (`_can_hold`)."""
-        keyed = self._of_item(request, item)
-        return tuple(row for row in self.relevance.for_item_rules(live, item)
-                     if self._can_hold(row[1], read, keyed, unknown))
 
     def rule_keys(self, request, date=None) -> list | None:
         """Per requested item, ((head, key), ...): one key for each permission and prohibition that can
@@ -246,7 +245,7 @@ class Abstraction:
             subsets[(id(reads), id(view))] = (reads, view, found)
             return found
 
-        met = self._can_hold
+        held: dict = {}
         keys = []
         for index, item in enumerate(request.items):
             keyed = self._of_item(request, item)
@@ -254,11 +253,16 @@ class Abstraction:
             keys.append(tuple(before[number] if before is not None and not reads & changed else
                               (head, (head, own, facts_read(reads, cuts), about,
                                       tuple(k for k in keyed if "u_" + k[0] in reads), request.assume,
-                                      request.drafts) if met(own, read, keyed) else (head, None))
+                                      request.drafts) if self._can_hold(own, read, keyed, held) else (head, None))
                               for number, (head, own, reads, cuts, about)
                               in enumerate(self.relevance.for_item_rules(live, item))))
         self.previous = (live, setting, facts, keys)
         return keys
+
+
+def _matches(shape: tuple, args: tuple) -> bool:
+    """Whether a fact's values fit a literal's shape (a constant where the literal has one)."""
+    return len(shape) == len(args) and all(v is None or v == a for v, a in zip(shape, args))
 
 
 def items_independent(program) -> bool:

@@ -165,18 +165,17 @@ class BatchDecider:
 
     def live_reads(self, request):
         """For `judgement.settle`: item -> the predicates read by its permissions and prohibitions that can
-        still hold on this request, whatever the answers (the relevance's live ways admitting the item,
-        less those that need a fact the request lacks); None without open judgements or a relevance, or
-        where an answer could change which ways are live (a judgement that is a checked field). A judgement none of them
-        reads cannot change the item's outcome or deciding rule."""
+        still hold on this request, whatever the answers (the relevance's live ways admitting the item);
+        None without open judgements or a relevance, or where an answer could change which ways are live
+        (a judgement that is a checked field). A judgement none of them reads cannot change the item's
+        outcome or deciding rule. (Leaving out the rules that need a fact the request lacks as well, as
+        `rule_keys` does, spared only answers the caches already held, at more than it saved.)"""
         abstraction = self.abstraction
         unknown = frozenset(fact_predicate(f.predicate) for f in open_questions(self.rulebase, request))
         if not unknown or abstraction.relevance is None or unknown & abstraction.checked:
             return None
         live, _ = abstraction._live(request, self.at)
-        read = abstraction.facts_by_predicate(request, self.at)
-        return lambda item: frozenset().union(*(row[2] for row in abstraction.rules_that_can_hold(
-            request, live, item, read, unknown)))
+        return lambda item: abstraction.relevance.rules_read(live, item)
 
     def _answered_outcome(self, request) -> tuple:
         """`outcome` of a request with no open judgements (each answer to a request's open judgements is

@@ -101,6 +101,7 @@ class Relevance:
         self.field_bits = Bounded(MAX_KEPT)   # (field, its value's place, the date's place or None) -> bits passed
         self.by_bits = Bounded(MAX_KEPT)      # bits passed -> `key`
         self.rule_reads: dict = {}          # (live, item) -> what `for_item_rules` gives
+        self.rules_read_of = Bounded(MAX_KEPT)   # (live, item) -> `rules_read`
 
     def _value_cuts(self) -> tuple[dict, frozenset, frozenset]:
         """What the checks can tell apart of each checked field's value: {predicate: {kind: sorted order
@@ -220,6 +221,14 @@ class Relevance:
             if len(self.rule_reads) >= 20_000:
                 self.rule_reads.clear()
             found = self.rule_reads[(live, item)] = tuple(rows)
+        return found
+
+    def rules_read(self, live: frozenset, item) -> frozenset:
+        """Every predicate that the permissions and prohibitions of `for_item_rules` read (kept with it)."""
+        found = self.rules_read_of.get((live, item))
+        if found is None:
+            found = self.rules_read_of[(live, item)] = frozenset().union(
+                *(reads for _, _, reads, _, _ in self.for_item_rules(live, item)))
         return found
 
     def _cuts(self, rests: frozenset, reads: frozenset) -> tuple:
