@@ -25,6 +25,10 @@ across the changeover. The rounds go round the laws, so a slow spell of the
 machine falls on every row alike; a second table gives each law's figures
 against the shipped law's, as the targets of issue 35 are put, and a third
 the same from the medians of the runs.
+Every process writes and reads Python's bytecode, as on a user's machine (a
+shell that sets PYTHONDONTWRITEBYTECODE, as this sandbox's does, would have
+each one compile Warrant from source: about 0.18 s, the same for every law,
+which pulls every ratio towards 1).
 A figure past --cap seconds is cut and shown as ">cap". `--engine REV` runs
 the engine of a git revision (checked out in a temporary worktree, put first
 on PYTHONPATH) on the same laws and inputs: the "before" of a change.
@@ -44,6 +48,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WARRANT = [sys.executable, "-c", "import sys; from warrant._cli import main; sys.exit(main())"]
 ENGINE_PATH = ROOT          # what PYTHONPATH starts with: this tree, or a folder mapping `warrant` to REV's engine
+
+
+def _env(**extra) -> dict:
+    """The environment of a measured `warrant` process: this one's, with bytecode written and read."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": ENGINE_PATH, **extra}
 
 #        width routes judgements places periods set
 SIZES = {1: (4, 6, 1, 10, 2, 4),
@@ -121,7 +131,7 @@ def run(args: list[str], cap: float, cwd: str) -> float | None:
     start = time.perf_counter()
     try:
         done = subprocess.run(WARRANT + args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=cap, env={**os.environ, "WARRANT_CACHE": "off", "PYTHONPATH": ENGINE_PATH})
+                              timeout=cap, env=_env(WARRANT_CACHE="off"))
     except subprocess.TimeoutExpired:
         return None
     if done.returncode not in ((0, 1, 2, 4) if args[0] == "decide" else (0, 1, 4)):
@@ -134,7 +144,7 @@ def prepare(folder: str, rules: str, requests: int, cases: str | None) -> tuple[
     batch, traced, impact = (os.path.join(folder, f"{n}.jsonl") for n in ("batch", "traced", "impact"))
     for path, count, seed in ((batch, requests, 7), (impact, 2000, 11)):
         subprocess.run(WARRANT + ["generate", str(count), "--seed", str(seed), "--rules", rules, "--out", path],
-                       check=True, cwd=folder, capture_output=True, env={**os.environ, "PYTHONPATH": ENGINE_PATH})
+                       check=True, cwd=folder, capture_output=True, env=_env())
     if cases is None:
         cases = os.path.join(folder, "cases")
         os.makedirs(cases)
@@ -143,7 +153,7 @@ def prepare(folder: str, rules: str, requests: int, cases: str | None) -> tuple[
                 with open(os.path.join(cases, f"case{n:02}.json"), "w", encoding="utf-8") as out:
                     out.write(json.dumps({**json.loads(line), "id": f"case{n:02}"}, indent=1))
         subprocess.run(WARRANT + ["test", cases, "--rules", rules, "--update", "--jobs", "1"], cwd=folder,
-                       capture_output=True, env={**os.environ, "PYTHONPATH": ENGINE_PATH, "WARRANT_CACHE": "off"},
+                       capture_output=True, env=_env(WARRANT_CACHE="off"),
                        check=False, timeout=600)
     return batch, impact, cases
 
