@@ -110,3 +110,16 @@ def law_with(folder, tmp_path, file_name: str, text: str):
     shutil.copytree(folder, root)
     (root / file_name).write_text(text, encoding="utf-8")
     return root
+
+
+def law_folder(law: str, tmp_path, size: int) -> str:
+    """The folder of a law a test names: "shipped" (rules/), an example rulebase, or "generated" (the
+    law-scaling benchmark's law of `size`, written to `tmp_path`)."""
+    import os
+    from bench.law_scaling import law_files
+    root = os.path.join(os.path.dirname(__file__), "..")
+    if law == "generated":
+        for name, text in law_files(size).items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+        return str(tmp_path)
+    return os.path.join(root, "rules") if law == "shipped" else os.path.join(root, "examples", "rulebases", law)

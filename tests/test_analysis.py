@@ -5,6 +5,7 @@ import os
 import pytest
 import z3
 
+from helpers import law_folder
 from warrant.analysis.encode import Side, Space
 from warrant.batch.synthetic import generate
 from warrant.pipeline.decide import decide_outcomes
@@ -219,14 +220,8 @@ def test_canonical_witnesses_found_by_bisection_equal_the_one_by_one_search(law,
     enumeration of 100 values costs ~7 questions, not up to 100): the witness must be exactly the one asking
     each candidate in turn gives, for every permission's "it applies" and "it does not" on laws with long
     enumerations and dated sets."""
-    from bench.law_scaling import law_files
     from warrant.analysis.solve import canonical_model
-    if law == "generated":
-        for name, text in law_files(2).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", law)
+    folder = law_folder(law, tmp_path, 2)
     rulebase = load_rulebase([folder])
     space = Space([rulebase])
     side = Side(space, rulebase)

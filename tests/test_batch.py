@@ -11,20 +11,9 @@ import pytest
 from bench.generate import generate
 from warrant.batch.batch import BatchDecider, decide_lines
 from warrant.pipeline.decide import decide, decide_outcomes
-from helpers import request_from_data
+from helpers import law_folder, request_from_data
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-
-
-def _law_folder(law: str, tmp_path, size: int) -> str:
-    """The folder of a law the tests name: "shipped" (rules/), an example rulebase, or "generated" (the
-    benchmark's law of `size`, written to `tmp_path`)."""
-    from bench.law_scaling import law_files
-    if law == "generated":
-        for name, text in law_files(size).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        return str(tmp_path)
-    return os.path.join(ROOT, "rules") if law == "shipped" else os.path.join(ROOT, "examples", "rulebases", law)
 
 
 def test_cached_batch_equals_fresh_decisions(rulebase):
@@ -277,7 +266,7 @@ def test_traced_lines_are_the_bytes_json_dumps_writes(law, tmp_path):
     json.dumps's text, with every trace kind, on laws of other shapes than ours and awkward strings."""
     import warrant
     from warrant.batch.encoding import _Traced, encode
-    folder = _law_folder(law, tmp_path, 2)
+    folder = law_folder(law, tmp_path, 2)
     api = warrant.load(folder, cache=False)
     documents = [dict(d) for d in api.generate(120, seed=23)]
     documents[0]["id"] = 'quote " backslash \\ é ☃ \u2028'
@@ -303,7 +292,7 @@ def test_traces_with_nodes_shared_between_requests_equal_each_requests_own(law, 
     from warrant.pipeline.render import json as rendered
     from warrant.pipeline.render.json import decision_to_json
     from warrant.pipeline.request import request_from_data as from_data
-    folder = _law_folder(law, tmp_path, 3)
+    folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     alone = warrant.load(folder, cache=False)._loaded           # a program of its own: nothing shared with the batch
     documents = [dict(d) for d in api.generate(120, seed=41)]
@@ -336,7 +325,7 @@ def test_each_rules_conclusions_cached_on_their_own_are_exact(law, tmp_path):
     dates; and where each rule reads a few facts, they spare most evaluations."""
     import warrant
     from warrant.pipeline.request import request_from_data as from_data
-    folder = _law_folder(law, tmp_path, 3)
+    folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     documents = [dict(d) for d in api.generate(300, seed=17)]
@@ -431,7 +420,7 @@ def test_live_sets_kept_by_what_the_checks_can_tell_apart_equal_each_requests_ow
     import warrant
     from warrant.batch.relevance import DATE_FACT, Relevance, _check
     from warrant.pipeline.values import SYMBOL, kind_of
-    folder = _law_folder(law, tmp_path, 4)
+    folder = law_folder(law, tmp_path, 4)
     relevance = Relevance._of(warrant.load(folder, cache=False)._loaded.program)
     assert relevance is not None
 
@@ -500,7 +489,7 @@ def test_a_rule_that_needs_facts_the_request_lacks_is_keyed_as_concluding_nothin
     from warrant.pipeline.datalog import FORBID, PERMIT
     from warrant.pipeline.judgement import open_questions
     from warrant.pipeline.request import request_from_data as from_data
-    folder = _law_folder(law, tmp_path, 3)
+    folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     decider = BatchDecider(loaded, trace="none")

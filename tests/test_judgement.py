@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 import warrant
 from cli import app
-from helpers import scaffolded_law
+from helpers import law_folder, scaffolded_law
 from warrant.checker.verify import verify_decision
 from warrant.pipeline.decide import decide
 from warrant.pipeline.judgement import Branch
@@ -196,17 +196,9 @@ def test_an_item_permitted_on_its_least_permissive_answers_is_settled_without_th
     least end (often the request as given) is settled without evaluating the most, and one still refused
     at the most end without the least; every item's outcome and deciding rule equal those of evaluating
     every answer."""
-    import datetime
-    import os
-    from bench.law_scaling import law_files
     from warrant.pipeline.decide import decide_outcomes
     from warrant.pipeline.judgement import open_questions, settle
-    if law == "generated":
-        for name, text in law_files(3).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", law)
+    folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     evaluated, spared, compared = [], 0, 0
@@ -243,17 +235,10 @@ def test_a_judgement_no_rule_that_can_still_hold_reads_is_not_asked_of_an_item(l
     able to hold on this request read (`BatchDecider.live_reads`): outcomes, deciding rules and branches
     equal those of settling over every judgement the item's rules read anywhere, with fewer answers
     evaluated."""
-    import os
-    from bench.law_scaling import law_files
     from warrant.batch.decider import BatchDecider
     from warrant.pipeline.decide import decide_outcomes
     from warrant.pipeline.judgement import open_questions, settle
-    if law == "generated":
-        for name, text in law_files(3).items():
-            (tmp_path / name).write_text(text, encoding="utf-8")
-        folder = str(tmp_path)
-    else:
-        folder = os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", law)
+    folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     decider = BatchDecider(loaded, trace="none")

@@ -30,7 +30,7 @@ class Abstraction:
     previous: tuple = None    # (live, setting, facts, keys) of the last `rule_keys`, whose unchanged keys it reuses
     views: dict = field(default_factory=dict)   # id(a rule's view) -> (it, its mappings) (`_view`)
     orders: dict = field(default_factory=lambda: Bounded(20_000))  # id(a rule's reads) -> (them, sorted) (`_in_order`)
-    need_rows: tuple = None   # per rest, its needs with whether each is read only of the item (`_can_hold`)
+    need_rows: tuple = ()     # per rest, its needs with whether each is read only of the item (`_can_hold`)
 
     @classmethod
     def of(cls, program) -> "Abstraction":
@@ -38,8 +38,11 @@ class Abstraction:
         out once per program: a decision's what-would-change search makes a decider of its own)."""
         symbols, thresholds, relational, keyed = program.memo("abstraction", lambda: cls._constants(program))
         from warrant.batch.relevance import Relevance
-        return cls(symbols, thresholds, relational, Relevance.of(program), Bounded(100_000),
-                   program.vocabulary.checked, keyed)
+        relevance = Relevance.of(program)
+        needs = () if relevance is None else tuple(
+            tuple((predicate, shape, predicate[2:] in keyed) for predicate, shape in rest) for rest in relevance.needs)
+        return cls(symbols, thresholds, relational, relevance, Bounded(100_000), program.vocabulary.checked, keyed,
+                   need_rows=needs)
 
     @staticmethod
     def _constants(program) -> tuple:
@@ -151,12 +154,8 @@ class Abstraction:
         by predicate (the item's own, `keyed`, for a fact read only of the decided item). `held` keeps, for
         one request, whether each need that is not the item's is met. A rule none of whose rests can hold
         concludes nothing, whatever its other facts."""
-        needs = self.need_rows
-        if needs is None:
-            needs = self.need_rows = tuple(tuple((predicate, shape, predicate[2:] in self.item_keyed)
-                                                 for predicate, shape in rest) for rest in self.relevance.needs)
         for rest in rests:
-            for need in needs[rest]:
+            for need in self.need_rows[rest]:
                 predicate, shape, of_item = need
                 if of_item:
                     met = any(name == predicate[2:] and _matches(shape, args) for name, args in keyed)
@@ -170,7 +169,7 @@ class Abstraction:
                 return True
         return False
 
-    def facts_by_predicate(self, request, date=None) -> dict:
+    def _facts_by_predicate(self, request, date=None) -> dict:
         """The request's facts but the requested items and those read only of an item, by compiled
         predicate: {u_ predicate: [(field predicate, values), ...]} in the request's order (the date as
         decided, where one is given)."""
@@ -218,7 +217,7 @@ class Abstraction:
                 return None
             if changed is not None and live is not previous[0]:
                 changed = None
-        read = self.facts_by_predicate(request, date)
+        read = self._facts_by_predicate(request, date)
         subsets: dict = {}     # (id(reads), id(view)) -> (reads, view, rows): the objects kept, so ids stay theirs
 
         def facts_read(reads: frozenset, view: tuple) -> tuple:

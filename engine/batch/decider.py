@@ -158,20 +158,24 @@ class BatchDecider:
         A request with open judgements is settled over their answers
         (engine/pipeline/judgement.py), each answered request from the caches.
         """
-        if open_questions(self.rulebase, request):
+        questions = open_questions(self.rulebase, request)
+        if questions:
             return decide_outcomes(self.rulebase, request, at=self.at, assume=self.assume, drafts=self.drafts,
-                                   outcomes_of=self._answered_outcome, live_reads=self.live_reads(request))
+                                   outcomes_of=self._answered_outcome, live_reads=self.live_reads(request, questions))
         return self._answered_outcome(request)
 
-    def live_reads(self, request):
+    def live_reads(self, request, questions=None):
         """For `judgement.settle`: item -> the predicates read by its permissions and prohibitions that can
         still hold on this request, whatever the answers (the relevance's live ways admitting the item);
         None without open judgements or a relevance, or where an answer could change which ways are live
         (a judgement that is a checked field). A judgement none of them reads cannot change the item's
-        outcome or deciding rule. (Leaving out the rules that need a fact the request lacks as well, as
+        outcome or deciding rule. `questions`: the request's open judgements, where the caller has them.
+        (Leaving out the rules that need a fact the request lacks as well, as
         `rule_keys` does, spared only answers the caches already held, at more than it saved.)"""
         abstraction = self.abstraction
-        unknown = frozenset(fact_predicate(f.predicate) for f in open_questions(self.rulebase, request))
+        if questions is None:
+            questions = open_questions(self.rulebase, request)
+        unknown = frozenset(fact_predicate(f.predicate) for f in questions)
         if not unknown or abstraction.relevance is None or unknown & abstraction.checked:
             return None
         live, _ = abstraction._live(request, self.at)
