@@ -102,8 +102,12 @@ class _Traced:
             parts = [value.head]
             if "failed" in value:
                 parts += (', "failed": ', self.value(value["failed"], depth + 1))
-            if "held" in value:              # json.dumps of a list is its items' texts, joined
-                parts += (', "held": [', ", ".join([self.value(n, depth + 2) for n in value["held"]]), "]")
+            if "held" in value:              # json.dumps of a list is its items' texts, joined (a list why-nots
+                held = value["held"]         # share is joined once)
+                text = self.texts.get(("held", id(held)))
+                if text is None:
+                    text = self.texts[("held", id(held))] = ", ".join([self.value(n, depth + 2) for n in held])
+                parts += (', "held": [', text, "]")
             parts.append(value.tail)
             return "".join(parts)
         if kind is dict or kind is list:

@@ -222,6 +222,8 @@ def _branch_duties(rulebase, request: Request, overrides: dict, duties_of=None):
 def _assumptions_used(rulebase, items) -> list[str]:
     """The assumptions the decision's proofs and why-nots rest on (a node the prover shares between them
     is read once)."""
+    if not rulebase.checked.assumptions:
+        return []                                   # a rulebase that declares none: no node names one
     names: set = set()
     seen: set = set()
 
@@ -239,8 +241,10 @@ def _assumptions_used(rulebase, items) -> list[str]:
         for proof in item.proofs:
             read(proof)
         for attempt in item.attempts:
-            for held in attempt.held:
-                read(held)
+            if id(attempt.held) not in seen:         # why-nots with the same leading conditions share them
+                seen.add(id(attempt.held))
+                for held in attempt.held:
+                    read(held)
             if attempt.failed is not None:
                 read(attempt.failed)
             names.update(rulebase.rule_assumptions(attempt.rule))

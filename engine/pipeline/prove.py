@@ -15,11 +15,12 @@ from __future__ import annotations
 from warrant.pipeline import syntax as S
 from warrant.pipeline.cache import Bounded
 from warrant.pipeline.bindings import compare_values, ground, unify, value_of
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, DUTY, FORBID, IN_FORCE, PERMIT, Atom, Compare, Const, Not, Var, \
+    fact_predicate
 from warrant.pipeline.evaluate import Session
 from warrant.pipeline.syntax import effect_text
 from warrant.pipeline.trace import TraceNode
-from warrant.pipeline.values import BOOL, show
+from warrant.pipeline.values import BOOL, kind_of, show
 from warrant.pipeline.whynot import MAX_LASTING_NODES, WhyNot, period_detail, period_words
 
 _TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -37,6 +38,7 @@ class Prover(WhyNot):
         self.date = date
         self.stated = stated or {}   # the request document: a boolean stated `false` is no fact, but was said
         self._in_force = None        # the policies in force, from one engine question
+        self._class = self           # the request's date class (`_date_class`), once worked out
         self._prefixes: dict = {}    # (rule, body length) -> that prefix's answers, for every item at once
         self._fired: dict = {}       # rule -> every instance the engine fired
         self._proved: dict = {}      # ground atom -> its proof from no enclosing one (`prove_atom`)
@@ -54,12 +56,50 @@ class Prover(WhyNot):
         self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
         self._bound_vars = rulebase.program.memo("bound before", dict)   # (id(a body), length) -> `_bound_before`
         self._lasting = rulebase.program.memo("why-not nodes", lambda: Bounded(MAX_LASTING_NODES))   # `_context` -> node
+        self._static_plans = rulebase.program.memo("static why-nots", lambda: Bounded(MAX_LASTING_NODES))  # `_static_plan`
+        self._in_force_by_class = rulebase.program.memo("in force by class", lambda: Bounded(10_000))   # `in_force`
+        self._held: dict = {}        # a static why-not's held key -> its held nodes in this request (`attempt`)
 
     def in_force(self) -> frozenset:
-        """The policies the engine finds in force for this request (one question for all of them)."""
+        """The policies the engine finds in force for this request (one question for all of them).
+
+        The in-force rules read only the request's date (compared with the
+        policies' bounds) and the drafts switched on, so the engine's answer
+        for an earlier request on the same side of every bound, with the same
+        drafts, is this request's answer too: it is kept by that class
+        (`_in_force_class`), and the engine is asked once per class."""
         if self._in_force is None:
-            self._in_force = frozenset(row[0] for row in self.session.ask(Atom(IN_FORCE, (Var("P"),))))
+            key = self._date_class()
+            found = None if key is None else self._in_force_by_class.get(key)
+            if found is None:
+                found = frozenset(row[0] for row in self.session.ask(Atom(IN_FORCE, (Var("P"),))))
+                if key is not None:
+                    self._in_force_by_class[key] = found
+            self._in_force = found
         return self._in_force
+
+    def _date_class(self) -> tuple | None:
+        """(each bound of an in-force rule the request's date meets, the drafts switched on), or None where
+        the request's facts do not give one date or the program's in-force rules read more than that; once
+        per request."""
+        if self._class is self:
+            self._class = self._in_force_class()
+        return self._class
+
+    def _in_force_class(self) -> tuple | None:
+        bounds = self.program.memo("in-force bounds", lambda: _in_force_bounds(self.program))
+        if bounds is None or self.facts is None:
+            return None
+        dates = self._asserted.get(REQUEST_DATE, ())
+        if len(dates) != 1:
+            return None
+        date = dates[0][0]
+        met = []
+        for op, bound in bounds:
+            if kind_of(date) != kind_of(bound):
+                return None
+            met.append(compare_values(date, op, bound))
+        return tuple(met), frozenset(self._asserted.get(DRAFT_ON, ()))
 
     # ---- words ---------------------------------------------------------------------
     def describe(self, predicate: str, args: tuple) -> str:
@@ -143,9 +183,26 @@ class Prover(WhyNot):
         """
         rows = self._fired.get(rule_id)
         if rows is None:
-            rows = self._fired[rule_id] = self.session.ask(self.program.rules[rule_id].fired)
+            rows = self._fired[rule_id] = self._fired_rows(rule_id)
         bound = [(n, env[v]) for n, v in enumerate(self.program.rules[rule_id].variables) if v in env]
         return [row for row in rows if all(row[n] == value and type(row[n]) is type(value) for n, value in bound)]
+
+    def _fired_rows(self, rule_id: str) -> list[tuple]:
+        """The engine's rows of a rule's fired instances. A policy's in-force rule has one variable, the
+        request's date, and fires exactly when the policy is in force by it: whether it fired is kept by the
+        request's date class (`in_force`), and its one row is then this request's date."""
+        rule = self.program.rules[rule_id]
+        key = self._date_class() if rule.kind == "in_force" and len(rule.variables) == 1 else None
+        if key is None:
+            return self.session.ask(rule.fired)
+        date = self._asserted[REQUEST_DATE][0][0]
+        fired = self._in_force_by_class.get((rule_id, key))
+        if fired is not None:
+            return [(date,)] if fired else []
+        rows = self.session.ask(rule.fired)
+        if not rows or len(rows) == 1 and rows[0][0] == date and type(rows[0][0]) is type(date):
+            self._in_force_by_class[(rule_id, key)] = bool(rows)
+        return rows
 
     def prove_instance(self, rule_id: str, row: tuple, path: frozenset = frozenset()) -> TraceNode | None:
         rule = self.program.rules[rule_id]
@@ -309,3 +366,23 @@ def _rows_of(atoms) -> dict:
     for atom in atoms:
         found.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
     return {p: (rows, {tuple((type(v), v) for v in row) for row in rows}) for p, rows in found.items()}
+
+
+REQUEST_DATE = fact_predicate("request_date")
+
+
+def _in_force_bounds(program) -> tuple | None:
+    """The (operator, bound) comparisons of the request's date in the program's in-force rules, sorted; None
+    when an in-force rule reads anything but the date, its comparisons and the drafts switched on."""
+    bounds = set()
+    for rule in program.rules.values():
+        if rule.head.predicate != IN_FORCE:
+            continue
+        for literal in rule.body:
+            if type(literal) is Atom and (literal.predicate == REQUEST_DATE or literal.predicate == DRAFT_ON):
+                continue
+            if type(literal) is Compare and type(literal.left) is Var and type(literal.right) is Const:
+                bounds.add((literal.op, literal.right.value))
+                continue
+            return None
+    return tuple(sorted(bounds, key=lambda b: (b[0], str(b[1]))))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from warrant.pipeline import syntax as S
 from warrant.pipeline.bindings import FREE, args_of, compare_values, ground, is_ground, \
     positive_vars, substitute, unify, variable_names
-from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, IN_FORCE, Atom, Compare, Const, Not, Var
+from warrant.pipeline.datalog import ASSUMED, DRAFT_ON, IN_FORCE, Atom, Compare, Const, Not, Var, fact_predicate
 from warrant.pipeline.judgement import answered
 from warrant.pipeline.syntax import effect_text, in_effect
 from warrant.pipeline.trace import Attempt, TraceNode
@@ -24,6 +24,7 @@ MAX_WHY_NOT_DEPTH = 6    # definitions expanded inside one why-not (each shows i
 _COMPARE, _IN_FORCE, _DERIVED, _FACT = "compare", "in force", "derived", "fact"   # `_steps_of` kinds
 FAILED, HELD = "failed", "held"     # the two nodes `_shared` makes of a condition
 MAX_LASTING_NODES = 50_000   # why-not nodes shared between requests (`_shared`)
+REQUESTED = fact_predicate("requested")
 
 
 class WhyNot:
@@ -40,6 +41,17 @@ class WhyNot:
             about = self._why_not_about[rule_id] = self._about(rule_id)
         in_force_index, rest, statement, citations = about
         in_force = in_force_index is None or body[in_force_index].args[0].value in self.in_force()
+        if in_force and self.facts is not None:
+            plan = self._static_plans.get((rule_id, item), self)
+            if plan is self:
+                plan = self._static_plans[(rule_id, item)] = self._static_plan(rule_id, item, in_force_index)
+            if plan is not None:                   # fails on the program's own sets, whatever the request
+                index, failed, held_key, env = plan
+                held = self._held.get(held_key)
+                if held is None:
+                    held = self._held[held_key] = tuple(
+                        n for n in (self._shared(HELD, l, env) for l in body[:index]) if n is not None)
+                return Attempt(rule_id, statement, rule.policy, True, failed, held, False, citations, None)
         would_apply = False
         if not in_force:
             known, fails, _ = self._settled_prefix(rest, item_var, item)
@@ -68,6 +80,61 @@ class WhyNot:
         source = self.rb.source_rule(rule_id)
         return (gate, tuple(l for i, l in enumerate(body) if i != gate), source.statement if source else "",
                 self.rb.rule_citations(rule_id))
+
+    def _static_plan(self, rule_id: str, item, gate: int | None) -> tuple | None:
+        """Where a permission fails for `item` whatever the request, once per program: (the index of its first
+        failed condition, that condition's node, the key of the nodes that held before it, the values bound),
+        when every condition up to it is the item requested, the permission's own policy in force (the
+        caller's case) or a static set or comparison the item alone settles. None otherwise: the request's
+        facts decide where it fails (`_first_failure`).
+
+        The item requested holds for every item a decision explains, and a static set's rows are the
+        program's, so the failure found here is the one `_first_failure` finds for any request; the nodes
+        that held are the request's own (the policy in force names its date), made once per request and
+        shared between permissions with the same leading conditions (`_held`)."""
+        rule = self.program.rules[rule_id]
+        body, item_var = rule.body, rule.head.args[0].name
+        env = {item_var: item}
+        static_rows = self._static
+        for index, (kind, negated, predicate, terms) in enumerate(self._steps_of(body)):
+            if index == gate:
+                continue
+            if kind is _COMPARE:
+                (left_const, left), op, (right_const, right) = terms
+                left = left if left_const else env.get(left, FREE)
+                right = right if right_const else env.get(right, FREE)
+                if left is FREE or right is FREE or kind_of(left) != kind_of(right):
+                    return None
+                holds = compare_values(left, op, right)
+            elif kind is not _FACT:
+                return None
+            elif predicate == REQUESTED and not negated and terms == ((False, item_var),):
+                continue
+            else:
+                static = static_rows.get(predicate)
+                if static is None:
+                    return None
+                args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
+                free = FREE in args
+                if negated and free:
+                    return None
+                if not free:
+                    holds = (tuple((type(v), v) for v in args) in static[1]) != negated
+                else:
+                    matches = [row for row in static[0]
+                               if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
+                    if len(matches) > 1:
+                        return None
+                    holds = bool(matches)
+                    if holds:
+                        for (_, name), a, v in zip(terms, args, matches[0]):
+                            if a is FREE and env.setdefault(name, v) != v:
+                                holds = False            # a variable repeated with two values
+            if not holds:
+                numbers = tuple((self._names.get(id(l)) or self._number(l))[0] for l in body[:index])
+                values = tuple((type(v), v) for v in env.values())
+                return index, self._shared(FAILED, body[index], env), (numbers, tuple(env), values), env
+        return None
 
     def _for_item(self, key, body: tuple, item_var: str, item) -> tuple[list, list[str]]:
         """(answers, variables) of `body` with `item_var` = `item`, from one question for every item.
@@ -225,17 +292,22 @@ class WhyNot:
                 if policy is FREE:
                     return index, False, env
                 holds = (policy in self.in_force()) != negated
-            elif kind is _DERIVED:
-                return index, False, env
             else:
                 args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
                 free = FREE in args
                 static = static_rows.get(predicate)
-                keys = None if free else static[1] if static is not None else self._asserted_keys(predicate)
+                if kind is _DERIVED:
+                    # a derived concept (a dated set on the date, say): the engine's rows of it, asked once per
+                    # request with every argument free, looked up like the request's own facts
+                    rows = self._derived_rows(predicate, len(terms))
+                    keys = None if free else self._row_keys(("derived", predicate), rows)
+                else:
+                    rows = static[0] if static else asserted.get(predicate, ())
+                    keys = None if free else static[1] if static is not None else self._row_keys(predicate, rows)
                 if keys is not None:                     # every value bound: one lookup
                     matches = [args] if tuple((type(v), v) for v in args) in keys else []
                 else:
-                    matches = [row for row in (static[0] if static else asserted.get(predicate, ()))
+                    matches = [row for row in rows
                                if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
                 if negated and free or len(matches) > 1:
                     return index, False, env
@@ -250,15 +322,21 @@ class WhyNot:
                 return index, True, env
         return len(body), False, env
 
-    def _asserted_keys(self, predicate: str) -> frozenset | None:
-        """The request's rows of `predicate` as `_settled_prefix` looks a bound row up (each value with its
-        type: 1 is not True), made at its first lookup in this request; None where the request asserts a
-        row twice (two matches leave the condition to the engine, as a scan finds them)."""
-        found = self._asserted_sets.get(predicate, self)
+    def _derived_rows(self, predicate: str, arity: int) -> list:
+        """The engine's rows of a derived predicate for this request, every argument free (one question)."""
+        atom = self.program.memo(("open atom", predicate),
+                                 lambda: Atom(predicate, tuple(Var(f"V{i}") for i in range(arity))))
+        return self.session.ask(atom)
+
+    def _row_keys(self, key, rows) -> frozenset | None:
+        """`rows` (the request's of a fact, or the engine's of a derived concept: `key`) as `_settled_prefix`
+        looks a bound row up (each value with its type: 1 is not True), made at its first lookup in this
+        request; None where a row repeats (two matches leave the condition to the engine, as a scan finds
+        them)."""
+        found = self._asserted_sets.get(key, self)
         if found is self:
-            rows = self._asserted.get(predicate, ())
             found = frozenset(tuple((type(v), v) for v in row) for row in rows)
-            found = self._asserted_sets[predicate] = found if len(found) == len(rows) else None
+            found = self._asserted_sets[key] = found if len(found) == len(rows) else None
         return found
 
     def _steps_of(self, body: tuple) -> tuple:

@@ -80,7 +80,13 @@ def attempt_to_json(attempt: Attempt, seen: dict | None = None) -> dict:
     if attempt.failed is not None:
         out["failed"] = node_to_json(attempt.failed, seen)
     if attempt.held:
-        out["held"] = [node_to_json(n, seen) for n in attempt.held]
+        if seen is None:
+            out["held"] = [node_to_json(n, seen) for n in attempt.held]
+        else:                 # permissions with the same leading conditions share their held nodes: one list
+            held = seen.get(("held", id(attempt.held)))
+            if held is None or held[0] is not attempt.held:
+                held = seen[("held", id(attempt.held))] = (attempt.held, [node_to_json(n, seen) for n in attempt.held])
+            out["held"] = held[1]
     out.head, out.tail = _attempt_text(attempt, out)
     return out
 
