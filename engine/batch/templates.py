@@ -45,7 +45,8 @@ class TemplateMiss(Exception):
 
 
 def program_constants(program) -> tuple[frozenset, dict]:
-    """The values rules name (fixed by any renaming) and, per kind, those constants sorted."""
+    """The values rules name (fixed by any renaming) and, per kind, those constants sorted (once per program:
+    `Shapes`)."""
     found = set()
     for atom in program.set_facts:
         found.update(a.value for a in atom.args)
@@ -62,7 +63,7 @@ class Shapes:
     """Computes a request's shape: (key, its free values in order)."""
 
     def __init__(self, program, at=None):
-        self.constants, self.cuts = program_constants(program)
+        self.constants, self.cuts = program.memo("constants", lambda: program_constants(program))
         self.at = at
 
     def of(self, request, reads: frozenset | None = None) -> tuple[tuple, tuple]:

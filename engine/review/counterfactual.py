@@ -141,10 +141,19 @@ class _Oracle:
     and settling open judgements uses the batch decider's caches."""
 
     def __init__(self, rulebase, at, switches, drafts):
+        import threading
+
         from warrant.batch.decider import BatchDecider
+        from warrant.pipeline.cache import Bounded
         from warrant.pipeline.grounding import settings_view
-        self.decider = BatchDecider(rulebase, trace="none", at=at, assume=settings_view(rulebase.checked, switches),
-                                    drafts=drafts)
+        assume = settings_view(rulebase.checked, switches)
+        # One decider per thread and settings, kept with the rulebase: the searches of every decision made
+        # with it (a golden suite's cases, say) share its class caches, exact for any request.
+        kept = rulebase.__dict__.setdefault("_search_deciders", Bounded(SEARCH_DECIDERS))
+        key = (threading.get_ident(), at, tuple(sorted(assume.items())), tuple(drafts))
+        self.decider = kept.get(key)
+        if self.decider is None:
+            self.decider = kept[key] = BatchDecider(rulebase, trace="none", at=at, assume=assume, drafts=drafts)
 
     def key(self, request):
         return self.decider.abstraction.signature(request, self.decider.at)
@@ -171,6 +180,7 @@ def explain_refusals(rulebase, request, decision, *, at=None, assume=None, draft
     return replace(decision, items=items, extra={**decision.extra, "changes_searched": True})
 
 
+SEARCH_DECIDERS = 16           # deciders a rulebase keeps for the searches (`_Oracle`): per thread and settings
 _ORACLE = ("oracle",)          # the verdicts' entry for the decision's `_Oracle` (no request's key is a tuple of one)
 
 
