@@ -106,21 +106,24 @@ class _Checker:
             self.node(child, here)
 
 
-def _every_answer(rulebase, request, questions, at, switches, drafts) -> dict:
-    """{answers (path, yes?) ...: {item: (outcome, permissions, prohibitions)}} from the reference model."""
+def _every_answer(rulebase, request, questions, at, switches, drafts, given) -> tuple[dict, dict]:
+    """(the reference model of the request as given (its atoms: `given`), {answers (path, yes?) ...: {item:
+    (outcome, permissions, prohibitions)}}): the request and every answer to its open judgements are worlds
+    of one evaluation, which evaluates what they share once."""
     table = {}
     every = [tuple(zip(questions, values)) for values in itertools.product((False, True), repeat=len(questions))]
-    worlds = [request_atoms(answering(request, pairs), at, switches, drafts)[0] for pairs in every]
+    worlds = [given] + [request_atoms(answering(request, pairs), at, switches, drafts)[0] for pairs in every]
     shared = set(worlds[0]).intersection(*worlds[1:])               # the facts no answer changes
     extras = [[a for a in atoms if a not in shared] for atoms in worlds]
-    for pairs, model in zip(every, evaluate_worlds(rulebase.program, [a for a in worlds[0] if a in shared], extras)):
+    models = evaluate_worlds(rulebase.program, [a for a in worlds[0] if a in shared], extras)
+    for pairs, model in zip(every, models[1:]):
         row = {}
         for item in request.items:
             permits = {r for i, r in model.get(PERMIT, ()) if i == item}
             forbids = {r for i, r in model.get(FORBID, ()) if i == item}
             row[item] = ("refused" if forbids or not permits else "permitted", permits, forbids)
         table[tuple((f.path, v) for f, v in pairs)] = row
-    return table
+    return models[0], table
 
 
 def _check_open(item, answers: dict, where: str, problems: list[str]) -> None:
@@ -155,7 +158,9 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
     """Every problem found in the decision's proofs; [] when all check."""
     switches, drafts = settings_for(rulebase, request, assume, drafts)
     atoms, _ = request_atoms(request, at, switches, drafts)
-    model = evaluate(rulebase.program, atoms)
+    questions = open_questions(rulebase, request)
+    model, answers = _every_answer(rulebase, request, questions, at, switches, drafts, atoms) if questions \
+        else (evaluate(rulebase.program, atoms), {})
     facts = {(a.predicate, tuple(t.value for t in a.args)) for a in atoms}
     facts |= {(a.predicate, tuple(t.value for t in a.args)) for a in rulebase.program.set_facts}
     problems: list[str] = []
@@ -163,8 +168,6 @@ def verify_decision(rulebase, request, decision: Decision, *, at=None, assume=No
     permitted_by = {row for row in model.get(PERMIT, ())}
     duties = frozenset(model.get(DUTY, ()))     # conditional obligations whose conditions hold, by the reference
     forbidden_by = {row for row in model.get(FORBID, ())}
-    questions = open_questions(rulebase, request)
-    answers = _every_answer(rulebase, request, questions, at, switches, drafts) if questions else {}
     for item in decision.items:
         where = f"{decision.request}/{item.item}"
         forbids = sorted(r for i, r in forbidden_by if i == item.item)
