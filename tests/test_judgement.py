@@ -190,6 +190,20 @@ permit all_answered for Item
     assert CliRunner().invoke(app, ["decide", str(answered), "--rules", str(root)]).exit_code == 4
 
 
+def _with_open_judgements(api, count: int, seed: int):
+    """(request, its open judgements) for each of `count` generated requests that leaves some open."""
+    from warrant.pipeline.judgement import open_questions
+    loaded = api._loaded
+    for document in api.generate(count, seed=seed):
+        request = request_from_data(dict(document), vocabulary=loaded.program.vocabulary)
+        try:
+            questions = open_questions(loaded, request)
+        except warrant.WarrantError:
+            continue
+        if questions:
+            yield request, questions
+
+
 @pytest.mark.parametrize("law", ["ferpa_99_31", "generated"])
 def test_an_item_permitted_on_its_least_permissive_answers_is_settled_without_the_others(law, tmp_path):
     """Outcomes only rise from the least permissive answers to the most: an item already permitted at the
@@ -197,19 +211,12 @@ def test_an_item_permitted_on_its_least_permissive_answers_is_settled_without_th
     at the most end without the least; every item's outcome and deciding rule equal those of evaluating
     every answer."""
     from warrant.pipeline.decide import decide_outcomes
-    from warrant.pipeline.judgement import open_questions, settle
+    from warrant.pipeline.judgement import settle
     folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     evaluated, spared, compared = [], 0, 0
-    for document in api.generate(150, seed=29):
-        request = request_from_data(dict(document), vocabulary=loaded.program.vocabulary)
-        try:
-            questions = open_questions(loaded, request)
-        except warrant.WarrantError:
-            continue
-        if not questions:
-            continue
+    for request, questions in _with_open_judgements(api, 150, seed=29):
 
         def outcomes_of(answered):
             evaluated.append(answered)
@@ -237,21 +244,14 @@ def test_a_judgement_no_rule_that_can_still_hold_reads_is_not_asked_of_an_item(l
     evaluated."""
     from warrant.batch.decider import BatchDecider
     from warrant.pipeline.decide import decide_outcomes
-    from warrant.pipeline.judgement import open_questions, settle
+    from warrant.pipeline.judgement import settle
     folder = law_folder(law, tmp_path, 3)
     api = warrant.load(folder, cache=False)
     loaded = api._loaded
     decider = BatchDecider(loaded, trace="none")
     counts = {"live": 0, "every": 0}
     undetermined = 0
-    for document in api.generate(120, seed=31):
-        request = request_from_data(dict(document), vocabulary=loaded.program.vocabulary)
-        try:
-            questions = open_questions(loaded, request)
-        except warrant.WarrantError:
-            continue
-        if not questions:
-            continue
+    for request, questions in _with_open_judgements(api, 120, seed=31):
         live_reads = decider.live_reads(request)
         assert live_reads is not None
 

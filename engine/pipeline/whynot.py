@@ -100,12 +100,7 @@ class WhyNot:
             if index == gate:
                 continue
             if kind is _COMPARE:
-                (left_const, left), op, (right_const, right) = terms
-                left = left if left_const else env.get(left, FREE)
-                right = right if right_const else env.get(right, FREE)
-                if left is FREE or right is FREE or kind_of(left) != kind_of(right):
-                    return None
-                holds = compare_values(left, op, right)
+                holds = _compared(terms, env)
             elif kind is not _FACT:
                 return None
             elif predicate == REQUESTED and not negated and terms == ((False, item_var),):
@@ -114,22 +109,10 @@ class WhyNot:
                 static = static_rows.get(predicate)
                 if static is None:
                     return None
-                args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
-                free = FREE in args
-                if negated and free:
-                    return None
-                if not free:
-                    holds = (tuple((type(v), v) for v in args) in static[1]) != negated
-                else:
-                    matches = [row for row in static[0]
-                               if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
-                    if len(matches) > 1:
-                        return None
-                    holds = bool(matches)
-                    if holds:
-                        for (_, name), a, v in zip(terms, args, matches[0]):
-                            if a is FREE and env.setdefault(name, v) != v:
-                                holds = False            # a variable repeated with two values
+                args = _args(terms, env)
+                holds = _matched(terms, args, negated, static[0], None if FREE in args else static[1], env)
+            if holds is None:
+                return None
             if not holds:
                 numbers = tuple((self._names.get(id(l)) or self._number(l))[0] for l in body[:index])
                 values = tuple((type(v), v) for v in env.values())
@@ -280,20 +263,13 @@ class WhyNot:
         static_rows, asserted = self._static, self._asserted
         for index, (kind, negated, predicate, terms) in enumerate(self._steps_of(body)):
             if kind is _COMPARE:
-                (left_const, left), op, (right_const, right) = terms
-                left = left if left_const else env.get(left, FREE)
-                right = right if right_const else env.get(right, FREE)
-                if left is FREE or right is FREE or kind_of(left) != kind_of(right):
-                    return index, False, env
-                holds = compare_values(left, op, right)
+                holds = _compared(terms, env)
             elif kind is _IN_FORCE:
                 is_const, policy = terms[0]
                 policy = policy if is_const else env.get(policy, FREE)
-                if policy is FREE:
-                    return index, False, env
-                holds = (policy in self.in_force()) != negated
+                holds = None if policy is FREE else (policy in self.in_force()) != negated
             else:
-                args = tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
+                args = _args(terms, env)
                 free = FREE in args
                 static = static_rows.get(predicate)
                 if kind is _DERIVED:
@@ -304,20 +280,9 @@ class WhyNot:
                 else:
                     rows = static[0] if static else asserted.get(predicate, ())
                     keys = None if free else static[1] if static is not None else self._row_keys(predicate, rows)
-                if keys is not None:                     # every value bound: one lookup
-                    matches = [args] if tuple((type(v), v) for v in args) in keys else []
-                else:
-                    matches = [row for row in rows
-                               if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
-                if negated and free or len(matches) > 1:
-                    return index, False, env
-                holds = bool(matches) != negated
-                if holds and not negated and free:
-                    found = {}
-                    for (_, name), a, v in zip(terms, args, matches[0]):
-                        if a is FREE and found.setdefault(name, v) != v:
-                            holds = False            # a variable repeated with two values
-                    env.update(found)
+                holds = _matched(terms, args, negated, rows, keys, env)
+            if holds is None:
+                return index, False, env
             if not holds:
                 return index, True, env
         return len(body), False, env
@@ -474,6 +439,43 @@ class WhyNot:
                 return [f"{spec.path} is false"]
             return [f"nothing about {spec.path}"]
         return [self.describe(atom.predicate, row) for row in rows[:5]]
+
+
+def _args(terms: tuple, env: dict) -> tuple:
+    """A step's arguments under `env`: each constant's value, a bound variable's value, or FREE."""
+    return tuple(value if is_const else env.get(value, FREE) for is_const, value in terms)
+
+
+def _compared(terms: tuple, env: dict) -> bool | None:
+    """Whether a comparison step holds under `env`; None when a side is unbound or the kinds differ (the
+    engine's to answer)."""
+    (left_const, left), op, (right_const, right) = terms
+    left = left if left_const else env.get(left, FREE)
+    right = right if right_const else env.get(right, FREE)
+    if left is FREE or right is FREE or kind_of(left) != kind_of(right):
+        return None
+    return compare_values(left, op, right)
+
+
+def _matched(terms: tuple, args: tuple, negated: bool, rows, keys, env: dict) -> bool | None:
+    """Whether a fact step holds of `rows` (looked up in `keys` when every value is bound), binding its free
+    variables into `env` when it holds; None when the rows alone cannot settle it: a negation with a free
+    value, or more than one matching row (the engine's to answer, as a scan finds them)."""
+    free = FREE in args
+    if keys is not None:                     # every value bound: one lookup
+        matches = [args] if tuple((type(v), v) for v in args) in keys else []
+    else:
+        matches = [row for row in rows if all(a is FREE or a == v and type(a) is type(v) for a, v in zip(args, row))]
+    if negated and free or len(matches) > 1:
+        return None
+    holds = bool(matches) != negated
+    if holds and not negated and free:
+        found = {}
+        for (_, name), a, v in zip(terms, args, matches[0]):
+            if a is FREE and found.setdefault(name, v) != v:
+                return False                 # a variable repeated with two values
+        env.update(found)
+    return holds
 
 
 def _term(term) -> tuple:
