@@ -20,9 +20,14 @@ __all__ = ["BatchDecider", "decide_lines", "encoded_records", "encoded_blocks", 
 
 
 CHUNK = 500           # lines a worker takes at a time: small enough that two workers share a 3,000-line batch evenly
-WARM_SECONDS = 0.03  # the parent decides lines itself at least this long (and 3 blocks) before forking
-FORK_REPAID = 0.04    # seconds of known remaining work past which a fork repays itself (a fork and its workers'
-                      # first pages: 10-20 ms; below this the parent decides the rest itself)
+WARM_SECONDS = 0.01  # the parent decides lines itself at least this long (and 3 blocks) before forking: a
+                      # law whose caches warm in a few lines (the shipped one) forks sooner, and one whose
+                      # first lines are slow (cold traces) still warms for three blocks (0.03 s forked the
+                      # shipped law's 1,000-line plain batch 250 lines later, 3-4% slower, others level)
+FORK_REPAID = 0.06    # seconds of known remaining work past which a fork repays itself (a fork, its workers'
+                      # first pages, and the caches each fills again; at 0.04 s, a 500-line plain batch of the
+                      # shipped law forked and ran 3% slower than one process; below this the parent decides
+                      # the rest itself)
 SHARES = 4            # a batch known to be short is split into this many shares per worker
 WARM_BLOCK = 10       # lines of the parent's first block while it warms up; later blocks are sized by the rate
 _WORKER: dict = {}    # per process: the work of `blocks_in_order`, inherited at fork
