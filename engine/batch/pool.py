@@ -45,7 +45,9 @@ class _Worker:
     def __init__(self, pid: int, tasks: int, results: int, index: int = 0):
         self.pid, self.tasks, self.results, self.index = pid, tasks, results, index
         self.outgoing = bytearray()
-        self.incoming = bytearray()
+        self.header = bytearray(_HEADER.size)   # the next result's size, being read
+        self.body: bytearray | None = None      # the result being read, its size known (`_exchange`)
+        self.filled = 0                         # bytes of the header or the body read so far
         self.owed: collections.deque = collections.deque()     # task numbers sent, results not yet read
         self.closing = False                                    # close the task pipe once `outgoing` is written
 
@@ -153,9 +155,10 @@ def _serve(work, tasks: int, results: int) -> None:
         except Exception as exc:  # noqa: BLE001 - reported to the parent as a fault, never swallowed
             reply = (False, f"{type(exc).__name__}: {exc}")
         payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-        data = memoryview(_HEADER.pack(len(payload)) + payload)
-        while data:
-            data = data[os.write(results, data):]
+        for part in (_HEADER.pack(len(payload)), payload):       # not joined: a result can be megabytes
+            data = memoryview(part)
+            while data:
+                data = data[os.write(results, data):]
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
@@ -188,19 +191,24 @@ def _exchange(workers: list[_Worker], sent: dict, done: dict) -> None:
             _close_tasks(worker)
     for fd in ready_read:
         worker = by_fd[fd]
-        try:
-            chunk = os.read(fd, _READ)
-        except BlockingIOError:
-            continue
-        if not chunk:
-            raise WorkerDied(sent[worker.owed[0]])
-        worker.incoming += chunk
-        while len(worker.incoming) >= _HEADER.size:
-            size = _HEADER.unpack_from(worker.incoming)[0]
-            if len(worker.incoming) < _HEADER.size + size:
+        while worker.owed:                 # what the pipe holds now: a header, then its result read in place
+            header = worker.body is None
+            buffer = worker.header if header else worker.body
+            try:
+                read = os.readv(fd, [memoryview(buffer)[worker.filled:]])
+            except BlockingIOError:
                 break
-            ok, value = pickle.loads(bytes(worker.incoming[_HEADER.size:_HEADER.size + size]))
-            del worker.incoming[:_HEADER.size + size]
+            if not read:
+                raise WorkerDied(sent[worker.owed[0]])
+            worker.filled += read
+            if worker.filled < len(buffer):
+                continue
+            worker.filled = 0
+            if header:
+                worker.body = bytearray(_HEADER.unpack(worker.header)[0])
+                continue
+            worker.body = None
+            ok, value = pickle.loads(buffer)
             if not ok:
                 raise WorkerFailed(value)
             done[worker.owed.popleft()] = value
