@@ -1,6 +1,6 @@
 """How the engine's speed depends on the law's shape: generated laws beside the shipped one (issue 35, item 4).
 
-    python bench/law_scaling.py [--sizes 1,2,3,4] [--requests 1000] [--traced 300] [--rounds 3] [--no-fourth]
+    python bench/law_scaling.py [--sizes 1,2,3,4] [--requests 1000] [--traced 300] [--rounds 5] [--no-fourth]
 
 Each size is a law written as rule files to a temporary folder, growing at
 once in vocabulary width (yes/no fields), routes to release (permissions in
@@ -255,7 +255,8 @@ def main(args=None) -> int:
     parser.add_argument("--sizes", default="1,2,3,4")
     parser.add_argument("--requests", type=int, default=1000, help="requests in the plain batch")
     parser.add_argument("--traced", type=int, default=300, help="requests in the refusal-traced batch")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each figure; the least is shown (and the medians' ratios)")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each figure; the least is shown (and the medians' "
+                        "ratios): runs of the same code on a shared 2-core machine differ by 20-40%%")
     parser.add_argument("--cap", type=float, default=30.0, help="seconds after which a figure is cut")
     parser.add_argument("--engine", metavar="REV", help="run the engine of this git revision instead")
     parser.add_argument("--no-fourth", action="store_true", help="leave out the fourth rulebase's row")
