@@ -120,6 +120,26 @@ def test_a_changeover_reads_as_a_few_causes_with_witnesses_on_the_asked_day():
     assert "region(s) of requests decided differently" in raw and "because permission" in raw
 
 
+def test_the_fourth_rulebases_changeover_reads_as_a_handful_of_causes_with_witnesses_on_the_asked_day():
+    """Issue 35's second "done when": ferpa's 2012-01-03 changeover (the 2011 final rule) is a handful of
+    differences, each tied to a rule and the change of a policy or a dated set, each witness dated on the
+    asked day and decided by the engine as the difference says."""
+    ferpa = load_rulebase([os.path.join(os.path.dirname(__file__), "..", "examples", "rulebases", "ferpa_99_31")])
+    before, after = scenarios(ferpa, ferpa, "ferpa", "ferpa", [dt.date(2012, 1, 2), dt.date(2012, 1, 3)], {}, ())
+    report = diff(before, after)
+    outcomes = [d for d in report.differences if not d.basis]
+    assert 2 <= len(outcomes) <= 8 and len(report.differences) <= 16
+    assert {(d.rule, d.how) for d in outcomes} >= {("audit_2012", "starts applying"),
+                                                    ("representative_2009", "stops applying")}
+    for difference in report.differences:
+        assert difference.rule and difference.because
+        assert difference.witness["date"] == "2012-01-03"
+        request = request_from_data({"id": "w", **difference.witness}, vocabulary=ferpa.vocabulary)
+        item = request.items[0]
+        assert _decided(before, request)[item] == (difference.before, difference.deciding[0])
+        assert _decided(after, request)[item] == (difference.after, difference.deciding[1])
+
+
 def test_every_witness_is_inside_its_region_and_decides_as_reported():
     before, after = scenarios(RULEBASE, RULEBASE, "rules", "rules", [dt.date(2018, 5, 8), dt.date(2018, 5, 9)], {}, ())
     report = diff(before, after, "all")
