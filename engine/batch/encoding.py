@@ -92,7 +92,8 @@ class _Traced:
     OUTER = 5     # dicts nested this deep or deeper are nodes: written whole
 
     def __init__(self):
-        self.texts: dict = {}        # id(a dict or list of this record) -> its text (the record keeps it alive)
+        self.texts: dict = {}        # id(a dict or list of this record), or ("held", id(a why-nots' shared
+                                     # held list)) -> its text (the record keeps it alive)
 
     def value(self, value, depth: int = 0) -> str:
         kind = type(value)

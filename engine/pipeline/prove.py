@@ -23,6 +23,7 @@ from warrant.pipeline.trace import TraceNode
 from warrant.pipeline.values import BOOL, kind_of, show
 from warrant.pipeline.whynot import MAX_LASTING_NODES, WhyNot, period_detail, period_words
 
+REQUEST_DATE = fact_predicate("request_date")
 _TEXT_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _NEGATED_OPS = {"==": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
@@ -50,7 +51,7 @@ class Prover(WhyNot):
         self._asserted: dict = {}    # predicate -> the argument rows of those atoms (static sets: `_static`)
         for atom in facts or ():
             self._asserted.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
-        self._asserted_sets: dict = {}   # predicate -> its rows as `_settled_prefix` looks them up
+        self._row_sets: dict = {}        # a fact's predicate, or ("derived", a concept's) -> `_row_keys`
         self._static = rulebase.program.memo("static rows", lambda: _rows_of(rulebase.program.set_facts))
         self._settle_steps = rulebase.program.memo("settle steps", dict)   # id(a body) -> its steps (`_steps_of`)
         self._why_not_about = rulebase.program.memo("why-not about", dict)  # permission -> `_about` of it
@@ -367,8 +368,6 @@ def _rows_of(atoms) -> dict:
         found.setdefault(atom.predicate, []).append(tuple(a.value for a in atom.args))
     return {p: (rows, {tuple((type(v), v) for v in row) for row in rows}) for p, rows in found.items()}
 
-
-REQUEST_DATE = fact_predicate("request_date")
 
 
 def _in_force_bounds(program) -> tuple | None:

@@ -298,10 +298,10 @@ class WhyNot:
         looks a bound row up (each value with its type: 1 is not True), made at its first lookup in this
         request; None where a row repeats (two matches leave the condition to the engine, as a scan finds
         them)."""
-        found = self._asserted_sets.get(key, self)
+        found = self._row_sets.get(key, self)
         if found is self:
             found = frozenset(tuple((type(v), v) for v in row) for row in rows)
-            found = self._asserted_sets[key] = found if len(found) == len(rows) else None
+            found = self._row_sets[key] = found if len(found) == len(rows) else None
         return found
 
     def _steps_of(self, body: tuple) -> tuple:
